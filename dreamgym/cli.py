@@ -1,0 +1,109 @@
+"""The ``dreamgym`` command line: ``dreamgym <command> --help`` documents each command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dreamgym.tasks import WORLD4RL_TASKS
+
+
+def _cmd_tasks(args: argparse.Namespace) -> None:
+    from dreamgym.registration import real_env_id
+
+    for name, spec in WORLD4RL_TASKS.items():
+        print(f"{name:12s} {real_env_id(name):34s} action_repeat={spec.action_repeat} camera={spec.camera.to_dict()}")
+
+
+def _cmd_collect(args: argparse.Namespace) -> None:
+    from dreamgym.data.collect import CollectConfig, collect, config_summary
+
+    tasks = list(WORLD4RL_TASKS) if args.task == ["all"] else args.task
+    for task in tasks:
+        config = CollectConfig(
+            task=task,
+            out_dir=args.out,
+            num_expert=args.expert,
+            num_noisy_expert=args.noisy_expert,
+            num_random=args.random,
+            episode_steps=args.steps,
+            width=args.size,
+            height=args.size,
+            seed_offset=args.seed_offset,
+            workers=args.workers,
+        )
+        report = collect(config, progress=not args.no_progress)
+        result = {
+            "config": config_summary(config),
+            "written": report.written,
+            "skipped_existing": report.skipped,
+            "seconds": round(report.seconds, 2),
+            "success_rate_by_source": report.success_rates(),
+        }
+        print(json.dumps(result))
+
+
+def _cmd_cameras(args: argparse.Namespace) -> None:
+    from dreamgym.views import write_contact_sheets
+
+    tasks = list(WORLD4RL_TASKS) if args.task == ["all"] else args.task
+    for path in write_contact_sheets(tasks, args.out):
+        print(path)
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    from dreamgym.demo import DemoConfig, run_demo
+
+    run_demo(DemoConfig(out_dir=args.out, episodes_per_source=args.episodes))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dreamgym", description="Learned Meta-World simulators as gymnasium envs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    tasks = commands.add_parser("tasks", help="list the tuned tasks, their gymnasium ids, cameras and action repeats")
+    tasks.set_defaults(func=_cmd_tasks)
+
+    col = commands.add_parser("collect", help="record real Meta-World episodes in the World4RL data mix")
+    col.add_argument("--task", nargs="+", default=["coffee-pull"], help="task names, or 'all' for the six World4RL tasks")
+    col.add_argument("--out", type=Path, default=Path("data"), help="dataset root (default: data/)")
+    col.add_argument("--expert", type=int, default=50, help="scripted-expert episodes per task (default 50)")
+    col.add_argument(
+        "--noisy-expert", type=int, default=150,
+        help="noisy-expert episodes per task, the stand-in for BC rollouts (default 150)",
+    )
+    col.add_argument("--random", type=int, default=30, help="random-action episodes per task (default 30)")
+    col.add_argument("--steps", type=int, default=50, help="decisions per episode (default 50)")
+    col.add_argument("--size", type=int, default=64, help="frame width and height in pixels (default 64)")
+    col.add_argument("--seed-offset", type=int, default=0, help="shift all episode seeds to record a disjoint dataset")
+    col.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    col.add_argument("--no-progress", action="store_true", help="no progress bar")
+    col.set_defaults(func=_cmd_collect)
+
+    cams = commands.add_parser("cameras", help="write a contact sheet PNG of each task's camera view")
+    cams.add_argument("--task", nargs="+", default=["all"])
+    cams.add_argument("--out", type=Path, default=Path("benchmarks/real_env/cameras"))
+    cams.set_defaults(func=_cmd_cameras)
+
+    demo = commands.add_parser("demo", help="the main job: record, load and film a small coffee-pull dataset")
+    demo.add_argument("--out", type=Path, default=Path("outputs/demo"))
+    demo.add_argument("--episodes", type=int, default=4, help="episodes per source (default 4)")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"dreamgym {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Record World4RL's data mix from real Meta-World: expert, BC-like and random-action episodes.
+
+Each episode has a fixed seed derived from its source and index, so collection is reproducible and
+resumable: a rerun skips the episode files that already exist (each file is written atomically, so a
+killed run leaves only whole episodes behind).
+
+Until a BC policy exists, the "BC rollouts" of the paper are stood in for by the scripted expert with
+Gaussian action noise, stored under the source label ``noisy_expert`` so they are never mistaken for
+real BC rollouts. Seeds of held-out evaluation episodes start at :data:`EVAL_SEED_BASE` and never
+collide with collection seeds.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from dreamgym.data.episode import Episode, make_episode, save_episode
+from dreamgym.tasks import get_task
+
+SOURCE_SEED_BASE = {"expert": 0, "noisy_expert": 100_000, "random": 200_000}
+"""Episode ``i`` of a source is reset with seed ``SOURCE_SEED_BASE[source] + seed_offset + i``."""
+
+TUNING_SEED_BASE = 500_000_000
+"""First seed of episodes used to choose settings (cameras, action repeats); disjoint from both."""
+
+EVAL_SEED_BASE = 1_000_000_000
+"""First seed of held-out evaluation episodes; collection and tuning seeds stay below it."""
+
+
+@dataclass
+class CollectConfig:
+    """What ``dreamgym collect`` records for one task.
+
+    :param task: task name, e.g. ``"coffee-pull"``.
+    :param out_dir: dataset root; episodes go to ``out_dir/<task>/<source>/<source>-<index>.npz``.
+    :param num_expert: scripted-expert episodes (paper: 50).
+    :param num_noisy_expert: noisy-expert episodes, the stand-in for BC rollouts (paper: 150).
+    :param num_random: uniformly random-action episodes (paper: 30).
+    :param episode_steps: decisions per episode (paper: 50).
+    :param noise_std_range: per-episode Gaussian action-noise std for ``noisy_expert``, drawn uniformly.
+    :param seed_offset: added to every episode seed, to record a second, disjoint dataset.
+    :param workers: parallel processes (each renders with its own GL context).
+    """
+
+    task: str
+    out_dir: Path
+    num_expert: int = 50
+    num_noisy_expert: int = 150
+    num_random: int = 30
+    episode_steps: int = 50
+    width: int = 64
+    height: int = 64
+    noise_std_range: tuple[float, float] = (0.3, 1.0)
+    seed_offset: int = 0
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        self.task = get_task(self.task).name
+        self.out_dir = Path(self.out_dir)
+        for name in ("num_expert", "num_noisy_expert", "num_random"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
+        if self.episode_steps < 1 or self.workers < 1:
+            raise ValueError("episode_steps and workers must be >= 1.")
+        low, high = self.noise_std_range
+        if not 0 <= low <= high:
+            raise ValueError(f"noise_std_range must satisfy 0 <= low <= high, got {self.noise_std_range}.")
+        if not 0 <= self.seed_offset < TUNING_SEED_BASE - 1_000_000:
+            raise ValueError(f"seed_offset must be in [0, {TUNING_SEED_BASE - 1_000_000}), got {self.seed_offset}.")
+
+
+@dataclass(frozen=True)
+class EpisodeJob:
+    """One episode to record: where its actions come from, its seed and its file."""
+
+    task: str
+    source: str
+    index: int
+    seed: int
+    path: Path
+
+
+@dataclass
+class CollectReport:
+    """What a collection run did."""
+
+    task: str
+    written: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    success_by_source: dict[str, list[bool]] = field(default_factory=dict)
+
+    def success_rates(self) -> dict[str, float]:
+        """Fraction of the episodes written in this run that reached success at least once, per source."""
+        return {src: float(np.mean(flags)) for src, flags in self.success_by_source.items() if flags}
+
+
+def plan_episodes(config: CollectConfig) -> list[EpisodeJob]:
+    """Every episode of the configured mix, in a fixed order."""
+    counts = {"expert": config.num_expert, "noisy_expert": config.num_noisy_expert, "random": config.num_random}
+    jobs = []
+    for source, count in counts.items():
+        for index in range(count):
+            seed = SOURCE_SEED_BASE[source] + config.seed_offset + index
+            path = config.out_dir / config.task / source / f"{source}-{index:05d}.npz"
+            jobs.append(EpisodeJob(config.task, source, index, seed, path))
+    return jobs
+
+
+class EpisodeRecorder:
+    """Owns one rendering env and records episodes with it (one per process)."""
+
+    def __init__(self, config: CollectConfig):
+        from dreamgym.real import MetaWorldPixelEnv, ScriptedExpert
+
+        self.config = config
+        self.env = MetaWorldPixelEnv(
+            config.task, width=config.width, height=config.height, episode_steps=config.episode_steps
+        )
+        self.expert = ScriptedExpert(config.task)
+
+    def record(self, job: EpisodeJob) -> Episode:
+        """Run one episode of ``job.source`` from ``reset(seed=job.seed)`` and return it."""
+        rng = np.random.default_rng(job.seed)
+        noise_std = float(rng.uniform(*self.config.noise_std_range)) if job.source == "noisy_expert" else 0.0
+        frame, info = self.env.reset(seed=job.seed)
+        frames, states, success = [frame], [info["state"]], [info["success"]]
+        actions, rewards = [], []
+        for _ in range(self.config.episode_steps):
+            if job.source == "random":
+                action = rng.uniform(-1.0, 1.0, size=4).astype(np.float32)
+            else:
+                action = self.expert(info["state"])
+                if noise_std > 0:
+                    action = np.clip(action + rng.normal(0.0, noise_std, size=4), -1.0, 1.0).astype(np.float32)
+            frame, reward, terminated, truncated, info = self.env.step(action)
+            frames.append(frame)
+            states.append(info["state"])
+            success.append(info["success"])
+            actions.append(action)
+            rewards.append(reward)
+            if terminated or truncated:
+                break
+        meta = {
+            "task": job.task,
+            "source": job.source,
+            "seed": job.seed,
+            "index": job.index,
+            "noise_std": noise_std,
+            "camera": self.env.camera.to_dict(),
+            "action_repeat": self.env.action_repeat,
+            "episode_steps": self.config.episode_steps,
+            "width": self.config.width,
+            "height": self.config.height,
+            "simulator": "metaworld-v3",
+        }
+        return make_episode(np.stack(frames), np.stack(actions), rewards, success, meta, states=np.stack(states))
+
+    def close(self) -> None:
+        self.env.close()
+
+
+_worker_recorder: EpisodeRecorder | None = None
+
+
+def _init_worker(config: CollectConfig) -> None:
+    global _worker_recorder
+    _worker_recorder = EpisodeRecorder(config)
+
+
+def _record_and_save(job: EpisodeJob) -> tuple[str, bool]:
+    if _worker_recorder is None:
+        raise RuntimeError("collection worker was not initialised")
+    episode = _worker_recorder.record(job)
+    save_episode(episode, job.path)
+    return job.source, bool(episode.success.any())
+
+
+def collect(config: CollectConfig, progress: bool = True) -> CollectReport:
+    """Record every missing episode of ``config``; existing episode files are kept (resume)."""
+    jobs = plan_episodes(config)
+    _remove_partial_files(config.out_dir / config.task)
+    todo = [job for job in jobs if not job.path.exists()]
+    report = CollectReport(task=config.task, skipped=len(jobs) - len(todo))
+    start = time.perf_counter()
+    bar = tqdm(total=len(jobs), initial=report.skipped, desc=f"collect {config.task}", unit="ep", disable=not progress)
+    if config.workers == 1 or len(todo) <= 1:
+        _init_worker(config)
+        try:
+            results = map(_record_and_save, todo)
+            _consume(results, report, bar)
+        finally:
+            _worker_recorder.close()
+    else:
+        context = multiprocessing.get_context("spawn")  # fresh processes: no GL context is inherited
+        with context.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
+            _consume(pool.imap_unordered(_record_and_save, todo), report, bar)
+    bar.close()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _remove_partial_files(folder: Path) -> None:
+    """Delete temp files a killed run left behind (finished episodes are never temp files)."""
+    if folder.exists():
+        for partial in folder.rglob(".*.tmp"):
+            partial.unlink(missing_ok=True)
+
+
+def _consume(results, report: CollectReport, bar) -> None:
+    for source, succeeded in results:
+        report.success_by_source.setdefault(source, []).append(succeeded)
+        report.written += 1
+        bar.update(1)
+
+
+def config_summary(config: CollectConfig) -> dict:
+    """The config as JSON-friendly values."""
+    summary = asdict(config)
+    summary["out_dir"] = str(config.out_dir)
+    return summary

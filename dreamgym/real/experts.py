@@ -1,0 +1,29 @@
+"""Meta-World's scripted expert policies, acting on the 39-D state in ``info["state"]``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dreamgym.tasks import TaskSpec, get_task
+
+
+class ScriptedExpert:
+    """The hand-written Meta-World policy of a task, as ``action = expert(state)``.
+
+    :param task: task name or :class:`TaskSpec`.
+    """
+
+    def __init__(self, task: str | TaskSpec):
+        from metaworld.policies import ENV_POLICY_MAP
+
+        self.task = get_task(task) if isinstance(task, str) else task
+        if self.task.metaworld_name not in ENV_POLICY_MAP:
+            raise ValueError(f"Meta-World ships no scripted policy for {self.task.metaworld_name!r}.")
+        self._policy = ENV_POLICY_MAP[self.task.metaworld_name]()
+
+    def __call__(self, state: np.ndarray) -> np.ndarray:
+        state = np.asarray(state, dtype=np.float64)
+        if state.shape != (39,):
+            raise ValueError(f"The expert expects the 39-D Meta-World state, got shape {state.shape}.")
+        action = np.asarray(self._policy.get_action(state), dtype=np.float32)
+        return np.clip(action, -1.0, 1.0)

@@ -1,0 +1,75 @@
+"""Fast offscreen rendering of a MuJoCo scene from a free camera, as uint8 ``(3, H, W)`` frames.
+
+MuJoCo's defaults (4x multisampling, shadows, reflections) cost 6-9 frames/s in software GL. With
+those off, a 64x64 frame costs a few milliseconds. Each :class:`FrameRenderer` owns its own GL
+context and makes it current on every render, so several renderers can live and die in one process
+without blanking each other's frames.
+"""
+
+from __future__ import annotations
+
+import os
+
+import mujoco
+import numpy as np
+
+from dreamgym.real.headless import RENDERING_FIX
+from dreamgym.tasks import CameraConfig
+
+
+class RenderingUnavailableError(RuntimeError):
+    """Offscreen rendering could not be started; the message says how to fix it."""
+
+
+class FrameRenderer:
+    """Render ``data`` of ``model`` from a free camera at ``width`` x ``height``.
+
+    :param model: the MuJoCo model; its offscreen multisampling is switched off (a cheap setting
+        that only affects rendering).
+    :param camera: where the free camera looks from.
+    """
+
+    def __init__(self, model: mujoco.MjModel, camera: CameraConfig, width: int = 64, height: int = 64):
+        if width < 8 or height < 8:
+            raise ValueError(f"Frame size must be at least 8x8 pixels, got {width}x{height}.")
+        model.vis.quality.offsamples = 0
+        if model.vis.global_.offwidth < width or model.vis.global_.offheight < height:
+            model.vis.global_.offwidth = max(width, model.vis.global_.offwidth)
+            model.vis.global_.offheight = max(height, model.vis.global_.offheight)
+        try:
+            self._renderer = mujoco.Renderer(model, height=height, width=width)
+        except Exception as error:  # mujoco raises several types depending on the backend
+            backend = os.environ.get("MUJOCO_GL", "<unset>")
+            raise RenderingUnavailableError(
+                f"Could not start offscreen rendering with MUJOCO_GL={backend}: {error}\n{RENDERING_FIX}"
+            ) from error
+        flags = self._renderer.scene.flags
+        flags[mujoco.mjtRndFlag.mjRND_SHADOW] = 0
+        flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = 0
+        self._camera = mujoco.MjvCamera()
+        self._camera.type = mujoco.mjtCamera.mjCAMERA_FREE
+        self._camera.lookat[:] = camera.lookat
+        self._camera.distance = camera.distance
+        self._camera.azimuth = camera.azimuth
+        self._camera.elevation = camera.elevation
+        self.width, self.height = width, height
+
+    def render(self, data: mujoco.MjData) -> np.ndarray:
+        """Return the current scene as an upright uint8 array of shape ``(3, height, width)``."""
+        if self._renderer is None:
+            raise RuntimeError("This FrameRenderer was closed; create a new one.")
+        self._renderer.update_scene(data, camera=self._camera)
+        image = self._renderer.render()  # (H, W, 3), already flipped upright by mujoco
+        return np.ascontiguousarray(image.transpose(2, 0, 1))
+
+    def close(self) -> None:
+        """Free the GL context. Safe to call twice."""
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing useful left to do
+            pass
