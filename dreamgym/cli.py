@@ -53,6 +53,47 @@ def _cmd_cameras(args: argparse.Namespace) -> None:
         print(path)
 
 
+def _cmd_check_rendering(args: argparse.Namespace) -> None:
+    import os
+
+    from dreamgym.real.rendering import RenderingUnavailableError, check_offscreen_rendering
+
+    try:
+        check_offscreen_rendering()
+    except RenderingUnavailableError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(3) from None
+    print(f"offscreen rendering works (MUJOCO_GL={os.environ.get('MUJOCO_GL')})")
+
+
+def _cmd_train_world_model(args: argparse.Namespace) -> None:
+    from dreamgym.world_model.actions import ActionEncoderConfig
+    from dreamgym.world_model.denoiser import DenoiserConfig
+    from dreamgym.world_model.train import TrainConfig, train_world_model
+
+    model = DenoiserConfig(
+        image_size=args.size,
+        channels=tuple(args.channels),
+        layers_per_block=args.layers_per_block,
+        patch_size=args.patch_size,
+        actions=ActionEncoderConfig(encoding=args.action_encoding),
+    )
+    config = TrainConfig(
+        data=args.data,
+        out_dir=args.out,
+        tasks=None if args.task == ["all"] else args.task,
+        model=model,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+        eval_every=args.eval_every,
+        compile=args.compile,
+    )
+    print(json.dumps(train_world_model(config, progress=not args.no_progress)))
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
     from dreamgym.demo import DemoConfig, run_demo
 
@@ -86,6 +127,30 @@ def build_parser() -> argparse.ArgumentParser:
     cams.add_argument("--task", nargs="+", default=["all"])
     cams.add_argument("--out", type=Path, default=Path("benchmarks/real_env/cameras"))
     cams.set_defaults(func=_cmd_cameras)
+
+    wm = commands.add_parser(
+        "train-world-model", help="train the diffusion world model (resumes from OUT/checkpoint.pt if present)"
+    )
+    wm.add_argument("--data", type=Path, default=Path("data"), help="dataset root")
+    wm.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, TensorBoard, exported model")
+    wm.add_argument("--task", nargs="+", default=["all"], help="tasks to train on (default: all in --data)")
+    wm.add_argument("--steps", type=int, default=8000)
+    wm.add_argument("--batch-size", type=int, default=32)
+    wm.add_argument("--lr", type=float, default=3e-4)
+    wm.add_argument("--seed", type=int, default=0)
+    wm.add_argument("--size", type=int, default=64, help="frame size the data was recorded at")
+    wm.add_argument("--channels", type=int, nargs="+", default=[32, 64, 64, 128], help="U-Net widths per level")
+    wm.add_argument("--layers-per-block", type=int, default=1)
+    wm.add_argument("--patch-size", type=int, default=2, help="pixel-unshuffle factor (1 = none)")
+    wm.add_argument("--action-encoding", choices=["two_hot", "one_hot", "linear"], default="two_hot")
+    wm.add_argument("--checkpoint-every", type=int, default=250)
+    wm.add_argument("--eval-every", type=int, default=500)
+    wm.add_argument("--compile", action="store_true", help="torch.compile the model (helps on GPU)")
+    wm.add_argument("--no-progress", action="store_true")
+    wm.set_defaults(func=_cmd_train_world_model)
+
+    check = commands.add_parser("check-rendering", help="check that offscreen rendering works and say how to fix it if not")
+    check.set_defaults(func=_cmd_check_rendering)
 
     demo = commands.add_parser("demo", help="the main job: record, load and film a small coffee-pull dataset")
     demo.add_argument("--out", type=Path, default=Path("outputs/demo"))

@@ -36,7 +36,7 @@ def test_collection_round_trip(tmp_path):
     assert episode.frames.shape == (13, 3, 64, 64) and episode.actions.shape == (12, 4)
     assert episode.states.shape == (13, 39)
     assert episode.meta["task"] == "coffee-pull" and episode.meta["source"] == "expert"
-    assert episode.meta["action_repeat"] == 2 and episode.meta["camera"]["distance"] == 0.75
+    assert episode.meta["action_repeat"] == 3 and episode.meta["camera"]["distance"] == 0.75
     noisy = load_episode(paths[2])
     assert noisy.meta["source"] == "noisy_expert" and 0.3 <= noisy.meta["noise_std"] <= 1.0
     windows = TransitionWindows.from_folder(tmp_path, progress=False)

@@ -22,19 +22,21 @@ from dreamgym.real import MetaWorldPixelEnv, ScriptedExpert
 from dreamgym.tasks import WORLD4RL_TASKS
 
 
-def expert_success(task: str, repeat: int, episodes: int) -> list[bool]:
+def expert_success(task: str, repeat: int, episodes: int) -> list[int | None]:
+    """Per episode, the decision (1-based) at which the expert first succeeded, or None."""
     env = MetaWorldPixelEnv(task, action_repeat=repeat, terminate_on_success=True)
     expert = ScriptedExpert(task)
-    outcomes = []
+    first_success = []
     for i in range(episodes):
         _, info = env.reset(seed=TUNING_SEED_BASE + i)
-        done = False
+        done, steps = False, 0
         while not done:
             _, _, terminated, truncated, info = env.step(expert(info["state"]))
+            steps += 1
             done = terminated or truncated
-        outcomes.append(bool(info["success"]))
+        first_success.append(steps if info["success"] else None)
     env.close()
-    return outcomes
+    return first_success
 
 
 def main() -> None:
@@ -48,10 +50,20 @@ def main() -> None:
         results["tasks"][task] = {}
         for repeat in args.repeats:
             start = time.perf_counter()
-            outcomes = expert_success(task, repeat, args.episodes)
-            rate = float(np.mean(outcomes))
-            results["tasks"][task][str(repeat)] = {"success_rate": rate, "outcomes": outcomes}
-            print(f"{task:12s} repeat {repeat}: expert success {rate:.2f} ({time.perf_counter() - start:.0f} s)", flush=True)
+            first_success = expert_success(task, repeat, args.episodes)
+            solved = [step for step in first_success if step is not None]
+            rate = len(solved) / len(first_success)
+            median = float(np.median(solved)) if solved else None
+            results["tasks"][task][str(repeat)] = {
+                "success_rate": rate,
+                "median_first_success_decision": median,
+                "first_success_decision": first_success,
+            }
+            print(
+                f"{task:12s} repeat {repeat}: expert success {rate:.2f}, median first success at decision {median} "
+                f"({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
     args.out.write_text(json.dumps(results, indent=1))
     print(f"wrote {args.out}")
 

@@ -55,6 +55,7 @@ class TransitionWindows(torch.utils.data.Dataset):
         self.episode_meta = [ep.meta for ep in episodes]
 
         frames, actions, success, starts, task_ids, episode_ids = [], [], [], [], [], []
+        self.episode_offsets: list[tuple[int, int]] = []  # (first frame, number of frames) per episode
         offset = 0
         for number, ep in enumerate(episodes):
             length = ep.frames.shape[0]  # T + 1
@@ -67,6 +68,7 @@ class TransitionWindows(torch.utils.data.Dataset):
             starts.append(offset + last_frames)
             task_ids.append(np.full(len(last_frames), self.tasks.index(ep.meta["task"])))
             episode_ids.append(np.full(len(last_frames), number))
+            self.episode_offsets.append((offset, length))
             offset += length
         self.frames = torch.from_numpy(np.concatenate(frames))
         self.actions = torch.from_numpy(np.concatenate(actions))
@@ -121,6 +123,11 @@ class TransitionWindows(torch.utils.data.Dataset):
             raise IndexError(f"window index {index} out of range for {len(self)} windows")
         batch = self.get(torch.tensor([index % len(self)]))
         return {key: value[0] for key, value in batch.items()}
+
+    def episode(self, number: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Frames ``(T+1, 3, H, W)`` and actions ``(T, A)`` of the ``number``-th loaded episode."""
+        first, length = self.episode_offsets[number]
+        return self.frames[first : first + length], self.actions[first : first + length - 1]
 
     def sample(self, batch_size: int, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """A uniformly random batch of windows (with replacement)."""

@@ -73,3 +73,19 @@ class FrameRenderer:
             self.close()
         except Exception:  # interpreter shutdown: nothing useful left to do
             pass
+
+
+def check_offscreen_rendering() -> None:
+    """Render one frame of an empty scene; raise :class:`RenderingUnavailableError` (with the fix) if that fails."""
+    model = mujoco.MjModel.from_xml_string(
+        '<mujoco><worldbody><light pos="0 0 3"/><geom size="1" type="sphere" rgba="1 1 1 1"/></worldbody></mujoco>'
+    )
+    data = mujoco.MjData(model)
+    mujoco.mj_forward(model, data)
+    renderer = FrameRenderer(model, CameraConfig(lookat=(0.0, 0.0, 0.0), distance=4.0), width=16, height=16)
+    try:
+        frame = renderer.render(data)
+    finally:
+        renderer.close()
+    if frame.max() == 0:
+        raise RenderingUnavailableError(f"Offscreen rendering produced a black frame.\n{RENDERING_FIX}")

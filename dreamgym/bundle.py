@@ -1,0 +1,148 @@
+"""The learned-simulator bundle: one folder per simulator, no pickle, everything validated on load.
+
+::
+
+    envs/coffee-pull/
+        manifest.json            format version, tasks, resolution, camera, action repeat, episode
+                                 length, sampler settings, provenance (data, steps, hardware, time, metrics)
+        world_model/config.json  DenoiserConfig
+        world_model/model.safetensors
+
+Later components (reward classifier, initial states, policies) get folders of their own and are
+listed under ``components`` in the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
+from dreamgym.world_model.sampler import SamplerConfig
+
+BUNDLE_FORMAT_VERSION = 1
+REQUIRED_MANIFEST_KEYS = ("format_version", "tasks", "image_size", "action_dim", "context_frames", "components")
+
+
+class BundleError(ValueError):
+    """A bundle is missing, malformed or does not match what is asked of it."""
+
+
+@dataclass
+class Manifest:
+    """What a bundle is: see the module docstring."""
+
+    tasks: list[str]
+    image_size: int
+    action_repeat: int
+    episode_steps: int
+    camera: dict[str, Any]
+    action_dim: int = 4
+    context_frames: int = 4
+    sampler: dict[str, Any] = field(default_factory=lambda: SamplerConfig().to_dict())
+    components: dict[str, str] = field(default_factory=lambda: {"world_model": "world_model"})
+    provenance: dict[str, Any] = field(default_factory=dict)
+    format_version: int = BUNDLE_FORMAT_VERSION
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "manifest") -> "Manifest":
+        missing = [key for key in REQUIRED_MANIFEST_KEYS if key not in data]
+        if missing:
+            raise BundleError(f"{where}: missing keys {missing}.")
+        if data["format_version"] != BUNDLE_FORMAT_VERSION:
+            raise BundleError(
+                f"{where}: bundle format version {data['format_version']} is not supported; "
+                f"this dreamgym reads version {BUNDLE_FORMAT_VERSION}."
+            )
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise BundleError(f"{where}: unknown keys {sorted(unknown)}.")
+        return cls(**data)
+
+
+def _write_json_atomic(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(payload, handle, indent=2, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def save_world_model(folder: str | Path, denoiser: Denoiser) -> Path:
+    """Write ``config.json`` and ``model.safetensors`` of ``denoiser`` into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {name: tensor.detach().cpu().contiguous() for name, tensor in denoiser.state_dict().items()}
+    fd, tmp = tempfile.mkstemp(prefix=".model.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    save_file(state, tmp, metadata={"format": "pt", "dreamgym_component": "world_model"})
+    os.replace(tmp, folder / "model.safetensors")
+    _write_json_atomic(folder / "config.json", denoiser.config.to_dict())
+    return folder
+
+
+def load_world_model(folder: str | Path, device: str | torch.device = "cpu") -> Denoiser:
+    """Build a :class:`Denoiser` from ``config.json`` and load ``model.safetensors`` strictly."""
+    folder = Path(folder)
+    config_path, weights_path = folder / "config.json", folder / "model.safetensors"
+    for path in (config_path, weights_path):
+        if not path.is_file():
+            raise BundleError(f"World model file {path} is missing.")
+    try:
+        config = DenoiserConfig(**json.loads(config_path.read_text()))
+    except (TypeError, json.JSONDecodeError) as error:
+        raise BundleError(f"{config_path}: not a valid DenoiserConfig ({error}).") from error
+    denoiser = Denoiser(config)
+    state = load_file(weights_path, device=str(device))
+    result = denoiser.load_state_dict(state, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        raise BundleError(
+            f"{weights_path} does not match {config_path}: missing {result.missing_keys[:5]}, "
+            f"unexpected {result.unexpected_keys[:5]}."
+        )
+    return denoiser.to(device).eval()
+
+
+def save_bundle(folder: str | Path, manifest: Manifest, denoiser: Denoiser) -> Path:
+    """Write a complete bundle (manifest + world model)."""
+    folder = Path(folder)
+    save_world_model(folder / manifest.components["world_model"], denoiser)
+    _write_json_atomic(folder / "manifest.json", manifest.__dict__)
+    return folder
+
+
+def read_manifest(folder: str | Path) -> Manifest:
+    """Read and validate ``manifest.json`` of a bundle."""
+    path = Path(folder) / "manifest.json"
+    if not path.is_file():
+        raise BundleError(f"{folder} is not a dreamgym bundle: {path} is missing.")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise BundleError(f"{path}: invalid JSON ({error}).") from error
+    return Manifest.from_dict(data, where=str(path))
+
+
+def load_bundle(folder: str | Path, device: str | torch.device = "cpu") -> tuple[Manifest, Denoiser, SamplerConfig]:
+    """Load and cross-check a bundle: the world model must match the manifest's resolution and action size."""
+    manifest = read_manifest(folder)
+    denoiser = load_world_model(Path(folder) / manifest.components["world_model"], device)
+    cfg = denoiser.config
+    mismatches = []
+    if cfg.image_size != manifest.image_size:
+        mismatches.append(f"image_size {cfg.image_size} != manifest {manifest.image_size}")
+    if cfg.actions.action_dim != manifest.action_dim:
+        mismatches.append(f"action_dim {cfg.actions.action_dim} != manifest {manifest.action_dim}")
+    if cfg.context_frames != manifest.context_frames:
+        mismatches.append(f"context_frames {cfg.context_frames} != manifest {manifest.context_frames}")
+    if mismatches:
+        raise BundleError(f"{folder}: world model does not match the manifest: {'; '.join(mismatches)}.")
+    return manifest, denoiser, SamplerConfig(**manifest.sampler)

@@ -1,0 +1,285 @@
+"""``dreamgym train-world-model``: train the diffusion world model on recorded episodes.
+
+* Data: :class:`~dreamgym.data.TransitionWindows` over any tasks; 1 in ``holdout_every`` episodes
+  (by episode index) is held out for validation.
+* AdamW with linear warm-up, gradient clipping, EMA weights (the EMA weights are what ships).
+* Devices and processes through Hugging Face ``accelerate``: ``accelerate launch --num_processes 2
+  -m dreamgym.cli train-world-model ...`` trains data-parallel (CPU processes or GPUs); bf16 autocast
+  is used where a CUDA GPU is present.
+* Every random draw comes from generators seeded by (seed, step, process), so a run that is killed
+  and resumed from its checkpoint ends exactly where an uninterrupted run ends.
+* Full-state checkpoints (model, EMA, optimizer, scheduler, step) are written atomically to
+  ``out_dir/checkpoint.pt`` every ``checkpoint_every`` steps; a rerun with the same ``out_dir``
+  resumes. The weights-only world model is exported to ``out_dir/world_model/`` (safetensors).
+* TensorBoard (``out_dir/tensorboard``): loss, learning rate, validation loss and one-step PSNR,
+  predicted-vs-real frame grids, and an autoregressive rollout (as a filmstrip and an MP4 file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from dreamgym.data.windows import TransitionWindows
+from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model
+from dreamgym.world_model.evaluation import psnr, rollout_episode
+from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one world-model training run (see the module docstring)."""
+
+    data: Path
+    out_dir: Path
+    tasks: list[str] | None = None
+    model: DenoiserConfig = field(default_factory=DenoiserConfig)
+    steps: int = 8000
+    batch_size: int = 32
+    learning_rate: float = 3e-4
+    weight_decay: float = 1e-2
+    warmup_steps: int = 200
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    seed: int = 0
+    holdout_every: int = 10
+    checkpoint_every: int = 250
+    log_every: int = 25
+    eval_every: int = 500
+    rollout_steps: int = 20
+    compile: bool = False
+    torch_threads: int | None = None
+
+    def __post_init__(self) -> None:
+        self.data, self.out_dir = Path(self.data), Path(self.out_dir)
+        if isinstance(self.model, dict):
+            self.model = DenoiserConfig(**self.model)
+        for name in ("steps", "batch_size", "checkpoint_every", "log_every", "eval_every", "holdout_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}.")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["data"], data["out_dir"] = str(self.data), str(self.out_dir)
+        return data
+
+
+def is_holdout(meta: dict, holdout_every: int) -> bool:
+    """Whether an episode is held out for validation (deterministic in its index)."""
+    return int(meta.get("index", 0)) % holdout_every == holdout_every - 1
+
+
+def step_generator(seed: int, step: int, process: int, stream: int) -> torch.Generator:
+    """A generator for one purpose (``stream``) at one step of one process: resumable by construction."""
+    return torch.Generator().manual_seed(((seed * 1_000_003 + step) * 97 + process) * 7 + stream)
+
+
+class _LossModule(torch.nn.Module):
+    """Wraps the denoiser so that data-parallel wrappers see the loss as ``forward``."""
+
+    def __init__(self, denoiser: Denoiser):
+        super().__init__()
+        self.denoiser = denoiser
+
+    def forward(self, context, actions, target, generator):
+        return self.denoiser.loss(context, actions, target, generator)
+
+
+def _atomic_torch_save(payload: dict, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def hardware_description(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU ({os.cpu_count()} cores, {platform.machine()}, torch threads {torch.get_num_threads()})"
+
+
+def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
+    """Train (or resume) a world model; return a summary with losses, timing and hardware."""
+    from accelerate import Accelerator
+    from diffusers.training_utils import EMAModel
+    from torch.utils.tensorboard import SummaryWriter
+
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    use_cuda = torch.cuda.is_available()
+    accelerator = Accelerator(mixed_precision="bf16" if use_cuda else "no", cpu=not use_cuda)
+    device, rank, is_main = accelerator.device, accelerator.process_index, accelerator.is_main_process
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+
+    keep_train = lambda meta: not is_holdout(meta, config.holdout_every)  # noqa: E731
+    train_windows = TransitionWindows.from_folder(config.data, tasks=config.tasks, keep=keep_train, progress=progress and is_main)
+    val_windows = TransitionWindows.from_folder(
+        config.data, tasks=config.tasks, keep=lambda meta: not keep_train(meta), progress=False
+    )
+    if train_windows.frame_shape[-1] != config.model.image_size:
+        raise ValueError(
+            f"Data frames are {train_windows.frame_shape[-1]}px but the model expects image_size={config.model.image_size}."
+        )
+
+    torch.manual_seed(config.seed)  # identical initial weights in every process
+    denoiser = Denoiser(config.model)
+    ema = EMAModel(denoiser.parameters(), decay=config.ema_decay)
+    optimizer = torch.optim.AdamW(denoiser.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    warmup = max(1, config.warmup_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
+
+    checkpoint_path = config.out_dir / "checkpoint.pt"
+    start_step, elapsed_before = 0, 0.0
+    if checkpoint_path.exists():
+        state = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+        denoiser.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_step, elapsed_before = int(state["step"]), float(state["elapsed_s"])
+        if is_main:
+            print(f"resuming from {checkpoint_path} at step {start_step}")
+    ema.to(device)
+
+    loss_module = _LossModule(denoiser)
+    if config.compile:
+        loss_module = torch.compile(loss_module)
+    loss_module, optimizer = accelerator.prepare(loss_module, optimizer)
+    writer = SummaryWriter(str(config.out_dir / "tensorboard")) if is_main else None
+    if writer and start_step == 0:
+        writer.add_text("config", f"```\n{json.dumps(config.to_dict(), indent=2)}\n```")
+        writer.add_scalar("model/parameters", denoiser.num_parameters(), 0)
+
+    def save_checkpoint(step: int, elapsed: float) -> None:
+        if not is_main:
+            return
+        _atomic_torch_save(
+            {
+                "model": accelerator.unwrap_model(loss_module).denoiser.state_dict() if not config.compile else denoiser.state_dict(),
+                "ema": ema.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "step": step,
+                "elapsed_s": elapsed,
+                "config": json.dumps(config.to_dict()),
+            },
+            checkpoint_path,
+        )
+
+    losses: list[float] = []
+    start_time = time.perf_counter()
+    bar = tqdm(total=config.steps, initial=start_step, desc="train world model", unit="step", disable=not (progress and is_main))
+    step = start_step
+    for step in range(start_step, config.steps):
+        loss_module.train()
+        batch = train_windows.sample(config.batch_size, step_generator(config.seed, step, rank, 0))
+        context = frames_to_model(batch["context_frames"].to(device))
+        target = frames_to_model(batch["next_frame"].to(device))
+        actions = batch["context_actions"].to(device)
+        with accelerator.autocast():
+            loss = loss_module(context, actions, target, step_generator(config.seed, step, rank, 1))
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"Training loss became {loss.item()} at step {step}; lower the learning rate.")
+        accelerator.backward(loss)
+        if config.grad_clip:
+            accelerator.clip_grad_norm_(loss_module.parameters(), config.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        ema.step(denoiser.parameters())
+        losses.append(loss.item())
+        bar.update(1)
+        done = step + 1
+        if writer and done % config.log_every == 0:
+            writer.add_scalar("train/loss", float(np.mean(losses[-config.log_every :])), done)
+            writer.add_scalar("train/lr", scheduler.get_last_lr()[0], done)
+            bar.set_postfix(loss=f"{np.mean(losses[-config.log_every:]):.4f}")
+        if done % config.checkpoint_every == 0 or done == config.steps:
+            save_checkpoint(done, elapsed_before + time.perf_counter() - start_time)
+        if writer and (done % config.eval_every == 0 or done == config.steps):
+            metrics = evaluate_during_training(denoiser, ema, val_windows, config, writer, done, device)
+            bar.write(f"step {done}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+    bar.close()
+    accelerator.wait_for_everyone()
+    elapsed = elapsed_before + time.perf_counter() - start_time
+    summary = {
+        "steps": config.steps,
+        "final_loss_mean_last_100": float(np.mean(losses[-100:])) if losses else None,
+        "wall_time_s": round(elapsed, 1),
+        "hardware": hardware_description(device),
+        "processes": accelerator.num_processes,
+        "parameters": denoiser.num_parameters(),
+    }
+    if is_main:
+        from dreamgym.bundle import save_world_model
+
+        with ema_weights(ema, denoiser):
+            save_world_model(config.out_dir / "world_model", denoiser)
+        (config.out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+        writer.close()
+    return summary
+
+
+class ema_weights:
+    """Context manager: temporarily swap the EMA weights into ``model``."""
+
+    def __init__(self, ema, model: torch.nn.Module):
+        self.ema, self.model = ema, model
+
+    def __enter__(self):
+        self.ema.store(self.model.parameters())
+        self.ema.copy_to(self.model.parameters())
+        return self.model
+
+    def __exit__(self, *exc):
+        self.ema.restore(self.model.parameters())
+
+
+@torch.no_grad()
+def evaluate_during_training(denoiser, ema, val_windows, config: TrainConfig, writer, step: int, device) -> dict:
+    """Validation loss and one-step PSNR on a fixed held-out batch, image grid and a rollout video."""
+    from dreamgym.media import grid, side_by_side, to_hwc, upscale, write_video
+
+    batch = val_windows.get(torch.linspace(0, len(val_windows) - 1, 16).long())
+    context_u8 = batch["context_frames"].to(device)
+    actions = batch["context_actions"].to(device)
+    with ema_weights(ema, denoiser):
+        denoiser.eval()
+        loss = denoiser.loss(frames_to_model(context_u8), actions, frames_to_model(batch["next_frame"].to(device)), torch.Generator().manual_seed(0))
+        predicted = sample_next_frame(denoiser, context_u8, actions, SamplerConfig(), torch.Generator(device).manual_seed(0) if device.type == "cuda" else torch.Generator().manual_seed(0))
+        episode_number = int(val_windows.window_episode[0])
+        real, imagined = rollout_episode(denoiser, val_windows, episode_number, config.rollout_steps, SamplerConfig(), seed=0)
+    one_step_psnr = psnr(predicted.cpu(), batch["next_frame"]).mean().item()
+    rollout_psnr = psnr(torch.from_numpy(imagined[-1]), torch.from_numpy(real[-1])).item()
+    writer.add_scalar("val/loss", loss.item(), step)
+    writer.add_scalar("val/psnr_1_step", one_step_psnr, step)
+    writer.add_scalar(f"val/psnr_rollout_{config.rollout_steps}_steps", rollout_psnr, step)
+    pairs = torch.stack([batch["next_frame"][:8], predicted.cpu()[:8]], dim=1).flatten(0, 1).numpy()
+    writer.add_image("val/real_vs_predicted", grid(upscale(to_hwc(pairs), 2), columns=8), step, dataformats="HWC")
+    strip = side_by_side([real, imagined])
+    writer.add_image("val/rollout_real_vs_imagined", grid(to_hwc(strip[:: max(1, len(strip) // 8)]), columns=8), step, dataformats="HWC")
+    write_video(config.out_dir / "rollouts" / f"step{step:06d}.mp4", strip, fps=8)
+    return {"val_loss": loss.item(), "psnr_1_step": one_step_psnr, "psnr_rollout": rollout_psnr}
+
+
+def parameter_count_m(config: DenoiserConfig) -> float:
+    """Parameters of a world model with ``config``, in millions."""
+    return Denoiser(config).num_parameters() / 1e6
+
+
+__all__ = ["TrainConfig", "is_holdout", "parameter_count_m", "train_world_model"]
