@@ -128,9 +128,14 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
 
     keep_train = lambda meta: not is_holdout(meta, config.holdout_every)  # noqa: E731
     train_windows = TransitionWindows.from_folder(config.data, tasks=config.tasks, keep=keep_train, progress=progress and is_main)
-    val_windows = TransitionWindows.from_folder(
-        config.data, tasks=config.tasks, keep=lambda meta: not keep_train(meta), progress=False
-    )
+    try:
+        val_windows = TransitionWindows.from_folder(
+            config.data, tasks=config.tasks, keep=lambda meta: not keep_train(meta), progress=False
+        )
+    except ValueError:
+        val_windows = None
+        if is_main:
+            print(f"note: no episode index is held out with holdout_every={config.holdout_every}; validation is skipped")
     if train_windows.frame_shape[-1] != config.model.image_size:
         raise ValueError(
             f"Data frames are {train_windows.frame_shape[-1]}px but the model expects image_size={config.model.image_size}."
@@ -211,7 +216,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
             bar.set_postfix(loss=f"{np.mean(losses[-config.log_every:]):.4f}")
         if done % config.checkpoint_every == 0 or done == config.steps:
             save_checkpoint(done, elapsed_before + time.perf_counter() - start_time)
-        if writer and (done % config.eval_every == 0 or done == config.steps):
+        if writer and val_windows is not None and (done % config.eval_every == 0 or done == config.steps):
             metrics = evaluate_during_training(denoiser, ema, val_windows, config, writer, done, device)
             bar.write(f"step {done}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
     bar.close()
