@@ -33,6 +33,7 @@ def _cmd_collect(args: argparse.Namespace) -> None:
             height=args.size,
             seed_offset=args.seed_offset,
             workers=args.workers,
+            split=args.split,
         )
         report = collect(config, progress=not args.no_progress)
         result = {
@@ -120,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--size", type=int, default=64, help="frame width and height in pixels (default 64)")
     col.add_argument("--seed-offset", type=int, default=0, help="shift all episode seeds to record a disjoint dataset")
     col.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    col.add_argument(
+        "--split", choices=["train", "eval"], default="train",
+        help="'eval' records held-out episodes from the evaluation seeds (1,000,000,000+)",
+    )
     col.add_argument("--no-progress", action="store_true", help="no progress bar")
     col.set_defaults(func=_cmd_collect)
 

@@ -67,6 +67,8 @@ def test_seeds_are_disjoint_across_sources_and_from_evaluation(tmp_path):
     seeds = [job.seed for job in jobs]
     assert len(seeds) == 230 and len(set(seeds)) == 230
     assert max(seeds) < TUNING_SEED_BASE < EVAL_SEED_BASE
+    eval_seeds = [job.seed for job in plan_episodes(CollectConfig("coffee-pull", tmp_path, split="eval"))]
+    assert min(eval_seeds) >= EVAL_SEED_BASE and len(set(eval_seeds)) == 230
 
 
 def test_bad_config_is_refused(tmp_path):

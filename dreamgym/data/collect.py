@@ -46,6 +46,8 @@ class CollectConfig:
     :param noise_std_range: per-episode Gaussian action-noise std for ``noisy_expert``, drawn uniformly.
     :param seed_offset: added to every episode seed, to record a second, disjoint dataset.
     :param workers: parallel processes (each renders with its own GL context).
+    :param split: ``"train"`` (seeds from 0) or ``"eval"`` (held-out seeds from :data:`EVAL_SEED_BASE`,
+        never used for training data).
     """
 
     task: str
@@ -59,8 +61,11 @@ class CollectConfig:
     noise_std_range: tuple[float, float] = (0.3, 1.0)
     seed_offset: int = 0
     workers: int = 1
+    split: str = "train"
 
     def __post_init__(self) -> None:
+        if self.split not in ("train", "eval"):
+            raise ValueError(f"split must be 'train' or 'eval', got {self.split!r}.")
         self.task = get_task(self.task).name
         self.out_dir = Path(self.out_dir)
         for name in ("num_expert", "num_noisy_expert", "num_random"):
@@ -107,7 +112,8 @@ def plan_episodes(config: CollectConfig) -> list[EpisodeJob]:
     jobs = []
     for source, count in counts.items():
         for index in range(count):
-            seed = SOURCE_SEED_BASE[source] + config.seed_offset + index
+            base = EVAL_SEED_BASE if config.split == "eval" else 0
+            seed = base + SOURCE_SEED_BASE[source] + config.seed_offset + index
             path = config.out_dir / config.task / source / f"{source}-{index:05d}.npz"
             jobs.append(EpisodeJob(config.task, source, index, seed, path))
     return jobs
