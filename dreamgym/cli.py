@@ -95,6 +95,13 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
     print(json.dumps(train_world_model(config, progress=not args.no_progress)))
 
 
+def _cmd_export_bundle(args: argparse.Namespace) -> None:
+    from dreamgym.export import export_bundle
+
+    metrics = json.loads(args.metrics.read_text()) if args.metrics else None
+    print(export_bundle(args.run, args.out, metrics=metrics, notes=args.notes))
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
     from dreamgym.demo import DemoConfig, run_demo
 
@@ -153,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     wm.add_argument("--compile", action="store_true", help="torch.compile the model (helps on GPU)")
     wm.add_argument("--no-progress", action="store_true")
     wm.set_defaults(func=_cmd_train_world_model)
+
+    export = commands.add_parser("export-bundle", help="write a learned-simulator bundle from a finished training run")
+    export.add_argument("--run", type=Path, required=True, help="the train-world-model output folder")
+    export.add_argument("--out", type=Path, required=True, help="bundle folder, e.g. envs/coffee-pull")
+    export.add_argument("--metrics", type=Path, help="JSON file of metrics to record in the provenance")
+    export.add_argument("--notes", default="", help="free text recorded in the provenance")
+    export.set_defaults(func=_cmd_export_bundle)
 
     check = commands.add_parser("check-rendering", help="check that offscreen rendering works and say how to fix it if not")
     check.set_defaults(func=_cmd_check_rendering)

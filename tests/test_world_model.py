@@ -205,7 +205,8 @@ def _tiny_dataset(folder, episodes=4, steps=12, size=16):
                 action = np.array([rng.choice([-1.0, 1.0]), 0, 0, 0], np.float32)
                 actions.append(action)
                 x = int(np.clip(x + action[0], 0, size - 4))
-        meta = {"task": "toy", "source": "random", "index": index}
+        meta = {"task": "toy", "source": "random", "index": index, "camera": {"distance": 1.0}, "action_repeat": 1,
+                "episode_steps": steps, "width": size, "height": size}
         save_episode(make_episode(np.stack(frames), np.stack(actions), np.zeros(steps), np.zeros(steps + 1, bool), meta), folder / f"{index}.npz")
 
 
@@ -253,3 +254,40 @@ def test_tiny_model_overfits_tiny_dataset(tmp_path):
     after = psnr(sample_next_frame(trained, batch["context_frames"], batch["context_actions"], SamplerConfig(), torch.Generator().manual_seed(0)), batch["next_frame"]).mean()
     assert after_loss < before_loss / 5, (before_loss, after_loss)
     assert after > before + 10, (before, after)
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_train_data_parallel(tmp_path):
+    """accelerate + torchrun: 2 CPU processes, gradients all-reduced, replicas identical at the end."""
+    import subprocess
+    import sys
+
+    _tiny_dataset(tmp_path / "data")
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "dreamgym.cli",
+        "train-world-model", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "run"), "--steps", "4",
+        "--batch-size", "4", "--size", "16", "--channels", "16", "16", "--checkpoint-every", "2",
+        "--eval-every", "4", "--no-progress",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summaries = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(summaries) == 2
+    assert all(s["processes"] == 2 and s["replicas_in_sync"] for s in summaries)
+    assert (tmp_path / "run" / "world_model" / "model.safetensors").exists()
+
+
+def test_export_bundle_from_a_training_run(tmp_path):
+    from dreamgym.export import export_bundle
+    from dreamgym.world_model.train import train_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    with pytest.raises(FileNotFoundError, match="not a finished training run"):
+        export_bundle(tmp_path / "nothing", tmp_path / "bundle")
+    train_world_model(_train_config(tmp_path, tmp_path / "run", 2), progress=False)
+    export_bundle(tmp_path / "run", tmp_path / "bundle", metrics={"psnr_1": 30.0}, notes="test")
+    manifest, denoiser, sampler = load_bundle(tmp_path / "bundle")
+    assert manifest.tasks == ["toy"] and manifest.image_size == 16 and manifest.episode_steps == 12
+    assert manifest.provenance["metrics"] == {"psnr_1": 30.0}
+    assert manifest.provenance["data"]["episodes_total"] == 4 and manifest.provenance["training"]["steps"] == 2
+    assert manifest.provenance["model"]["parameters"] == denoiser.num_parameters()

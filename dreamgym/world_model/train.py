@@ -3,9 +3,11 @@
 * Data: :class:`~dreamgym.data.TransitionWindows` over any tasks; 1 in ``holdout_every`` episodes
   (by episode index) is held out for validation.
 * AdamW with linear warm-up, gradient clipping, EMA weights (the EMA weights are what ships).
-* Devices and processes through Hugging Face ``accelerate``: ``accelerate launch --num_processes 2
-  -m dreamgym.cli train-world-model ...`` trains data-parallel (CPU processes or GPUs); bf16 autocast
-  is used where a CUDA GPU is present.
+* Devices and processes through Hugging Face ``accelerate``: ``accelerate launch --num_processes N
+  -m dreamgym.cli train-world-model ...`` trains data-parallel on N GPUs, and ``torchrun
+  --nproc_per_node 2 -m dreamgym.cli train-world-model ...`` on 2 CPU processes (gloo); each process
+  draws its own batch (effective batch = N x batch_size) and the run checks at the end that all
+  replicas hold identical weights. bf16 autocast is used where a CUDA GPU is present.
 * Every random draw comes from generators seeded by (seed, step, process), so a run that is killed
   and resumed from its checkpoint ends exactly where an uninterrupted run ends.
 * Full-state checkpoints (model, EMA, optimizer, scheduler, step) are written atomically to
@@ -175,7 +177,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
             return
         _atomic_torch_save(
             {
-                "model": accelerator.unwrap_model(loss_module).denoiser.state_dict() if not config.compile else denoiser.state_dict(),
+                "model": denoiser.state_dict(),  # the same parameters the (possibly wrapped) loss module trains
                 "ema": ema.state_dict(),
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
@@ -221,6 +223,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
             bar.write(f"step {done}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
     bar.close()
     accelerator.wait_for_everyone()
+    replicas_in_sync = _replicas_in_sync(accelerator, denoiser)
     elapsed = elapsed_before + time.perf_counter() - start_time
     summary = {
         "steps": config.steps,
@@ -228,6 +231,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
         "wall_time_s": round(elapsed, 1),
         "hardware": hardware_description(device),
         "processes": accelerator.num_processes,
+        "replicas_in_sync": replicas_in_sync,
         "parameters": denoiser.num_parameters(),
     }
     if is_main:
@@ -238,6 +242,15 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
         (config.out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
         writer.close()
     return summary
+
+
+def _replicas_in_sync(accelerator, model: torch.nn.Module) -> bool:
+    """In data-parallel training every process must end with identical weights; check a checksum."""
+    checksum = torch.stack([p.detach().double().sum() for p in model.parameters()]).sum().reshape(1)
+    gathered = accelerator.gather(checksum.to(accelerator.device)).cpu()
+    if not torch.allclose(gathered, gathered[0].expand_as(gathered), rtol=1e-9, atol=0):
+        raise RuntimeError(f"Data-parallel replicas diverged (weight checksums {gathered.tolist()}).")
+    return True
 
 
 class ema_weights:

@@ -1,0 +1,65 @@
+"""Turn a finished world-model training run into a learned-simulator bundle with its provenance."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter
+from pathlib import Path
+
+from dreamgym.bundle import Manifest, load_world_model, save_bundle
+from dreamgym.data.episode import episode_paths, load_episode
+from dreamgym.world_model.sampler import SamplerConfig
+from dreamgym.world_model.train import is_holdout
+
+
+def export_bundle(run_dir: str | Path, out_dir: str | Path, metrics: dict | None = None, notes: str = "") -> Path:
+    """Write ``out_dir`` (manifest + world model) from ``run_dir`` (the trainer's output folder).
+
+    The camera, action repeat and episode length are read from the training episodes, which must all
+    agree; the provenance records data, training settings, hardware and wall time from the run.
+    """
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    for required in ("summary.json", "world_model/model.safetensors", "checkpoint.pt"):
+        if not (run_dir / required).exists():
+            raise FileNotFoundError(f"{run_dir} is not a finished training run: {required} is missing.")
+    import torch
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    train_config = json.loads(torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=True)["config"])
+    tasks = train_config["tasks"]
+    metas = [load_episode(p, with_states=False).meta for p in episode_paths(train_config["data"])]
+    metas = [m for m in metas if tasks is None or m["task"] in tasks]
+    settings = {(m["task"], m["action_repeat"], m["episode_steps"], m["width"], json.dumps(m["camera"], sort_keys=True)) for m in metas}
+    if len(settings) != 1:
+        raise ValueError(f"Training episodes disagree on task/camera/action repeat/length: {sorted(settings)[:4]}.")
+    task, action_repeat, episode_steps, width, camera = settings.pop()
+    denoiser = load_world_model(run_dir / "world_model")
+    held_out = sum(is_holdout(m, train_config["holdout_every"]) for m in metas)
+    manifest = Manifest(
+        tasks=[task],
+        image_size=width,
+        action_repeat=action_repeat,
+        episode_steps=episode_steps,
+        camera=json.loads(camera),
+        sampler=SamplerConfig().to_dict(),
+        provenance={
+            "created": datetime.date.today().isoformat(),
+            "data": {
+                "episodes_total": len(metas),
+                "episodes_held_out_for_validation": held_out,
+                "by_source": dict(Counter(m["source"] for m in metas)),
+                "simulator": metas[0].get("simulator", "unknown"),
+                "recorded_with": "dreamgym collect (defaults: 50 expert + 150 noisy expert + 30 random, 50 decisions)",
+            },
+            "training": {key: train_config[key] for key in ("steps", "batch_size", "learning_rate", "ema_decay", "seed")},
+            "model": {"parameters": summary["parameters"], **train_config["model"]},
+            "hardware": summary["hardware"],
+            "processes": summary["processes"],
+            "wall_time_s": summary["wall_time_s"],
+            "final_train_loss": summary["final_loss_mean_last_100"],
+            "metrics": metrics or {},
+            "notes": notes,
+        },
+    )
+    return save_bundle(out_dir, manifest, denoiser)
