@@ -76,6 +76,25 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
+def shipped_bundles_root() -> Path:
+    """Where shipped bundles live: ``$DREAMGYM_ENVS`` if set, else the ``envs/`` folder beside the package."""
+    override = os.environ.get("DREAMGYM_ENVS")
+    return Path(override) if override else Path(__file__).resolve().parent.parent / "envs"
+
+
+def find_bundle(task: str) -> Path:
+    """The shipped bundle folder of ``task`` (e.g. ``"coffee-pull"``).
+
+    :raises BundleError: if none ships; the message lists the bundles that do.
+    """
+    root = shipped_bundles_root()
+    folder = root / task
+    if not (folder / "manifest.json").is_file():
+        available = sorted(p.parent.name for p in root.glob("*/manifest.json")) if root.is_dir() else []
+        raise BundleError(f"No learned simulator for {task!r} under {root}; available: {available or 'none'}.")
+    return folder
+
+
 def save_world_model(folder: str | Path, denoiser: Denoiser) -> Path:
     """Write ``config.json`` and ``model.safetensors`` of ``denoiser`` into ``folder``."""
     folder = Path(folder)
