@@ -46,6 +46,13 @@ def _cmd_collect(args: argparse.Namespace) -> None:
         print(json.dumps(result))
 
 
+def _cmd_import_minari(args: argparse.Namespace) -> None:
+    from dreamgym.data.minari_import import import_minari
+
+    count = import_minari(args.dataset, args.out, args.task, progress=not args.no_progress)
+    print(f"imported {count} episodes into {args.out / args.task / 'minari'}")
+
+
 def _cmd_cameras(args: argparse.Namespace) -> None:
     from dreamgym.views import write_contact_sheets
 
@@ -135,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--no-progress", action="store_true", help="no progress bar")
     col.set_defaults(func=_cmd_collect)
 
+    imp = commands.add_parser("import-minari", help="convert a local Minari image dataset to dreamgym episodes")
+    imp.add_argument("dataset", help="Minari dataset id, e.g. my-org/coffee-pull-pixels-v0")
+    imp.add_argument("--task", required=True, help="task label to store with the episodes")
+    imp.add_argument("--out", type=Path, default=Path("data"))
+    imp.add_argument("--no-progress", action="store_true")
+    imp.set_defaults(func=_cmd_import_minari)
+
     cams = commands.add_parser("cameras", help="write a contact sheet PNG of each task's camera view")
     cams.add_argument("--task", nargs="+", default=["all"])
     cams.add_argument("--out", type=Path, default=Path("benchmarks/real_env/cameras"))
@@ -183,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, ImportError) as error:
         print(f"dreamgym {args.command}: error: {error}", file=sys.stderr)
         return 2
     return 0
