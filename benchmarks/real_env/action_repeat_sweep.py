@@ -18,25 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from dreamgym.data.collect import TUNING_SEED_BASE
-from dreamgym.real import MetaWorldPixelEnv, ScriptedExpert
+from dreamgym.real.experts import expert_first_success
 from dreamgym.tasks import WORLD4RL_TASKS
-
-
-def expert_success(task: str, repeat: int, episodes: int) -> list[int | None]:
-    """Per episode, the decision (1-based) at which the expert first succeeded, or None."""
-    env = MetaWorldPixelEnv(task, action_repeat=repeat, terminate_on_success=True)
-    expert = ScriptedExpert(task)
-    first_success = []
-    for i in range(episodes):
-        _, info = env.reset(seed=TUNING_SEED_BASE + i)
-        done, steps = False, 0
-        while not done:
-            _, _, terminated, truncated, info = env.step(expert(info["state"]))
-            steps += 1
-            done = terminated or truncated
-        first_success.append(steps if info["success"] else None)
-    env.close()
-    return first_success
 
 
 def main() -> None:
@@ -50,7 +33,7 @@ def main() -> None:
         results["tasks"][task] = {}
         for repeat in args.repeats:
             start = time.perf_counter()
-            first_success = expert_success(task, repeat, args.episodes)
+            first_success = expert_first_success(task, range(TUNING_SEED_BASE, TUNING_SEED_BASE + args.episodes), repeat)
             solved = [step for step in first_success if step is not None]
             rate = len(solved) / len(first_success)
             median = float(np.median(solved)) if solved else None

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from dreamgym.data.collect import EVAL_SEED_BASE, CollectConfig, collect
-from dreamgym.real import MetaWorldPixelEnv, ScriptedExpert
+from dreamgym.real import MetaWorldPixelEnv
+from dreamgym.real.experts import expert_first_success
 from dreamgym.tasks import WORLD4RL_TASKS
 
 
@@ -39,21 +40,6 @@ def steps_per_second(task: str, decisions: int = 500) -> float:
     rate = decisions / (time.perf_counter() - start)
     env.close()
     return rate
-
-
-def expert_success(task: str, episodes: int) -> float:
-    env = MetaWorldPixelEnv(task, terminate_on_success=True)
-    expert = ScriptedExpert(task)
-    solved = 0
-    for i in range(episodes):
-        _, info = env.reset(seed=EVAL_SEED_BASE + i)
-        done = False
-        while not done:
-            _, _, terminated, truncated, info = env.step(expert(info["state"]))
-            done = terminated or truncated
-        solved += bool(info["success"])
-    env.close()
-    return solved / episodes
 
 
 def default_renderer_steps_per_second(task: str = "coffee-pull", steps: int = 30) -> float:
@@ -97,7 +83,8 @@ def main() -> None:
     for task, spec in WORLD4RL_TASKS.items():
         row = {"action_repeat": spec.action_repeat, "camera": spec.camera.to_dict()}
         row["env_steps_per_s"] = round(steps_per_second(task), 1)
-        row["expert_success_eval"] = expert_success(task, args.eval_episodes)
+        outcomes = expert_first_success(task, range(EVAL_SEED_BASE, EVAL_SEED_BASE + args.eval_episodes))
+        row["expert_success_eval"] = sum(step is not None for step in outcomes) / len(outcomes)
         config = CollectConfig(task, args.data, workers=args.workers)
         report = collect(config)
         row["collect"] = {

@@ -27,3 +27,25 @@ class ScriptedExpert:
             raise ValueError(f"The expert expects the 39-D Meta-World state, got shape {state.shape}.")
         action = np.asarray(self._policy.get_action(state), dtype=np.float32)
         return np.clip(action, -1.0, 1.0)
+
+
+def expert_first_success(task: str | TaskSpec, seeds, action_repeat: int | None = None) -> list[int | None]:
+    """Run the scripted expert once per seed (episode ends at success) and return, per episode, the
+    decision (1-based) at which it first succeeded, or None if it never did."""
+    from dreamgym.real.metaworld_env import MetaWorldPixelEnv
+
+    env = MetaWorldPixelEnv(task, action_repeat=action_repeat, terminate_on_success=True)
+    expert = ScriptedExpert(env.task)
+    first_success = []
+    try:
+        for seed in seeds:
+            _, info = env.reset(seed=int(seed))
+            done, steps = False, 0
+            while not done:
+                _, _, terminated, truncated, info = env.step(expert(info["state"]))
+                steps += 1
+                done = terminated or truncated
+            first_success.append(steps if info["success"] else None)
+    finally:
+        env.close()
+    return first_success
