@@ -95,39 +95,59 @@ def find_bundle(task: str) -> Path:
     return folder
 
 
-def save_world_model(folder: str | Path, denoiser: Denoiser) -> Path:
-    """Write ``config.json`` and ``model.safetensors`` of ``denoiser`` into ``folder``."""
+def save_component(folder: str | Path, module: torch.nn.Module, config: dict, component: str) -> Path:
+    """Write ``config.json`` and ``model.safetensors`` (weights only, no pickle) of one component."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    state = {name: tensor.detach().cpu().contiguous() for name, tensor in denoiser.state_dict().items()}
+    state = {name: tensor.detach().cpu().contiguous() for name, tensor in module.state_dict().items()}
     fd, tmp = tempfile.mkstemp(prefix=".model.", suffix=".tmp", dir=folder)
     os.close(fd)
-    save_file(state, tmp, metadata={"format": "pt", "dreamgym_component": "world_model"})
+    save_file(state, tmp, metadata={"format": "pt", "dreamgym_component": component})
     os.replace(tmp, folder / "model.safetensors")
-    _write_json_atomic(folder / "config.json", denoiser.config.to_dict())
+    _write_json_atomic(folder / "config.json", config)
     return folder
 
 
-def load_world_model(folder: str | Path, device: str | torch.device = "cpu") -> Denoiser:
-    """Build a :class:`Denoiser` from ``config.json`` and load ``model.safetensors`` strictly."""
+def _read_component(folder: str | Path, build, device) -> torch.nn.Module:
+    """Build a module from ``config.json`` with ``build(dict)`` and load ``model.safetensors`` strictly."""
     folder = Path(folder)
     config_path, weights_path = folder / "config.json", folder / "model.safetensors"
     for path in (config_path, weights_path):
         if not path.is_file():
-            raise BundleError(f"World model file {path} is missing.")
+            raise BundleError(f"Component file {path} is missing.")
     try:
-        config = DenoiserConfig(**json.loads(config_path.read_text()))
+        module = build(json.loads(config_path.read_text()))
     except (TypeError, json.JSONDecodeError) as error:
-        raise BundleError(f"{config_path}: not a valid DenoiserConfig ({error}).") from error
-    denoiser = Denoiser(config)
-    state = load_file(weights_path, device=str(device))
-    result = denoiser.load_state_dict(state, strict=False)
+        raise BundleError(f"{config_path}: not a valid configuration ({error}).") from error
+    result = module.load_state_dict(load_file(weights_path, device=str(device)), strict=False)
     if result.missing_keys or result.unexpected_keys:
         raise BundleError(
             f"{weights_path} does not match {config_path}: missing {result.missing_keys[:5]}, "
             f"unexpected {result.unexpected_keys[:5]}."
         )
-    return denoiser.to(device).eval()
+    return module.to(device).eval()
+
+
+def save_world_model(folder: str | Path, denoiser: Denoiser) -> Path:
+    """Write the world model's ``config.json`` and ``model.safetensors`` into ``folder``."""
+    return save_component(folder, denoiser, denoiser.config.to_dict(), "world_model")
+
+
+def load_world_model(folder: str | Path, device: str | torch.device = "cpu") -> Denoiser:
+    """Build a :class:`Denoiser` from ``config.json`` and load ``model.safetensors`` strictly."""
+    return _read_component(folder, lambda config: Denoiser(DenoiserConfig(**config)), device)
+
+
+def save_reward_model(folder: str | Path, classifier) -> Path:
+    """Write the reward classifier (its config carries the decision threshold)."""
+    return save_component(folder, classifier, classifier.config.to_dict(), "reward_model")
+
+
+def load_reward_model(folder: str | Path, device: str | torch.device = "cpu"):
+    """Build a :class:`~dreamgym.reward.RewardClassifier` and load its weights strictly."""
+    from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
+
+    return _read_component(folder, lambda config: RewardClassifier(RewardClassifierConfig(**config)), device)
 
 
 def save_bundle(folder: str | Path, manifest: Manifest, denoiser: Denoiser) -> Path:

@@ -102,6 +102,24 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
     print(json.dumps(train_world_model(config, progress=not args.no_progress)))
 
 
+def _cmd_train_reward(args: argparse.Namespace) -> None:
+    from dreamgym.reward.classifier import RewardClassifierConfig
+    from dreamgym.reward.train import RewardTrainConfig, train_reward_classifier
+
+    config = RewardTrainConfig(
+        data=args.data,
+        out_dir=args.out,
+        tasks=None if args.task == ["all"] else args.task,
+        model=RewardClassifierConfig(image_size=args.size),
+        steps=args.steps,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        seed=args.seed,
+    )
+    summary = train_reward_classifier(config, progress=not args.no_progress)
+    print(json.dumps({key: summary[key] for key in ("threshold", "heldout_real_frames", "train_frames", "wall_time_s")}))
+
+
 def _cmd_export_bundle(args: argparse.Namespace) -> None:
     from dreamgym.export import export_bundle
 
@@ -174,6 +192,18 @@ def build_parser() -> argparse.ArgumentParser:
     wm.add_argument("--compile", action="store_true", help="torch.compile the model (helps on GPU)")
     wm.add_argument("--no-progress", action="store_true")
     wm.set_defaults(func=_cmd_train_world_model)
+
+    rew = commands.add_parser("train-reward", help="train the success classifier (the learned reward)")
+    rew.add_argument("--data", type=Path, default=Path("data"))
+    rew.add_argument("--out", type=Path, required=True, help="run folder; the model goes to OUT/reward_model")
+    rew.add_argument("--task", nargs="+", default=["all"])
+    rew.add_argument("--steps", type=int, default=2000)
+    rew.add_argument("--batch-size", type=int, default=64)
+    rew.add_argument("--lr", type=float, default=1e-3)
+    rew.add_argument("--size", type=int, default=64)
+    rew.add_argument("--seed", type=int, default=0)
+    rew.add_argument("--no-progress", action="store_true")
+    rew.set_defaults(func=_cmd_train_reward)
 
     export = commands.add_parser("export-bundle", help="write a learned-simulator bundle from a finished training run")
     export.add_argument("--run", type=Path, required=True, help="the train-world-model output folder")

@@ -1,0 +1,72 @@
+"""The reward classifier learns success from frames, picks a threshold and round-trips through safetensors."""
+
+import numpy as np
+import pytest
+import torch
+
+from dreamgym.bundle import load_reward_model, save_reward_model
+from dreamgym.data.episode import make_episode, save_episode
+from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
+from dreamgym.reward.train import RewardTrainConfig, binary_metrics, choose_threshold, random_shift, train_reward_classifier
+
+
+def _dataset(folder, episodes=10, steps=12, size=16):
+    """Success = the bright square has jumped from the left to the right half of the frame."""
+    for index in range(episodes):
+        frames, success = [], []
+        for t in range(steps + 1):
+            x = 2 if t < steps // 2 else size - 6
+            frame = np.full((3, size, size), 40, np.uint8)
+            frame[:, 6:10, x : x + 4] = 230
+            frames.append(frame)
+            success.append(x >= size // 2)
+        meta = {"task": "toy", "source": "expert", "index": index}
+        save_episode(make_episode(np.stack(frames), np.zeros((steps, 4)), np.zeros(steps), success, meta), folder / f"{index}.npz")
+
+
+def test_metrics_and_threshold_choice():
+    probabilities = torch.tensor([0.1, 0.4, 0.6, 0.9])
+    labels = torch.tensor([False, False, True, True])
+    assert binary_metrics(probabilities, labels, 0.5) == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "accuracy": 1.0, "positives": 2}
+    assert binary_metrics(probabilities, labels, 0.95)["recall"] == 0.0
+    assert 0.4 < choose_threshold(probabilities, labels) <= 0.6
+
+
+def test_random_shift_keeps_shape_and_is_seeded():
+    frames = torch.randint(0, 256, (5, 3, 16, 16), dtype=torch.uint8)
+    a = random_shift(frames, 3, torch.Generator().manual_seed(0))
+    b = random_shift(frames, 3, torch.Generator().manual_seed(0))
+    assert a.shape == frames.shape and a.dtype == torch.uint8 and torch.equal(a, b)
+
+
+def test_bad_inputs_are_explained():
+    with pytest.raises(ValueError, match="threshold"):
+        RewardClassifierConfig(threshold=1.5)
+    model = RewardClassifier(RewardClassifierConfig(image_size=16, channels=(8, 8)))
+    with pytest.raises(ValueError, match="uint8 frames"):
+        model(torch.zeros(2, 3, 16, 16))
+
+
+def test_classifier_learns_and_round_trips(tmp_path):
+    _dataset(tmp_path / "data")
+    config = RewardTrainConfig(
+        data=tmp_path / "data", out_dir=tmp_path / "run", model=RewardClassifierConfig(image_size=16, channels=(16, 16)),
+        steps=150, batch_size=16, holdout_every=5, shift=1,
+    )
+    summary = train_reward_classifier(config, progress=False)
+    held_out = summary["heldout_real_frames"]
+    assert held_out["precision"] >= 0.9 and held_out["recall"] >= 0.9, held_out
+    model = load_reward_model(tmp_path / "run" / "reward_model")
+    assert model.config.threshold == summary["threshold"]
+    frames = torch.randint(0, 256, (4, 3, 16, 16), dtype=torch.uint8)
+    save_reward_model(tmp_path / "copy", model)
+    torch.testing.assert_close(load_reward_model(tmp_path / "copy").success_probability(frames), model.success_probability(frames))
+
+
+def test_one_class_data_is_refused(tmp_path):
+    folder = tmp_path / "data"
+    for index in range(10):
+        meta = {"task": "toy", "source": "random", "index": index}
+        save_episode(make_episode(np.zeros((5, 3, 16, 16), np.uint8), np.zeros((4, 4)), np.zeros(4), np.zeros(5, bool), meta), folder / f"{index}.npz")
+    with pytest.raises(ValueError, match="both classes"):
+        train_reward_classifier(RewardTrainConfig(data=folder, out_dir=tmp_path / "run", steps=1), progress=False)
