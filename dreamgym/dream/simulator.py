@@ -1,0 +1,63 @@
+"""A complete learned simulator in memory: world model, reward model, initial states, settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from dreamgym.bundle import BundleError, Manifest, load_bundle, load_reward_model, save_bundle, save_reward_model
+from dreamgym.dream.initial_states import InitialStates
+from dreamgym.reward.classifier import RewardClassifier
+from dreamgym.world_model.denoiser import Denoiser
+from dreamgym.world_model.sampler import SamplerConfig
+
+REQUIRED_COMPONENTS = ("world_model", "reward_model", "initial_states")
+
+
+@dataclass
+class LearnedSimulator:
+    """Everything an imagined environment needs; build it with :meth:`load` or from parts."""
+
+    manifest: Manifest
+    world_model: Denoiser
+    reward_model: RewardClassifier
+    initial_states: InitialStates
+    sampler: SamplerConfig
+
+    def __post_init__(self) -> None:
+        size = self.manifest.image_size
+        problems = []
+        if self.reward_model.config.image_size != size:
+            problems.append(f"reward model image_size {self.reward_model.config.image_size} != {size}")
+        if tuple(self.initial_states.frames.shape[-2:]) != (size, size):
+            problems.append(f"initial states are {tuple(self.initial_states.frames.shape[-2:])} frames, not {size}x{size}")
+        if self.initial_states.frames.shape[1] < self.manifest.context_frames:
+            problems.append(f"initial states hold {self.initial_states.frames.shape[1]} frames, fewer than {self.manifest.context_frames}")
+        if self.initial_states.actions.shape[-1] != self.manifest.action_dim:
+            problems.append(f"initial-state actions have size {self.initial_states.actions.shape[-1]}, not {self.manifest.action_dim}")
+        if problems:
+            raise BundleError("Learned simulator components do not match: " + "; ".join(problems) + ".")
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str | torch.device = "cpu") -> "LearnedSimulator":
+        """Load and cross-check a bundle that has all of world model, reward model and initial states."""
+        folder = Path(folder)
+        manifest, world_model, sampler = load_bundle(folder, device)
+        missing = [name for name in REQUIRED_COMPONENTS if name not in manifest.components]
+        if missing:
+            raise BundleError(f"{folder}: the bundle lacks {missing}; an imagined environment needs {list(REQUIRED_COMPONENTS)}.")
+        reward_model = load_reward_model(folder / manifest.components["reward_model"], device)
+        initial_states = InitialStates.load(folder / manifest.components["initial_states"])
+        return cls(manifest, world_model, reward_model, initial_states, sampler)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the whole simulator as a bundle."""
+        folder = Path(folder)
+        components = {name: name for name in REQUIRED_COMPONENTS}
+        manifest = replace(self.manifest, components=components, sampler=self.sampler.to_dict())
+        save_reward_model(folder / "reward_model", self.reward_model)
+        self.initial_states.save(folder / "initial_states")
+        save_bundle(folder, manifest, self.world_model)  # writes the manifest last
+        return folder

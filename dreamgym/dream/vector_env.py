@@ -1,0 +1,204 @@
+"""``DreamWorldVectorEnv``: N imagined Meta-World episodes advanced by one batched model call.
+
+Observations and actions are those of the real twin ``MetaWorldPixels-<Task>-v0``: uint8 ``(3, H, W)``
+frames and ``Box(-1, 1, (4,), float32)`` actions, so one policy runs in both. Each step two-hot
+encodes the action, samples the next frame of every world with the diffusion world model (a few
+Euler steps, one batched call), and scores it with the success classifier:
+
+* reward: 1.0 when the classifier says success (``reward_mode="sparse"``), or its probability
+  (``reward_mode="probability"``); ``info["success_probability"]`` always carries the probability;
+* terminated at predicted success; truncated after ``max_episode_steps`` decisions;
+* autoreset in the same step (``AutoresetMode.SAME_STEP``): a finished world's last frame goes to
+  ``info["final_obs"]`` (mask ``info["_final_obs"]``) and the returned observation is already the
+  first frame of its next episode.
+
+Worlds start from real 4-frame contexts of the bundle (``reset_mode="episode_start"``: starts of real
+episodes; ``"random"``: any point of stored real trajectories), or from the caller's own context:
+``reset(options={"frames": uint8 (N, 4, 3, H, W), "actions": float32 (N, 3, 4)})`` where
+``actions[:, i]`` led from ``frames[:, i]`` to ``frames[:, i + 1]``. All randomness comes from
+generators seeded by ``reset(seed=...)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from dreamgym.dream.initial_states import RESET_MODES
+from dreamgym.dream.simulator import LearnedSimulator
+from dreamgym.media import grid, to_hwc
+from dreamgym.spaces import ACTION_DIM, action_space, check_action, image_space
+from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
+
+REWARD_MODES = ("sparse", "probability")
+
+
+class DreamWorldVectorEnv(VectorEnv):
+    """A batch of imagined worlds (see the module docstring).
+
+    :param num_envs: worlds advanced together.
+    :param bundle: bundle folder; default: the shipped bundle of ``task``.
+    :param task: task whose shipped bundle to use when ``bundle`` is not given.
+    :param simulator: an already loaded :class:`LearnedSimulator` (overrides ``bundle``).
+    :param device: ``"cpu"``, ``"cuda"``, ...; the models run there.
+    :param denoising_steps: Euler steps per frame (default: the bundle's sampler setting, 3).
+    :param reset_mode: ``"episode_start"`` or ``"random"``.
+    :param reward_mode: ``"sparse"`` or ``"probability"``.
+    :param max_episode_steps: decisions before truncation (default: the bundle's episode length).
+    :param output: ``"numpy"`` (default) or ``"torch"`` (tensors stay on ``device``).
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 10, "autoreset_mode": AutoresetMode.SAME_STEP}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        bundle: str | Path | None = None,
+        task: str = "coffee-pull",
+        simulator: LearnedSimulator | None = None,
+        device: str | torch.device = "cpu",
+        denoising_steps: int | None = None,
+        reset_mode: str = "episode_start",
+        reward_mode: str = "sparse",
+        max_episode_steps: int | None = None,
+        render_mode: str | None = None,
+        output: str = "numpy",
+    ):
+        if num_envs < 1:
+            raise ValueError(f"num_envs must be >= 1, got {num_envs}.")
+        if reset_mode not in RESET_MODES:
+            raise ValueError(f"reset_mode must be one of {RESET_MODES}, got {reset_mode!r}.")
+        if reward_mode not in REWARD_MODES:
+            raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {reward_mode!r}.")
+        if output not in ("numpy", "torch"):
+            raise ValueError(f"output must be 'numpy' or 'torch', got {output!r}.")
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}.")
+        self.device = torch.device(device)
+        if simulator is None:
+            from dreamgym.bundle import find_bundle
+
+            simulator = LearnedSimulator.load(bundle if bundle is not None else find_bundle(task), self.device)
+        else:
+            simulator.world_model.to(self.device).eval()
+            simulator.reward_model.to(self.device).eval()
+        self.simulator = simulator
+        manifest = simulator.manifest
+        self.sampler = simulator.sampler if denoising_steps is None else SamplerConfig(
+            **{**simulator.sampler.to_dict(), "num_steps": denoising_steps}
+        )
+        self.history = manifest.context_frames
+        self.max_episode_steps = int(max_episode_steps or manifest.episode_steps)
+        self.reset_mode, self.reward_mode, self.output = reset_mode, reward_mode, output
+        self.render_mode = render_mode
+
+        self.num_envs = num_envs
+        size = manifest.image_size
+        self.single_observation_space = image_space(size, size)
+        self.single_action_space = action_space()
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+
+        self._frames = torch.zeros(num_envs, self.history, 3, size, size, dtype=torch.uint8, device=self.device)
+        self._actions = torch.zeros(num_envs, self.history - 1, ACTION_DIM, device=self.device)
+        self._steps = torch.zeros(num_envs, dtype=torch.long)
+        self._context_generator = torch.Generator()
+        self._noise_generator = torch.Generator(self.device) if self.device.type == "cuda" else torch.Generator()
+        self._seeded(np.random.SeedSequence().entropy % 2**63)
+        self._needs_reset = True
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _seeded(self, seed: int) -> None:
+        self._context_generator.manual_seed(int(seed))
+        self._noise_generator.manual_seed(int(seed) + 1)
+
+    def _output(self, tensor: torch.Tensor):
+        return tensor if self.output == "torch" else tensor.cpu().numpy()
+
+    def _flags(self, flags: torch.Tensor):
+        """Boolean per-world flags (held on the CPU) in the requested output form."""
+        return flags.to(self.device) if self.output == "torch" else flags.numpy()
+
+    def _draw_contexts(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        frames, actions = self.simulator.initial_states.sample(count, self.history, self.reset_mode, self._context_generator)
+        return frames.to(self.device), actions.to(self.device)
+
+    def _check_context(self, options: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        n, h = self.num_envs, self.history
+        size = self.single_observation_space.shape
+        frames, actions = options.get("frames"), options.get("actions")
+        if frames is None or actions is None:
+            raise ValueError('reset(options=...) needs both "frames" and "actions".')
+        frames = torch.as_tensor(np.asarray(frames) if not torch.is_tensor(frames) else frames)
+        actions = torch.as_tensor(np.asarray(actions) if not torch.is_tensor(actions) else actions)
+        if frames.dtype != torch.uint8 or tuple(frames.shape) != (n, h, *size):
+            raise ValueError(f"options['frames'] must be uint8 of shape {(n, h, *size)}, got {frames.dtype} {tuple(frames.shape)}.")
+        if tuple(actions.shape) != (n, h - 1, ACTION_DIM) or not torch.isfinite(actions.float()).all():
+            raise ValueError(f"options['actions'] must be finite floats of shape {(n, h - 1, ACTION_DIM)}, got {tuple(actions.shape)}.")
+        return frames.to(self.device), actions.float().clamp(-1, 1).to(self.device)
+
+    # -- gymnasium API -------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Start every world from a real context (or the one in ``options``); see the module docstring."""
+        if seed is not None:
+            self._seeded(seed)
+        if options and ("frames" in options or "actions" in options):
+            frames, actions = self._check_context(options)
+        else:
+            frames, actions = self._draw_contexts(self.num_envs)
+        self._frames.copy_(frames)
+        self._actions.copy_(actions)
+        self._steps.zero_()
+        self._needs_reset = False
+        return self._output(self._frames[:, -1]), {}
+
+    def step(self, actions):
+        if self._needs_reset:
+            raise RuntimeError("Call reset() before step().")
+        if torch.is_tensor(actions):
+            actions = actions.detach().cpu().numpy()
+        actions = torch.from_numpy(check_action(actions, (self.num_envs, ACTION_DIM))).to(self.device)
+        context_actions = torch.cat([self._actions, actions[:, None]], dim=1)
+        with torch.no_grad():
+            next_frames = sample_next_frame(self.simulator.world_model, self._frames, context_actions, self.sampler, self._noise_generator)
+            probability = self.simulator.reward_model.success_probability(next_frames).float()
+        success = probability >= self.simulator.reward_model.config.threshold
+        reward = success.float() if self.reward_mode == "sparse" else probability
+        self._steps += 1
+        terminated = success.cpu()
+        truncated = (self._steps >= self.max_episode_steps) & ~terminated
+        self._frames = torch.cat([self._frames[:, 1:], next_frames[:, None]], dim=1)
+        self._actions = torch.cat([self._actions[:, 1:], actions[:, None]], dim=1)
+
+        observations = next_frames.clone()
+        infos: dict[str, Any] = {"success_probability": self._output(probability)}
+        done = (terminated | truncated).nonzero().flatten().tolist()
+        if done:
+            frames, context_actions_new = self._draw_contexts(len(done))
+            index = torch.tensor(done, device=self.device)
+            self._frames[index] = frames
+            self._actions[index] = context_actions_new
+            self._steps[done] = 0
+            observations[index] = frames[:, -1]
+            final_frames = next_frames.cpu().numpy()
+            for i in done:
+                infos = self._add_info(infos, {"final_obs": final_frames[i], "final_info": {"success_probability": float(probability[i])}}, i)
+        return (
+            self._output(observations),
+            self._output(reward),
+            self._flags(terminated),
+            self._flags(truncated),
+            infos,
+        )
+
+    def render(self) -> np.ndarray | None:
+        """All worlds' current frames tiled into one ``(H', W', 3)`` picture."""
+        if self.render_mode != "rgb_array":
+            return None
+        frames = to_hwc(self._frames[:, -1].cpu().numpy())
+        return grid(frames, columns=int(np.ceil(np.sqrt(self.num_envs))))

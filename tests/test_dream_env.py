@@ -1,0 +1,163 @@
+"""The imagined environment on a tiny random learned simulator (fast); shipped-bundle tests come later."""
+
+import numpy as np
+import pytest
+import torch
+
+from dreamgym.bundle import Manifest
+from dreamgym.dream.initial_states import InitialStates
+from dreamgym.dream.simulator import LearnedSimulator
+from dreamgym.dream.vector_env import DreamWorldVectorEnv
+from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
+from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
+from dreamgym.world_model.sampler import SamplerConfig
+
+SIZE = 16
+
+
+@pytest.fixture
+def simulator():
+    torch.manual_seed(0)
+    manifest = Manifest(tasks=["toy"], image_size=SIZE, action_repeat=3, episode_steps=5, camera={})
+    frames = torch.randint(0, 256, (6, 10, 3, SIZE, SIZE), dtype=torch.uint8)
+    actions = torch.rand(6, 9, 4) * 2 - 1
+    return LearnedSimulator(
+        manifest,
+        Denoiser(DenoiserConfig(image_size=SIZE, channels=(16, 16))).eval(),
+        RewardClassifier(RewardClassifierConfig(image_size=SIZE, channels=(8, 8))).eval(),
+        InitialStates(frames, actions),
+        SamplerConfig(num_steps=1),
+    )
+
+
+def test_spaces_shapes_and_dtypes(simulator):
+    env = DreamWorldVectorEnv(num_envs=3, simulator=simulator)
+    obs, info = env.reset(seed=0)
+    assert env.single_observation_space.shape == (3, SIZE, SIZE) and env.observation_space.shape == (3, 3, SIZE, SIZE)
+    assert env.single_action_space.shape == (4,) and env.action_space.shape == (3, 4)
+    assert obs.shape == (3, 3, SIZE, SIZE) and obs.dtype == np.uint8
+    obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+    assert obs.shape == (3, 3, SIZE, SIZE) and obs.dtype == np.uint8
+    assert reward.shape == (3,) and terminated.dtype == bool and truncated.dtype == bool
+    assert info["success_probability"].shape == (3,)
+    assert env.metadata["autoreset_mode"].name == "SAME_STEP"
+
+
+def test_episode_starts_are_real_contexts(simulator):
+    env = DreamWorldVectorEnv(num_envs=4, simulator=simulator)
+    obs, _ = env.reset(seed=1)
+    starts = simulator.initial_states.frames[:, 3].numpy()  # the 4th frame of each stored episode
+    assert all(any(np.array_equal(o, s) for s in starts) for o in obs)
+
+
+def test_seeded_runs_are_deterministic_and_seeds_differ(simulator):
+    def run(seed):
+        env = DreamWorldVectorEnv(num_envs=2, simulator=simulator, reward_mode="probability")
+        out = [env.reset(seed=seed)[0]]
+        for t in range(7):
+            obs, reward, *_ = env.step(np.full((2, 4), 0.1 * t, np.float32))
+            out += [obs, reward]
+        return out
+
+    a, b, c = run(3), run(3), run(4)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+
+
+def test_truncation_and_same_step_autoreset(simulator):
+    simulator.reward_model.config.threshold = 0.999  # never predicts success
+    with torch.no_grad():
+        simulator.reward_model.head.bias.fill_(-20.0)
+    env = DreamWorldVectorEnv(num_envs=2, simulator=simulator)
+    env.reset(seed=0)
+    for step in range(5):
+        obs, reward, terminated, truncated, info = env.step(np.zeros((2, 4), np.float32))
+    assert truncated.all() and not terminated.any() and (reward == 0).all()
+    assert info["_final_obs"].all() and info["final_obs"][0].shape == (3, SIZE, SIZE)
+    starts = simulator.initial_states.frames[:, 3].numpy()
+    assert all(any(np.array_equal(o, s) for s in starts) for o in obs), "after autoreset obs is a fresh real start"
+    assert not np.array_equal(info["final_obs"][0], obs[0]), "the final imagined frame is handed back separately"
+    obs, reward, terminated, truncated, info = env.step(np.zeros((2, 4), np.float32))
+    assert not truncated.any() and "final_obs" not in info
+
+
+def test_predicted_success_terminates_with_reward(simulator):
+    with torch.no_grad():
+        simulator.reward_model.head.bias.fill_(20.0)  # always success
+    env = DreamWorldVectorEnv(num_envs=2, simulator=simulator)
+    env.reset(seed=0)
+    _, reward, terminated, truncated, info = env.step(np.zeros((2, 4), np.float32))
+    assert terminated.all() and not truncated.any() and (reward == 1.0).all()
+    assert info["_final_obs"].all()
+
+
+def test_worlds_in_a_batch_are_independent(simulator):
+    """World 0's trajectory does not depend on what world 1 does."""
+    frames = simulator.initial_states.frames[:2, :4].numpy()
+    actions = simulator.initial_states.actions[:2, :3].numpy()
+
+    def world_zero(second_action):
+        env = DreamWorldVectorEnv(num_envs=2, simulator=simulator, denoising_steps=2)
+        env.reset(seed=5, options={"frames": frames, "actions": actions})
+        out = []
+        for _ in range(3):
+            obs, *_ = env.step(np.stack([np.full(4, 0.3, np.float32), np.full(4, second_action, np.float32)]))
+            out.append(obs[0])
+        return out
+
+    for x, y in zip(world_zero(-1.0), world_zero(1.0)):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_reset_from_callers_context(simulator):
+    env = DreamWorldVectorEnv(num_envs=2, simulator=simulator)
+    frames = np.random.default_rng(0).integers(0, 256, (2, 4, 3, SIZE, SIZE), dtype=np.uint8)
+    obs, _ = env.reset(seed=0, options={"frames": frames, "actions": np.zeros((2, 3, 4), np.float32)})
+    np.testing.assert_array_equal(obs, frames[:, -1])
+    with pytest.raises(ValueError, match=r"options\['frames'\] must be uint8 of shape \(2, 4, 3, 16, 16\)"):
+        env.reset(options={"frames": frames[:, :3], "actions": np.zeros((2, 3, 4), np.float32)})
+    with pytest.raises(ValueError, match="both"):
+        env.reset(options={"frames": frames})
+
+
+@pytest.mark.parametrize(
+    "action, message",
+    [(np.zeros((3, 4), np.float32), r"shape \(3, 4\)"), (np.full((2, 4), np.nan, np.float32), "NaN")],
+)
+def test_bad_actions_raise(simulator, action, message):
+    env = DreamWorldVectorEnv(num_envs=2, simulator=simulator)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=message):
+        env.step(action)
+
+
+def test_torch_output_and_render(simulator):
+    env = DreamWorldVectorEnv(num_envs=4, simulator=simulator, output="torch", render_mode="rgb_array")
+    obs, _ = env.reset(seed=0)
+    assert torch.is_tensor(obs) and obs.dtype == torch.uint8
+    obs, reward, terminated, truncated, _ = env.step(torch.zeros(4, 4))
+    assert torch.is_tensor(reward) and torch.is_tensor(terminated)
+    picture = env.render()
+    assert picture.ndim == 3 and picture.shape[2] == 3
+
+
+def test_bad_settings_are_explained(simulator):
+    with pytest.raises(ValueError, match="reset_mode"):
+        DreamWorldVectorEnv(simulator=simulator, reset_mode="anywhere")
+    with pytest.raises(ValueError, match="reward_mode"):
+        DreamWorldVectorEnv(simulator=simulator, reward_mode="dense")
+
+
+def test_random_reset_mode_draws_from_inside_trajectories(simulator):
+    env = DreamWorldVectorEnv(num_envs=32, simulator=simulator, reset_mode="random")
+    obs, _ = env.reset(seed=0)
+    episode_starts = simulator.initial_states.frames[:, 3].numpy()
+    assert not all(any(np.array_equal(o, s) for s in episode_starts) for o in obs)
+
+
+def test_simulator_save_load_round_trip(simulator, tmp_path):
+    simulator.save(tmp_path / "bundle")
+    loaded = LearnedSimulator.load(tmp_path / "bundle")
+    assert torch.equal(loaded.initial_states.frames, simulator.initial_states.frames)
+    assert loaded.reward_model.config.threshold == simulator.reward_model.config.threshold
+    assert loaded.sampler == simulator.sampler
