@@ -77,9 +77,17 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
 
 
 def shipped_bundles_root() -> Path:
-    """Where shipped bundles live: ``$DREAMGYM_ENVS`` if set, else the ``envs/`` folder beside the package."""
+    """Where shipped bundles live: ``$DREAMGYM_ENVS`` if set, else the repository's ``envs/`` folder,
+    which installs as the data package ``dreamgym_envs`` (so installed wheels find it too)."""
     override = os.environ.get("DREAMGYM_ENVS")
-    return Path(override) if override else Path(__file__).resolve().parent.parent / "envs"
+    if override:
+        return Path(override)
+    try:
+        from importlib.resources import files
+
+        return Path(str(files("dreamgym_envs")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "envs"
 
 
 def find_bundle(task: str) -> Path:
