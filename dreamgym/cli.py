@@ -124,7 +124,7 @@ def _cmd_export_bundle(args: argparse.Namespace) -> None:
     from dreamgym.export import export_bundle
 
     metrics = json.loads(args.metrics.read_text()) if args.metrics else None
-    print(export_bundle(args.run, args.out, metrics=metrics, notes=args.notes))
+    print(export_bundle(args.run, args.out, metrics=metrics, notes=args.notes, reward_run=args.reward_run))
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
@@ -210,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="bundle folder, e.g. envs/coffee-pull")
     export.add_argument("--metrics", type=Path, help="JSON file of metrics to record in the provenance")
     export.add_argument("--notes", default="", help="free text recorded in the provenance")
+    export.add_argument(
+        "--reward-run", type=Path,
+        help="a train-reward output folder: adds the reward model and real initial states (a complete simulator)",
+    )
     export.set_defaults(func=_cmd_export_bundle)
 
     check = commands.add_parser("check-rendering", help="check that offscreen rendering works and say how to fix it if not")

@@ -13,11 +13,21 @@ from dreamgym.world_model.sampler import SamplerConfig
 from dreamgym.world_model.train import is_holdout
 
 
-def export_bundle(run_dir: str | Path, out_dir: str | Path, metrics: dict | None = None, notes: str = "") -> Path:
+def export_bundle(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    metrics: dict | None = None,
+    notes: str = "",
+    reward_run: str | Path | None = None,
+    initial_state_frames: int = 51,
+) -> Path:
     """Write ``out_dir`` (manifest + world model) from ``run_dir`` (the trainer's output folder).
 
     The camera, action repeat and episode length are read from the training episodes, which must all
-    agree; the provenance records data, training settings, hardware and wall time from the run.
+    agree; the provenance records data, training settings, hardware and wall time from the run. With
+    ``reward_run`` (a ``train-reward`` output folder) the bundle also gets the reward classifier and, as
+    initial states, the first ``initial_state_frames`` frames of every training episode: then it is a
+    complete learned simulator that ``DreamWorld-<Task>-v0`` can run.
     """
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     for required in ("summary.json", "world_model/model.safetensors", "checkpoint.pt"):
@@ -35,6 +45,7 @@ def export_bundle(run_dir: str | Path, out_dir: str | Path, metrics: dict | None
         raise ValueError(f"Training episodes disagree on task/camera/action repeat/length: {sorted(settings)[:4]}.")
     task, action_repeat, episode_steps, width, camera = settings.pop()
     denoiser = load_world_model(run_dir / "world_model")
+    training_episodes = episode_paths(train_config["data"])
     held_out = sum(is_holdout(m, train_config["holdout_every"]) for m in metas)
     manifest = Manifest(
         tasks=[task],
@@ -62,4 +73,29 @@ def export_bundle(run_dir: str | Path, out_dir: str | Path, metrics: dict | None
             "notes": notes,
         },
     )
-    return save_bundle(out_dir, manifest, denoiser)
+    if reward_run is None:
+        return save_bundle(out_dir, manifest, denoiser)
+    return _save_complete_simulator(
+        out_dir, manifest, denoiser, Path(reward_run), train_config, training_episodes, initial_state_frames
+    )
+
+
+def _save_complete_simulator(out_dir, manifest, denoiser, reward_run: Path, train_config, paths, frames: int) -> Path:
+    from dreamgym.bundle import load_reward_model
+    from dreamgym.dream.initial_states import InitialStates
+    from dreamgym.dream.simulator import LearnedSimulator
+
+    reward_model = load_reward_model(reward_run / "reward_model")
+    episodes = []
+    for path in paths:
+        episode = load_episode(path, with_states=False)
+        if episode.meta["task"] in manifest.tasks and not is_holdout(episode.meta, train_config["holdout_every"]):
+            episodes.append(episode)
+    initial_states = InitialStates.from_episodes(episodes, frames)
+    summary_path = reward_run / "reward_summary.json"
+    if summary_path.exists():
+        reward_summary = json.loads(summary_path.read_text())
+        manifest.provenance["reward_model"] = {key: reward_summary[key] for key in ("threshold", "heldout_real_frames", "train_frames", "wall_time_s")}
+    manifest.provenance["initial_states"] = {"episodes": len(episodes), "frames_per_episode": frames, "from": "training episodes (not held out)"}
+    simulator = LearnedSimulator(manifest, denoiser, reward_model, initial_states, SamplerConfig(**manifest.sampler))
+    return simulator.save(out_dir)
