@@ -70,7 +70,7 @@ def test_truncation_and_same_step_autoreset(simulator):
         simulator.reward_model.head.bias.fill_(-20.0)
     env = DreamWorldVectorEnv(num_envs=2, simulator=simulator)
     env.reset(seed=0)
-    for step in range(5):
+    for _ in range(5):
         obs, reward, terminated, truncated, info = env.step(np.zeros((2, 4), np.float32))
     assert truncated.all() and not terminated.any() and (reward == 0).all()
     assert info["_final_obs"].all() and info["final_obs"][0].shape == (3, SIZE, SIZE)

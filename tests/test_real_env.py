@@ -105,7 +105,7 @@ def test_terminate_on_success():
     env = MetaWorldPixelEnv("coffee-pull", terminate_on_success=True)
     expert = ScriptedExpert("coffee-pull")
     _, info = env.reset(seed=3)
-    for step in range(env.episode_steps):
+    for step in range(env.episode_steps):  # noqa: B007  (step is read after the loop)
         _, reward, terminated, truncated, info = env.step(expert(info["state"]))
         if terminated:
             break

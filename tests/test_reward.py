@@ -7,7 +7,13 @@ import torch
 from dreamgym.bundle import load_reward_model, save_reward_model
 from dreamgym.data.episode import make_episode, save_episode
 from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
-from dreamgym.reward.train import RewardTrainConfig, binary_metrics, choose_threshold, random_shift, train_reward_classifier
+from dreamgym.reward.train import (
+    RewardTrainConfig,
+    binary_metrics,
+    choose_threshold,
+    random_shift,
+    train_reward_classifier,
+)
 
 
 def _dataset(folder, episodes=10, steps=12, size=16):

@@ -24,7 +24,7 @@ import torch
 from dreamgym.bundle import load_world_model
 from dreamgym.data.collect import CollectConfig, collect
 from dreamgym.data.episode import episode_paths, load_episode
-from dreamgym.media import side_by_side, write_video
+from dreamgym.media import write_video
 from dreamgym.world_model.evaluation import autoregressive_rollout, psnr, ssim
 from dreamgym.world_model.sampler import SamplerConfig
 

@@ -1,0 +1,114 @@
+"""Imagined transitions per second vs num_envs and denoising steps, next to the real simulator.
+
+    python benchmarks/dream_throughput/run.py --bundle envs/coffee-pull --device cpu
+
+One "transition" is one world advancing one decision: a batched world-model sample (n Euler steps)
+plus the reward classifier, including the numpy round trip at the env boundary. In the same run the
+real Meta-World pixel env is measured at the same resolution, with dreamgym's fast rendering and
+with Meta-World's default rendering. Writes results-<device>.json and throughput-<device>.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dreamgym.dream.simulator import LearnedSimulator
+from dreamgym.dream.vector_env import DreamWorldVectorEnv
+from dreamgym.real.speed import default_renderer_steps_per_second, steps_per_second
+
+HERE = Path(__file__).parent
+
+
+def dream_rate(simulator, num_envs: int, steps: int, device: str, min_seconds: float) -> float:
+    env = DreamWorldVectorEnv(num_envs=num_envs, simulator=simulator, device=device, denoising_steps=steps)
+    env.reset(seed=0)
+    actions = np.zeros((num_envs, 4), np.float32)
+    env.step(actions)  # warm-up
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < min_seconds or count < 3:
+        env.step(actions)
+        count += 1
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return num_envs * count / (time.perf_counter() - start)
+
+
+def real_rates(task: str, decisions: int = 200) -> dict[str, float]:
+    return {
+        "fast_rendering_decisions_per_s": steps_per_second(task, decisions),
+        "metaworld_default_rendering_steps_per_s": default_renderer_steps_per_second(task),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bundle", type=Path, default=Path("envs/coffee-pull"))
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--num-envs", type=int, nargs="+", default=[1, 4, 16, 64, 256])
+    parser.add_argument("--denoising-steps", type=int, nargs="+", default=[1, 2, 3, 5])
+    parser.add_argument("--min-seconds", type=float, default=3.0)
+    parser.add_argument("--skip-real", action="store_true", help="do not measure the real simulator (e.g. on a GPU box without it)")
+    args = parser.parse_args()
+
+    simulator = LearnedSimulator.load(args.bundle, args.device)
+    results = {
+        "command": f"python benchmarks/dream_throughput/run.py --bundle {args.bundle} --device {args.device}",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "device": torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu",
+            "torch_threads": torch.get_num_threads(),
+        },
+        "world_model_parameters": simulator.world_model.num_parameters(),
+        "image_size": simulator.manifest.image_size,
+        "dream_transitions_per_s": {},
+    }
+    for steps in args.denoising_steps:
+        row = {}
+        for num_envs in args.num_envs:
+            row[str(num_envs)] = round(dream_rate(simulator, num_envs, steps, args.device, args.min_seconds), 1)
+            print(f"denoising steps {steps}, num_envs {num_envs}: {row[str(num_envs)]} transitions/s", flush=True)
+        results["dream_transitions_per_s"][str(steps)] = row
+    if not args.skip_real:
+        results["real"] = {k: round(v, 1) for k, v in real_rates(simulator.manifest.tasks[0]).items()}
+        print("real:", results["real"])
+    name = "cpu" if args.device == "cpu" else "gpu"
+    (HERE / f"results-{name}.json").write_text(json.dumps(results, indent=1))
+    plot(results, HERE / f"throughput-{name}.png")
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for steps, row in results["dream_transitions_per_s"].items():
+        axis.plot([int(n) for n in row], list(row.values()), marker="o", label=f"dream, {steps} denoising steps")
+    for key, style in (("fast_rendering_decisions_per_s", "--"), ("metaworld_default_rendering_steps_per_s", ":")):
+        if "real" in results:
+            axis.axhline(results["real"][key], linestyle=style, color="black", label=f"real: {key.replace('_', ' ')}")
+    axis.set_xscale("log", base=2)
+    axis.set_yscale("log")
+    axis.set_xlabel("num_envs (worlds per batched model call)")
+    axis.set_ylabel("transitions / s")
+    axis.set_title(f"{results['machine']['device']}: imagined vs real")
+    axis.legend(fontsize=7)
+    axis.grid(alpha=0.3, which="both")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    main()
