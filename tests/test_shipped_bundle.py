@@ -1,0 +1,60 @@
+"""The learned simulator that ships in envs/coffee-pull, and installing it from a wheel."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import dreamgym  # noqa: F401
+from dreamgym.dream.simulator import LearnedSimulator
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLE = REPO / "envs" / "coffee-pull"
+
+
+def test_bundle_is_complete_small_and_documented():
+    simulator = LearnedSimulator.load(BUNDLE)
+    manifest = simulator.manifest
+    assert manifest.tasks == ["coffee-pull"] and manifest.image_size == 64 and manifest.action_repeat == 3
+    size_mb = sum(p.stat().st_size for p in BUNDLE.rglob("*") if p.is_file()) / 1e6
+    assert size_mb < 50, f"bundle is {size_mb:.1f} MB"
+    provenance = manifest.provenance
+    for key in ("data", "training", "hardware", "wall_time_s", "reward_model", "initial_states"):
+        assert key in provenance, key
+    assert 0 < simulator.reward_model.config.threshold < 1
+    assert not list(BUNDLE.rglob("*.pt")) and not list(BUNDLE.rglob("*.pkl"))
+
+
+def test_shipped_dream_steps_without_nan_or_blank_frames():
+    env = gym.make_vec("DreamWorld-CoffeePull-v0", num_envs=4)
+    obs, _ = env.reset(seed=0)
+    for _ in range(3):
+        obs, reward, terminated, truncated, info = env.step(np.zeros((4, 4), np.float32))
+        assert obs.dtype == np.uint8 and obs.shape == (4, 3, 64, 64)
+        assert obs.std() > 10 and np.isfinite(info["success_probability"]).all()
+    env.close()
+
+
+@pytest.mark.slow
+def test_non_editable_install_registers_and_runs(tmp_path):
+    """Build a wheel, install it (without the source tree) and make the shipped env from it."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "wheel"), str(REPO)], check=True)
+    wheel = next((tmp_path / "wheel").glob("dreamgym-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(tmp_path / "site"), str(wheel)], check=True)
+    script = (
+        "import json, dreamgym, gymnasium as gym;"
+        "env = gym.make('DreamWorld-CoffeePull-v0'); obs, _ = env.reset(seed=0); obs, *_ = env.step(env.action_space.sample());"
+        "print(json.dumps({'file': dreamgym.__file__, 'shape': list(obs.shape)}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["file"].startswith(str(tmp_path / "site")), result
+    assert result["shape"] == [3, 64, 64]
