@@ -124,7 +124,12 @@ def _cmd_export_bundle(args: argparse.Namespace) -> None:
     from dreamgym.export import export_bundle
 
     metrics = json.loads(args.metrics.read_text()) if args.metrics else None
-    print(export_bundle(args.run, args.out, metrics=metrics, notes=args.notes, reward_run=args.reward_run))
+    print(
+        export_bundle(
+            args.run, args.out, metrics=metrics, notes=args.notes, reward_run=args.reward_run,
+            from_checkpoint=args.from_checkpoint,
+        )
+    )
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
@@ -213,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--reward-run", type=Path,
         help="a train-reward output folder: adds the reward model and real initial states (a complete simulator)",
+    )
+    export.add_argument(
+        "--from-checkpoint", action="store_true",
+        help="export the EMA weights of the run's latest checkpoint (the run need not be finished)",
     )
     export.set_defaults(func=_cmd_export_bundle)
 

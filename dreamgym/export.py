@@ -7,6 +7,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import torch
+
 from dreamgym.bundle import Manifest, load_world_model, save_bundle
 from dreamgym.data.episode import episode_paths, load_episode
 from dreamgym.world_model.sampler import SamplerConfig
@@ -20,6 +22,7 @@ def export_bundle(
     notes: str = "",
     reward_run: str | Path | None = None,
     initial_state_frames: int = 51,
+    from_checkpoint: bool = False,
 ) -> Path:
     """Write ``out_dir`` (manifest + world model) from ``run_dir`` (the trainer's output folder).
 
@@ -27,16 +30,21 @@ def export_bundle(
     agree; the provenance records data, training settings, hardware and wall time from the run. With
     ``reward_run`` (a ``train-reward`` output folder) the bundle also gets the reward classifier and, as
     initial states, the first ``initial_state_frames`` frames of every training episode: then it is a
-    complete learned simulator that ``DreamWorld-<Task>-v0`` can run.
+    complete learned simulator that ``DreamWorld-<Task>-v0`` can run. With ``from_checkpoint`` the EMA
+    weights of the latest full-state checkpoint are exported (the run need not be finished).
     """
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    for required in ("summary.json", "world_model/model.safetensors", "checkpoint.pt"):
-        if not (run_dir / required).exists():
-            raise FileNotFoundError(f"{run_dir} is not a finished training run: {required} is missing.")
-    import torch
-
-    summary = json.loads((run_dir / "summary.json").read_text())
-    train_config = json.loads(torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=True)["config"])
+    required = ("checkpoint.pt",) if from_checkpoint else ("summary.json", "world_model/model.safetensors", "checkpoint.pt")
+    for name in required:
+        if not (run_dir / name).exists():
+            raise FileNotFoundError(f"{run_dir} is not a finished training run: {name} is missing.")
+    checkpoint = torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=True)
+    train_config = json.loads(checkpoint["config"])
+    if from_checkpoint:
+        denoiser, summary = _ema_weights_from_checkpoint(checkpoint, train_config)
+    else:
+        denoiser = load_world_model(run_dir / "world_model")
+        summary = json.loads((run_dir / "summary.json").read_text())
     tasks = train_config["tasks"]
     metas = [load_episode(p, with_states=False).meta for p in episode_paths(train_config["data"])]
     metas = [m for m in metas if tasks is None or m["task"] in tasks]
@@ -44,7 +52,6 @@ def export_bundle(
     if len(settings) != 1:
         raise ValueError(f"Training episodes disagree on task/camera/action repeat/length: {sorted(settings)[:4]}.")
     task, action_repeat, episode_steps, width, camera = settings.pop()
-    denoiser = load_world_model(run_dir / "world_model")
     training_episodes = episode_paths(train_config["data"])
     held_out = sum(is_holdout(m, train_config["holdout_every"]) for m in metas)
     manifest = Manifest(
@@ -63,7 +70,12 @@ def export_bundle(
                 "simulator": metas[0].get("simulator", "unknown"),
                 "recorded_with": "dreamgym collect (defaults: 50 expert + 150 noisy expert + 30 random, 50 decisions)",
             },
-            "training": {key: train_config[key] for key in ("steps", "batch_size", "learning_rate", "ema_decay", "seed")},
+            "training": {
+                **{key: train_config[key] for key in ("batch_size", "learning_rate", "ema_decay", "seed")},
+                "steps_planned": train_config["steps"],
+                "steps_trained": summary["steps"],
+                "exported_from": "checkpoint (training still running or interrupted)" if from_checkpoint else "finished run",
+            },
             "model": {"parameters": summary["parameters"], **train_config["model"]},
             "hardware": summary["hardware"],
             "processes": summary["processes"],
@@ -78,6 +90,31 @@ def export_bundle(
     return _save_complete_simulator(
         out_dir, manifest, denoiser, Path(reward_run), train_config, training_episodes, initial_state_frames
     )
+
+
+def _ema_weights_from_checkpoint(checkpoint: dict, train_config: dict):
+    """The EMA weights stored in a full-state training checkpoint, and a summary of the run so far."""
+    from diffusers.training_utils import EMAModel
+
+    from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
+    from dreamgym.world_model.train import hardware_description
+
+    denoiser = Denoiser(DenoiserConfig(**train_config["model"]))
+    ema = EMAModel(denoiser.parameters())
+    ema.load_state_dict(checkpoint["ema"])
+    ema.copy_to(denoiser.parameters())
+    summary = {
+        "steps": int(checkpoint["step"]),
+        "parameters": denoiser.num_parameters(),
+        "hardware": checkpoint.get(
+            "hardware",
+            f"not recorded in the checkpoint; exported on {hardware_description(torch.device('cpu'))}",
+        ),
+        "processes": 1,
+        "wall_time_s": round(float(checkpoint["elapsed_s"]), 1),
+        "final_loss_mean_last_100": None,
+    }
+    return denoiser.eval(), summary
 
 
 def _save_complete_simulator(out_dir, manifest, denoiser, reward_run: Path, train_config, paths, frames: int) -> Path:

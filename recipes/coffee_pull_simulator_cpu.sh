@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the shipped envs/coffee-pull learned simulator on a 2-core CPU, then its benchmarks.
-#   1. world model (recipes/world_model_cpu.sh, ~75 min; resumable)
+#   1. world model (recipes/world_model_cpu.sh, ~60 min; resumable)
 #   2. reward classifier on the same coffee-pull data (2000 steps, a few minutes)
 #   3. export: world model + reward model + real initial states + provenance -> envs/coffee-pull
 #   4. fidelity and reward benchmarks on held-out trajectories (evaluation seeds)

@@ -289,5 +289,11 @@ def test_export_bundle_from_a_training_run(tmp_path):
     manifest, denoiser, sampler = load_bundle(tmp_path / "bundle")
     assert manifest.tasks == ["toy"] and manifest.image_size == 16 and manifest.episode_steps == 12
     assert manifest.provenance["metrics"] == {"psnr_1": 30.0}
-    assert manifest.provenance["data"]["episodes_total"] == 4 and manifest.provenance["training"]["steps"] == 2
+    assert manifest.provenance["data"]["episodes_total"] == 4 and manifest.provenance["training"]["steps_trained"] == 2
+    # a weights-only export from the latest full-state checkpoint (e.g. of a run still training)
+    export_bundle(tmp_path / "run", tmp_path / "from_checkpoint", from_checkpoint=True)
+    manifest, from_checkpoint, _ = load_bundle(tmp_path / "from_checkpoint")
+    assert manifest.provenance["training"]["exported_from"].startswith("checkpoint")
+    for name, tensor in denoiser.state_dict().items():  # the finished run exports the same EMA weights
+        torch.testing.assert_close(from_checkpoint.state_dict()[name], tensor, msg=name)
     assert manifest.provenance["model"]["parameters"] == denoiser.num_parameters()

@@ -183,6 +183,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
                 "scheduler": scheduler.state_dict(),
                 "step": step,
                 "elapsed_s": elapsed,
+                "hardware": hardware_description(device),
                 "config": json.dumps(config.to_dict()),
             },
             checkpoint_path,
