@@ -2,7 +2,8 @@
 
 * ``MetaWorldPixels-<Task>-v0`` for each tuned World4RL task (e.g. ``MetaWorldPixels-CoffeePull-v0``),
   and ``MetaWorldPixels-v0`` that takes any Meta-World v3 task as ``task=...``: the real simulator.
-* ``DreamWorld-<Task>-v0`` for every shipped learned simulator (a bundle under ``envs/``), with both
+* ``DreamWorld-<Task>-v0`` for the six World4RL tasks and every shipped learned simulator (a bundle
+  under ``envs/``; making one whose bundle does not ship lists those that do), with both
   ``entry_point`` (``gym.make``) and ``vector_entry_point`` (``gym.make_vec``, natively batched), and
   ``DreamWorld-v0`` that takes ``task=...`` and lists the available bundles when it has none.
 
@@ -43,7 +44,9 @@ def register_envs() -> None:
     """Register every dreamgym id with gymnasium (idempotent)."""
     if "DreamWorld-v0" not in gym.registry:
         gym.register("DreamWorld-v0", entry_point=DREAM_ENTRY_POINT, vector_entry_point=DREAM_VECTOR_ENTRY_POINT)
-    for name in shipped_tasks():
+    # The six World4RL tasks are always registered: making one whose bundle does not ship raises an
+    # error that lists the learned simulators that do. Any other shipped bundle is registered too.
+    for name in sorted(set(WORLD4RL_TASKS) | set(shipped_tasks())):
         env_id = dream_env_id(name)
         if env_id not in gym.registry:
             gym.register(

@@ -161,3 +161,13 @@ def test_simulator_save_load_round_trip(simulator, tmp_path):
     assert torch.equal(loaded.initial_states.frames, simulator.initial_states.frames)
     assert loaded.reward_model.config.threshold == simulator.reward_model.config.threshold
     assert loaded.sampler == simulator.sampler
+
+
+def test_mismatched_components_are_refused(simulator):
+    from dreamgym.bundle import BundleError
+
+    with pytest.raises(BundleError, match="reward model image_size 64 != 16"):
+        LearnedSimulator(
+            simulator.manifest, simulator.world_model, RewardClassifier(RewardClassifierConfig(image_size=64, channels=(8, 8))),
+            simulator.initial_states, simulator.sampler,
+        )

@@ -78,8 +78,12 @@ def test_registered_ids_make_and_make_vec(bundle_root):
 
 
 def test_unknown_dream_task_lists_available_bundles(bundle_root):
-    with pytest.raises(Exception, match="No learned simulator for 'soccer'.*coffee-pull"):
+    from dreamgym.bundle import BundleError
+
+    with pytest.raises(BundleError, match="No learned simulator for 'soccer'.*coffee-pull"):
         gym.make("DreamWorld-v0", task="soccer")
+    with pytest.raises(BundleError, match="No learned simulator for 'soccer'.*coffee-pull"):
+        gym.make("DreamWorld-Soccer-v0")
 
 
 def test_sb3_adapter_contract():

@@ -126,6 +126,15 @@ def test_sampling_is_seeded_and_uint8(order):
     assert torch.equal(a, b) and not torch.equal(a, c)
 
 
+def test_non_finite_model_output_is_an_error_not_a_frame():
+    model = Denoiser(DenoiserConfig(**TINY)).eval()
+    with torch.no_grad():
+        model.unet.conv_out.bias.fill_(float("nan"))
+    frames, actions = _context()
+    with pytest.raises(FloatingPointError, match="NaN or infinite"):
+        sample_next_frame(model, frames, actions, SamplerConfig(), torch.Generator().manual_seed(0))
+
+
 def test_rollout_shapes():
     model = Denoiser(DenoiserConfig(**TINY)).eval()
     frames, _ = _context()

@@ -79,4 +79,9 @@ def sample_next_frame(
             slope_next = (x_next - denoised_next) / next_sigma
             x_next = x + (slope + slope_next) / 2 * (next_sigma - sigma)
         x = x_next
+    if not torch.isfinite(x).all():
+        raise FloatingPointError(
+            "The world model produced NaN or infinite values; its weights or inputs are broken "
+            "(check the bundle, the action values and the context frames)."
+        )
     return frames_to_uint8(x)
