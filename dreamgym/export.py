@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from dreamgym.bundle import Manifest, load_world_model, save_bundle
-from dreamgym.data.episode import episode_paths, load_episode
+from dreamgym.data.episode import load_episodes
 from dreamgym.world_model.sampler import SamplerConfig
 from dreamgym.world_model.train import is_holdout
 
@@ -46,13 +46,12 @@ def export_bundle(
         denoiser = load_world_model(run_dir / "world_model")
         summary = json.loads((run_dir / "summary.json").read_text())
     tasks = train_config["tasks"]
-    metas = [load_episode(p, with_states=False).meta for p in episode_paths(train_config["data"])]
-    metas = [m for m in metas if tasks is None or m["task"] in tasks]
+    episodes = load_episodes(train_config["data"], tasks=tasks)
+    metas = [episode.meta for episode in episodes]
     settings = {(m["task"], m["action_repeat"], m["episode_steps"], m["width"], json.dumps(m["camera"], sort_keys=True)) for m in metas}
     if len(settings) != 1:
         raise ValueError(f"Training episodes disagree on task/camera/action repeat/length: {sorted(settings)[:4]}.")
     task, action_repeat, episode_steps, width, camera = settings.pop()
-    training_episodes = episode_paths(train_config["data"])
     held_out = sum(is_holdout(m, train_config["holdout_every"]) for m in metas)
     manifest = Manifest(
         tasks=[task],
@@ -88,7 +87,7 @@ def export_bundle(
     if reward_run is None:
         return save_bundle(out_dir, manifest, denoiser)
     return _save_complete_simulator(
-        out_dir, manifest, denoiser, Path(reward_run), train_config, training_episodes, initial_state_frames
+        out_dir, manifest, denoiser, Path(reward_run), train_config, episodes, initial_state_frames
     )
 
 
@@ -117,17 +116,13 @@ def _ema_weights_from_checkpoint(checkpoint: dict, train_config: dict):
     return denoiser.eval(), summary
 
 
-def _save_complete_simulator(out_dir, manifest, denoiser, reward_run: Path, train_config, paths, frames: int) -> Path:
+def _save_complete_simulator(out_dir, manifest, denoiser, reward_run: Path, train_config, all_episodes, frames: int) -> Path:
     from dreamgym.bundle import load_reward_model
     from dreamgym.dream.initial_states import InitialStates
     from dreamgym.dream.simulator import LearnedSimulator
 
     reward_model = load_reward_model(reward_run / "reward_model")
-    episodes = []
-    for path in paths:
-        episode = load_episode(path, with_states=False)
-        if episode.meta["task"] in manifest.tasks and not is_holdout(episode.meta, train_config["holdout_every"]):
-            episodes.append(episode)
+    episodes = [ep for ep in all_episodes if not is_holdout(ep.meta, train_config["holdout_every"])]
     initial_states = InitialStates.from_episodes(episodes, frames)
     summary_path = reward_run / "reward_summary.json"
     if summary_path.exists():

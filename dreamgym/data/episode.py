@@ -28,6 +28,7 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,24 @@ def episode_paths(root: str | Path) -> list[Path]:
     if not root.exists():
         raise FileNotFoundError(f"Dataset folder {root} does not exist.")
     return sorted(p for p in root.rglob("*.npz") if not p.name.startswith("."))
+
+
+def load_episodes(
+    root: str | Path,
+    tasks: Sequence[str] | None = None,
+    keep: Callable[[dict], bool] | None = None,
+    with_states: bool = False,
+    progress: bool = False,
+) -> list[Episode]:
+    """Every episode under ``root`` (optionally only ``tasks``, or those whose meta ``keep`` accepts)."""
+    from tqdm.auto import tqdm
+
+    episodes = []
+    for path in tqdm(episode_paths(root), desc="load episodes", unit="ep", disable=not progress):
+        episode = load_episode(path, with_states=with_states)
+        if tasks is not None and episode.meta["task"] not in tasks:
+            continue
+        if keep is not None and not keep(episode.meta):
+            continue
+        episodes.append(episode)
+    return episodes

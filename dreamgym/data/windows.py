@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from dreamgym.data.episode import Episode, EpisodeFormatError, episode_paths, load_episode
+from dreamgym.data.episode import Episode, EpisodeFormatError, load_episodes
 
 CONTEXT_FRAMES = 4
 
@@ -90,15 +89,7 @@ class TransitionWindows(torch.utils.data.Dataset):
         progress: bool = True,
     ) -> "TransitionWindows":
         """Load every episode under ``root`` (optionally only ``tasks``, or those whose meta ``keep`` accepts)."""
-        paths = episode_paths(root)
-        episodes = []
-        for path in tqdm(paths, desc="load episodes", unit="ep", disable=not progress):
-            episode = load_episode(path, with_states=False)
-            if tasks is not None and episode.meta["task"] not in tasks:
-                continue
-            if keep is not None and not keep(episode.meta):
-                continue
-            episodes.append(episode)
+        episodes = load_episodes(root, tasks=tasks, keep=keep, progress=progress)
         if not episodes:
             raise ValueError(f"No episodes under {root} match tasks={tasks} and the given filter.")
         return cls(episodes, context=context)

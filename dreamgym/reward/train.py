@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from dreamgym.data.episode import episode_paths, load_episode
+from dreamgym.data.episode import load_episodes
 from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
 from dreamgym.world_model.train import is_holdout
 
@@ -47,20 +47,11 @@ class RewardTrainConfig:
             raise ValueError("steps must be >= 1 and batch_size >= 2.")
 
 
-def load_labelled_frames(data: Path, tasks, held_out: bool, holdout_every: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """All frames and their success labels of the training (or held-out) episodes under ``data``."""
-    frames, labels = [], []
-    for path in episode_paths(data):
-        episode = load_episode(path, with_states=False)
-        if tasks is not None and episode.meta["task"] not in tasks:
-            continue
-        if is_holdout(episode.meta, holdout_every) != held_out:
-            continue
-        frames.append(episode.frames)
-        labels.append(episode.success)
-    if not frames:
-        raise ValueError(f"No {'held-out' if held_out else 'training'} episodes under {data} for tasks={tasks}.")
-    return torch.from_numpy(np.concatenate(frames)), torch.from_numpy(np.concatenate(labels))
+def labelled_frames(episodes) -> tuple[torch.Tensor, torch.Tensor]:
+    """All frames of ``episodes`` and their success labels."""
+    frames = np.concatenate([ep.frames for ep in episodes])
+    labels = np.concatenate([ep.success for ep in episodes])
+    return torch.from_numpy(frames), torch.from_numpy(labels)
 
 
 def random_shift(frames: torch.Tensor, shift: int, generator: torch.Generator) -> torch.Tensor:
@@ -107,8 +98,16 @@ def train_reward_classifier(config: RewardTrainConfig, progress: bool = True) ->
 
     from dreamgym.bundle import save_reward_model
 
-    frames, labels = load_labelled_frames(config.data, config.tasks, held_out=False, holdout_every=config.holdout_every)
-    val_frames, val_labels = load_labelled_frames(config.data, config.tasks, held_out=True, holdout_every=config.holdout_every)
+    episodes = load_episodes(config.data, tasks=config.tasks)
+    train_episodes = [ep for ep in episodes if not is_holdout(ep.meta, config.holdout_every)]
+    val_episodes = [ep for ep in episodes if is_holdout(ep.meta, config.holdout_every)]
+    if not train_episodes or not val_episodes:
+        raise ValueError(
+            f"Need both training and held-out episodes under {config.data} for tasks={config.tasks} "
+            f"(found {len(train_episodes)} and {len(val_episodes)}; 1 in {config.holdout_every} is held out by index)."
+        )
+    frames, labels = labelled_frames(train_episodes)
+    val_frames, val_labels = labelled_frames(val_episodes)
     positives, negatives = labels.nonzero().flatten(), (~labels).nonzero().flatten()
     if len(positives) == 0 or len(negatives) == 0:
         raise ValueError(f"Training frames need both classes; found {len(positives)} success and {len(negatives)} failure frames.")

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from dreamgym.data.episode import load_episodes
 from dreamgym.data.windows import TransitionWindows
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model
 from dreamgym.world_model.evaluation import psnr, rollout_episode
@@ -128,16 +129,15 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     device, rank, is_main = accelerator.device, accelerator.process_index, accelerator.is_main_process
     config.out_dir.mkdir(parents=True, exist_ok=True)
 
-    keep_train = lambda meta: not is_holdout(meta, config.holdout_every)  # noqa: E731
-    train_windows = TransitionWindows.from_folder(config.data, tasks=config.tasks, keep=keep_train, progress=progress and is_main)
-    try:
-        val_windows = TransitionWindows.from_folder(
-            config.data, tasks=config.tasks, keep=lambda meta: not keep_train(meta), progress=False
-        )
-    except ValueError:
-        val_windows = None
-        if is_main:
-            print(f"note: no episode index is held out with holdout_every={config.holdout_every}; validation is skipped")
+    episodes = load_episodes(config.data, tasks=config.tasks, progress=progress and is_main)
+    train_episodes = [ep for ep in episodes if not is_holdout(ep.meta, config.holdout_every)]
+    val_episodes = [ep for ep in episodes if is_holdout(ep.meta, config.holdout_every)]
+    if not train_episodes:
+        raise ValueError(f"No training episodes under {config.data} for tasks={config.tasks}.")
+    train_windows = TransitionWindows(train_episodes, context=config.model.context_frames)
+    val_windows = TransitionWindows(val_episodes, context=config.model.context_frames) if val_episodes else None
+    if val_windows is None and is_main:
+        print(f"note: no episode index is held out with holdout_every={config.holdout_every}; validation is skipped")
     if train_windows.frame_shape[-1] != config.model.image_size:
         raise ValueError(
             f"Data frames are {train_windows.frame_shape[-1]}px but the model expects image_size={config.model.image_size}."
