@@ -85,6 +85,41 @@ def main() -> None:
     name = "cpu" if args.device == "cpu" else "gpu"
     (HERE / f"results-{name}.json").write_text(json.dumps(results, indent=1))
     plot(results, HERE / f"throughput-{name}.png")
+    write_summary(results, name)
+
+
+def write_summary(results: dict, name: str) -> None:
+    """Add (or replace) this device's section in README.md."""
+    machine = results["machine"]
+    counts = list(next(iter(results["dream_transitions_per_s"].values())))
+    lines = [
+        f"## {name.upper()}: {machine['device']}",
+        "",
+        f"Produced by `{results['command']}` on {machine['cpus']} CPU cores ({machine['platform']}, torch threads "
+        f"{machine['torch_threads']}); world model {results['world_model_parameters'] / 1e6:.1f}M parameters, "
+        f"{results['image_size']}x{results['image_size']} frames. Imagined transitions per second "
+        "(one world advancing one decision, reward classifier and numpy boundary included):",
+        "",
+        "| denoising steps | " + " | ".join(f"num_envs {n}" for n in counts) + " |",
+        "|---|" + "---|" * len(counts),
+    ]
+    for steps, row in results["dream_transitions_per_s"].items():
+        lines.append(f"| {steps} | " + " | ".join(f"{row[n]:.1f}" for n in counts) + " |")
+    if "real" in results:
+        real = results["real"]
+        lines += [
+            "",
+            f"Real Meta-World in the same run, same 64x64 resolution: {real['fast_rendering_decisions_per_s']:.1f} "
+            f"decisions/s with dreamgym's fast rendering (3 simulator steps + 1 render each), "
+            f"{real['metaworld_default_rendering_steps_per_s']:.1f} steps/s with Meta-World's default rendering "
+            "(1 simulator step + 1 render each).",
+        ]
+    lines += ["", f"![throughput](throughput-{name}.png)", ""]
+    readme = HERE / "README.md"
+    header = "# Imagined vs real transitions per second\n\n"
+    sections = readme.read_text().split("## ")[1:] if readme.exists() else []
+    kept = ["## " + section for section in sections if not section.startswith(name.upper())]
+    readme.write_text(header + "".join(kept) + "\n".join(lines))
 
 
 def plot(results: dict, path: Path) -> None:
