@@ -115,9 +115,12 @@ def _cmd_train_reward(args: argparse.Namespace) -> None:
         batch_size=args.batch_size,
         learning_rate=args.lr,
         seed=args.seed,
+        world_model=args.world_model,
+        imagined_horizon=args.imagined_horizon,
     )
     summary = train_reward_classifier(config, progress=not args.no_progress)
-    print(json.dumps({key: summary[key] for key in ("threshold", "heldout_real_frames", "train_frames", "wall_time_s")}))
+    keys = ("threshold", "heldout_real_frames", "heldout_imagined_frames", "train_frames", "wall_time_s")
+    print(json.dumps({key: summary[key] for key in keys}))
 
 
 def _cmd_export_bundle(args: argparse.Namespace) -> None:
@@ -207,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     rew.add_argument("--lr", type=float, default=1e-3)
     rew.add_argument("--size", type=int, default=64)
     rew.add_argument("--seed", type=int, default=0)
+    rew.add_argument(
+        "--world-model", type=Path,
+        help="also train on frames this world model imagines from real contexts (labels from the real episode)",
+    )
+    rew.add_argument("--imagined-horizon", type=int, default=8, help="imagined steps per real context (default 8)")
     rew.add_argument("--no-progress", action="store_true")
     rew.set_defaults(func=_cmd_train_reward)
 

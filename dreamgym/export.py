@@ -127,7 +127,8 @@ def _save_complete_simulator(out_dir, manifest, denoiser, reward_run: Path, trai
     summary_path = reward_run / "reward_summary.json"
     if summary_path.exists():
         reward_summary = json.loads(summary_path.read_text())
-        manifest.provenance["reward_model"] = {key: reward_summary[key] for key in ("threshold", "heldout_real_frames", "train_frames", "wall_time_s")}
+        keys = ("threshold", "heldout_real_frames", "heldout_imagined_frames", "train_frames", "wall_time_s")
+        manifest.provenance["reward_model"] = {key: reward_summary.get(key) for key in keys}
     manifest.provenance["initial_states"] = {"episodes": len(episodes), "frames_per_episode": frames, "from": "training episodes (not held out)"}
     simulator = LearnedSimulator(manifest, denoiser, reward_model, initial_states, SamplerConfig(**manifest.sampler))
     return simulator.save(out_dir)

@@ -76,3 +76,20 @@ def test_one_class_data_is_refused(tmp_path):
         save_episode(make_episode(np.zeros((5, 3, 16, 16), np.uint8), np.zeros((4, 4)), np.zeros(4), np.zeros(5, bool), meta), folder / f"{index}.npz")
     with pytest.raises(ValueError, match="both classes"):
         train_reward_classifier(RewardTrainConfig(data=folder, out_dir=tmp_path / "run", steps=1), progress=False)
+
+
+def test_classifier_can_learn_from_imagined_frames(tmp_path):
+    from dreamgym.bundle import save_world_model
+    from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
+
+    _dataset(tmp_path / "data")
+    save_world_model(tmp_path / "wm", Denoiser(DenoiserConfig(image_size=16, channels=(16, 16))))
+    config = RewardTrainConfig(
+        data=tmp_path / "data", out_dir=tmp_path / "run", model=RewardClassifierConfig(image_size=16, channels=(8, 8)),
+        steps=5, batch_size=8, holdout_every=5, world_model=tmp_path / "wm", imagined_horizon=3, imagined_stride=4,
+    )
+    summary = train_reward_classifier(config, progress=False)
+    # 8 training episodes x 2 contexts (t0 = 0, 4) x 3 imagined frames; 2 held-out episodes likewise
+    assert summary["train_imagined_frames"] == 8 * 2 * 3 and summary["heldout_imagined_frames"] == 2 * 2 * 3
+    assert summary["heldout_real_frames"]["frames"] == 2 * 13
+    assert summary["heldout_imagined_frames"] is not None

@@ -5,6 +5,13 @@ success, half failure frames). Frames get random shifts of up to ``shift`` pixel
 classifier less sensitive to the small misplacements of generated frames. One in ``holdout_every``
 episodes (by index) is held out; the decision threshold that maximises F1 on the held-out real frames
 is stored in the model's config, and precision/recall at that threshold are reported.
+
+With ``world_model`` set, the classifier also learns from *imagined* frames: from real contexts every
+``imagined_stride`` steps of each episode, the world model imagines up to ``imagined_horizon`` frames
+under the real actions, and each imagined frame gets the real success label of its time step. Short
+horizons keep those labels trustworthy (little drift) while teaching the classifier what the dream's
+frames look like; the threshold is then chosen on held-out real *and* imagined frames, since the
+imagined environment applies it to imagined frames.
 """
 
 from __future__ import annotations
@@ -38,9 +45,15 @@ class RewardTrainConfig:
     shift: int = 4
     holdout_every: int = 10
     seed: int = 0
+    world_model: Path | None = None
+    imagined_horizon: int = 8
+    imagined_stride: int = 8
 
     def __post_init__(self) -> None:
         self.data, self.out_dir = Path(self.data), Path(self.out_dir)
+        self.world_model = Path(self.world_model) if self.world_model else None
+        if self.imagined_horizon < 1 or self.imagined_stride < 1:
+            raise ValueError("imagined_horizon and imagined_stride must be >= 1.")
         if isinstance(self.model, dict):
             self.model = RewardClassifierConfig(**self.model)
         if self.steps < 1 or self.batch_size < 2:
@@ -52,6 +65,39 @@ def labelled_frames(episodes) -> tuple[torch.Tensor, torch.Tensor]:
     frames = np.concatenate([ep.frames for ep in episodes])
     labels = np.concatenate([ep.success for ep in episodes])
     return torch.from_numpy(frames), torch.from_numpy(labels)
+
+
+@torch.no_grad()
+def imagined_labelled_frames(
+    denoiser, episodes, horizon: int, stride: int, seed: int, batch_size: int = 256, progress: bool = True
+):
+    """Frames the world model imagines from real contexts under real actions, with the real labels."""
+    from dreamgym.world_model.evaluation import autoregressive_rollout
+    from dreamgym.world_model.sampler import SamplerConfig
+
+    history = denoiser.config.context_frames
+    starts, actions, labels = [], [], []
+    for ep in episodes:
+        for t0 in range(0, ep.num_steps - history - horizon + 2, stride):
+            starts.append(ep.frames[t0 : t0 + history])
+            actions.append(ep.actions[t0 : t0 + history - 1 + horizon])
+            labels.append(ep.success[t0 + history : t0 + history + horizon])
+    if not starts:
+        raise ValueError(f"No episode is long enough for {history} context frames and {horizon} imagined steps.")
+    generator = torch.Generator().manual_seed(seed)
+    frames = []
+    batches = range(0, len(starts), batch_size)
+    for i in tqdm(batches, desc="imagine frames for the classifier", unit="batch", disable=not progress):
+        frames.append(
+            autoregressive_rollout(
+                denoiser,
+                torch.from_numpy(np.stack(starts[i : i + batch_size])),
+                torch.from_numpy(np.stack(actions[i : i + batch_size])),
+                SamplerConfig(),
+                generator,
+            ).flatten(0, 1)
+        )
+    return torch.cat(frames), torch.from_numpy(np.concatenate(labels))
 
 
 def random_shift(frames: torch.Tensor, shift: int, generator: torch.Generator) -> torch.Tensor:
@@ -106,8 +152,23 @@ def train_reward_classifier(config: RewardTrainConfig, progress: bool = True) ->
             f"Need both training and held-out episodes under {config.data} for tasks={config.tasks} "
             f"(found {len(train_episodes)} and {len(val_episodes)}; 1 in {config.holdout_every} is held out by index)."
         )
+    start = time.perf_counter()
     frames, labels = labelled_frames(train_episodes)
     val_frames, val_labels = labelled_frames(val_episodes)
+    real_count = len(val_labels)  # held-out real frames come first; imagined ones (if any) follow
+    imagined_counts = {}
+    if config.world_model is not None:
+        from dreamgym.bundle import load_world_model
+
+        denoiser = load_world_model(config.world_model)
+        horizon, stride = config.imagined_horizon, config.imagined_stride
+        extra_frames, extra_labels = imagined_labelled_frames(denoiser, train_episodes, horizon, stride, config.seed, progress=progress)
+        val_extra_frames, val_extra_labels = imagined_labelled_frames(
+            denoiser, val_episodes, horizon, stride, config.seed + 1, progress=progress
+        )
+        frames, labels = torch.cat([frames, extra_frames]), torch.cat([labels, extra_labels])
+        val_frames, val_labels = torch.cat([val_frames, val_extra_frames]), torch.cat([val_labels, val_extra_labels])
+        imagined_counts = {"train_imagined_frames": len(extra_labels), "heldout_imagined_frames": len(val_extra_labels)}
     positives, negatives = labels.nonzero().flatten(), (~labels).nonzero().flatten()
     if len(positives) == 0 or len(negatives) == 0:
         raise ValueError(f"Training frames need both classes; found {len(positives)} success and {len(negatives)} failure frames.")
@@ -117,7 +178,6 @@ def train_reward_classifier(config: RewardTrainConfig, progress: bool = True) ->
     generator = torch.Generator().manual_seed(config.seed)
     writer = SummaryWriter(str(config.out_dir / "tensorboard"))
     half = config.batch_size // 2
-    start = time.perf_counter()
     for step in tqdm(range(config.steps), desc="train reward classifier", unit="step", disable=not progress):
         model.train()
         index = torch.cat([
@@ -133,18 +193,26 @@ def train_reward_classifier(config: RewardTrainConfig, progress: bool = True) ->
             writer.add_scalar("reward/train_loss", loss.item(), step + 1)
     probabilities = predict_probabilities(model, val_frames)
     model.config.threshold = choose_threshold(probabilities, val_labels)
-    metrics = binary_metrics(probabilities, val_labels, model.config.threshold)
+    metrics = binary_metrics(probabilities[:real_count], val_labels[:real_count], model.config.threshold)
+    imagined_metrics = (
+        binary_metrics(probabilities[real_count:], val_labels[real_count:], model.config.threshold) if imagined_counts else None
+    )
     for key, value in metrics.items():
         writer.add_scalar(f"reward/heldout_{key}", value, config.steps)
     writer.close()
     save_reward_model(config.out_dir / "reward_model", model)
     summary = {
         "threshold": model.config.threshold,
-        "heldout_real_frames": {**metrics, "frames": len(val_labels)},
+        "heldout_real_frames": {**metrics, "frames": real_count},
+        "heldout_imagined_frames": imagined_metrics,
+        **imagined_counts,
         "train_frames": len(labels),
         "train_success_frames": len(positives),
         "wall_time_s": round(time.perf_counter() - start, 1),
-        "config": {**asdict(config), "data": str(config.data), "out_dir": str(config.out_dir)},
+        "config": {
+            **asdict(config), "data": str(config.data), "out_dir": str(config.out_dir),
+            "world_model": str(config.world_model) if config.world_model else None,
+        },
     }
     (config.out_dir / "reward_summary.json").write_text(json.dumps(summary, indent=2))
     return summary
