@@ -168,7 +168,7 @@ def train_reward_classifier(config: RewardTrainConfig, progress: bool = True) ->
         )
         frames, labels = torch.cat([frames, extra_frames]), torch.cat([labels, extra_labels])
         val_frames, val_labels = torch.cat([val_frames, val_extra_frames]), torch.cat([val_labels, val_extra_labels])
-        imagined_counts = {"train_imagined_frames": len(extra_labels), "heldout_imagined_frames": len(val_extra_labels)}
+        imagined_counts = {"train_imagined_frame_count": len(extra_labels), "heldout_imagined_frame_count": len(val_extra_labels)}
     positives, negatives = labels.nonzero().flatten(), (~labels).nonzero().flatten()
     if len(positives) == 0 or len(negatives) == 0:
         raise ValueError(f"Training frames need both classes; found {len(positives)} success and {len(negatives)} failure frames.")
