@@ -19,5 +19,5 @@ $DREAMGYM export-bundle --run "$ROOT/world-model-coffee-pull-cpu" --reward-run "
 bash recipes/action_encoding_ablation_cpu.sh "$ROOT" 0
 $PY benchmarks/dream_throughput/run.py --bundle envs/coffee-pull --device cpu
 $PY benchmarks/world_model_fidelity/run.py --model two_hot=envs/coffee-pull/world_model \
-  --model two_hot_2k=$ROOT/ablation-two_hot-seed0/world_model --model linear_2k=$ROOT/ablation-linear-seed0/world_model
+  --model two_hot_1200=$ROOT/ablation-two_hot-seed0/world_model --model linear_1200=$ROOT/ablation-linear-seed0/world_model
 $PY benchmarks/reward_classifier/run.py --bundle envs/coffee-pull
