@@ -59,7 +59,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--denoising-steps", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--note", default="", help="context written under the table (e.g. how the models were trained)")
+    parser.add_argument("--summarize-only", action="store_true", help="rebuild README.md from OUT/results.json")
     args = parser.parse_args()
+    if args.summarize_only:
+        results = json.loads((args.out / "results.json").read_text())
+        results["note"] = args.note or results.get("note", "")
+        (args.out / "results.json").write_text(json.dumps(results))
+        write_summary(results, args.out, args.horizon)
+        print((args.out / "README.md").read_text())
+        return
 
     episodes = held_out_trajectories(args.data, args.per_source, args.horizon + CONTEXT - 1)
     real = np.stack([ep.frames[CONTEXT : CONTEXT + args.horizon] for ep in episodes])  # (N, H, 3, h, w)
@@ -77,6 +86,7 @@ def main() -> None:
         "sampler": sampler.to_dict(),
         "sampling_seed": args.seed,
         "models": {spec.partition("=")[0]: spec.partition("=")[2] for spec in args.model},
+        "note": args.note,
         "trajectories": [],
     }
     for i, ep in enumerate(episodes):
@@ -128,6 +138,8 @@ def write_summary(results: dict, out: Path, horizon: int) -> None:
                     fmt = "{:.2f} ± {:.2f}" if metric == "psnr" else "{:.3f} ± {:.3f}"
                     cells.append(fmt.format(values.mean(), values.std()))
             lines.append(f"| {source} ({len(rows)}) | {label} | " + " | ".join(cells) + " |")
+    if results.get("note"):
+        lines += ["", results["note"]]
     lines += ["", "![PSNR vs horizon](psnr_vs_horizon.png)", "", "Video: [side_by_side.mp4](side_by_side.mp4) "
               "(expert, noisy expert, random trajectory in turn; left to right: real, " + ", ".join(l for l in labels if l != "copy_last_frame") + ").", ""]
     (out / "README.md").write_text("\n".join(lines))
