@@ -10,9 +10,8 @@ from pathlib import Path
 import torch
 
 from dreamgym.bundle import Manifest, load_world_model, save_bundle
-from dreamgym.data.episode import load_episodes
+from dreamgym.data.episode import is_holdout, load_episodes, split_held_out
 from dreamgym.world_model.sampler import SamplerConfig
-from dreamgym.world_model.train import is_holdout
 
 
 def export_bundle(
@@ -122,7 +121,7 @@ def _save_complete_simulator(out_dir, manifest, denoiser, reward_run: Path, trai
     from dreamgym.dream.simulator import LearnedSimulator
 
     reward_model = load_reward_model(reward_run / "reward_model")
-    episodes = [ep for ep in all_episodes if not is_holdout(ep.meta, train_config["holdout_every"])]
+    episodes, _ = split_held_out(all_episodes, train_config["holdout_every"])
     initial_states = InitialStates.from_episodes(episodes, frames)
     summary_path = reward_run / "reward_summary.json"
     if summary_path.exists():

@@ -176,6 +176,18 @@ def episode_paths(root: str | Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.npz") if not p.name.startswith("."))
 
 
+def is_holdout(meta: dict, holdout_every: int) -> bool:
+    """Whether an episode is held out for validation: deterministic in its ``index`` (1 in ``holdout_every``)."""
+    return int(meta.get("index", 0)) % holdout_every == holdout_every - 1
+
+
+def split_held_out(episodes: list[Episode], holdout_every: int) -> tuple[list[Episode], list[Episode]]:
+    """``(training, held_out)`` episodes by :func:`is_holdout`."""
+    training = [ep for ep in episodes if not is_holdout(ep.meta, holdout_every)]
+    held_out = [ep for ep in episodes if is_holdout(ep.meta, holdout_every)]
+    return training, held_out
+
+
 def load_episodes(
     root: str | Path,
     tasks: Sequence[str] | None = None,

@@ -54,8 +54,6 @@ class DreamWorldEnv(gym.Env):
         super().reset(seed=seed)
         if options and ("frames" in options or "actions" in options):
             options = {key: np.asarray(value)[None] for key, value in options.items() if key in ("frames", "actions")}
-        if seed is None and self._needs_reset and self._frame is None:
-            seed = int(self.np_random.integers(2**31 - 1))
         observations, _ = self._vector.reset(seed=seed, options=options)
         self._frame = observations[0]
         self._needs_reset = False

@@ -64,10 +64,10 @@ class SB3VecEnvAdapter(VecEnv):
         self.vector_env.close()
 
     def get_images(self) -> Sequence[np.ndarray | None]:
-        frames = getattr(self.vector_env, "_frames", None)
-        if frames is None:
+        current_frames = getattr(self.vector_env, "current_frames", None)
+        if current_frames is None:
             return [None] * self.num_envs
-        return [frame.transpose(1, 2, 0) for frame in frames[:, -1].cpu().numpy()]
+        return list(current_frames())
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
         value = getattr(self.vector_env, attr_name)

@@ -196,9 +196,12 @@ class DreamWorldVectorEnv(VectorEnv):
             infos,
         )
 
+    def current_frames(self) -> np.ndarray:
+        """Every world's current frame as uint8 ``(N, H, W, 3)`` (for videos and SB3's ``get_images``)."""
+        return to_hwc(self._frames[:, -1].cpu().numpy())
+
     def render(self) -> np.ndarray | None:
         """All worlds' current frames tiled into one ``(H', W', 3)`` picture."""
         if self.render_mode != "rgb_array":
             return None
-        frames = to_hwc(self._frames[:, -1].cpu().numpy())
-        return grid(frames, columns=int(np.ceil(np.sqrt(self.num_envs))))
+        return grid(self.current_frames(), columns=int(np.ceil(np.sqrt(self.num_envs))))

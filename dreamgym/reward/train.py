@@ -25,9 +25,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from dreamgym.data.episode import load_episodes
+from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
-from dreamgym.world_model.train import is_holdout
 
 
 @dataclass
@@ -145,8 +144,7 @@ def train_reward_classifier(config: RewardTrainConfig, progress: bool = True) ->
     from dreamgym.bundle import save_reward_model
 
     episodes = load_episodes(config.data, tasks=config.tasks)
-    train_episodes = [ep for ep in episodes if not is_holdout(ep.meta, config.holdout_every)]
-    val_episodes = [ep for ep in episodes if is_holdout(ep.meta, config.holdout_every)]
+    train_episodes, val_episodes = split_held_out(episodes, config.holdout_every)
     if not train_episodes or not val_episodes:
         raise ValueError(
             f"Need both training and held-out episodes under {config.data} for tasks={config.tasks} "

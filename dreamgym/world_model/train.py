@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from dreamgym.data.episode import load_episodes
+from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.data.windows import TransitionWindows
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model
 from dreamgym.world_model.evaluation import psnr, rollout_episode
@@ -76,11 +76,6 @@ class TrainConfig:
         data = asdict(self)
         data["data"], data["out_dir"] = str(self.data), str(self.out_dir)
         return data
-
-
-def is_holdout(meta: dict, holdout_every: int) -> bool:
-    """Whether an episode is held out for validation (deterministic in its index)."""
-    return int(meta.get("index", 0)) % holdout_every == holdout_every - 1
 
 
 def step_generator(seed: int, step: int, process: int, stream: int) -> torch.Generator:
@@ -130,8 +125,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     config.out_dir.mkdir(parents=True, exist_ok=True)
 
     episodes = load_episodes(config.data, tasks=config.tasks, progress=progress and is_main)
-    train_episodes = [ep for ep in episodes if not is_holdout(ep.meta, config.holdout_every)]
-    val_episodes = [ep for ep in episodes if is_holdout(ep.meta, config.holdout_every)]
+    train_episodes, val_episodes = split_held_out(episodes, config.holdout_every)
     if not train_episodes:
         raise ValueError(f"No training episodes under {config.data} for tasks={config.tasks}.")
     train_windows = TransitionWindows(train_episodes, context=config.model.context_frames)
@@ -301,4 +295,4 @@ def parameter_count_m(config: DenoiserConfig) -> float:
     return Denoiser(config).num_parameters() / 1e6
 
 
-__all__ = ["TrainConfig", "is_holdout", "parameter_count_m", "train_world_model"]
+__all__ = ["TrainConfig", "parameter_count_m", "train_world_model"]
