@@ -28,6 +28,8 @@ def _cmd_collect(args: argparse.Namespace) -> None:
             num_expert=args.expert,
             num_noisy_expert=args.noisy_expert,
             num_random=args.random,
+            num_bc=args.bc,
+            bc_policy=args.bc_policy,
             episode_steps=args.steps,
             width=args.size,
             height=args.size,
@@ -135,6 +137,60 @@ def _cmd_export_bundle(args: argparse.Namespace) -> None:
     )
 
 
+def _cmd_train_bc(args: argparse.Namespace) -> None:
+    from dreamgym.policy.bc import BCConfig, train_bc
+
+    config = BCConfig(
+        task=args.task, data_dir=args.data, out=args.out, steps=args.steps, batch_size=args.batch_size,
+        learning_rate=args.lr, shift_pixels=args.shift, seed=args.seed, device=args.device,
+    )
+    summary = train_bc(config, progress=not args.no_progress)
+    print(json.dumps({"out": str(config.out), "best": summary["best"], "log_std": summary["log_std"],
+                      "seconds": summary["seconds"]}))
+
+
+def _cmd_refine(args: argparse.Namespace) -> None:
+    from dreamgym.policy.refine import RefineConfig, refine
+
+    config = RefineConfig(
+        bc_model=args.bc_model, out_dir=args.out, task=args.task, bundle=args.bundle, iterations=args.iterations,
+        num_envs=args.num_envs, n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.epochs,
+        actor_learning_rate=args.actor_lr, critic_learning_rate=args.critic_lr,
+        critic_warmup_iterations=args.critic_warmup, log_std_max=None if args.no_std_clip else args.log_std_max,
+        ent_coef=args.ent_coef, denoising_steps=args.denoising_steps, checkpoint_every=args.checkpoint_every,
+        seed=args.seed, device=args.device,
+    )
+    summary = refine(config, progress=not args.no_progress)
+    print(json.dumps({k: summary[k] for k in ("iterations", "imagined_transitions", "seconds", "final_log_std",
+                                               "final_dream_success_rate", "hardware")}))
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> None:
+    from dreamgym.policy.evaluate import evaluate_dream, evaluate_real
+    from dreamgym.policy.model import load_policy
+
+    model = load_policy(args.model)
+    report = {"model": str(args.model)}
+    if not args.dream_only:
+        report["real"] = evaluate_real(
+            model, args.task, args.seeds, args.episodes, deterministic=not args.stochastic,
+            video_dir=args.videos, progress=not args.no_progress,
+        )
+    if not args.real_only:
+        report["dream"] = evaluate_dream(
+            model, args.task, args.seeds, args.dream_episodes, deterministic=not args.stochastic,
+            denoising_steps=args.denoising_steps, progress=not args.no_progress,
+        )
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2))
+    for where in ("real", "dream"):
+        if where in report:
+            r = report[where]
+            print(f"{where:5s} success {r['mean']:.3f} +- {r['std']:.3f} over seeds {list(args.seeds)} "
+                  f"({r['episodes_per_seed']} episodes each)")
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
     from dreamgym.demo import DemoConfig, run_demo
 
@@ -156,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--noisy-expert", type=int, default=150,
         help="noisy-expert episodes per task, the stand-in for BC rollouts (default 150)",
     )
+    col.add_argument("--bc", type=int, default=0, help="rollouts of the BC policy --bc-policy per task (paper: 150)")
+    col.add_argument("--bc-policy", type=Path, help="SB3 zip from `dreamgym train-bc` (needed with --bc)")
     col.add_argument("--random", type=int, default=30, help="random-action episodes per task (default 30)")
     col.add_argument("--steps", type=int, default=50, help="decisions per episode (default 50)")
     col.add_argument("--size", type=int, default=64, help="frame width and height in pixels (default 64)")
@@ -232,6 +290,57 @@ def build_parser() -> argparse.ArgumentParser:
         help="export the EMA weights of the run's latest checkpoint (the run need not be finished)",
     )
     export.set_defaults(func=_cmd_export_bundle)
+
+    bc = commands.add_parser("train-bc", help="behaviour-clone the expert demos into an SB3 PPO model (zip)")
+    bc.add_argument("--task", default="coffee-pull")
+    bc.add_argument("--data", type=Path, default=Path("data"), help="dataset root written by `dreamgym collect`")
+    bc.add_argument("--out", type=Path, default=Path("runs/bc-coffee-pull/bc.zip"))
+    bc.add_argument("--steps", type=int, default=4000)
+    bc.add_argument("--batch-size", type=int, default=64)
+    bc.add_argument("--lr", type=float, default=3e-4)
+    bc.add_argument("--shift", type=int, default=4, help="random-shift augmentation in pixels (0: off)")
+    bc.add_argument("--seed", type=int, default=0)
+    bc.add_argument("--device", default="cpu")
+    bc.add_argument("--no-progress", action="store_true")
+    bc.set_defaults(func=_cmd_train_bc)
+
+    ref = commands.add_parser("refine", help="refine a policy with PPO inside the learned simulator (never the real one)")
+    ref.add_argument("--bc-model", type=Path, required=True, help="SB3 zip to start from, e.g. envs/coffee-pull/policies/bc.zip")
+    ref.add_argument("--out", type=Path, default=Path("runs/refine-coffee-pull"), help="run folder (a rerun resumes)")
+    ref.add_argument("--task", default="coffee-pull")
+    ref.add_argument("--bundle", type=Path, help="a learned-simulator bundle folder instead of the shipped one")
+    ref.add_argument("--iterations", type=int, default=30)
+    ref.add_argument("--num-envs", type=int, default=16)
+    ref.add_argument("--n-steps", type=int, default=32)
+    ref.add_argument("--batch-size", type=int, default=128)
+    ref.add_argument("--epochs", type=int, default=4)
+    ref.add_argument("--actor-lr", type=float, default=1e-4)
+    ref.add_argument("--critic-lr", type=float, default=3e-4)
+    ref.add_argument("--critic-warmup", type=int, default=2, help="iterations that update only the critic")
+    ref.add_argument("--log-std-max", type=float, default=0.0, help="std clipping bound on the log-std (paper: 0)")
+    ref.add_argument("--no-std-clip", action="store_true", help="switch std clipping off (ablation)")
+    ref.add_argument("--ent-coef", type=float, default=0.0)
+    ref.add_argument("--denoising-steps", type=int, help="Euler steps per imagined frame (default: the bundle's)")
+    ref.add_argument("--checkpoint-every", type=int, default=5)
+    ref.add_argument("--seed", type=int, default=0)
+    ref.add_argument("--device", default="cpu")
+    ref.add_argument("--no-progress", action="store_true")
+    ref.set_defaults(func=_cmd_refine)
+
+    ev = commands.add_parser("evaluate", help="success rate of an SB3 policy in real Meta-World (held-out layouts) and in the dream")
+    ev.add_argument("--model", type=Path, required=True)
+    ev.add_argument("--task", default="coffee-pull")
+    ev.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="evaluation seeds (each its own layouts)")
+    ev.add_argument("--episodes", type=int, default=50, help="real episodes per seed")
+    ev.add_argument("--dream-episodes", type=int, default=32, help="imagined episodes per seed")
+    ev.add_argument("--denoising-steps", type=int)
+    ev.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mean")
+    ev.add_argument("--real-only", action="store_true")
+    ev.add_argument("--dream-only", action="store_true")
+    ev.add_argument("--videos", type=Path, help="folder for MP4s of the first real episodes of each seed")
+    ev.add_argument("--out", type=Path, help="JSON file for the full report")
+    ev.add_argument("--no-progress", action="store_true")
+    ev.set_defaults(func=_cmd_evaluate)
 
     check = commands.add_parser("check-rendering", help="check that offscreen rendering works and say how to fix it if not")
     check.set_defaults(func=_cmd_check_rendering)

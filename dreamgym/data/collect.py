@@ -4,9 +4,10 @@ Each episode has a fixed seed derived from its source and index, so collection i
 resumable: a rerun skips the episode files that already exist (each file is written atomically, so a
 killed run leaves only whole episodes behind).
 
-Until a BC policy exists, the "BC rollouts" of the paper are stood in for by the scripted expert with
-Gaussian action noise, stored under the source label ``noisy_expert`` so they are never mistaken for
-real BC rollouts. Seeds of held-out evaluation episodes start at :data:`EVAL_SEED_BASE` and never
+The paper's "BC rollouts" are recorded as source ``bc`` from a behaviour-cloned SB3 policy
+(``dreamgym train-bc``; actions sampled from its Gaussian) once one exists (``bc_policy``). Before
+that, the scripted expert with Gaussian action noise stands in for them, stored under the source
+label ``noisy_expert`` so it is never mistaken for real BC rollouts. Seeds of held-out evaluation episodes start at :data:`EVAL_SEED_BASE` and never
 collide with collection seeds.
 """
 
@@ -18,12 +19,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 from tqdm.auto import tqdm
 
 from dreamgym.data.episode import Episode, make_episode, save_episode
 from dreamgym.tasks import get_task
 
-SOURCE_SEED_BASE = {"expert": 0, "noisy_expert": 100_000, "random": 200_000}
+SOURCE_SEED_BASE = {"expert": 0, "noisy_expert": 100_000, "random": 200_000, "bc": 300_000}
 """Episode ``i`` of a source is reset with seed ``SOURCE_SEED_BASE[source] + seed_offset + i``."""
 
 TUNING_SEED_BASE = 500_000_000
@@ -42,6 +44,8 @@ class CollectConfig:
     :param num_expert: scripted-expert episodes (paper: 50).
     :param num_noisy_expert: noisy-expert episodes, the stand-in for BC rollouts (paper: 150).
     :param num_random: uniformly random-action episodes (paper: 30).
+    :param num_bc: rollouts of the BC policy ``bc_policy`` (paper: 150, in place of the noisy expert).
+    :param bc_policy: SB3 zip of the BC policy (``dreamgym train-bc``); needed when ``num_bc > 0``.
     :param episode_steps: decisions per episode (paper: 50).
     :param noise_std_range: per-episode Gaussian action-noise std for ``noisy_expert``, drawn uniformly.
     :param seed_offset: added to every episode seed, to record a second, disjoint dataset.
@@ -55,6 +59,8 @@ class CollectConfig:
     num_expert: int = 50
     num_noisy_expert: int = 150
     num_random: int = 30
+    num_bc: int = 0
+    bc_policy: Path | None = None
     episode_steps: int = 50
     width: int = 64
     height: int = 64
@@ -68,7 +74,10 @@ class CollectConfig:
             raise ValueError(f"split must be 'train' or 'eval', got {self.split!r}.")
         self.task = get_task(self.task).name
         self.out_dir = Path(self.out_dir)
-        for name in ("num_expert", "num_noisy_expert", "num_random"):
+        if self.num_bc > 0 and (self.bc_policy is None or not Path(self.bc_policy).is_file()):
+            raise ValueError(f"num_bc={self.num_bc} needs bc_policy, an SB3 zip from `dreamgym train-bc`; got {self.bc_policy}.")
+        self.bc_policy = Path(self.bc_policy) if self.bc_policy is not None else None
+        for name in ("num_expert", "num_noisy_expert", "num_random", "num_bc"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
         if self.episode_steps < 1 or self.workers < 1:
@@ -108,7 +117,12 @@ class CollectReport:
 
 def plan_episodes(config: CollectConfig) -> list[EpisodeJob]:
     """Every episode of the configured mix, in a fixed order."""
-    counts = {"expert": config.num_expert, "noisy_expert": config.num_noisy_expert, "random": config.num_random}
+    counts = {
+        "expert": config.num_expert,
+        "noisy_expert": config.num_noisy_expert,
+        "random": config.num_random,
+        "bc": config.num_bc,
+    }
     jobs = []
     for source, count in counts.items():
         for index in range(count):
@@ -130,17 +144,26 @@ class EpisodeRecorder:
             config.task, width=config.width, height=config.height, episode_steps=config.episode_steps
         )
         self.expert = ScriptedExpert(config.task)
+        self.bc_policy = None
+        if config.num_bc > 0:
+            from dreamgym.policy.model import load_policy
+
+            self.bc_policy = load_policy(config.bc_policy)
 
     def record(self, job: EpisodeJob) -> Episode:
         """Run one episode of ``job.source`` from ``reset(seed=job.seed)`` and return it."""
         rng = np.random.default_rng(job.seed)
         noise_std = float(rng.uniform(*self.config.noise_std_range)) if job.source == "noisy_expert" else 0.0
+        if job.source == "bc":
+            torch.manual_seed(job.seed)  # the policy samples its actions with torch's generator
         frame, info = self.env.reset(seed=job.seed)
         frames, states, success = [frame], [info["state"]], [info["success"]]
         actions, rewards = [], []
         for _ in range(self.config.episode_steps):
             if job.source == "random":
                 action = rng.uniform(-1.0, 1.0, size=4).astype(np.float32)
+            elif job.source == "bc":
+                action = np.clip(self.bc_policy.predict(frame, deterministic=False)[0], -1.0, 1.0).astype(np.float32)
             else:
                 action = self.expert(info["state"])
                 if noise_std > 0:
@@ -177,6 +200,8 @@ _worker_recorder: EpisodeRecorder | None = None
 
 def _init_worker(config: CollectConfig) -> None:
     global _worker_recorder
+    if config.workers > 1:
+        torch.set_num_threads(1)  # several workers share the cores; a BC policy must not oversubscribe them
     _worker_recorder = EpisodeRecorder(config)
 
 
@@ -230,4 +255,5 @@ def config_summary(config: CollectConfig) -> dict:
     """The config as JSON-friendly values."""
     summary = asdict(config)
     summary["out_dir"] = str(config.out_dir)
+    summary["bc_policy"] = str(config.bc_policy) if config.bc_policy is not None else None
     return summary

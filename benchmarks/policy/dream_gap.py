@@ -1,0 +1,101 @@
+"""Where does the dream disagree with reality for a policy? (diagnostic for the policy benchmark)
+
+For a policy, runs ``--episodes`` real coffee-pull episodes on tuning layouts (never the evaluation
+ones), then replays each episode's real actions open loop in the learned simulator from the
+episode's first 4 real frames, and compares success per episode: real vs imagined-under-the-same-
+actions. It also runs the policy closed loop in the dream. A dream that calls many real failures
+successes (hallucinated success) gives PPO a reward it cannot turn into real success.
+
+    python benchmarks/policy/dream_gap.py --model envs/coffee-pull/policies/bc.zip --out benchmarks/policy/dream_gap-bc.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dreamgym.data.collect import TUNING_SEED_BASE
+from dreamgym.dream.vector_env import DreamWorldVectorEnv
+from dreamgym.policy.evaluate import evaluate_dream, reset_seeds
+from dreamgym.policy.model import load_policy
+from dreamgym.real import MetaWorldPixelEnv
+
+
+def real_rollouts(model, task: str, seeds: list[int], deterministic: bool) -> list[dict]:
+    env = MetaWorldPixelEnv(task)  # full 50 decisions: the replay needs every action
+    episodes = []
+    for seed in seeds:
+        observation, info = env.reset(seed=seed)
+        frames, actions, success = [observation], [], [info["success"]]
+        for _ in range(env.episode_steps):
+            action, _ = model.predict(observation, deterministic=deterministic)
+            observation, _, _, _, info = env.step(action)
+            frames.append(observation)
+            actions.append(np.clip(action, -1, 1))
+            success.append(info["success"])
+        first = int(np.argmax(success)) if any(success) else None
+        episodes.append({"frames": np.stack(frames), "actions": np.stack(actions).astype(np.float32), "first": first})
+    env.close()
+    return episodes
+
+
+def replay_in_dream(episodes: list[dict], task: str, seed: int) -> list[int | None]:
+    """First step (in real-episode time) at which the dream's classifier fires, replaying real actions."""
+    env = DreamWorldVectorEnv(num_envs=len(episodes), task=task, max_episode_steps=1000)
+    history = env.history
+    frames = np.stack([ep["frames"][:history] for ep in episodes])
+    actions = np.stack([ep["actions"][: history - 1] for ep in episodes])
+    env.reset(seed=seed, options={"frames": frames, "actions": actions})
+    first: list[int | None] = [None] * len(episodes)
+    steps = episodes[0]["actions"].shape[0]
+    for t in range(history - 1, steps):
+        _, _, terminated, _, _ = env.step(np.stack([ep["actions"][t] for ep in episodes]))
+        for i in np.flatnonzero(terminated):
+            if first[i] is None:
+                first[i] = t + 1
+    env.close()
+    return first
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--task", default="coffee-pull")
+    parser.add_argument("--episodes", type=int, default=32)
+    parser.add_argument("--stochastic", action="store_true")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    start = time.time()
+    model = load_policy(args.model)
+    deterministic = not args.stochastic
+    episodes = real_rollouts(model, args.task, reset_seeds(0, args.episodes, TUNING_SEED_BASE), deterministic)
+    dream_first = replay_in_dream(episodes, args.task, seed=0)
+    real = np.array([ep["first"] is not None for ep in episodes])
+    dream = np.array([f is not None for f in dream_first])
+    closed_loop = evaluate_dream(model, args.task, seeds=[0], episodes=args.episodes, deterministic=deterministic, progress=False)
+    report = {
+        "model": str(args.model),
+        "deterministic": deterministic,
+        "episodes": args.episodes,
+        "layouts": f"tuning seeds from {TUNING_SEED_BASE}",
+        "real_success_rate": float(real.mean()),
+        "replay_dream_success_rate": float(dream.mean()),
+        "replay_agreement": float((real == dream).mean()),
+        "replay_hallucinated_success": int((dream & ~real).sum()),
+        "replay_missed_success": int((real & ~dream).sum()),
+        "closed_loop_dream_success_rate": closed_loop["mean"],
+        "first_success_real": [ep["first"] for ep in episodes],
+        "first_success_dream_replay": dream_first,
+        "seconds": round(time.time() - start, 1),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2))
+    print(json.dumps({k: v for k, v in report.items() if not k.startswith("first")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

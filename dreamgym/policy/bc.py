@@ -1,0 +1,177 @@
+"""``dreamgym train-bc``: behaviour cloning of a Gaussian image policy, written into an SB3 PPO model.
+
+The actor of :func:`dreamgym.policy.model.new_ppo` (NatureCNN, linear mean head, state-independent
+log-std) is fit by maximum likelihood to (frame, action) pairs of the expert demonstrations; the
+critic keeps its initial weights (it has its own CNN). Frames are randomly shifted by a few pixels
+during training. One episode in ``holdout_every`` is held out; the weights with the lowest held-out
+NLL are saved as an SB3 zip plus a JSON summary next to it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.tensorboard import SummaryWriter
+from tqdm.auto import tqdm
+
+from dreamgym.data.episode import load_episodes, split_held_out
+from dreamgym.policy.model import actor_critic_parameters, new_ppo, save_model
+from dreamgym.tasks import get_task
+
+
+@dataclass
+class BCConfig:
+    """What ``dreamgym train-bc`` fits.
+
+    :param task: task whose demonstrations to clone.
+    :param data_dir: dataset root (``<data_dir>/<task>/<source>/*.npz``).
+    :param out: the SB3 zip to write (a ``.json`` summary goes next to it).
+    :param sources: episode sources to imitate (paper: the expert demonstrations only).
+    :param steps: gradient steps.
+    :param batch_size: (frame, action) pairs per step.
+    :param learning_rate: Adam learning rate of the actor.
+    :param shift_pixels: random-shift augmentation range in pixels (0 disables it).
+    :param holdout_every: one episode in this many is held out for validation.
+    :param eval_every: steps between validations.
+    :param seed: seed of the initial weights, batches and augmentation.
+    :param device: where to train.
+    :param tensorboard: write TensorBoard logs to ``<out's folder>/tb``.
+    """
+
+    task: str = "coffee-pull"
+    data_dir: Path = Path("data")
+    out: Path = Path("runs/bc-coffee-pull/bc.zip")
+    sources: tuple[str, ...] = ("expert",)
+    steps: int = 3000
+    batch_size: int = 64
+    learning_rate: float = 3e-4
+    shift_pixels: int = 4
+    holdout_every: int = 10
+    eval_every: int = 250
+    seed: int = 0
+    device: str = "cpu"
+    tensorboard: bool = True
+
+    def __post_init__(self) -> None:
+        self.task = get_task(self.task).name
+        self.data_dir, self.out = Path(self.data_dir), Path(self.out)
+        if self.out.suffix != ".zip":
+            raise ValueError(f"out must be an SB3 .zip path, got {self.out}.")
+        for name in ("steps", "batch_size", "holdout_every", "eval_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if self.shift_pixels < 0 or self.learning_rate <= 0:
+            raise ValueError("shift_pixels must be >= 0 and learning_rate > 0.")
+
+
+def demonstration_pairs(episodes) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(frames uint8 (N, 3, H, W), actions float32 (N, 4))``: each frame with the action taken from it."""
+    if not episodes:
+        raise ValueError("No demonstration episodes to clone.")
+    frames = np.concatenate([ep.frames[: len(ep.actions)] for ep in episodes])
+    actions = np.concatenate([ep.actions for ep in episodes]).astype(np.float32)
+    return torch.from_numpy(frames), torch.from_numpy(actions)
+
+
+def random_shift(frames: torch.Tensor, pixels: int, generator: torch.Generator) -> torch.Tensor:
+    """Shift each ``(N, C, H, W)`` frame by up to ``pixels`` in x and y (edge pixels repeat)."""
+    if pixels == 0:
+        return frames
+    n, _, h, w = frames.shape
+    padded = torch.nn.functional.pad(frames.float(), (pixels,) * 4, mode="replicate")
+    offsets = torch.randint(0, 2 * pixels + 1, (n, 2), generator=generator)
+    return torch.stack([padded[i, :, y : y + h, x : x + w] for i, (y, x) in enumerate(offsets.tolist())])
+
+
+def action_nll(policy, frames: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean negative log-likelihood of ``actions`` under the policy and its mean-action MSE."""
+    distribution = policy.get_distribution(frames.float().to(policy.device))
+    actions = actions.to(policy.device)
+    nll = -distribution.log_prob(actions).mean()
+    mse = ((distribution.mode() - actions) ** 2).mean()
+    return nll, mse
+
+
+@torch.no_grad()
+def _validate(policy, frames: torch.Tensor, actions: torch.Tensor, batch: int = 512) -> dict[str, float]:
+    policy.set_training_mode(False)
+    totals, count = np.zeros(2), 0
+    for start in range(0, len(frames), batch):
+        nll, mse = action_nll(policy, frames[start : start + batch], actions[start : start + batch])
+        size = len(frames[start : start + batch])
+        totals += np.array([nll.item(), mse.item()]) * size
+        count += size
+    return {"nll": float(totals[0] / count), "mse": float(totals[1] / count)}
+
+
+def train_bc(config: BCConfig, progress: bool = True) -> dict:
+    """Fit the actor by maximum likelihood and save the best-validated model; returns the summary."""
+    from dreamgym.world_model.train import hardware_description
+
+    torch.manual_seed(config.seed)
+    root = config.data_dir / config.task
+    episodes = load_episodes(root, keep=lambda meta: meta.get("source") in config.sources)
+    if not episodes:
+        raise FileNotFoundError(f"No {config.sources} episodes under {root}; record them with `dreamgym collect`.")
+    training, held_out = split_held_out(episodes, config.holdout_every)
+    train_frames, train_actions = demonstration_pairs(training)
+    val_frames, val_actions = demonstration_pairs(held_out) if held_out else demonstration_pairs(training[:1])
+    image_size = int(train_frames.shape[-1])
+
+    model = new_ppo(image_size=image_size, seed=config.seed, device=config.device)
+    policy = model.policy
+    actor, _ = actor_critic_parameters(policy)
+    optimizer = torch.optim.Adam(actor, lr=config.learning_rate)
+    generator = torch.Generator().manual_seed(config.seed)
+    writer = SummaryWriter(config.out.parent / "tb") if config.tensorboard else None
+
+    best = {"nll": float("inf")}
+    best_state = copy.deepcopy(policy.state_dict())
+    history = []
+    start_time = time.time()
+    bar = tqdm(range(1, config.steps + 1), desc="behaviour cloning", unit="step", disable=not progress)
+    for step in bar:
+        policy.set_training_mode(True)
+        index = torch.randint(0, len(train_frames), (config.batch_size,), generator=generator)
+        frames = random_shift(train_frames[index], config.shift_pixels, generator)
+        nll, mse = action_nll(policy, frames, train_actions[index])
+        if not torch.isfinite(nll):
+            raise FloatingPointError(f"Behaviour-cloning loss became {nll.item()} at step {step}; lower --lr.")
+        optimizer.zero_grad(set_to_none=True)
+        nll.backward()
+        optimizer.step()
+        if writer:
+            writer.add_scalar("bc/train_nll", nll.item(), step)
+            writer.add_scalar("bc/train_mse", mse.item(), step)
+        if step % config.eval_every == 0 or step == config.steps:
+            metrics = _validate(policy, val_frames, val_actions)
+            history.append({"step": step, "train_nll": nll.item(), **{f"val_{k}": v for k, v in metrics.items()}})
+            if writer:
+                writer.add_scalar("bc/val_nll", metrics["nll"], step)
+                writer.add_scalar("bc/val_mse", metrics["mse"], step)
+            if metrics["nll"] < best["nll"]:
+                best = {"step": step, **metrics}
+                best_state = copy.deepcopy(policy.state_dict())
+            bar.set_postfix(val_nll=f"{metrics['nll']:.3f}", val_mse=f"{metrics['mse']:.4f}")
+    if writer:
+        writer.close()
+    policy.load_state_dict(best_state)
+    save_model(model, config.out)
+    summary = {
+        "config": {**asdict(config), "data_dir": str(config.data_dir), "out": str(config.out)},
+        "pairs": {"train": len(train_frames), "validation": len(val_frames)},
+        "episodes": {"train": len(training), "validation": len(held_out)},
+        "best": best,
+        "log_std": policy.log_std.detach().cpu().tolist(),
+        "history": history,
+        "seconds": round(time.time() - start_time, 1),
+        "hardware": hardware_description(torch.device(config.device)),
+    }
+    config.out.with_suffix(".json").write_text(json.dumps(summary, indent=2))
+    return summary

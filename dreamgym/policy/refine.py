@@ -1,0 +1,322 @@
+"""``dreamgym refine``: PPO on the BC policy entirely inside the learned simulator (World4RL stage 2).
+
+The world model and the success classifier stay frozen; the agent sees only imagined frames and the
+classifier's sparse reward (``DreamWorld-<Task>-v0``, natively batched through
+:class:`~dreamgym.dream.sb3.SB3VecEnvAdapter`). What differs from plain SB3 PPO (:class:`DreamPPO`):
+
+* **std clipping**: after every optimizer step the policy's log-std is clamped to ``<= log_std_max``
+  (default 0, i.e. std <= 1, the paper's choice; ``None`` switches clipping off for the ablation);
+* **fine-tuning learning rates**: actor and critic have their own (small) learning rates;
+* **critic warm-up**: the first ``critic_warmup_iterations`` PPO iterations update the critic only,
+  so the untrained value function does not drive the first actor updates.
+
+Runs write ``checkpoints/iter_XXXX.zip`` (plain SB3 zips) every ``checkpoint_every`` iterations,
+``resume.pt`` (optimizer state and counters; a rerun with the same ``out_dir`` resumes), TensorBoard
+logs, ``history.json`` (dream success per iteration) and finally ``refined.zip``. The real simulator
+is never touched here; monitoring in real Meta-World is a separate step that evaluates the
+checkpoints (``dreamgym evaluate``, or ``benchmarks/policy/run.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
+from tqdm.auto import tqdm
+
+from dreamgym.policy.model import actor_critic_parameters, load_policy, new_ppo, save_model
+from dreamgym.tasks import get_task
+
+
+@dataclass
+class RefineConfig:
+    """What ``dreamgym refine`` runs.
+
+    :param bc_model: SB3 zip to start from (``dreamgym train-bc``'s output or a shipped ``bc.zip``).
+    :param out_dir: run folder (checkpoints, TensorBoard, history, ``refined.zip``).
+    :param task: task whose learned simulator to refine in.
+    :param bundle: a bundle folder instead of the shipped one.
+    :param iterations: PPO iterations (each collects ``num_envs * n_steps`` imagined transitions).
+    :param num_envs: imagined worlds stepped together.
+    :param n_steps: steps per world per iteration.
+    :param batch_size: PPO minibatch size.
+    :param n_epochs: PPO epochs per iteration.
+    :param actor_learning_rate: Adam learning rate of the actor (small: fine-tuning).
+    :param critic_learning_rate: Adam learning rate of the critic.
+    :param critic_warmup_iterations: iterations at the start that update only the critic.
+    :param log_std_max: upper bound of the log-std (paper: 0); ``None`` disables the clipping.
+    :param gamma: discount; the sparse success reward makes earlier success worth more.
+    :param gae_lambda: GAE lambda.
+    :param clip_range: PPO ratio clipping.
+    :param ent_coef: entropy bonus.
+    :param max_episode_steps: imagined decisions before truncation (default: the bundle's, 50).
+    :param denoising_steps: Euler steps per imagined frame (default: the bundle's).
+    :param checkpoint_every: iterations between checkpoints.
+    :param seed: seed of PPO and of the dream.
+    :param device: where the policy and the learned simulator run.
+    """
+
+    bc_model: Path
+    out_dir: Path
+    task: str = "coffee-pull"
+    bundle: Path | None = None
+    iterations: int = 30
+    num_envs: int = 16
+    n_steps: int = 32
+    batch_size: int = 128
+    n_epochs: int = 4
+    actor_learning_rate: float = 1e-4
+    critic_learning_rate: float = 3e-4
+    critic_warmup_iterations: int = 2
+    log_std_max: float | None = 0.0
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    clip_range: float = 0.2
+    ent_coef: float = 0.0
+    max_episode_steps: int | None = None
+    denoising_steps: int | None = None
+    checkpoint_every: int = 5
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        self.task = get_task(self.task).name
+        self.bc_model, self.out_dir = Path(self.bc_model), Path(self.out_dir)
+        self.bundle = Path(self.bundle) if self.bundle is not None else None
+        for name in ("iterations", "num_envs", "n_steps", "batch_size", "n_epochs", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if (self.num_envs * self.n_steps) % self.batch_size:
+            raise ValueError(
+                f"batch_size ({self.batch_size}) must divide num_envs * n_steps ({self.num_envs * self.n_steps})."
+            )
+        if self.actor_learning_rate < 0 or self.critic_learning_rate <= 0:
+            raise ValueError("actor_learning_rate must be >= 0 and critic_learning_rate > 0.")
+        if self.critic_warmup_iterations < 0 or self.critic_warmup_iterations >= self.iterations:
+            raise ValueError(f"critic_warmup_iterations must be in [0, iterations), got {self.critic_warmup_iterations}.")
+
+    @property
+    def transitions_per_iteration(self) -> int:
+        return self.num_envs * self.n_steps
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+
+
+class DreamPPO(PPO):
+    """SB3 PPO with std clipping, separate actor/critic learning rates and critic warm-up (see module doc).
+
+    It saves ordinary PPO zips through :func:`dreamgym.policy.model.save_model`.
+    """
+
+    def __init__(
+        self,
+        *args,
+        actor_learning_rate: float = 1e-4,
+        critic_learning_rate: float = 3e-4,
+        critic_warmup_iterations: int = 0,
+        log_std_max: float | None = 0.0,
+        **kwargs,
+    ):
+        self.actor_learning_rate = actor_learning_rate
+        self.critic_learning_rate = critic_learning_rate
+        self.critic_warmup_iterations = critic_warmup_iterations
+        self.log_std_max = log_std_max
+        super().__init__(*args, learning_rate=critic_learning_rate, **kwargs)
+
+    def _setup_model(self) -> None:
+        super()._setup_model()
+        actor, critic = actor_critic_parameters(self.policy)
+        self.policy.optimizer = torch.optim.Adam(
+            [{"params": actor, "name": "actor"}, {"params": critic, "name": "critic"}], lr=self.critic_learning_rate, eps=1e-5
+        )
+        if self.log_std_max is not None:
+            self.policy.optimizer.register_step_post_hook(lambda optimizer, args, kwargs: self.clip_log_std())
+            self.clip_log_std()
+
+    def clip_log_std(self) -> None:
+        """Clamp the policy's log-std to ``<= log_std_max`` (no-op when clipping is off)."""
+        if self.log_std_max is not None:
+            with torch.no_grad():
+                self.policy.log_std.clamp_(max=self.log_std_max)
+
+    @property
+    def iteration(self) -> int:
+        """PPO iterations whose rollouts have been collected so far."""
+        return self.num_timesteps // (self.n_steps * self.n_envs)
+
+    def in_critic_warmup(self) -> bool:
+        return self.iteration <= self.critic_warmup_iterations
+
+    def _update_learning_rate(self, optimizers) -> None:
+        actor_lr = 0.0 if self.in_critic_warmup() else self.actor_learning_rate
+        for group in self.policy.optimizer.param_groups:
+            group["lr"] = actor_lr if group["name"] == "actor" else self.critic_learning_rate
+        self.logger.record("train/actor_learning_rate", actor_lr)
+        self.logger.record("train/critic_learning_rate", self.critic_learning_rate)
+
+    def _excluded_save_params(self) -> list[str]:
+        return [*super()._excluded_save_params(), "actor_learning_rate", "critic_learning_rate",
+                "critic_warmup_iterations", "log_std_max"]
+
+
+def _write_atomic(path: Path, write) -> None:
+    descriptor, tmp = tempfile.mkstemp(dir=path.parent, prefix="tmp-", suffix=path.suffix)
+    os.close(descriptor)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+class _DreamProgress(BaseCallback):
+    """Per-iteration dream success, log-std, checkpoints and a progress bar."""
+
+    def __init__(self, history: list[dict], start_time: float, bar: tqdm):
+        super().__init__()
+        self.history, self.start_time, self.bar = history, start_time, bar
+        self._episodes = self._successes = 0
+        self._lengths: list[int] = []
+
+    def _on_step(self) -> bool:
+        for done, info in zip(self.locals["dones"], self.locals["infos"]):
+            if done:
+                self._episodes += 1
+                self._successes += int(not info.get("TimeLimit.truncated", False))
+                if "episode" in info:
+                    self._lengths.append(int(info["episode"]["l"]))
+        return True
+
+    def _on_rollout_end(self) -> None:
+        model: DreamPPO = self.model
+        rate = self._successes / self._episodes if self._episodes else float("nan")
+        log_std = model.policy.log_std.detach().cpu().numpy()
+        record = {
+            "iteration": model.iteration,
+            "timesteps": model.num_timesteps,
+            "dream_episodes": self._episodes,
+            "dream_success_rate": rate,
+            "mean_episode_length": float(np.mean(self._lengths)) if self._lengths else None,
+            "log_std": log_std.tolist(),
+            "critic_warmup": model.in_critic_warmup(),
+            "seconds": round(time.time() - self.start_time, 1),
+        }
+        self.history.append(record)
+        self.logger.record("dream/success_rate", rate)
+        self.logger.record("dream/episodes", self._episodes)
+        self.logger.record("policy/log_std_max", float(log_std.max()))
+        self._episodes = self._successes = 0
+        self._lengths = []
+        self.bar.update(model.iteration - self.bar.n)
+        self.bar.set_postfix(dream_success=f"{rate:.2f}", log_std=f"{log_std.max():.2f}")
+
+
+def _save_checkpoint(model: DreamPPO, config: RefineConfig, history: list[dict]) -> Path:
+    """``checkpoints/iter_XXXX.zip`` (plain SB3) plus ``resume.pt`` with what a resumed run needs."""
+    path = save_model(model, config.out_dir / "checkpoints" / f"iter_{model.iteration:04d}.zip")
+    state = {
+        "checkpoint": path.name,
+        "num_timesteps": model.num_timesteps,
+        "optimizer": model.policy.optimizer.state_dict(),
+        "history": history,
+    }
+    _write_atomic(config.out_dir / "resume.pt", lambda tmp: torch.save(state, tmp))
+    return path
+
+
+def make_dream_vec_env(config: RefineConfig):
+    """The SB3 view of ``config.num_envs`` imagined worlds (with episode statistics)."""
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    from dreamgym.dream.sb3 import SB3VecEnvAdapter
+    from dreamgym.dream.vector_env import DreamWorldVectorEnv
+
+    dream = DreamWorldVectorEnv(
+        num_envs=config.num_envs,
+        task=config.task,
+        bundle=config.bundle,
+        device=config.device,
+        denoising_steps=config.denoising_steps,
+        max_episode_steps=config.max_episode_steps,
+    )
+    venv = VecMonitor(SB3VecEnvAdapter(dream))
+    venv.seed(config.seed)
+    return venv
+
+
+def refine(config: RefineConfig, progress: bool = True) -> dict:
+    """Run (or resume) PPO refinement in the dream; returns a summary (also in ``summary.json``)."""
+    from stable_baselines3.common.logger import configure
+
+    from dreamgym.world_model.train import hardware_description
+
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    venv = make_dream_vec_env(config)
+    model = new_ppo(
+        venv,
+        seed=config.seed,
+        device=config.device,
+        ppo_class=DreamPPO,
+        n_steps=config.n_steps,
+        batch_size=config.batch_size,
+        n_epochs=config.n_epochs,
+        gamma=config.gamma,
+        gae_lambda=config.gae_lambda,
+        clip_range=config.clip_range,
+        ent_coef=config.ent_coef,
+        actor_learning_rate=config.actor_learning_rate,
+        critic_learning_rate=config.critic_learning_rate,
+        critic_warmup_iterations=config.critic_warmup_iterations,
+        log_std_max=config.log_std_max,
+    )
+    history: list[dict] = []
+    resume_path = config.out_dir / "resume.pt"
+    if resume_path.exists():
+        state = torch.load(resume_path, map_location=config.device, weights_only=False)
+        checkpoint = load_policy(config.out_dir / "checkpoints" / state["checkpoint"], config.device)
+        model.policy.load_state_dict(checkpoint.policy.state_dict())
+        model.policy.optimizer.load_state_dict(state["optimizer"])
+        model.num_timesteps = int(state["num_timesteps"])
+        history = list(state["history"])
+        print(f"resuming {config.out_dir} at iteration {model.iteration}")
+    else:
+        start = load_policy(config.bc_model, config.device)
+        model.policy.load_state_dict(start.policy.state_dict())
+        model.clip_log_std()
+        (config.out_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+        _save_checkpoint(model, config, history)  # iteration 0: the starting policy
+    model.set_logger(configure(str(config.out_dir / "tb"), ["tensorboard"]))
+
+    start_time = time.time() - (history[-1]["seconds"] if history else 0.0)
+    bar = tqdm(total=config.iterations, initial=model.iteration, desc="PPO in the dream", unit="iter", disable=not progress)
+    progress_callback = _DreamProgress(history, start_time, bar)
+    while model.iteration < config.iterations:
+        chunk = min(config.checkpoint_every - model.iteration % config.checkpoint_every, config.iterations - model.iteration)
+        model.learn(chunk * config.transitions_per_iteration, callback=progress_callback, reset_num_timesteps=False)
+        _save_checkpoint(model, config, history)
+        (config.out_dir / "history.json").write_text(json.dumps(history, indent=2))
+    bar.close()
+    venv.close()
+    save_model(model, config.out_dir / "refined.zip")
+    summary = {
+        "config": config.to_dict(),
+        "iterations": model.iteration,
+        "imagined_transitions": model.num_timesteps,
+        "seconds": history[-1]["seconds"] if history else 0.0,
+        "hardware": hardware_description(torch.device(config.device)),
+        "final_log_std": model.policy.log_std.detach().cpu().tolist(),
+        "final_dream_success_rate": history[-1]["dream_success_rate"] if history else None,
+    }
+    (config.out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
