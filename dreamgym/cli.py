@@ -137,6 +137,12 @@ def _cmd_export_bundle(args: argparse.Namespace) -> None:
     )
 
 
+def _cmd_replace_reward(args: argparse.Namespace) -> None:
+    from dreamgym.export import replace_reward_model
+
+    print(replace_reward_model(args.bundle, args.reward_run, notes=args.notes))
+
+
 def _cmd_train_bc(args: argparse.Namespace) -> None:
     from dreamgym.policy.bc import BCConfig, train_bc
 
@@ -194,7 +200,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
 def _cmd_demo(args: argparse.Namespace) -> None:
     from dreamgym.demo import DemoConfig, run_demo
 
-    run_demo(DemoConfig(out_dir=args.out, episodes_per_source=args.episodes))
+    run_demo(DemoConfig(out_dir=args.out, task=args.task, real_episodes=args.real_episodes,
+                        dream_episodes=args.dream_episodes, refine_iterations=args.refine_iterations))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -342,12 +349,23 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-progress", action="store_true")
     ev.set_defaults(func=_cmd_evaluate)
 
+    swap = commands.add_parser("replace-reward", help="give a complete bundle a retrained reward classifier (world model kept)")
+    swap.add_argument("--bundle", type=Path, required=True, help="bundle folder, e.g. envs/coffee-pull")
+    swap.add_argument("--reward-run", type=Path, required=True, help="a train-reward output folder")
+    swap.add_argument("--notes", default="", help="free text appended to the provenance notes")
+    swap.set_defaults(func=_cmd_replace_reward)
+
     check = commands.add_parser("check-rendering", help="check that offscreen rendering works and say how to fix it if not")
     check.set_defaults(func=_cmd_check_rendering)
 
-    demo = commands.add_parser("demo", help="the main job: record, load and film a small coffee-pull dataset")
+    demo = commands.add_parser(
+        "demo", help="the main job: shipped BC and refined policies in real Meta-World and in the dream, a short refinement, videos"
+    )
     demo.add_argument("--out", type=Path, default=Path("outputs/demo"))
-    demo.add_argument("--episodes", type=int, default=4, help="episodes per source (default 4)")
+    demo.add_argument("--task", default="coffee-pull")
+    demo.add_argument("--real-episodes", type=int, default=50, help="real episodes per policy (default 50)")
+    demo.add_argument("--dream-episodes", type=int, default=32, help="imagined episodes per policy (default 32)")
+    demo.add_argument("--refine-iterations", type=int, default=4, help="PPO iterations of the short refinement (default 4)")
     demo.set_defaults(func=_cmd_demo)
     return parser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -66,7 +67,7 @@ def export_bundle(
                 "episodes_held_out_for_validation": held_out,
                 "by_source": dict(Counter(m["source"] for m in metas)),
                 "simulator": metas[0].get("simulator", "unknown"),
-                "recorded_with": "dreamgym collect (defaults: 50 expert + 150 noisy expert + 30 random, 50 decisions)",
+                "recorded_with": f"dreamgym collect ({episode_steps} decisions per episode; episodes per source in by_source)",
             },
             "training": {
                 **{key: train_config[key] for key in ("batch_size", "learning_rate", "ema_decay", "seed")},
@@ -131,3 +132,31 @@ def _save_complete_simulator(out_dir, manifest, denoiser, reward_run: Path, trai
     manifest.provenance["initial_states"] = {"episodes": len(episodes), "frames_per_episode": frames, "from": "training episodes (not held out)"}
     simulator = LearnedSimulator(manifest, denoiser, reward_model, initial_states, SamplerConfig(**manifest.sampler))
     return simulator.save(out_dir)
+
+
+def replace_reward_model(bundle_dir: str | Path, reward_run: str | Path, notes: str = "") -> Path:
+    """Give an existing complete bundle the reward classifier of ``reward_run`` (a ``train-reward`` folder).
+
+    Only ``reward_model/`` and the manifest are rewritten; world model and initial states stay
+    byte-identical. The manifest's reward provenance is replaced and ``notes`` is appended to the
+    provenance notes. Use it when only the reward classifier was retrained.
+    """
+    from dreamgym.bundle import _write_json_atomic, load_reward_model, read_manifest, save_reward_model
+    from dreamgym.dream.simulator import LearnedSimulator
+
+    bundle_dir, reward_run = Path(bundle_dir), Path(reward_run)
+    LearnedSimulator.load(bundle_dir)  # refuse to patch anything but a complete, loadable bundle
+    manifest = read_manifest(bundle_dir)
+    reward_model = load_reward_model(reward_run / "reward_model")
+    provenance = dict(manifest.provenance)
+    summary_path = reward_run / "reward_summary.json"
+    if summary_path.exists():
+        reward_summary = json.loads(summary_path.read_text())
+        keys = ("threshold", "heldout_real_frames", "heldout_imagined_frames", "train_frames", "wall_time_s")
+        provenance["reward_model"] = {key: reward_summary.get(key) for key in keys}
+    if notes:
+        provenance["notes"] = f"{provenance.get('notes', '')} {notes}".strip()
+    save_reward_model(bundle_dir / manifest.components["reward_model"], reward_model)
+    _write_json_atomic(bundle_dir / "manifest.json", replace(manifest, provenance=provenance).__dict__)
+    LearnedSimulator.load(bundle_dir)  # the patched bundle must load
+    return bundle_dir

@@ -51,3 +51,33 @@ def test_export_complete_simulator_and_make_it(tmp_path, monkeypatch):
     obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
     assert obs.shape == (3, SIZE, SIZE) and "success_probability" in info
     env.close()
+
+
+def test_replace_reward_model_keeps_the_world_model_bytes(tmp_path):
+    import json
+
+    import pytest
+    import torch
+
+    from dreamgym.bundle import BundleError, save_reward_model
+    from dreamgym.export import replace_reward_model
+    from dreamgym.reward.classifier import RewardClassifier
+    from test_dream_sb3 import tiny_simulator
+
+    bundle = tiny_simulator().save(tmp_path / "bundle")
+    world_model_bytes = (bundle / "world_model" / "model.safetensors").read_bytes()
+    torch.manual_seed(1)
+    new_reward = RewardClassifier(RewardClassifierConfig(image_size=64, channels=(8, 8), threshold=0.7))
+    save_reward_model(tmp_path / "reward_run" / "reward_model", new_reward)
+    (tmp_path / "reward_run" / "reward_summary.json").write_text(json.dumps({"threshold": 0.7, "train_frames": 5}))
+
+    replace_reward_model(bundle, tmp_path / "reward_run", notes="retrained")
+    loaded = LearnedSimulator.load(bundle)
+    assert (bundle / "world_model" / "model.safetensors").read_bytes() == world_model_bytes
+    assert loaded.reward_model.config.threshold == 0.7
+    for a, b in zip(loaded.reward_model.parameters(), new_reward.parameters()):
+        assert torch.equal(a, b)
+    assert loaded.manifest.provenance["reward_model"]["train_frames"] == 5
+    assert loaded.manifest.provenance["notes"].endswith("retrained")
+    with pytest.raises((BundleError, FileNotFoundError)):
+        replace_reward_model(tmp_path / "no-bundle", tmp_path / "reward_run")

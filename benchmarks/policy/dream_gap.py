@@ -3,7 +3,8 @@
 For a policy, runs ``--episodes`` real coffee-pull episodes on tuning layouts (never the evaluation
 ones), then replays each episode's real actions open loop in the learned simulator from the
 episode's first 4 real frames, and compares success per episode: real vs imagined-under-the-same-
-actions. It also runs the policy closed loop in the dream. A dream that calls many real failures
+actions. It also replays shorter windows (``--window`` steps) from real contexts in the middle of
+the episodes, where drift has had less time to build up, and runs the policy closed loop in the dream. A dream that calls many real failures
 successes (hallucinated success) gives PPO a reward it cannot turn into real success.
 
     python benchmarks/policy/dream_gap.py --model envs/coffee-pull/policies/bc.zip --out benchmarks/policy/dream_gap-bc.json
@@ -38,7 +39,8 @@ def real_rollouts(model, task: str, seeds: list[int], deterministic: bool) -> li
             actions.append(np.clip(action, -1, 1))
             success.append(info["success"])
         first = int(np.argmax(success)) if any(success) else None
-        episodes.append({"frames": np.stack(frames), "actions": np.stack(actions).astype(np.float32), "first": first})
+        episodes.append({"frames": np.stack(frames), "actions": np.stack(actions).astype(np.float32), "first": first,
+                         "success": np.array(success)})
     env.close()
     return episodes
 
@@ -61,12 +63,38 @@ def replay_in_dream(episodes: list[dict], task: str, seed: int) -> list[int | No
     return first
 
 
+def windowed_replay(episodes: list[dict], task: str, start: int, horizon: int, seed: int) -> dict:
+    """Replay ``horizon`` real actions in the dream from the real context at ``start`` (frames start..start+3).
+
+    Counts, over episodes without success before the window, real and imagined success inside it.
+    """
+    env = DreamWorldVectorEnv(num_envs=len(episodes), task=task, max_episode_steps=10_000)
+    history = env.history
+    env.reset(seed=seed, options={"frames": np.stack([ep["frames"][start : start + history] for ep in episodes]),
+                                  "actions": np.stack([ep["actions"][start : start + history - 1] for ep in episodes])})
+    last = min(episodes[0]["actions"].shape[0], start + history - 1 + horizon)
+    fired = np.zeros(len(episodes), bool)
+    for t in range(start + history - 1, last):
+        _, _, terminated, _, _ = env.step(np.stack([ep["actions"][t] for ep in episodes]))
+        fired |= terminated
+    env.close()
+    real = np.array([ep["success"][start + history : last + 1].any() for ep in episodes])
+    fresh = np.array([not ep["success"][: start + history].any() for ep in episodes])
+    return {
+        "start": start, "horizon": last - (start + history - 1), "windows": int(fresh.sum()),
+        "real_success": int((real & fresh).sum()), "dream_success": int((fired & fresh).sum()),
+        "hallucinated": int((fired & ~real & fresh).sum()), "missed": int((~fired & real & fresh).sum()),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--task", default="coffee-pull")
     parser.add_argument("--episodes", type=int, default=32)
     parser.add_argument("--stochastic", action="store_true")
+    parser.add_argument("--window", type=int, default=15, help="imagined steps of the windowed replays")
+    parser.add_argument("--window-starts", type=int, nargs="+", default=[10, 20, 30], help="first real frame of each window")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     start = time.time()
@@ -76,6 +104,7 @@ def main() -> None:
     dream_first = replay_in_dream(episodes, args.task, seed=0)
     real = np.array([ep["first"] is not None for ep in episodes])
     dream = np.array([f is not None for f in dream_first])
+    windows = [windowed_replay(episodes, args.task, start, args.window, seed=0) for start in args.window_starts]
     closed_loop = evaluate_dream(model, args.task, seeds=[0], episodes=args.episodes, deterministic=deterministic, progress=False)
     report = {
         "model": str(args.model),
@@ -88,6 +117,7 @@ def main() -> None:
         "replay_hallucinated_success": int((dream & ~real).sum()),
         "replay_missed_success": int((real & ~dream).sum()),
         "closed_loop_dream_success_rate": closed_loop["mean"],
+        "windowed_replays": windows,
         "first_success_real": [ep["first"] for ep in episodes],
         "first_success_dream_replay": dream_first,
         "seconds": round(time.time() - start, 1),

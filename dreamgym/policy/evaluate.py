@@ -39,9 +39,13 @@ def summarize(rates: Sequence[float]) -> dict[str, float]:
 
 
 def run_real_episode(model, env, reset_seed: int, deterministic: bool = True, record: bool = False) -> dict:
-    """One real episode from ``env.reset(seed=reset_seed)``; returns success, steps and (optionally) frames."""
+    """One real episode from ``env.reset(seed=reset_seed)``.
+
+    :returns: ``{"reset_seed", "success", "first_success_step", "steps"}``, plus ``frames`` uint8
+        ``(steps + 1, 3, H, W)`` and the clipped ``actions`` ``(steps, 4)`` when ``record`` is set.
+    """
     observation, info = env.reset(seed=reset_seed)
-    frames = [observation] if record else None
+    frames, actions = ([observation], []) if record else (None, None)
     success, first_success = bool(info["success"]), 0 if info["success"] else None
     steps = 0
     while True:
@@ -50,13 +54,14 @@ def run_real_episode(model, env, reset_seed: int, deterministic: bool = True, re
         steps += 1
         if record:
             frames.append(observation)
+            actions.append(np.clip(action, -1.0, 1.0).astype(np.float32))
         if info["success"] and first_success is None:
             success, first_success = True, steps
         if terminated or truncated:
             break
     result = {"reset_seed": reset_seed, "success": success, "first_success_step": first_success, "steps": steps}
     if record:
-        result["frames"] = np.stack(frames)
+        result["frames"], result["actions"] = np.stack(frames), np.stack(actions)
     return result
 
 
@@ -91,6 +96,7 @@ def evaluate_real(
                 result = run_real_episode(model, env, reset_seed, deterministic, record)
                 if record:
                     frames = result.pop("frames")
+                    result.pop("actions")
                     result["video"] = str(write_video(Path(video_dir) / f"real-seed{seed}-ep{i}.mp4", frames))
                 results.append(result)
                 bar.update()

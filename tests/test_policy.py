@@ -1,0 +1,195 @@
+"""Behaviour cloning, PPO refinement in a (tiny) dream with std clipping, evaluation and saved models."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from stable_baselines3 import PPO
+
+from dreamgym.data.episode import make_episode, save_episode
+from dreamgym.policy.bc import BCConfig, action_nll, demonstration_pairs, train_bc
+from dreamgym.policy.evaluate import evaluate_dream, evaluate_real, reset_seeds, summarize
+from dreamgym.policy.model import actor_critic_parameters, load_policy, new_ppo, save_model
+from dreamgym.policy.refine import RefineConfig, refine
+from test_dream_sb3 import tiny_simulator
+
+BLOCKS = 8
+
+
+def block_episode(index: int, steps: int = 16):
+    """Frames show a bright block at one of 8 columns; the 'expert' action is a function of that column."""
+    rng = np.random.default_rng(index)
+    columns = rng.integers(0, BLOCKS, steps + 1)
+    frames = np.full((steps + 1, 3, 64, 64), 40, np.uint8)
+    for t, c in enumerate(columns):
+        frames[t, :, 16:48, c * 8 : c * 8 + 8] = 230
+    level = columns[:steps] / (BLOCKS - 1) * 2 - 1
+    actions = np.stack([level, -level, np.full(steps, 0.5), np.sign(level) * 0.8], 1).astype(np.float32)
+    meta = {"task": "coffee-pull", "source": "expert", "index": index, "seed": index}
+    return make_episode(frames, actions, np.zeros(steps), np.zeros(steps + 1, bool), meta)
+
+
+@pytest.fixture
+def demo_data(tmp_path):
+    for i in range(10):
+        save_episode(block_episode(i), tmp_path / "data" / "coffee-pull" / "expert" / f"expert-{i:05d}.npz")
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def tiny_bundle(tmp_path):
+    path = tmp_path / "bundle"
+    tiny_simulator(episode_steps=6).save(path)
+    return path
+
+
+def test_bc_lowers_nll_and_reproduces_expert_actions(demo_data, tmp_path):
+    config = BCConfig(data_dir=demo_data, out=tmp_path / "bc" / "bc.zip", steps=400, eval_every=100, shift_pixels=0, tensorboard=False)
+    frames, actions = demonstration_pairs([block_episode(i) for i in range(10)])
+    untrained = new_ppo(seed=0).policy
+    with torch.no_grad():
+        nll_before, mse_before = action_nll(untrained, frames, actions)
+    summary = train_bc(config, progress=False)
+    model = load_policy(config.out)
+    with torch.no_grad():
+        nll_after, mse_after = action_nll(model.policy, frames, actions)
+    assert nll_after < nll_before - 1.0
+    assert mse_after < 0.02 < mse_before
+    predicted, _ = model.predict(frames[:32].numpy(), deterministic=True)
+    np.testing.assert_allclose(predicted, np.clip(actions[:32].numpy(), -1, 1), atol=0.3)
+    assert json.loads(config.out.with_suffix(".json").read_text())["best"] == summary["best"]
+
+
+def test_bc_leaves_the_critic_untouched(demo_data, tmp_path):
+    config = BCConfig(data_dir=demo_data, out=tmp_path / "bc.zip", steps=20, eval_every=10, tensorboard=False)
+    fresh = new_ppo(seed=0).policy
+    train_bc(config, progress=False)
+    trained = load_policy(config.out).policy
+    actor_before, critic_before = actor_critic_parameters(fresh)
+    actor_after, critic_after = actor_critic_parameters(trained)
+    assert all(torch.equal(a, b) for a, b in zip(critic_before, critic_after))
+    assert not all(torch.equal(a, b) for a, b in zip(actor_before, actor_after))
+
+
+def test_bc_without_demonstrations_is_explained(tmp_path):
+    with pytest.raises(FileNotFoundError, match="dreamgym collect"):
+        train_bc(BCConfig(data_dir=tmp_path, out=tmp_path / "bc.zip", tensorboard=False), progress=False)
+    with pytest.raises(ValueError, match="zip"):
+        BCConfig(out=tmp_path / "bc.pt")
+
+
+def start_model(tmp_path, log_std: float):
+    model = new_ppo(seed=0)
+    with torch.no_grad():
+        model.policy.log_std.fill_(log_std)
+    return save_model(model, tmp_path / "start.zip")
+
+
+def small_refine(tmp_path, tiny_bundle, name, **overrides):
+    values = dict(
+        bc_model=start_model(tmp_path, 0.5), out_dir=tmp_path / name, bundle=tiny_bundle, iterations=3, num_envs=2,
+        n_steps=8, batch_size=8, n_epochs=2, checkpoint_every=1, critic_warmup_iterations=0, ent_coef=0.5,
+        actor_learning_rate=0.05,
+    )
+    values.update(overrides)
+    return RefineConfig(**values)
+
+
+def test_refine_keeps_log_std_clipped_and_the_switch_turns_it_off(tmp_path, tiny_bundle):
+    clipped = small_refine(tmp_path, tiny_bundle, "clipped")
+    summary = refine(clipped, progress=False)
+    history = json.loads((clipped.out_dir / "history.json").read_text())
+    assert len(history) == 3 and summary["iterations"] == 3
+    assert all(max(h["log_std"]) <= 0.0 for h in history)
+    for checkpoint in sorted((clipped.out_dir / "checkpoints").glob("*.zip")):
+        assert PPO.load(checkpoint).policy.log_std.max().item() <= 0.0
+    refined = PPO.load(clipped.out_dir / "refined.zip")  # a plain SB3 zip
+    assert refined.policy.log_std.max().item() <= 0.0
+
+    unclipped = small_refine(tmp_path, tiny_bundle, "unclipped", log_std_max=None)
+    refine(unclipped, progress=False)
+    assert PPO.load(unclipped.out_dir / "refined.zip").policy.log_std.max().item() > 0.5  # the entropy bonus grew it
+
+
+def test_critic_warmup_updates_only_the_critic_and_runs_resume(tmp_path, tiny_bundle):
+    config = small_refine(tmp_path, tiny_bundle, "warm", iterations=2, critic_warmup_iterations=1, ent_coef=0.0)
+    refine(config, progress=False)
+    start = PPO.load(config.out_dir / "checkpoints" / "iter_0000.zip").policy
+    warmed = PPO.load(config.out_dir / "checkpoints" / "iter_0001.zip").policy
+    updated = PPO.load(config.out_dir / "checkpoints" / "iter_0002.zip").policy
+    (a0, c0), (a1, c1), (a2, _) = map(actor_critic_parameters, (start, warmed, updated))
+    assert all(torch.equal(x, y) for x, y in zip(a0, a1))
+    assert not all(torch.equal(x, y) for x, y in zip(c0, c1))
+    assert not all(torch.equal(x, y) for x, y in zip(a1, a2))
+
+    longer = small_refine(tmp_path, tiny_bundle, "warm", iterations=3, critic_warmup_iterations=1, ent_coef=0.0)
+    longer.bc_model = tmp_path / "missing.zip"  # a resumed run never goes back to its start
+    summary = refine(longer, progress=False)
+    history = json.loads((config.out_dir / "history.json").read_text())
+    assert summary["iterations"] == 3 and [h["iteration"] for h in history] == [1, 2, 3]
+
+
+def test_bad_refine_settings_are_explained(tmp_path):
+    with pytest.raises(ValueError, match="batch_size"):
+        RefineConfig(bc_model=tmp_path / "a.zip", out_dir=tmp_path, num_envs=3, n_steps=5, batch_size=4)
+    with pytest.raises(ValueError, match="critic_warmup_iterations"):
+        RefineConfig(bc_model=tmp_path / "a.zip", out_dir=tmp_path, iterations=2, critic_warmup_iterations=2)
+    with pytest.raises(FileNotFoundError, match="train-bc"):
+        load_policy(tmp_path / "missing.zip")
+
+
+def test_saved_models_load_with_identical_actions(tmp_path):
+    model = new_ppo(seed=3)
+    path = save_model(model, tmp_path / "policy.zip")
+    loaded = PPO.load(path)
+    observations = np.random.default_rng(0).integers(0, 256, (5, 3, 64, 64), dtype=np.uint8)
+    np.testing.assert_array_equal(model.predict(observations, deterministic=True)[0], loaded.predict(observations, deterministic=True)[0])
+    for a, b in zip(model.policy.parameters(), loaded.policy.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_dream_evaluation_runs_exactly_the_requested_episodes(tiny_bundle):
+    from dreamgym.dream.simulator import LearnedSimulator
+
+    model = new_ppo(seed=0)
+    report = evaluate_dream(model, seeds=[0, 1], episodes=3, num_envs=2, simulator=LearnedSimulator.load(tiny_bundle), progress=False)
+    assert [len(s["episodes"]) for s in report["per_seed"]] == [3, 3]
+    assert all(1 <= e["steps"] <= 6 for s in report["per_seed"] for e in s["episodes"])
+    assert 0.0 <= report["mean"] <= 1.0
+
+
+def test_evaluation_seeds_and_summary():
+    assert reset_seeds(1, 2, 100) == [10_100, 10_101]
+    assert summarize([0.5, 0.7]) == pytest.approx({"mean": 0.6, "std": np.std([0.5, 0.7], ddof=1)})
+    with pytest.raises(ValueError, match="episodes"):
+        reset_seeds(0, 0)
+
+
+@pytest.mark.metaworld
+def test_real_evaluation_on_a_tiny_run(tmp_path):
+    model = new_ppo(seed=0)
+    report = evaluate_real(model, seeds=[0, 1], episodes=2, video_dir=tmp_path / "videos", videos_per_seed=1, progress=False)
+    assert [s["seed"] for s in report["per_seed"]] == [0, 1]
+    episodes = [e for s in report["per_seed"] for e in s["episodes"]]
+    assert [e["reset_seed"] for e in episodes] == reset_seeds(0, 2) + reset_seeds(1, 2)
+    assert all(e["steps"] == 50 or e["success"] for e in episodes)
+    assert sorted(p.name for p in (tmp_path / "videos").iterdir()) == ["real-seed0-ep0.mp4", "real-seed1-ep0.mp4"]
+
+
+@pytest.mark.metaworld
+def test_collect_records_bc_policy_rollouts(tmp_path):
+    from dreamgym.data.collect import CollectConfig, collect
+    from dreamgym.data.episode import episode_paths, load_episode
+
+    policy = save_model(new_ppo(seed=0), tmp_path / "bc.zip")
+    config = CollectConfig(
+        task="coffee-pull", out_dir=tmp_path / "data", num_expert=0, num_noisy_expert=0, num_random=0, num_bc=2,
+        bc_policy=policy, episode_steps=5,
+    )
+    assert collect(config, progress=False).written == 2
+    episodes = [load_episode(p) for p in episode_paths(tmp_path / "data")]
+    assert [e.meta["source"] for e in episodes] == ["bc", "bc"]
+    assert not np.array_equal(episodes[0].actions, episodes[1].actions)
+    with pytest.raises(ValueError, match="bc_policy"):
+        CollectConfig(task="coffee-pull", out_dir=tmp_path, num_bc=1)
