@@ -63,6 +63,15 @@ def replay_in_dream(episodes: list[dict], task: str, seed: int) -> list[int | No
     return first
 
 
+def action_statistics(actions: np.ndarray) -> dict:
+    """Per-dimension mean and std of the (clipped) actions taken, and how often they sit at the +-1 bounds."""
+    return {
+        "mean": np.round(actions.mean(0), 3).tolist(),
+        "std": np.round(actions.std(0), 3).tolist(),
+        "fraction_at_bounds": np.round((np.abs(actions) >= 0.999).mean(0), 3).tolist(),
+    }
+
+
 def windowed_replay(episodes: list[dict], task: str, start: int, horizon: int, seed: int) -> dict:
     """Replay ``horizon`` real actions in the dream from the real context at ``start`` (frames start..start+3).
 
@@ -117,6 +126,7 @@ def main() -> None:
         "replay_hallucinated_success": int((dream & ~real).sum()),
         "replay_missed_success": int((real & ~dream).sum()),
         "closed_loop_dream_success_rate": closed_loop["mean"],
+        "real_actions": action_statistics(np.concatenate([ep["actions"] for ep in episodes])),
         "windowed_replays": windows,
         "first_success_real": [ep["first"] for ep in episodes],
         "first_success_dream_replay": dream_first,
