@@ -132,7 +132,7 @@ def _cmd_export_bundle(args: argparse.Namespace) -> None:
     print(
         export_bundle(
             args.run, args.out, metrics=metrics, notes=args.notes, reward_run=args.reward_run,
-            from_checkpoint=args.from_checkpoint,
+            from_checkpoint=args.from_checkpoint, initial_state_frames=args.initial_state_frames,
         )
     )
 
@@ -295,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--from-checkpoint", action="store_true",
         help="export the EMA weights of the run's latest checkpoint (the run need not be finished)",
+    )
+    export.add_argument(
+        "--initial-state-frames", type=int, default=51,
+        help="frames of each training episode kept as real starting states (random reset draws from them; default 51)",
     )
     export.set_defaults(func=_cmd_export_bundle)
 

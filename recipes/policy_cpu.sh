@@ -5,7 +5,8 @@
 #   3. reward classifier retrained on all coffee-pull data incl. the BC rollouts, with frames imagined
 #      by the 7000-step world model of recipes/coffee_pull_simulator_cpu.sh (~14 min)
 #   4. that world model trained 1800 more steps (resumed from a copy of its run) on the data incl. the
-#      BC rollouts (~18 min), then exported with the new classifier to envs/coffee-pull
+#      BC rollouts (~18 min), then exported with the new classifier to envs/coffee-pull, keeping the
+#      first 26 frames of each of the 342 training episodes as starting states (bundle under 50 MB)
 #   5. BC shipped as envs/coffee-pull/policies/bc.zip; benchmarks/policy/run.py: 3 seeds x {std clipping,
 #      no clipping} PPO refinements in the dream, learning curves, final real and dream evaluation (~1 h)
 #   6. the seed-0 refined policy (with clipping) shipped as envs/coffee-pull/policies/refined.zip;
@@ -31,6 +32,7 @@ $DREAMGYM train-world-model --data data --task coffee-pull --out "$ROOT/world-mo
   --channels 64 64 128 128 --layers-per-block 1 --patch-size 2 --action-encoding two_hot \
   --batch-size 32 --lr 3e-4 --steps 8800 --checkpoint-every 250 --eval-every 900 --seed 0 --no-progress
 $DREAMGYM export-bundle --run "$ROOT/world-model-coffee-pull-bc" --reward-run "$ROOT/reward-coffee-pull-bc" --out envs/coffee-pull \
+  --initial-state-frames 26 \
   --notes "CPU recipes: recipes/world_model_cpu.sh (7000 steps), then recipes/policy_cpu.sh (1800 more steps with BC rollouts added; reward classifier retrained on all of it)."
 mkdir -p envs/coffee-pull/policies
 cp "$ROOT/bc-coffee-pull/bc.zip" envs/coffee-pull/policies/bc.zip

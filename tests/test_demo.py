@@ -1,31 +1,35 @@
-"""The main job (``make demo``) end to end, on a tiny untrained bundle so it runs in seconds."""
+"""The main job (``make demo``) end to end, on a tiny untrained bundle and policies so it runs in seconds."""
 
 import json
 
 import pytest
 
-from dreamgym.bundle import BundleError, Manifest, find_bundle, save_bundle
+from dreamgym.bundle import BundleError, find_bundle
 from dreamgym.demo import DemoConfig, run_demo
-from dreamgym.tasks import get_task
-from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
+from dreamgym.policy.model import new_ppo, save_model
+from test_dream_sb3 import tiny_simulator
 
 pytestmark = pytest.mark.metaworld
 
 
-def test_demo_records_films_and_imagines(tmp_path, monkeypatch):
-    envs = tmp_path / "envs"
-    spec = get_task("coffee-pull")
-    manifest = Manifest(tasks=["coffee-pull"], image_size=64, action_repeat=spec.action_repeat, episode_steps=50, camera=spec.camera.to_dict())
-    save_bundle(envs / "coffee-pull", manifest, Denoiser(DenoiserConfig(channels=(16, 16))))
-    monkeypatch.setenv("DREAMGYM_ENVS", str(envs))
+def test_demo_evaluates_refines_and_films(tmp_path, monkeypatch):
+    bundle = tiny_simulator(episode_steps=6).save(tmp_path / "envs" / "coffee-pull")
+    monkeypatch.setenv("DREAMGYM_ENVS", str(tmp_path / "envs"))
+    with pytest.raises(BundleError, match="ships no policies"):
+        run_demo(DemoConfig(out_dir=tmp_path / "demo"))
+    for name, seed in (("bc", 0), ("refined", 1)):
+        save_model(new_ppo(seed=seed), bundle / "policies" / f"{name}.zip")
 
-    summary = run_demo(DemoConfig(out_dir=tmp_path / "demo", episodes_per_source=1))
-    assert summary["episodes_written"] == 3 and summary["windows"] == 3 * 47
-    assert (tmp_path / "demo" / "real_rollouts.mp4").stat().st_size > 1000
-    dream = summary["learned_simulator"]
-    assert (tmp_path / "demo" / "real_vs_imagined.mp4").exists()
-    assert set(dream["psnr_db_at_horizon"]) == {1, 10, 20, 47}
-    assert json.loads((tmp_path / "demo" / "summary.json").read_text())["windows"] == summary["windows"]
+    config = DemoConfig(out_dir=tmp_path / "demo", real_episodes=2, dream_episodes=2, refine_iterations=2, refine_envs=2,
+                        refine_steps=8)
+    summary = run_demo(config)
+    assert set(summary["evaluations"]) == {"bc", "refined"}
+    assert summary["evaluations"]["bc"]["real"]["episodes_per_seed"] == 2
+    assert len(summary["short_refinement_dream_success"]) == 2
+    assert (tmp_path / "demo" / "refined_real_vs_dream.mp4").stat().st_size > 1000
+    assert list((tmp_path / "demo" / "real-bc").glob("*.mp4"))
+    assert "| bc |" in (tmp_path / "demo" / "results.md").read_text()
+    assert json.loads((tmp_path / "demo" / "summary.json").read_text())["evaluations"] == summary["evaluations"]
 
 
 def test_missing_bundle_is_explained(tmp_path, monkeypatch):

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from dreamgym.data.collect import TUNING_SEED_BASE
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
@@ -39,15 +40,20 @@ def real_rollouts(model, task: str, seeds: list[int], deterministic: bool) -> li
             actions.append(np.clip(action, -1, 1))
             success.append(info["success"])
         first = int(np.argmax(success)) if any(success) else None
+        state = info["state"]  # Meta-World layout: object position at 4:7, goal at 36:39
         episodes.append({"frames": np.stack(frames), "actions": np.stack(actions).astype(np.float32), "first": first,
-                         "success": np.array(success)})
+                         "success": np.array(success), "final_object_goal_distance": float(np.linalg.norm(state[4:7] - state[36:39]))})
     env.close()
     return episodes
 
 
-def replay_in_dream(episodes: list[dict], task: str, seed: int) -> list[int | None]:
-    """First step (in real-episode time) at which the dream's classifier fires, replaying real actions."""
+def replay_in_dream(episodes: list[dict], task: str, seed: int) -> tuple[list[int | None], list[float], float]:
+    """First step (in real-episode time) at which the dream's classifier fires, replaying real actions;
+    also the classifier's highest success probability on each episode's *real* frames, and its threshold."""
     env = DreamWorldVectorEnv(num_envs=len(episodes), task=task, max_episode_steps=1000)
+    classifier = env.simulator.reward_model
+    with torch.no_grad():
+        real_max = [float(classifier.success_probability(torch.from_numpy(ep["frames"])).max()) for ep in episodes]
     history = env.history
     frames = np.stack([ep["frames"][:history] for ep in episodes])
     actions = np.stack([ep["actions"][: history - 1] for ep in episodes])
@@ -60,7 +66,7 @@ def replay_in_dream(episodes: list[dict], task: str, seed: int) -> list[int | No
             if first[i] is None:
                 first[i] = t + 1
     env.close()
-    return first
+    return first, real_max, float(classifier.config.threshold)
 
 
 def action_statistics(actions: np.ndarray) -> dict:
@@ -110,7 +116,7 @@ def main() -> None:
     model = load_policy(args.model)
     deterministic = not args.stochastic
     episodes = real_rollouts(model, args.task, reset_seeds(0, args.episodes, TUNING_SEED_BASE), deterministic)
-    dream_first = replay_in_dream(episodes, args.task, seed=0)
+    dream_first, real_max_probability, threshold = replay_in_dream(episodes, args.task, seed=0)
     real = np.array([ep["first"] is not None for ep in episodes])
     dream = np.array([f is not None for f in dream_first])
     windows = [windowed_replay(episodes, args.task, start, args.window, seed=0) for start in args.window_starts]
@@ -126,6 +132,12 @@ def main() -> None:
         "replay_hallucinated_success": int((dream & ~real).sum()),
         "replay_missed_success": int((real & ~dream).sum()),
         "closed_loop_dream_success_rate": closed_loop["mean"],
+        "classifier_threshold": threshold,
+        "real_failures": [
+            {"final_object_goal_distance_m": round(ep["final_object_goal_distance"], 3),
+             "max_success_probability_on_real_frames": round(p, 3), "dream_replay_success": f is not None}
+            for ep, p, f in zip(episodes, real_max_probability, dream_first) if ep["first"] is None
+        ],
         "real_actions": action_statistics(np.concatenate([ep["actions"] for ep in episodes])),
         "windowed_replays": windows,
         "first_success_real": [ep["first"] for ep in episodes],
@@ -134,7 +146,7 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
-    print(json.dumps({k: v for k, v in report.items() if not k.startswith("first")}, indent=2))
+    print(json.dumps({k: v for k, v in report.items() if not k.startswith("first") and k != "real_failures"}, indent=2))
 
 
 if __name__ == "__main__":

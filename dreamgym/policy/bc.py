@@ -116,6 +116,8 @@ def train_bc(config: BCConfig, progress: bool = True) -> dict:
 
     torch.manual_seed(config.seed)
     root = config.data_dir / config.task
+    if not root.is_dir():
+        raise FileNotFoundError(f"No dataset folder {root}; record demonstrations with `dreamgym collect --task {config.task}`.")
     episodes = load_episodes(root, keep=lambda meta: meta.get("source") in config.sources)
     if not episodes:
         raise FileNotFoundError(f"No {config.sources} episodes under {root}; record them with `dreamgym collect`.")
