@@ -3,11 +3,11 @@
 import json
 
 import pytest
+from test_dream_sb3 import tiny_simulator
 
 from dreamgym.bundle import BundleError, find_bundle
 from dreamgym.demo import DemoConfig, run_demo
 from dreamgym.policy.model import new_ppo, save_model
-from test_dream_sb3 import tiny_simulator
 
 pytestmark = pytest.mark.metaworld
 

@@ -58,11 +58,11 @@ def test_replace_reward_model_keeps_the_world_model_bytes(tmp_path):
 
     import pytest
     import torch
+    from test_dream_sb3 import tiny_simulator
 
     from dreamgym.bundle import BundleError, save_reward_model
     from dreamgym.export import replace_reward_model
     from dreamgym.reward.classifier import RewardClassifier
-    from test_dream_sb3 import tiny_simulator
 
     bundle = tiny_simulator().save(tmp_path / "bundle")
     world_model_bytes = (bundle / "world_model" / "model.safetensors").read_bytes()

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 from stable_baselines3 import PPO
+from test_dream_sb3 import tiny_simulator
 
 from dreamgym.data.episode import make_episode, save_episode
 from dreamgym.policy.bc import BCConfig, action_nll, demonstration_pairs, train_bc
 from dreamgym.policy.evaluate import evaluate_dream, evaluate_real, reset_seeds, summarize
 from dreamgym.policy.model import actor_critic_parameters, load_policy, new_ppo, save_model
 from dreamgym.policy.refine import RefineConfig, refine
-from test_dream_sb3 import tiny_simulator
 
 BLOCKS = 8
 

@@ -160,8 +160,8 @@ def main() -> None:
             config = RefineConfig(bc_model=args.bc, out_dir=run_dir, task=args.task, iterations=args.iterations,
                                   log_std_max=log_std_max, seed=seed)
             results["transitions_per_iteration"] = config.transitions_per_iteration
-            summary = cached(run_dir / "summary.json", lambda: refine(config))
-            curve = cached(run_dir / "curve.json", lambda: learning_curve(run_dir, args.task, args.curve_episodes))
+            summary = cached(run_dir / "summary.json", lambda config=config: refine(config))
+            curve = cached(run_dir / "curve.json", lambda run_dir=run_dir: learning_curve(run_dir, args.task, args.curve_episodes))
             results["runs"][variant][str(seed)] = {"summary": summary, "curve": curve}
             print(f"{variant} seed {seed}: {summary['seconds']} s, real curve "
                   f"{[round(p['real_success_tuning_layouts'], 2) for p in curve]}", flush=True)
@@ -172,8 +172,10 @@ def main() -> None:
         for seed in args.seeds:
             model = load_policy(path_of(seed))
             folder = args.runs / "final" / f"{name}-seed{seed}"
-            real = cached(folder / "real.json", lambda: evaluate_real(model, args.task, [seed], args.episodes, desc=f"{name} real"))
-            dream = cached(folder / "dream.json", lambda: evaluate_dream(model, args.task, [seed], args.dream_episodes))
+            real = cached(folder / "real.json", lambda model=model, seed=seed, name=name: evaluate_real(
+                model, args.task, [seed], args.episodes, desc=f"{name} real"))
+            dream = cached(folder / "dream.json", lambda model=model, seed=seed: evaluate_dream(
+                model, args.task, [seed], args.dream_episodes))
             real_seeds.append(real["per_seed"][0]["success_rate"])
             dream_seeds.append(dream["per_seed"][0]["success_rate"])
         results["final"][name] = {

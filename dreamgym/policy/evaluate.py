@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
 from tqdm.auto import tqdm
 
 from dreamgym.data.collect import EVAL_SEED_BASE
