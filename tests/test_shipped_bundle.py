@@ -58,3 +58,23 @@ def test_non_editable_install_registers_and_runs(tmp_path):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["file"].startswith(str(tmp_path / "site")), result
     assert result["shape"] == [3, 64, 64]
+
+
+@pytest.mark.metaworld
+@pytest.mark.parametrize("name", ["bc", "refined"])
+def test_shipped_policies_load_with_plain_sb3_and_act_in_real_and_dream(name):
+    from stable_baselines3 import PPO
+
+    policy = PPO.load(BUNDLE / "policies" / f"{name}.zip")
+    assert policy.policy.log_std.max().item() <= 0.0  # std clipping: log-std <= 0
+    real = gym.make("MetaWorldPixels-CoffeePull-v0")
+    obs, _ = real.reset(seed=1_000_000_000)
+    action, _ = policy.predict(obs, deterministic=True)
+    assert action.shape == (4,) and np.isfinite(action).all()
+    real.step(action)
+    real.close()
+    dream = gym.make_vec("DreamWorld-CoffeePull-v0", num_envs=2)
+    obs, _ = dream.reset(seed=0)
+    actions, _ = policy.predict(obs, deterministic=True)
+    dream.step(actions)
+    dream.close()
