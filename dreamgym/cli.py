@@ -164,6 +164,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         actor_learning_rate=args.actor_lr, critic_learning_rate=args.critic_lr,
         critic_warmup_iterations=args.critic_warmup, log_std_max=None if args.no_std_clip else args.log_std_max,
         ent_coef=args.ent_coef, denoising_steps=args.denoising_steps, checkpoint_every=args.checkpoint_every,
+        monitor_real_episodes=args.monitor_real_episodes,
         seed=args.seed, device=args.device,
     )
     summary = refine(config, progress=not args.no_progress)
@@ -333,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--ent-coef", type=float, default=0.0)
     ref.add_argument("--denoising-steps", type=int, help="Euler steps per imagined frame (default: the bundle's)")
     ref.add_argument("--checkpoint-every", type=int, default=5)
+    ref.add_argument(
+        "--monitor-real-episodes", type=int, default=0,
+        help="monitoring only: real Meta-World episodes (tuning layouts) per checkpoint, never used for training (0: off)",
+    )
     ref.add_argument("--seed", type=int, default=0)
     ref.add_argument("--device", default="cpu")
     ref.add_argument("--no-progress", action="store_true")

@@ -193,3 +193,12 @@ def test_collect_records_bc_policy_rollouts(tmp_path):
     assert not np.array_equal(episodes[0].actions, episodes[1].actions)
     with pytest.raises(ValueError, match="bc_policy"):
         CollectConfig(task="coffee-pull", out_dir=tmp_path, num_bc=1)
+
+
+@pytest.mark.metaworld
+def test_real_monitoring_is_logged_per_checkpoint_and_kept_apart(tmp_path, tiny_bundle):
+    config = small_refine(tmp_path, tiny_bundle, "monitored", iterations=2, checkpoint_every=2, monitor_real_episodes=1)
+    summary = refine(config, progress=False)
+    monitor = json.loads((config.out_dir / "monitor_real.json").read_text())
+    assert [m["iteration"] for m in monitor] == [0, 2] and summary["monitor_real"] == monitor
+    assert all(m["layouts"] == "tuning" and 0.0 <= m["real_success_rate"] <= 1.0 for m in monitor)

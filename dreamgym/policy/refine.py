@@ -12,9 +12,11 @@ classifier's sparse reward (``DreamWorld-<Task>-v0``, natively batched through
 
 Runs write ``checkpoints/iter_XXXX.zip`` (plain SB3 zips) every ``checkpoint_every`` iterations,
 ``resume.pt`` (optimizer state and counters; a rerun with the same ``out_dir`` resumes), TensorBoard
-logs, ``history.json`` (dream success per iteration) and finally ``refined.zip``. The real simulator
-is never touched here; monitoring in real Meta-World is a separate step that evaluates the
-checkpoints (``dreamgym evaluate``, or ``benchmarks/policy/run.py``).
+logs, ``history.json`` (dream success per iteration) and finally ``refined.zip``. Training never
+touches the real simulator. For monitoring only, ``monitor_real_episodes > 0`` evaluates each
+checkpoint in real Meta-World on tuning layouts (never the evaluation ones) and logs the success
+rate to ``monitor_real.json`` and TensorBoard (``monitor_real/success_rate``); nothing of it reaches
+the PPO update (:func:`monitor_in_real`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class RefineConfig:
     :param max_episode_steps: imagined decisions before truncation (default: the bundle's, 50).
     :param denoising_steps: Euler steps per imagined frame (default: the bundle's).
     :param checkpoint_every: iterations between checkpoints.
+    :param monitor_real_episodes: real Meta-World episodes per checkpoint for monitoring (0: off).
     :param seed: seed of PPO and of the dream.
     :param device: where the policy and the learned simulator run.
     """
@@ -84,6 +87,7 @@ class RefineConfig:
     max_episode_steps: int | None = None
     denoising_steps: int | None = None
     checkpoint_every: int = 5
+    monitor_real_episodes: int = 0
     seed: int = 0
     device: str = "cpu"
 
@@ -98,6 +102,8 @@ class RefineConfig:
             raise ValueError(
                 f"batch_size ({self.batch_size}) must divide num_envs * n_steps ({self.num_envs * self.n_steps})."
             )
+        if self.monitor_real_episodes < 0:
+            raise ValueError(f"monitor_real_episodes must be >= 0, got {self.monitor_real_episodes}.")
         if self.actor_learning_rate < 0 or self.critic_learning_rate <= 0:
             raise ValueError("actor_learning_rate must be >= 0 and critic_learning_rate > 0.")
         if self.critic_warmup_iterations < 0 or self.critic_warmup_iterations >= self.iterations:
@@ -235,6 +241,24 @@ def _save_checkpoint(model: DreamPPO, config: RefineConfig, history: list[dict])
     return path
 
 
+def monitor_in_real(model: PPO, config: RefineConfig, monitor: list[dict]) -> None:
+    """Monitoring only: the current policy's success in real Meta-World on tuning layouts.
+
+    Runs after a checkpoint is written, with deterministic actions; the result goes to
+    ``monitor_real.json`` and TensorBoard and is never used by the PPO update.
+    """
+    from dreamgym.data.collect import TUNING_SEED_BASE
+    from dreamgym.policy.evaluate import evaluate_real
+
+    report = evaluate_real(model, config.task, seeds=[0], episodes=config.monitor_real_episodes,
+                           seed_base=TUNING_SEED_BASE, progress=False)
+    monitor.append({"iteration": model.iteration, "real_success_rate": report["mean"],
+                    "episodes": config.monitor_real_episodes, "layouts": "tuning"})
+    model.logger.record("monitor_real/success_rate", report["mean"])
+    model.logger.dump(model.num_timesteps)
+    (config.out_dir / "monitor_real.json").write_text(json.dumps(monitor, indent=2))
+
+
 def make_dream_vec_env(config: RefineConfig):
     """The SB3 view of ``config.num_envs`` imagined worlds (with episode statistics)."""
     from stable_baselines3.common.vec_env import VecMonitor
@@ -298,6 +322,10 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         _save_checkpoint(model, config, history)  # iteration 0: the starting policy
     model.set_logger(configure(str(config.out_dir / "tb"), ["tensorboard"]))
 
+    monitor_path = config.out_dir / "monitor_real.json"
+    monitor: list[dict] = json.loads(monitor_path.read_text()) if monitor_path.exists() else []
+    if config.monitor_real_episodes and not monitor:
+        monitor_in_real(model, config, monitor)  # the starting policy
     start_time = time.time() - (history[-1]["seconds"] if history else 0.0)
     bar = tqdm(total=config.iterations, initial=model.iteration, desc="PPO in the dream", unit="iter", disable=not progress)
     progress_callback = _DreamProgress(history, start_time, bar)
@@ -306,6 +334,8 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         model.learn(chunk * config.transitions_per_iteration, callback=progress_callback, reset_num_timesteps=False)
         _save_checkpoint(model, config, history)
         (config.out_dir / "history.json").write_text(json.dumps(history, indent=2))
+        if config.monitor_real_episodes:
+            monitor_in_real(model, config, monitor)
     bar.close()
     venv.close()
     save_model(model, config.out_dir / "refined.zip")
@@ -317,6 +347,7 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         "hardware": hardware_description(torch.device(config.device)),
         "final_log_std": model.policy.log_std.detach().cpu().tolist(),
         "final_dream_success_rate": history[-1]["dream_success_rate"] if history else None,
+        "monitor_real": monitor,
     }
     (config.out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
