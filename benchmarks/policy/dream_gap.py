@@ -20,7 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dreamgym.bundle import find_bundle
 from dreamgym.data.collect import TUNING_SEED_BASE
+from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
 from dreamgym.policy.evaluate import evaluate_dream, reset_seeds
 from dreamgym.policy.model import load_policy
@@ -47,26 +49,28 @@ def real_rollouts(model, task: str, seeds: list[int], deterministic: bool) -> li
     return episodes
 
 
-def replay_in_dream(episodes: list[dict], task: str, seed: int) -> tuple[list[int | None], list[float], float]:
-    """First step (in real-episode time) at which the dream's classifier fires, replaying real actions;
-    also the classifier's highest success probability on each episode's *real* frames, and its threshold."""
-    env = DreamWorldVectorEnv(num_envs=len(episodes), task=task, max_episode_steps=1000)
-    classifier = env.simulator.reward_model
-    with torch.no_grad():
-        real_max = [float(classifier.success_probability(torch.from_numpy(ep["frames"])).max()) for ep in episodes]
+def replay_in_dream(episodes: list[dict], simulator, start: int, stop: int, seed: int) -> list[int | None]:
+    """Replay the real actions in the dream from the real context at ``start`` (frames start..start+3)
+    up to real decision ``stop``; per episode, the first step (in real-episode time) at which the
+    dream's classifier fires, or ``None``."""
+    env = DreamWorldVectorEnv(num_envs=len(episodes), simulator=simulator, max_episode_steps=10_000)
     history = env.history
-    frames = np.stack([ep["frames"][:history] for ep in episodes])
-    actions = np.stack([ep["actions"][: history - 1] for ep in episodes])
-    env.reset(seed=seed, options={"frames": frames, "actions": actions})
+    env.reset(seed=seed, options={"frames": np.stack([ep["frames"][start : start + history] for ep in episodes]),
+                                  "actions": np.stack([ep["actions"][start : start + history - 1] for ep in episodes])})
     first: list[int | None] = [None] * len(episodes)
-    steps = episodes[0]["actions"].shape[0]
-    for t in range(history - 1, steps):
+    for t in range(start + history - 1, stop):
         _, _, terminated, _, _ = env.step(np.stack([ep["actions"][t] for ep in episodes]))
         for i in np.flatnonzero(terminated):
             if first[i] is None:
                 first[i] = t + 1
     env.close()
-    return first, real_max, float(classifier.config.threshold)
+    return first
+
+
+def max_probability_on_real_frames(episodes: list[dict], simulator) -> list[float]:
+    """The classifier's highest success probability on each episode's real frames."""
+    with torch.no_grad():
+        return [float(simulator.reward_model.success_probability(torch.from_numpy(ep["frames"])).max()) for ep in episodes]
 
 
 def action_statistics(actions: np.ndarray) -> dict:
@@ -78,21 +82,14 @@ def action_statistics(actions: np.ndarray) -> dict:
     }
 
 
-def windowed_replay(episodes: list[dict], task: str, start: int, horizon: int, seed: int) -> dict:
+def windowed_replay(episodes: list[dict], simulator, start: int, horizon: int, seed: int) -> dict:
     """Replay ``horizon`` real actions in the dream from the real context at ``start`` (frames start..start+3).
 
     Counts, over episodes without success before the window, real and imagined success inside it.
     """
-    env = DreamWorldVectorEnv(num_envs=len(episodes), task=task, max_episode_steps=10_000)
-    history = env.history
-    env.reset(seed=seed, options={"frames": np.stack([ep["frames"][start : start + history] for ep in episodes]),
-                                  "actions": np.stack([ep["actions"][start : start + history - 1] for ep in episodes])})
+    history = simulator.manifest.context_frames
     last = min(episodes[0]["actions"].shape[0], start + history - 1 + horizon)
-    fired = np.zeros(len(episodes), bool)
-    for t in range(start + history - 1, last):
-        _, _, terminated, _, _ = env.step(np.stack([ep["actions"][t] for ep in episodes]))
-        fired |= terminated
-    env.close()
+    fired = np.array([f is not None for f in replay_in_dream(episodes, simulator, start, last, seed)])
     real = np.array([ep["success"][start + history : last + 1].any() for ep in episodes])
     fresh = np.array([not ep["success"][: start + history].any() for ep in episodes])
     return {
@@ -116,11 +113,14 @@ def main() -> None:
     model = load_policy(args.model)
     deterministic = not args.stochastic
     episodes = real_rollouts(model, args.task, reset_seeds(0, args.episodes, TUNING_SEED_BASE), deterministic)
-    dream_first, real_max_probability, threshold = replay_in_dream(episodes, args.task, seed=0)
+    simulator = LearnedSimulator.load(find_bundle(args.task))  # loaded once, shared by every replay
+    dream_first = replay_in_dream(episodes, simulator, start=0, stop=episodes[0]["actions"].shape[0], seed=0)
+    real_max_probability = max_probability_on_real_frames(episodes, simulator)
     real = np.array([ep["first"] is not None for ep in episodes])
     dream = np.array([f is not None for f in dream_first])
-    windows = [windowed_replay(episodes, args.task, start, args.window, seed=0) for start in args.window_starts]
-    closed_loop = evaluate_dream(model, args.task, seeds=[0], episodes=args.episodes, deterministic=deterministic, progress=False)
+    windows = [windowed_replay(episodes, simulator, start, args.window, seed=0) for start in args.window_starts]
+    closed_loop = evaluate_dream(model, args.task, seeds=[0], episodes=args.episodes, deterministic=deterministic,
+                                 simulator=simulator, progress=False)
     report = {
         "model": str(args.model),
         "deterministic": deterministic,
@@ -132,7 +132,7 @@ def main() -> None:
         "replay_hallucinated_success": int((dream & ~real).sum()),
         "replay_missed_success": int((real & ~dream).sum()),
         "closed_loop_dream_success_rate": closed_loop["mean"],
-        "classifier_threshold": threshold,
+        "classifier_threshold": float(simulator.reward_model.config.threshold),
         "real_failures": [
             {"final_object_goal_distance_m": round(ep["final_object_goal_distance"], 3),
              "max_success_probability_on_real_frames": round(p, 3), "dream_replay_success": f is not None}

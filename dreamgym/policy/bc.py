@@ -20,6 +20,7 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 from tqdm.auto import tqdm
 
+from dreamgym.augment import random_shift
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.policy.model import actor_critic_parameters, new_ppo, save_model
 from dreamgym.tasks import get_task
@@ -77,16 +78,6 @@ def demonstration_pairs(episodes) -> tuple[torch.Tensor, torch.Tensor]:
     frames = np.concatenate([ep.frames[: len(ep.actions)] for ep in episodes])
     actions = np.concatenate([ep.actions for ep in episodes]).astype(np.float32)
     return torch.from_numpy(frames), torch.from_numpy(actions)
-
-
-def random_shift(frames: torch.Tensor, pixels: int, generator: torch.Generator) -> torch.Tensor:
-    """Shift each ``(N, C, H, W)`` frame by up to ``pixels`` in x and y (edge pixels repeat)."""
-    if pixels == 0:
-        return frames
-    n, _, h, w = frames.shape
-    padded = torch.nn.functional.pad(frames.float(), (pixels,) * 4, mode="replicate")
-    offsets = torch.randint(0, 2 * pixels + 1, (n, 2), generator=generator)
-    return torch.stack([padded[i, :, y : y + h, x : x + w] for i, (y, x) in enumerate(offsets.tolist())])
 
 
 def action_nll(policy, frames: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -22,8 +22,6 @@ the PPO update (:func:`monitor_in_real`).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,6 +34,7 @@ from tqdm.auto import tqdm
 
 from dreamgym.policy.model import actor_critic_parameters, load_policy, new_ppo, save_model
 from dreamgym.tasks import get_task
+from dreamgym.world_model.train import atomic_torch_save
 
 
 @dataclass
@@ -175,17 +174,6 @@ class DreamPPO(PPO):
                 "critic_warmup_iterations", "log_std_max"]
 
 
-def _write_atomic(path: Path, write) -> None:
-    descriptor, tmp = tempfile.mkstemp(dir=path.parent, prefix="tmp-", suffix=path.suffix)
-    os.close(descriptor)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 class _DreamProgress(BaseCallback):
     """Per-iteration dream success, log-std, checkpoints and a progress bar."""
 
@@ -237,7 +225,7 @@ def _save_checkpoint(model: DreamPPO, config: RefineConfig, history: list[dict])
         "optimizer": model.policy.optimizer.state_dict(),
         "history": history,
     }
-    _write_atomic(config.out_dir / "resume.pt", lambda tmp: torch.save(state, tmp))
+    atomic_torch_save(state, config.out_dir / "resume.pt")
     return path
 
 

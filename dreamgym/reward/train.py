@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from dreamgym.augment import random_shift  # noqa: F401  (re-exported: part of this module's API)
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
 
@@ -97,16 +98,6 @@ def imagined_labelled_frames(
             ).flatten(0, 1)
         )
     return torch.cat(frames), torch.from_numpy(np.concatenate(labels))
-
-
-def random_shift(frames: torch.Tensor, shift: int, generator: torch.Generator) -> torch.Tensor:
-    """Shift each frame by up to ``shift`` pixels (edge-replicated padding, then a random crop)."""
-    if shift == 0:
-        return frames
-    batch, _, height, width = frames.shape
-    padded = torch.nn.functional.pad(frames.float(), (shift,) * 4, mode="replicate").to(torch.uint8)
-    offsets = torch.randint(0, 2 * shift + 1, (batch, 2), generator=generator)
-    return torch.stack([padded[i, :, y : y + height, x : x + width] for i, (y, x) in enumerate(offsets.tolist())])
 
 
 def binary_metrics(probabilities: torch.Tensor, labels: torch.Tensor, threshold: float) -> dict[str, float]:

@@ -94,7 +94,8 @@ class _LossModule(torch.nn.Module):
         return self.denoiser.loss(context, actions, target, generator)
 
 
-def _atomic_torch_save(payload: dict, path: Path) -> None:
+def atomic_torch_save(payload: dict, path: Path) -> None:
+    """``torch.save`` to a temp file next to ``path``, then rename: a crash never leaves half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -169,7 +170,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     def save_checkpoint(step: int, elapsed: float) -> None:
         if not is_main:
             return
-        _atomic_torch_save(
+        atomic_torch_save(
             {
                 "model": denoiser.state_dict(),  # the same parameters the (possibly wrapped) loss module trains
                 "ema": ema.state_dict(),
