@@ -3,8 +3,9 @@
 ::
 
     envs/coffee-pull/
-        manifest.json            format version, tasks, resolution, camera, action repeat, episode
-                                 length, sampler settings, provenance (data, steps, hardware, time, metrics)
+        manifest.json            format version, tasks, resolution, camera, rendering (how the goal is
+                                 drawn), action repeat, episode length, sampler settings, provenance
+                                 (data, steps, hardware, time, metrics)
         world_model/config.json  DenoiserConfig
         world_model/model.safetensors
 
@@ -27,7 +28,9 @@ from safetensors.torch import load_file, save_file
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
 from dreamgym.world_model.sampler import SamplerConfig
 
-BUNDLE_FORMAT_VERSION = 1
+BUNDLE_FORMAT_VERSION = 2
+"""Version 2 added ``rendering``; version 1 manifests are read as Meta-World's default rendering."""
+READABLE_FORMAT_VERSIONS = (1, 2)
 REQUIRED_MANIFEST_KEYS = ("format_version", "tasks", "image_size", "action_dim", "context_frames", "components")
 
 
@@ -44,6 +47,7 @@ class Manifest:
     action_repeat: int
     episode_steps: int
     camera: dict[str, Any]
+    rendering: dict[str, Any] | None = None
     action_dim: int = 4
     context_frames: int = 4
     sampler: dict[str, Any] = field(default_factory=lambda: SamplerConfig().to_dict())
@@ -56,16 +60,51 @@ class Manifest:
         missing = [key for key in REQUIRED_MANIFEST_KEYS if key not in data]
         if missing:
             raise BundleError(f"{where}: missing keys {missing}.")
-        if data["format_version"] != BUNDLE_FORMAT_VERSION:
+        version = data["format_version"]
+        if type(version) is not int or version not in READABLE_FORMAT_VERSIONS:
             raise BundleError(
-                f"{where}: bundle format version {data['format_version']} is not supported; "
-                f"this dreamgym reads version {BUNDLE_FORMAT_VERSION}."
+                f"{where}: format_version {version!r} is not supported; this dreamgym reads the integers "
+                f"{list(READABLE_FORMAT_VERSIONS)}."
             )
+        if version >= 2 and "rendering" not in data:
+            raise BundleError(f"{where}: missing key 'rendering' (required from format version 2).")
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
             raise BundleError(f"{where}: unknown keys {sorted(unknown)}.")
-        return cls(**data)
+        manifest = cls(**data)
+        try:
+            manifest.rendering_config()
+        except (ValueError, KeyError, TypeError) as error:
+            raise BundleError(f"{where}: invalid 'rendering' ({error}).") from error
+        return manifest
+
+    def rendering_config(self):
+        """The :class:`~dreamgym.tasks.RenderingConfig` the bundle's training frames were rendered with."""
+        from dreamgym.tasks import RenderingConfig
+
+        return RenderingConfig.from_dict(self.rendering)
+
+    def check_rendering_matches_tasks(self, where: str = "bundle") -> None:
+        """Refuse a bundle whose frames are drawn differently from how dreamgym renders its tasks now.
+
+        A policy trained in such a dream would see one kind of frame there and another in
+        ``MetaWorldPixels-<Task>-v0``. Tasks unknown to dreamgym (own data) are not checked.
+        """
+        from dreamgym.tasks import get_task
+
+        bundle_rendering = self.rendering_config()
+        for task in self.tasks:
+            try:
+                current = get_task(task).rendering
+            except ValueError:
+                continue
+            if current != bundle_rendering:
+                raise BundleError(
+                    f"{where} was trained on frames with {bundle_rendering.describe()}, but dreamgym now renders "
+                    f"{task!r} with {current.describe()}. Retrain or re-export the simulator on data recorded by this "
+                    f"version (`dreamgym collect`), or load it with check_rendering=False to study it on its own rendering."
+                )
 
 
 def _write_json_atomic(path: Path, payload: dict) -> None:

@@ -12,6 +12,7 @@ import torch
 
 from dreamgym.bundle import Manifest, load_world_model, save_bundle
 from dreamgym.data.episode import is_holdout, load_episodes, split_held_out
+from dreamgym.tasks import RenderingConfig
 from dreamgym.world_model.sampler import SamplerConfig
 
 
@@ -48,10 +49,14 @@ def export_bundle(
     tasks = train_config["tasks"]
     episodes = load_episodes(train_config["data"], tasks=tasks)
     metas = [episode.meta for episode in episodes]
-    settings = {(m["task"], m["action_repeat"], m["episode_steps"], m["width"], json.dumps(m["camera"], sort_keys=True)) for m in metas}
+    settings = {
+        (m["task"], m["action_repeat"], m["episode_steps"], m["width"], json.dumps(m["camera"], sort_keys=True),
+         json.dumps(RenderingConfig.from_dict(m.get("rendering")).to_dict(), sort_keys=True))
+        for m in metas
+    }
     if len(settings) != 1:
-        raise ValueError(f"Training episodes disagree on task/camera/action repeat/length: {sorted(settings)[:4]}.")
-    task, action_repeat, episode_steps, width, camera = settings.pop()
+        raise ValueError(f"Training episodes disagree on task/camera/rendering/action repeat/length: {sorted(settings)[:4]}.")
+    task, action_repeat, episode_steps, width, camera, rendering = settings.pop()
     held_out = sum(is_holdout(m, train_config["holdout_every"]) for m in metas)
     manifest = Manifest(
         tasks=[task],
@@ -59,6 +64,7 @@ def export_bundle(
         action_repeat=action_repeat,
         episode_steps=episode_steps,
         camera=json.loads(camera),
+        rendering=json.loads(rendering),
         sampler=SamplerConfig().to_dict(),
         provenance={
             "created": datetime.date.today().isoformat(),
@@ -73,6 +79,7 @@ def export_bundle(
                 **{key: train_config[key] for key in ("batch_size", "learning_rate", "ema_decay", "seed")},
                 "steps_planned": train_config["steps"],
                 "steps_trained": summary["steps"],
+                "initialised_from": train_config.get("init_from"),
                 "exported_from": "checkpoint (training still running or interrupted)" if from_checkpoint else "finished run",
             },
             "model": {"parameters": summary["parameters"], **train_config["model"]},

@@ -9,6 +9,9 @@ The six World4RL tasks have hand-tuned cameras and measured action repeats (see
 episodes within 50 decisions *and* its median first success comes by decision 30, so that slower
 policies (BC, noisy experts) still have room to succeed and episodes hold frames of success. Every other Meta-World v3 task is available with a generic camera and an
 untuned action repeat of 2.
+
+Where a task's goal is a point the camera can barely show, its :class:`RenderingConfig` draws the
+success region as a flat disc (rendering only, see :class:`GoalMarker`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,69 @@ class CameraConfig:
 
 
 @dataclass(frozen=True)
+class GoalMarker:
+    """Draw a task's goal site as a flat disc on the table: rendering only, never physics.
+
+    Meta-World draws goal sites as 1 cm spheres, 1-2 pixels at 64x64. A disc whose radius is the
+    task's success radius shows in the frame exactly where success is reached (the object inside the
+    disc), so a policy, the world model and the success classifier can all see it. Sites never
+    collide and no sensor reads them, so the change is invisible to the simulated physics.
+
+    :param site: MuJoCo site name of the goal, e.g. ``"mug_goal"``.
+    :param radius: disc radius in metres.
+    :param rgba: disc colour.
+    """
+
+    site: str
+    radius: float
+    rgba: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.radius < 1:
+            raise ValueError(f"GoalMarker radius must be in (0, 1) metres, got {self.radius}.")
+        if len(self.rgba) != 4 or not all(0 <= c <= 1 for c in self.rgba):
+            raise ValueError(f"GoalMarker rgba must be 4 values in [0, 1], got {self.rgba}.")
+
+    def to_dict(self) -> dict:
+        return {"site": self.site, "radius": self.radius, "rgba": list(self.rgba)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GoalMarker":
+        return cls(site=str(data["site"]), radius=float(data["radius"]), rgba=tuple(float(c) for c in data["rgba"]))
+
+
+@dataclass(frozen=True)
+class RenderingConfig:
+    """What the pixel observations draw beyond the camera view: recorded in every episode and bundle,
+    because a learned simulator only imitates frames rendered the way its training data was.
+
+    :param goal_marker: how the goal is drawn; ``None`` keeps Meta-World's own 1 cm goal sphere.
+    """
+
+    goal_marker: GoalMarker | None = None
+
+    def to_dict(self) -> dict:
+        return {"goal_marker": self.goal_marker.to_dict() if self.goal_marker else None}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "RenderingConfig":
+        """Read :meth:`to_dict` output; ``None`` (data recorded before renderings were recorded) is
+        Meta-World's default drawing."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict) or set(data) != {"goal_marker"}:
+            raise ValueError(f"A rendering must be a dict with the single key 'goal_marker', got {data!r}.")
+        marker = data["goal_marker"]
+        return cls(goal_marker=GoalMarker.from_dict(marker) if marker is not None else None)
+
+    def describe(self) -> str:
+        """One line for error messages."""
+        if self.goal_marker is None:
+            return "Meta-World's default goal drawing (1 cm sphere)"
+        return f"goal {self.goal_marker.site!r} drawn as a disc of radius {self.goal_marker.radius} m"
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     """How dreamgym runs one Meta-World task.
 
@@ -51,6 +117,7 @@ class TaskSpec:
     :param action_repeat: simulator steps per decision (the same action is applied each time).
     :param episode_steps: decisions per episode.
     :param tuned: whether camera and action repeat were chosen and measured for this task.
+    :param rendering: goal marker and other drawing choices (see :class:`RenderingConfig`).
     """
 
     name: str
@@ -58,6 +125,7 @@ class TaskSpec:
     action_repeat: int = 2
     episode_steps: int = EPISODE_STEPS
     tuned: bool = False
+    rendering: RenderingConfig = field(default_factory=RenderingConfig)
 
     @property
     def metaworld_name(self) -> str:
@@ -78,6 +146,9 @@ WORLD4RL_TASKS: dict[str, TaskSpec] = {
             CameraConfig(lookat=(0.0, 0.64, 0.12), distance=0.75, azimuth=145, elevation=-35),
             action_repeat=3,
             tuned=True,
+            # Success is the mug within 7 cm of the goal: a disc of that radius (~14 x 11 px at 64x64,
+            # against 2-4 px for Meta-World's sphere; benchmarks/real_env/goal_legibility.py).
+            rendering=RenderingConfig(GoalMarker("mug_goal", radius=0.07)),
         ),
         TaskSpec(
             "soccer",

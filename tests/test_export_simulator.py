@@ -8,6 +8,7 @@ from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.export import export_bundle
 from dreamgym.reward.classifier import RewardClassifierConfig
 from dreamgym.reward.train import RewardTrainConfig, train_reward_classifier
+from dreamgym.tasks import get_task
 from dreamgym.world_model.denoiser import DenoiserConfig
 from dreamgym.world_model.train import TrainConfig, train_world_model
 
@@ -20,7 +21,8 @@ def _episodes(folder, count=10):
         frames = rng.integers(0, 256, (STEPS + 1, 3, SIZE, SIZE), dtype=np.uint8)
         success = np.arange(STEPS + 1) >= STEPS // 2
         meta = {"task": "coffee-pull", "source": "expert", "index": index, "camera": {"distance": 0.75},
-                "action_repeat": 3, "episode_steps": STEPS, "width": SIZE, "height": SIZE}
+                "action_repeat": 3, "episode_steps": STEPS, "width": SIZE, "height": SIZE,
+                "rendering": get_task("coffee-pull").rendering.to_dict()}
         actions = rng.uniform(-1, 1, (STEPS, 4))
         save_episode(make_episode(frames, actions, np.zeros(STEPS), success, meta), folder / f"{index}.npz")
 

@@ -9,6 +9,12 @@ The paper's "BC rollouts" are recorded as source ``bc`` from a behaviour-cloned 
 that, the scripted expert with Gaussian action noise stands in for them, stored under the source
 label ``noisy_expert`` so it is never mistaken for real BC rollouts. Seeds of held-out evaluation episodes start at :data:`EVAL_SEED_BASE` and never
 collide with collection seeds.
+
+Source ``branch`` records counterfactual branches (:mod:`dreamgym.data.branches`): the expert (or,
+when a BC policy is given, the expert or the BC policy, half each) acts up to a random decision,
+then a random perturbation (stop, slow, weak grip, release, lift, lateral offset) changes its actions
+for the rest of the episode. These episodes cover the states where success is decided, with outcomes
+on both sides of the success boundary; the base, branch decision and perturbation are in ``meta``.
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from dreamgym.data.branches import Branch
 from dreamgym.data.episode import Episode, make_episode, save_episode
 from dreamgym.tasks import get_task
 
-SOURCE_SEED_BASE = {"expert": 0, "noisy_expert": 100_000, "random": 200_000, "bc": 300_000}
+SOURCE_SEED_BASE = {"expert": 0, "noisy_expert": 100_000, "random": 200_000, "bc": 300_000, "branch": 400_000}
 """Episode ``i`` of a source is reset with seed ``SOURCE_SEED_BASE[source] + seed_offset + i``."""
 
 TUNING_SEED_BASE = 500_000_000
@@ -45,7 +52,10 @@ class CollectConfig:
     :param num_noisy_expert: noisy-expert episodes, the stand-in for BC rollouts (paper: 150).
     :param num_random: uniformly random-action episodes (paper: 30).
     :param num_bc: rollouts of the BC policy ``bc_policy`` (paper: 150, in place of the noisy expert).
-    :param bc_policy: SB3 zip of the BC policy (``dreamgym train-bc``); needed when ``num_bc > 0``.
+    :param bc_policy: SB3 zip of the BC policy (``dreamgym train-bc``); needed when ``num_bc > 0``,
+        and used as a base of half the branches when given.
+    :param num_branch: counterfactual-branch episodes (see the module docstring).
+    :param branch_at_range: first and last decision (inclusive) at which a branch may start.
     :param episode_steps: decisions per episode (paper: 50).
     :param noise_std_range: per-episode Gaussian action-noise std for ``noisy_expert``, drawn uniformly.
     :param seed_offset: added to every episode seed, to record a second, disjoint dataset.
@@ -61,6 +71,8 @@ class CollectConfig:
     num_random: int = 30
     num_bc: int = 0
     bc_policy: Path | None = None
+    num_branch: int = 0
+    branch_at_range: tuple[int, int] = (4, 30)
     episode_steps: int = 50
     width: int = 64
     height: int = 64
@@ -77,11 +89,18 @@ class CollectConfig:
         if self.num_bc > 0 and (self.bc_policy is None or not Path(self.bc_policy).is_file()):
             raise ValueError(f"num_bc={self.num_bc} needs bc_policy, an SB3 zip from `dreamgym train-bc`; got {self.bc_policy}.")
         self.bc_policy = Path(self.bc_policy) if self.bc_policy is not None else None
-        for name in ("num_expert", "num_noisy_expert", "num_random", "num_bc"):
+        if self.bc_policy is not None and not Path(self.bc_policy).is_file():
+            raise ValueError(f"bc_policy {self.bc_policy} is not a file; expected an SB3 zip from `dreamgym train-bc`.")
+        for name in ("num_expert", "num_noisy_expert", "num_random", "num_bc", "num_branch"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
         if self.episode_steps < 1 or self.workers < 1:
             raise ValueError("episode_steps and workers must be >= 1.")
+        first, last = self.branch_at_range
+        if not 0 <= first <= last < self.episode_steps:
+            raise ValueError(
+                f"branch_at_range must satisfy 0 <= first <= last < episode_steps={self.episode_steps}, got {self.branch_at_range}."
+            )
         low, high = self.noise_std_range
         if not 0 <= low <= high:
             raise ValueError(f"noise_std_range must satisfy 0 <= low <= high, got {self.noise_std_range}.")
@@ -122,6 +141,7 @@ def plan_episodes(config: CollectConfig) -> list[EpisodeJob]:
         "noisy_expert": config.num_noisy_expert,
         "random": config.num_random,
         "bc": config.num_bc,
+        "branch": config.num_branch,
     }
     jobs = []
     for source, count in counts.items():
@@ -145,7 +165,7 @@ class EpisodeRecorder:
         )
         self.expert = ScriptedExpert(config.task)
         self.bc_policy = None
-        if config.num_bc > 0:
+        if config.bc_policy is not None:
             from dreamgym.policy.model import load_policy
 
             self.bc_policy = load_policy(config.bc_policy)
@@ -154,20 +174,26 @@ class EpisodeRecorder:
         """Run one episode of ``job.source`` from ``reset(seed=job.seed)`` and return it."""
         rng = np.random.default_rng(job.seed)
         noise_std = float(rng.uniform(*self.config.noise_std_range)) if job.source == "noisy_expert" else 0.0
-        if job.source == "bc":
+        branch, base = None, job.source
+        if job.source == "branch":
+            base = "bc" if self.bc_policy is not None and rng.random() < 0.5 else "expert"
+            branch = Branch.draw(rng, self.config.branch_at_range)
+        if base == "bc":
             torch.manual_seed(job.seed)  # the policy samples its actions with torch's generator
         frame, info = self.env.reset(seed=job.seed)
         frames, states, success = [frame], [info["state"]], [info["success"]]
         actions, rewards = [], []
-        for _ in range(self.config.episode_steps):
-            if job.source == "random":
+        for decision in range(self.config.episode_steps):
+            if base == "random":
                 action = rng.uniform(-1.0, 1.0, size=4).astype(np.float32)
-            elif job.source == "bc":
+            elif base == "bc":
                 action = np.clip(self.bc_policy.predict(frame, deterministic=False)[0], -1.0, 1.0).astype(np.float32)
             else:
                 action = self.expert(info["state"])
                 if noise_std > 0:
                     action = np.clip(action + rng.normal(0.0, noise_std, size=4), -1.0, 1.0).astype(np.float32)
+            if branch is not None:
+                action = branch.apply(action, decision)
             frame, reward, terminated, truncated, info = self.env.step(action)
             frames.append(frame)
             states.append(info["state"])
@@ -182,7 +208,9 @@ class EpisodeRecorder:
             "seed": job.seed,
             "index": job.index,
             "noise_std": noise_std,
+            "branch": {"base": base, **branch.to_dict()} if branch is not None else None,
             "camera": self.env.camera.to_dict(),
+            "rendering": self.env.rendering.to_dict(),
             "action_repeat": self.env.action_repeat,
             "episode_steps": self.config.episode_steps,
             "width": self.config.width,

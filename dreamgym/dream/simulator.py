@@ -41,10 +41,18 @@ class LearnedSimulator:
             raise BundleError("Learned simulator components do not match: " + "; ".join(problems) + ".")
 
     @classmethod
-    def load(cls, folder: str | Path, device: str | torch.device = "cpu") -> "LearnedSimulator":
-        """Load and cross-check a bundle that has all of world model, reward model and initial states."""
+    def load(cls, folder: str | Path, device: str | torch.device = "cpu", check_rendering: bool = True) -> "LearnedSimulator":
+        """Load and cross-check a bundle that has all of world model, reward model and initial states.
+
+        :param check_rendering: refuse (:class:`BundleError`) a bundle trained on frames rendered
+            differently from how dreamgym renders its task now (see
+            :meth:`Manifest.check_rendering_matches_tasks`); switch off only to study an old bundle
+            next to a real env built with ``rendering=manifest.rendering``.
+        """
         folder = Path(folder)
         manifest, world_model, sampler = load_bundle(folder, device)
+        if check_rendering:
+            manifest.check_rendering_matches_tasks(where=str(folder))
         missing = [name for name in REQUIRED_COMPONENTS if name not in manifest.components]
         if missing:
             raise BundleError(f"{folder}: the bundle lacks {missing}; an imagined environment needs {list(REQUIRED_COMPONENTS)}.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes.util
 import os
+import sys
 
 RENDERING_FIX = (
     "Offscreen rendering needs EGL or OSMesa. On Debian/Ubuntu install them with\n"
@@ -19,11 +20,27 @@ RENDERING_FIX = (
 )
 
 
+MUJOCO_IMPORTED_TOO_EARLY = False
+"""Set when dreamgym had to choose ``MUJOCO_GL`` after ``mujoco`` was already imported (too late for it)."""
+
+
+def rendering_fix_hint() -> str:
+    """How to fix a failed offscreen start, naming an early ``import mujoco`` when that is the cause."""
+    if MUJOCO_IMPORTED_TOO_EARLY:
+        return (
+            "mujoco was imported before dreamgym, so it started without an offscreen backend: import dreamgym "
+            "(or dreamgym.real) before mujoco/metaworld, or set MUJOCO_GL=egl in the environment.\n" + RENDERING_FIX
+        )
+    return RENDERING_FIX
+
+
 def configure_offscreen_gl() -> str:
     """Set ``MUJOCO_GL`` if the user has not, preferring EGL, then OSMesa; return the backend in use."""
+    global MUJOCO_IMPORTED_TOO_EARLY
     chosen = os.environ.get("MUJOCO_GL")
     if chosen:
         return chosen
+    MUJOCO_IMPORTED_TOO_EARLY = "mujoco" in sys.modules
     if ctypes.util.find_library("EGL") is None and ctypes.util.find_library("OSMesa") is not None:
         chosen = "osmesa"
     else:

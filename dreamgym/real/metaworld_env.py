@@ -14,9 +14,9 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from dreamgym.real.rendering import FrameRenderer
+from dreamgym.real.rendering import FrameRenderer, apply_rendering
 from dreamgym.spaces import action_space, check_action, image_space
-from dreamgym.tasks import CameraConfig, TaskSpec, get_task
+from dreamgym.tasks import CameraConfig, RenderingConfig, TaskSpec, get_task
 
 
 def _make_metaworld_env(task: TaskSpec):
@@ -42,6 +42,8 @@ class MetaWorldPixelEnv(gym.Env):
     :param episode_steps: decisions before the episode is truncated.
     :param terminate_on_success: end the episode (``terminated=True``) at the first successful step.
     :param camera: override the task's camera.
+    :param rendering: override the task's :class:`~dreamgym.tasks.RenderingConfig` (e.g. how the goal is
+        drawn); only to reproduce frames of data recorded with another rendering.
     :param render_mode: ``"rgb_array"`` (the current frame as ``(H, W, 3)``) or ``None``.
 
     Reward is the sparse success signal (1.0 on a successful step, else 0.0), the same as the learned
@@ -62,6 +64,7 @@ class MetaWorldPixelEnv(gym.Env):
         terminate_on_success: bool = False,
         camera: CameraConfig | dict | None = None,
         render_mode: str | None = "rgb_array",
+        rendering: RenderingConfig | dict | None = None,
     ):
         self.task = get_task(task) if isinstance(task, str) else task
         if render_mode not in (None, "rgb_array"):
@@ -75,6 +78,9 @@ class MetaWorldPixelEnv(gym.Env):
         if isinstance(camera, dict):
             camera = CameraConfig.from_dict(camera)
         self.camera = camera or self.task.camera
+        if isinstance(rendering, dict):
+            rendering = RenderingConfig.from_dict(rendering)
+        self.rendering = rendering or self.task.rendering
         self.terminate_on_success = bool(terminate_on_success)
         self.render_mode = render_mode
         self.width, self.height = int(width), int(height)
@@ -84,6 +90,7 @@ class MetaWorldPixelEnv(gym.Env):
 
         self._mw = _make_metaworld_env(self.task)
         self._mw.max_path_length = self.action_repeat * self.episode_steps
+        apply_rendering(self._mw.model, self.rendering)
         self._renderer = FrameRenderer(self._mw.model, self.camera, self.width, self.height)
         self._frame: np.ndarray | None = None
         self._steps = 0

@@ -13,8 +13,8 @@ import os
 import mujoco
 import numpy as np
 
-from dreamgym.real.headless import RENDERING_FIX
-from dreamgym.tasks import CameraConfig
+from dreamgym.real.headless import RENDERING_FIX, rendering_fix_hint
+from dreamgym.tasks import CameraConfig, RenderingConfig
 
 
 class RenderingUnavailableError(RuntimeError):
@@ -41,7 +41,7 @@ class FrameRenderer:
         except Exception as error:  # mujoco raises several types depending on the backend
             backend = os.environ.get("MUJOCO_GL", "<unset>")
             raise RenderingUnavailableError(
-                f"Could not start offscreen rendering with MUJOCO_GL={backend}: {error}\n{RENDERING_FIX}"
+                f"Could not start offscreen rendering with MUJOCO_GL={backend}: {error}\n{rendering_fix_hint()}"
             ) from error
         flags = self._renderer.scene.flags
         flags[mujoco.mjtRndFlag.mjRND_SHADOW] = 0
@@ -73,6 +73,27 @@ class FrameRenderer:
             self.close()
         except Exception:  # interpreter shutdown: nothing useful left to do
             pass
+
+
+GOAL_MARKER_HALF_HEIGHT = 0.001
+"""Half height (m) of the goal disc: thin enough to look flat, high enough to show above the table."""
+
+
+def apply_rendering(model: mujoco.MjModel, rendering: RenderingConfig) -> None:
+    """Change how ``model`` draws its sites as ``rendering`` asks (visual properties only).
+
+    :raises ValueError: if the goal marker names a site the model does not have.
+    """
+    marker = rendering.goal_marker
+    if marker is None:
+        return
+    site_id = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE, marker.site)
+    if site_id < 0:
+        names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_SITE, i) for i in range(model.nsite)]
+        raise ValueError(f"Goal marker site {marker.site!r} is not in this Meta-World model; its sites are {names}.")
+    model.site_type[site_id] = mujoco.mjtGeom.mjGEOM_CYLINDER
+    model.site_size[site_id] = [marker.radius, GOAL_MARKER_HALF_HEIGHT, 0.0]
+    model.site_rgba[site_id] = marker.rgba
 
 
 def check_offscreen_rendering() -> None:
