@@ -30,6 +30,7 @@ def _cmd_collect(args: argparse.Namespace) -> None:
             num_random=args.random,
             num_bc=args.bc,
             bc_policy=args.bc_policy,
+            num_branch=args.branch,
             episode_steps=args.steps,
             width=args.size,
             height=args.size,
@@ -76,19 +77,35 @@ def _cmd_check_rendering(args: argparse.Namespace) -> None:
     print(f"offscreen rendering works (MUJOCO_GL={os.environ.get('MUJOCO_GL')})")
 
 
+ARCHITECTURE_DEFAULTS = {"channels": [32, 64, 64, 128], "layers_per_block": 1, "patch_size": 2, "action_encoding": "two_hot"}
+"""World-model architecture of ``train-world-model`` when neither the flags nor ``--init-from`` set it."""
+
+
 def _cmd_train_world_model(args: argparse.Namespace) -> None:
     from dreamgym.world_model.actions import ActionEncoderConfig
     from dreamgym.world_model.denoiser import DenoiserConfig
     from dreamgym.world_model.train import TrainConfig, train_world_model
 
-    model = DenoiserConfig(
-        image_size=args.size,
-        channels=tuple(args.channels),
-        layers_per_block=args.layers_per_block,
-        patch_size=args.patch_size,
-        actions=ActionEncoderConfig(encoding=args.action_encoding),
-    )
+    architecture = {"channels": args.channels, "layers_per_block": args.layers_per_block,
+                    "patch_size": args.patch_size, "action_encoding": args.action_encoding}
+    if args.init_from is not None:
+        from dreamgym.world_model.train import initial_world_model
+
+        model = initial_world_model(args.init_from).config
+        given = [f"--{name.replace('_', '-')}" for name, value in architecture.items() if value is not None]
+        if given:
+            raise SystemExit(f"error: {', '.join(given)} cannot be combined with --init-from: the architecture is that of {args.init_from}.")
+    else:
+        chosen = {name: ARCHITECTURE_DEFAULTS[name] if value is None else value for name, value in architecture.items()}
+        model = DenoiserConfig(
+            image_size=args.size,
+            channels=tuple(chosen["channels"]),
+            layers_per_block=chosen["layers_per_block"],
+            patch_size=chosen["patch_size"],
+            actions=ActionEncoderConfig(encoding=chosen["action_encoding"]),
+        )
     config = TrainConfig(
+        init_from=args.init_from,
         data=args.data,
         out_dir=args.out,
         tasks=None if args.task == ["all"] else args.task,
@@ -221,7 +238,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="noisy-expert episodes per task, the stand-in for BC rollouts (default 150)",
     )
     col.add_argument("--bc", type=int, default=0, help="rollouts of the BC policy --bc-policy per task (paper: 150)")
-    col.add_argument("--bc-policy", type=Path, help="SB3 zip from `dreamgym train-bc` (needed with --bc)")
+    col.add_argument(
+        "--bc-policy", type=Path,
+        help="SB3 zip from `dreamgym train-bc` (needed with --bc; with --branch it is the base of half the branches)",
+    )
+    col.add_argument(
+        "--branch", type=int, default=0,
+        help="counterfactual branches per task: expert or BC up to a random decision, then stop, slow, weak grip, "
+        "release, lift or lateral offset (dreamgym.data.branches)",
+    )
     col.add_argument("--random", type=int, default=30, help="random-action episodes per task (default 30)")
     col.add_argument("--steps", type=int, default=50, help="decisions per episode (default 50)")
     col.add_argument("--size", type=int, default=64, help="frame width and height in pixels (default 64)")
@@ -257,10 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     wm.add_argument("--lr", type=float, default=3e-4)
     wm.add_argument("--seed", type=int, default=0)
     wm.add_argument("--size", type=int, default=64, help="frame size the data was recorded at")
-    wm.add_argument("--channels", type=int, nargs="+", default=[32, 64, 64, 128], help="U-Net widths per level")
-    wm.add_argument("--layers-per-block", type=int, default=1)
-    wm.add_argument("--patch-size", type=int, default=2, help="pixel-unshuffle factor (1 = none)")
-    wm.add_argument("--action-encoding", choices=["two_hot", "one_hot", "linear"], default="two_hot")
+    wm.add_argument("--channels", type=int, nargs="+", help="U-Net widths per level (default 32 64 64 128)")
+    wm.add_argument("--layers-per-block", type=int, help="residual blocks per level (default 1)")
+    wm.add_argument("--patch-size", type=int, help="pixel-unshuffle factor (1 = none; default 2)")
+    wm.add_argument("--action-encoding", choices=["two_hot", "one_hot", "linear"], help="default two_hot")
+    wm.add_argument(
+        "--init-from", type=Path,
+        help="fine-tune: start from this bundle's (or world_model/ folder's) weights and architecture",
+    )
     wm.add_argument("--checkpoint-every", type=int, default=250)
     wm.add_argument("--eval-every", type=int, default=500)
     wm.add_argument("--compile", action="store_true", help="torch.compile the model (helps on GPU)")

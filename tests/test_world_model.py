@@ -184,7 +184,7 @@ def test_bundle_errors(tmp_path):
     data = json.loads(manifest_path.read_text())
     data["format_version"] = 7
     manifest_path.write_text(json.dumps(data))
-    with pytest.raises(BundleError, match="format version 7 is not supported"):
+    with pytest.raises(BundleError, match="format_version 7 is not supported"):
         load_bundle(tmp_path / "b")
 
 
@@ -243,6 +243,25 @@ def test_resumed_training_ends_where_uninterrupted_training_ends(tmp_path):
     assert full["step"] == split["step"] == 10
     for name, tensor in full["model"].items():
         torch.testing.assert_close(split["model"][name], tensor, rtol=0, atol=0, msg=name)
+
+
+def test_fine_tuning_starts_from_the_given_weights(tmp_path):
+    from dreamgym.world_model.train import train_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    train_world_model(_train_config(tmp_path, tmp_path / "source", 5), progress=False)
+    source = load_world_model(tmp_path / "source" / "world_model")
+    # learning rate 0: the fine-tuned weights (and their EMA) must stay exactly the source's
+    train_world_model(_train_config(tmp_path, tmp_path / "tuned", 3, learning_rate=0.0, init_from=tmp_path / "source" / "world_model"), progress=False)
+    tuned = load_world_model(tmp_path / "tuned" / "world_model")
+    for name, tensor in source.state_dict().items():
+        torch.testing.assert_close(tuned.state_dict()[name], tensor, rtol=0, atol=0, msg=name)
+    other = dict(TINY, channels=(8, 8))
+    with pytest.raises(ValueError, match="leave the architecture flags out"):
+        train_world_model(_train_config(tmp_path, tmp_path / "bad", 1, model=DenoiserConfig(**other),
+                                        init_from=tmp_path / "source" / "world_model"), progress=False)
+    with pytest.raises(FileNotFoundError, match="neither a bundle"):
+        train_world_model(_train_config(tmp_path, tmp_path / "none", 1, init_from=tmp_path / "data"), progress=False)
 
 
 @pytest.mark.slow

@@ -13,6 +13,8 @@
 * Full-state checkpoints (model, EMA, optimizer, scheduler, step) are written atomically to
   ``out_dir/checkpoint.pt`` every ``checkpoint_every`` steps; a rerun with the same ``out_dir``
   resumes. The weights-only world model is exported to ``out_dir/world_model/`` (safetensors).
+* Fine-tuning: ``init_from`` (a bundle or a ``world_model/`` folder) starts a new run from those
+  weights (the EMA starts there too) with a fresh optimizer; the architecture is the source's.
 * TensorBoard (``out_dir/tensorboard``): loss, learning rate, validation loss and one-step PSNR,
   predicted-vs-real frame grids, and an autoregressive rollout (as a filmstrip and an MP4 file).
 """
@@ -61,9 +63,11 @@ class TrainConfig:
     rollout_steps: int = 20
     compile: bool = False
     torch_threads: int | None = None
+    init_from: Path | None = None
 
     def __post_init__(self) -> None:
         self.data, self.out_dir = Path(self.data), Path(self.out_dir)
+        self.init_from = Path(self.init_from) if self.init_from is not None else None
         if isinstance(self.model, dict):
             self.model = DenoiserConfig(**self.model)
         for name in ("steps", "batch_size", "checkpoint_every", "log_every", "eval_every", "holdout_every"):
@@ -75,7 +79,30 @@ class TrainConfig:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["data"], data["out_dir"] = str(self.data), str(self.out_dir)
+        data["init_from"] = str(self.init_from) if self.init_from is not None else None
         return data
+
+
+def world_model_folder(path: str | Path) -> Path:
+    """The ``world_model/`` folder of a bundle, or ``path`` itself if it already is one.
+
+    :raises FileNotFoundError: if neither a bundle nor a world-model folder is there.
+    """
+    path = Path(path)
+    if (path / "manifest.json").is_file():
+        from dreamgym.bundle import read_manifest
+
+        return path / read_manifest(path).components["world_model"]
+    if (path / "config.json").is_file() and (path / "model.safetensors").is_file():
+        return path
+    raise FileNotFoundError(f"{path} is neither a bundle (manifest.json) nor a world-model folder (config.json + model.safetensors).")
+
+
+def initial_world_model(path: str | Path) -> Denoiser:
+    """The world model a fine-tuning run starts from (see :func:`world_model_folder`)."""
+    from dreamgym.bundle import load_world_model
+
+    return load_world_model(world_model_folder(path))
 
 
 def step_generator(seed: int, step: int, process: int, stream: int) -> torch.Generator:
@@ -140,12 +167,22 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
 
     torch.manual_seed(config.seed)  # identical initial weights in every process
     denoiser = Denoiser(config.model)
+    checkpoint_path = config.out_dir / "checkpoint.pt"
+    if config.init_from is not None and not checkpoint_path.exists():
+        source = initial_world_model(config.init_from)
+        if source.config != config.model:
+            raise ValueError(
+                f"--init-from {config.init_from} has model {source.config.to_dict()}, the run asks for "
+                f"{config.model.to_dict()}; leave the architecture flags out when fine-tuning."
+            )
+        denoiser.load_state_dict(source.state_dict())
+        if is_main:
+            print(f"fine-tuning from {config.init_from}")
     ema = EMAModel(denoiser.parameters(), decay=config.ema_decay)
     optimizer = torch.optim.AdamW(denoiser.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     warmup = max(1, config.warmup_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
 
-    checkpoint_path = config.out_dir / "checkpoint.pt"
     start_step, elapsed_before = 0, 0.0
     if checkpoint_path.exists():
         state = torch.load(checkpoint_path, map_location="cpu", weights_only=True)

@@ -1,0 +1,226 @@
+"""Decision-fidelity benchmark: does the learned simulator predict the outcomes reality gives?
+
+On held-out layouts (reset seeds from 1.5e9, never used for data, tuning or the policy benchmark),
+real coffee-pull episodes are recorded for
+
+* the BC policy (deterministic) and the BC policy with Gaussian action noise (``--noise-std``),
+* random actions,
+* counterfactual branches from expert and BC states: the base policy up to decision ``--branch-at``
+  (early, mid-pull, late), then stop / slow / weak grip / release / lift / lateral offset,
+
+and each one is replayed open loop in the dream from its own real 4-frame context with the same
+actions (see :mod:`dreamgym.decision_fidelity`). The real env is built with the bundle's own camera,
+rendering and action repeat, so an older bundle is measured on the frames it was trained on.
+
+    python benchmarks/decision_fidelity/run.py --label shipped
+    python benchmarks/decision_fidelity/run.py --bundle old-bundle --policy old-bundle/policies/bc.zip --no-rendering-check --label before
+
+Writes ``results-<label>.json`` (summaries and every trial), ``agreement-<label>.png`` and
+``hallucinations-<label>.png`` (real | imagined last frames of trials the dream got wrong).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+HERE = Path(__file__).resolve().parent
+SEED_BASE = 1_500_000_000
+"""First reset seed of this benchmark's layouts: inside the held-out evaluation range (>= 1e9), far
+from the policy benchmark's seeds (1e9 + 1e4 * s + i)."""
+
+
+LATERAL_MAGNITUDES = (0.3, 0.6, 0.8, 1.0)
+"""``dx`` biases of the lateral branches, cycled over layouts (signs alternate): from misses that still
+succeed to BC-like near misses of ~11 cm (see :data:`dreamgym.data.branches.LATERAL_BIAS_RANGE`)."""
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bundle", type=Path, help="learned simulator (default: the shipped coffee-pull bundle)")
+    parser.add_argument("--policy", type=Path, help="BC policy zip (default: <bundle>/policies/bc.zip)")
+    parser.add_argument("--episodes", type=int, default=30, help="layouts for the policy with and without noise")
+    parser.add_argument("--noise-std", type=float, default=0.3, help="Gaussian action noise of the noisy policy")
+    parser.add_argument("--random-episodes", type=int, default=20)
+    parser.add_argument("--branch-layouts", type=int, default=4, help="layouts per (base, branch decision, kind)")
+    parser.add_argument("--branch-at", type=int, nargs="+", default=[8, 14, 20], help="branch decisions: early, mid, late")
+    parser.add_argument("--drift-psnr", type=float, default=20.0, help="PSNR (dB) below which an imagined frame has drifted")
+    parser.add_argument("--seed-offset", type=int, default=0, help="shift every layout seed (another set of held-out layouts)")
+    parser.add_argument("--dream-seed", type=int, default=0)
+    parser.add_argument("--no-rendering-check", action="store_true", help="allow a bundle trained on another rendering")
+    parser.add_argument("--label", default="shipped")
+    parser.add_argument("--out-dir", type=Path, default=HERE)
+    args = parser.parse_args()
+    for name in ("episodes", "random_episodes", "branch_layouts"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must be >= 0")
+    if args.noise_std < 0 or not 0 <= args.seed_offset < 100_000_000:
+        parser.error("--noise-std must be >= 0 and --seed-offset in [0, 1e8)")
+    if any(at < 3 or at > 45 for at in args.branch_at):
+        parser.error("--branch-at decisions must be in [3, 45] (the dream needs 4 real frames before a branch)")
+    return args
+
+
+def record_trials(args, manifest, model) -> list:
+    from dreamgym.data.branches import PERTURBATIONS, Branch
+    from dreamgym.decision_fidelity import branch_act, expert_act, policy_act, random_act, record_real_trial
+    from dreamgym.real import MetaWorldPixelEnv, ScriptedExpert
+
+    task = manifest.tasks[0]
+    env = MetaWorldPixelEnv(task, camera=manifest.camera, rendering=manifest.rendering,
+                            action_repeat=manifest.action_repeat, episode_steps=manifest.episode_steps)
+    expert = ScriptedExpert(task)
+    base = SEED_BASE + args.seed_offset
+    history = manifest.context_frames
+    plan = []  # (act, seed, labels)
+    for i in range(args.episodes):
+        plan.append((policy_act(model), base + i, dict(group="policy", kind="deterministic", base="bc", start=history - 1)))
+    for i in range(args.episodes):
+        rng = np.random.default_rng(base + i)
+        plan.append((policy_act(model, noise_std=args.noise_std, rng=rng), base + i,
+                     dict(group="policy_noise", kind=f"noise{args.noise_std:g}", base="bc", start=history - 1)))
+    for i in range(args.random_episodes):
+        seed = base + 100_000 + i
+        plan.append((random_act(np.random.default_rng(seed)), seed, dict(group="random", kind="random", base="random", start=history - 1)))
+    bases = {"expert": expert_act(expert), "bc": policy_act(model)}
+    for base_name, base_act in bases.items():
+        for at in args.branch_at:
+            for kind in PERTURBATIONS:
+                for j in range(args.branch_layouts):
+                    seed = base + 200_000 + j
+                    magnitude = LATERAL_MAGNITUDES[j % len(LATERAL_MAGNITUDES)]
+                    lateral = (1 if j % 2 == 0 else -1) * magnitude if kind == "lateral" else 0.0
+                    branch = Branch(kind, at, lateral)
+                    plan.append((branch_act(base_act, branch), seed,
+                                 dict(group="branch", kind=kind, base=base_name, start=at, branch=branch.to_dict())))
+    trials = []
+    try:
+        for act, seed, labels in tqdm(plan, desc="real episodes", unit="ep"):
+            trials.append(record_real_trial(env, act, seed, **labels))
+    finally:
+        env.close()
+    return trials
+
+
+def summaries(records: list[dict]) -> dict:
+    from dreamgym.decision_fidelity import outcome_summary
+
+    def select(**match):
+        return [r for r in records if all(r[k] == v for k, v in match.items())]
+
+    branch = select(group="branch")
+    return {
+        "policy": outcome_summary(select(group="policy")),
+        "policy_noise": outcome_summary(select(group="policy_noise")),
+        "random": outcome_summary(select(group="random")),
+        "branches": outcome_summary(branch),
+        "branches_by_kind": {k: outcome_summary([r for r in branch if r["kind"] == k]) for k in sorted({r["kind"] for r in branch})},
+        "branches_by_base": {b: outcome_summary([r for r in branch if r["base"] == b]) for b in sorted({r["base"] for r in branch})},
+        "branches_by_decision": {str(a): outcome_summary([r for r in branch if r["start"] == a]) for a in sorted({r["start"] for r in branch})},
+    }
+
+
+def plot_agreement(summary: dict, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [("BC", summary["policy"]), ("BC+noise", summary["policy_noise"]), ("random", summary["random"])]
+    rows += [(f"branch:{k}", v) for k, v in summary["branches_by_kind"].items()]
+    rows = [(name, s) for name, s in rows if s["trials"]]
+    names = [name for name, _ in rows]
+    x = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    values = {
+        "agreement": [s["agreement"] or 0 for _, s in rows],
+        "hallucination rate": [s["hallucination_rate"] or 0 for _, s in rows],
+        "missed-success rate": [s["missed_rate"] or 0 for _, s in rows],
+    }
+    for offset, (label, ys) in zip((-0.27, 0, 0.27), values.items()):
+        ax.bar(x + offset, ys, width=0.27, label=label)
+    ax.axhline(0.9, color="gray", lw=0.8, ls="--")
+    ax.axhline(0.2, color="gray", lw=0.8, ls=":")
+    ax.set_xticks(x, names, rotation=30, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def save_disagreements(trials: list, records: list[dict], path: Path, limit: int = 16) -> int:
+    """Real | imagined last frame of trials whose dream outcome was wrong (hallucinated first)."""
+    import imageio.v3 as iio
+
+    from dreamgym.media import grid, to_hwc, upscale
+
+    wrong = [(t, r) for t, r in zip(trials, records) if r["real_success"] != r["dream_success"]]
+    wrong.sort(key=lambda pair: pair[1]["real_success"])  # hallucinations (real failure) first
+    if not wrong:
+        return 0
+    pairs = []
+    for trial, _ in wrong[:limit]:
+        pairs += [trial.frames[-1], trial.dream["last_imagined_frame"]]
+    iio.imwrite(path, grid(upscale(to_hwc(np.stack(pairs)), 3), columns=8))
+    return len(wrong)
+
+
+def main() -> None:
+    args = parse_args()
+    import torch
+
+    from dreamgym.bundle import find_bundle
+    from dreamgym.decision_fidelity import imagine_trials, trial_record
+    from dreamgym.dream.simulator import LearnedSimulator
+    from dreamgym.policy.model import load_policy
+    from dreamgym.world_model.train import hardware_description
+
+    started = time.time()
+    bundle = args.bundle or find_bundle("coffee-pull")
+    simulator = LearnedSimulator.load(bundle, check_rendering=not args.no_rendering_check)
+    policy_path = args.policy or Path(bundle) / "policies" / "bc.zip"
+    model = load_policy(policy_path)
+    trials = record_trials(args, simulator.manifest, model)
+    real_seconds = time.time() - started
+    kept = [t for t in trials if not t.decided_before_start]
+    with tqdm(total=len(kept), desc="dream replays", unit="trial") as bar:
+        imagine_trials(simulator, kept, seed=args.dream_seed, progress=bar)
+    threshold = float(simulator.reward_model.config.threshold)
+    records = [trial_record(t, threshold, args.drift_psnr) for t in kept]
+    summary = summaries(records)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    plot_agreement(summary, args.out_dir / f"agreement-{args.label}.png", f"dream vs real outcomes ({args.label})")
+    wrong = save_disagreements(kept, records, args.out_dir / f"disagreements-{args.label}.png")
+    report = {
+        "label": args.label,
+        "bundle": str(bundle),
+        "bundle_rendering": simulator.manifest.rendering,
+        "policy": str(policy_path),
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "layout_seeds_from": SEED_BASE + args.seed_offset,
+        "classifier_threshold": threshold,
+        "denoising_steps": simulator.sampler.num_steps,
+        "trials_recorded": len(trials),
+        "trials_decided_before_start": len(trials) - len(kept),
+        "disagreements_pictured": min(wrong, 16),
+        "summary": summary,
+        "hardware": hardware_description(torch.device("cpu")),
+        "seconds_real_episodes": round(real_seconds, 1),
+        "seconds_total": round(time.time() - started, 1),
+        "trials": records,
+    }
+    (args.out_dir / f"results-{args.label}.json").write_text(json.dumps(report, indent=1))
+    headline = {k: summary[k] for k in ("policy", "policy_noise", "random", "branches")}
+    print(json.dumps({"label": args.label, **headline, "branches_by_kind": {
+        k: v["agreement"] for k, v in summary["branches_by_kind"].items()}, "seconds": report["seconds_total"]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
