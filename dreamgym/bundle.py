@@ -68,6 +68,8 @@ class Manifest:
             )
         if version >= 2 and "rendering" not in data:
             raise BundleError(f"{where}: missing key 'rendering' (required from format version 2).")
+        if version == 1:  # recorded before renderings were: Meta-World's own drawing, stated explicitly
+            data = {**data, "rendering": {"goal_marker": None}}
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:

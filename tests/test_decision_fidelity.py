@@ -152,7 +152,7 @@ def test_manifest_versions_and_rendering_check(tmp_path):
     current = read_manifest(_write_manifest(tmp_path / "v2", _manifest_dict()))
     current.check_rendering_matches_tasks()
     legacy = read_manifest(_write_manifest(tmp_path / "v1", _manifest_dict(format_version=1, rendering=...)))
-    assert legacy.rendering_config() == RenderingConfig()
+    assert legacy.rendering_config() == RenderingConfig() and legacy.rendering == {"goal_marker": None}
     with pytest.raises(BundleError, match=r"1 cm sphere.*disc of radius 0.07 m.*check_rendering=False"):
         legacy.check_rendering_matches_tasks()
     # a task dreamgym does not know is not checked

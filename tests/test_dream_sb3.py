@@ -12,6 +12,7 @@ from dreamgym.dream.initial_states import InitialStates
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
 from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
+from dreamgym.tasks import get_task
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
 from dreamgym.world_model.sampler import SamplerConfig
 
@@ -19,7 +20,8 @@ from dreamgym.world_model.sampler import SamplerConfig
 def tiny_simulator(size=64, episode_steps=6):
     torch.manual_seed(0)
     return LearnedSimulator(
-        Manifest(tasks=["coffee-pull"], image_size=size, action_repeat=3, episode_steps=episode_steps, camera={}),
+        Manifest(tasks=["coffee-pull"], image_size=size, action_repeat=3, episode_steps=episode_steps, camera={},
+                 rendering=get_task("coffee-pull").rendering.to_dict()),
         Denoiser(DenoiserConfig(image_size=size, channels=(16, 16))).eval(),
         RewardClassifier(RewardClassifierConfig(image_size=size, channels=(8, 8))).eval(),
         InitialStates(torch.randint(0, 256, (4, 8, 3, size, size), dtype=torch.uint8), torch.rand(4, 7, 4) * 2 - 1),
