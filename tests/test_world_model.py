@@ -245,6 +245,17 @@ def test_resumed_training_ends_where_uninterrupted_training_ends(tmp_path):
         torch.testing.assert_close(split["model"][name], tensor, rtol=0, atol=0, msg=name)
 
 
+def test_resuming_with_other_settings_is_refused_naming_each(tmp_path):
+    from dreamgym.world_model.train import train_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    train_world_model(_train_config(tmp_path, tmp_path / "run", 2), progress=False)
+    with pytest.raises(ValueError, match=r"learning_rate: 0.001 -> 0.01; batch_size|batch_size: 8 -> 4.*learning_rate: 0.001 -> 0.01"):
+        train_world_model(_train_config(tmp_path, tmp_path / "run", 4, learning_rate=1e-2, batch_size=4), progress=False)
+    train_world_model(_train_config(tmp_path, tmp_path / "run", 4, eval_every=500), progress=False)  # longer: allowed
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 4
+
+
 def test_fine_tuning_starts_from_the_given_weights(tmp_path):
     from dreamgym.world_model.train import train_world_model
 

@@ -105,6 +105,20 @@ def initial_world_model(path: str | Path) -> Denoiser:
     return load_world_model(world_model_folder(path))
 
 
+RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "rollout_steps", "compile", "torch_threads")
+"""Settings a resumed run may change: they decide how long and how visibly it trains, not what it learns."""
+
+
+def settings_changed_since(checkpoint_config: dict, config: TrainConfig) -> list[str]:
+    """Every setting of ``config`` that differs from the checkpoint's, as ``"name: old -> new"``."""
+    current = json.loads(json.dumps(config.to_dict()))  # the same JSON round trip the checkpoint went through
+    return [
+        f"{name}: {checkpoint_config.get(name)!r} -> {value!r}"
+        for name, value in current.items()
+        if name not in RESUMABLE_CHANGES and checkpoint_config.get(name) != value
+    ]
+
+
 def step_generator(seed: int, step: int, process: int, stream: int) -> torch.Generator:
     """A generator for one purpose (``stream``) at one step of one process: resumable by construction."""
     return torch.Generator().manual_seed(((seed * 1_000_003 + step) * 97 + process) * 7 + stream)
@@ -186,6 +200,13 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     start_step, elapsed_before = 0, 0.0
     if checkpoint_path.exists():
         state = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+        changed = settings_changed_since(json.loads(state["config"]), config)
+        if changed:
+            raise ValueError(
+                f"{checkpoint_path} was trained with other settings than this run asks for ({'; '.join(changed)}). "
+                f"Resume with the checkpoint's settings, or train into a new --out folder. Only "
+                f"{', '.join(RESUMABLE_CHANGES)} may change on resume."
+            )
         denoiser.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         optimizer.load_state_dict(state["optimizer"])
