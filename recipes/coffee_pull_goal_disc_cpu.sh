@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="${1:-runs}"
-WM_STEPS="${WM_STEPS:-2500}"
+WM_STEPS="${WM_STEPS:-1250}"
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 PY="${PY:-.venv/bin/python}"
 $DREAMGYM collect --task coffee-pull --out data --workers 2 --no-progress

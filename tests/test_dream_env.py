@@ -171,3 +171,13 @@ def test_mismatched_components_are_refused(simulator):
             simulator.manifest, simulator.world_model, RewardClassifier(RewardClassifierConfig(image_size=64, channels=(8, 8))),
             simulator.initial_states, simulator.sampler,
         )
+
+
+@pytest.mark.parametrize("seed, message", [(1.5, "must be a python integer"), ("5", "must be a python integer"), (-1, "greater or equal to zero")])
+def test_bad_seeds_are_refused_like_gymnasium_does(simulator, seed, message):
+    import gymnasium
+
+    env = DreamWorldVectorEnv(num_envs=2, simulator=simulator)
+    with pytest.raises(gymnasium.error.Error, match=message):
+        env.reset(seed=seed)
+    env.reset(seed=2**70)  # gymnasium allows any non-negative int

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -146,7 +147,8 @@ class DreamWorldVectorEnv(VectorEnv):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start every world from a real context (or the one in ``options``); see the module docstring."""
         if seed is not None:
-            self._seeded(seed)
+            seeding.np_random(seed)  # gymnasium's rules and error for seeds, as the single env applies them
+            self._seeded(seed % 2**63)  # torch generators take 64-bit seeds; gymnasium allows any size
         if options and ("frames" in options or "actions" in options):
             frames, actions = self._check_context(options)
         else:
