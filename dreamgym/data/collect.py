@@ -86,11 +86,12 @@ class CollectConfig:
             raise ValueError(f"split must be 'train' or 'eval', got {self.split!r}.")
         self.task = get_task(self.task).name
         self.out_dir = Path(self.out_dir)
-        if self.num_bc > 0 and (self.bc_policy is None or not Path(self.bc_policy).is_file()):
-            raise ValueError(f"num_bc={self.num_bc} needs bc_policy, an SB3 zip from `dreamgym train-bc`; got {self.bc_policy}.")
-        self.bc_policy = Path(self.bc_policy) if self.bc_policy is not None else None
-        if self.bc_policy is not None and not Path(self.bc_policy).is_file():
-            raise ValueError(f"bc_policy {self.bc_policy} is not a file; expected an SB3 zip from `dreamgym train-bc`.")
+        if self.num_bc > 0 and self.bc_policy is None:
+            raise ValueError(f"num_bc={self.num_bc} needs bc_policy, an SB3 zip from `dreamgym train-bc`; got None.")
+        if self.bc_policy is not None:
+            self.bc_policy = Path(self.bc_policy)
+            if not self.bc_policy.is_file():
+                raise ValueError(f"bc_policy {self.bc_policy} is not a file; expected an SB3 zip from `dreamgym train-bc`.")
         for name in ("num_expert", "num_noisy_expert", "num_random", "num_bc", "num_branch"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
