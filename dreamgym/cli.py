@@ -14,7 +14,8 @@ def _cmd_tasks(args: argparse.Namespace) -> None:
     from dreamgym.registration import real_env_id
 
     for name, spec in WORLD4RL_TASKS.items():
-        print(f"{name:12s} {real_env_id(name):34s} action_repeat={spec.action_repeat} camera={spec.camera.to_dict()}")
+        print(f"{name:12s} {real_env_id(name):34s} action_repeat={spec.action_repeat} camera={spec.camera.to_dict()} "
+              f"rendering: {spec.rendering.describe()}")
 
 
 def _cmd_collect(args: argparse.Namespace) -> None:

@@ -218,4 +218,5 @@ def test_collect_records_branches_with_their_description(tmp_path):
         assert branch["base"] == "expert" and branch["kind"] in PERTURBATIONS and 4 <= branch["at"] <= 8
         assert episode.meta["rendering"] == get_task("coffee-pull").rendering.to_dict()
     with pytest.raises(ValueError, match="branch_at_range"):
-        CollectConfig(task="coffee-pull", out_dir=tmp_path, branch_at_range=(10, 60))
+        CollectConfig(task="coffee-pull", out_dir=tmp_path, num_branch=1, branch_at_range=(10, 60))
+    CollectConfig(task="coffee-pull", out_dir=tmp_path, episode_steps=12)  # the range matters only with branches

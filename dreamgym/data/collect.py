@@ -98,7 +98,7 @@ class CollectConfig:
         if self.episode_steps < 1 or self.workers < 1:
             raise ValueError("episode_steps and workers must be >= 1.")
         first, last = self.branch_at_range
-        if not 0 <= first <= last < self.episode_steps:
+        if self.num_branch > 0 and not 0 <= first <= last < self.episode_steps:
             raise ValueError(
                 f"branch_at_range must satisfy 0 <= first <= last < episode_steps={self.episode_steps}, got {self.branch_at_range}."
             )
