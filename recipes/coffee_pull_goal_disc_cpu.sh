@@ -9,14 +9,14 @@
 #   4. the world model fine-tuned from the previous shipped simulator (commit c57ea61, trained on the old
 #      rendering: recipes/world_model_cpu.sh + recipes/policy_cpu.sh) on all 530 episodes (WM_STEPS steps)
 #   5. the reward classifier on real frames and frames imagined by that world model (2000 steps)
-#   6. export (first 26 frames of every training episode as starting states: bundle under 50 MB), BC shipped
+#   6. export (first 20 frames of every training episode as starting states: bundle under 50 MB), BC shipped
 #   7. benchmarks: decision fidelity (new simulator), world-model fidelity (PSNR), reward classifier
 # Resumable: collection skips recorded episodes and training resumes from its checkpoint.
 # Usage: bash recipes/coffee_pull_goal_disc_cpu.sh [RUNS_ROOT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="${1:-runs}"
-WM_STEPS="${WM_STEPS:-1250}"
+WM_STEPS="${WM_STEPS:-1500}"
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 PY="${PY:-.venv/bin/python}"
 $DREAMGYM collect --task coffee-pull --out data --workers 2 --no-progress
@@ -34,7 +34,7 @@ $DREAMGYM train-world-model --data data --task coffee-pull --out "$ROOT/world-mo
 $DREAMGYM train-reward --data data --task coffee-pull --out "$ROOT/reward-coffee-pull-disc" --steps 2000 --no-progress \
   --world-model "$ROOT/world-model-coffee-pull-disc/world_model" --imagined-horizon 8
 $DREAMGYM export-bundle --run "$ROOT/world-model-coffee-pull-disc" --reward-run "$ROOT/reward-coffee-pull-disc" \
-  --out envs/coffee-pull --initial-state-frames 26 \
+  --out envs/coffee-pull --initial-state-frames 20 \
   --notes "CPU recipe: recipes/coffee_pull_goal_disc_cpu.sh (goal drawn as a 7 cm disc; data with counterfactual branches; world model fine-tuned $WM_STEPS steps from the previous simulator, commit c57ea61)."
 mkdir -p envs/coffee-pull/policies
 cp "$ROOT/bc-coffee-pull/bc.zip" envs/coffee-pull/policies/bc.zip
