@@ -123,7 +123,7 @@ def imagine_trials(simulator, trials: list[Trial], seed: int = 0, batch_size: in
         if trial.start < history - 1:
             raise ValueError(f"Trial start {trial.start} leaves fewer than {history} real context frames.")
         by_shape.setdefault((trial.start, trial.actions.shape[0]), []).append(trial)
-    for (start, length), group in by_shape.items():
+    for (start, _length), group in by_shape.items():
         for i in range(0, len(group), batch_size):
             chunk = group[i : i + batch_size]
             context = torch.from_numpy(np.stack([t.frames[start - history + 1 : start + 1] for t in chunk])).to(device)

@@ -166,8 +166,24 @@ def test_manifest_versions_and_rendering_check(tmp_path):
 
 
 @pytest.mark.metaworld
+def test_looking_up_an_unknown_task_leaves_rendering_working():
+    """get_task lists Meta-World's tasks for its error; that import must not start mujoco without a GL backend."""
+    import subprocess
+    import sys
+
+    script = (
+        "from dreamgym.tasks import get_task\n"
+        "try:\n    get_task('my-task')\nexcept ValueError:\n    pass\n"
+        "from dreamgym.real import MetaWorldPixelEnv\n"
+        "env = MetaWorldPixelEnv('coffee-pull'); frame, _ = env.reset(seed=0); env.close(); print(int(frame.max()))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and int(done.stdout.split()[-1]) > 0, done.stderr[-2000:]
+
+
+@pytest.mark.metaworld
 def test_goal_marker_changes_pixels_not_physics():
-    from dreamgym.decision_fidelity import expert_act, record_real_trial
+    from dreamgym.decision_fidelity import record_real_trial
     from dreamgym.real import MetaWorldPixelEnv, ScriptedExpert
 
     expert = ScriptedExpert("coffee-pull")
@@ -176,8 +192,12 @@ def test_goal_marker_changes_pixels_not_physics():
         env = MetaWorldPixelEnv("coffee-pull", episode_steps=30, rendering=rendering)
         assert env.rendering == (rendering or get_task("coffee-pull").rendering)
         states = []
-        trial = record_real_trial(env, lambda frame, info, decision: states.append(info["state"]) or expert(info["state"]),
-                                  1_900_000_000, group="t", kind="t", base="expert", start=3)
+
+        def act(frame, info, decision, states=states):
+            states.append(info["state"])
+            return expert(info["state"])
+
+        trial = record_real_trial(env, act, 1_900_000_000, group="t", kind="t", base="expert", start=3)
         trials[name] = (trial, np.stack(states))
         env.close()
     (disc, disc_states), (sphere, sphere_states) = trials["disc"], trials["sphere"]

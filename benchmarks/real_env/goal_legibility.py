@@ -36,7 +36,7 @@ def footprint(env, site_id: int, seed: int) -> tuple[int, np.ndarray]:
 
 
 def site_footprints(task: str, layouts: int, rendering=None) -> dict:
-    from dreamgym.real import MetaWorldPixelEnv  # first: it chooses the GL backend before mujoco loads
+    from dreamgym.real import MetaWorldPixelEnv  # noqa: I001  (first: it chooses the GL backend before mujoco loads)
 
     import mujoco
     from dreamgym.tasks import RenderingConfig
@@ -60,7 +60,7 @@ def site_footprints(task: str, layouts: int, rendering=None) -> dict:
 
 
 def coffee_pull_discs(radii: list[float], layouts: int) -> tuple[dict, np.ndarray]:
-    from dreamgym.real import MetaWorldPixelEnv  # first: it chooses the GL backend before mujoco loads
+    from dreamgym.real import MetaWorldPixelEnv  # noqa: I001  (first: it chooses the GL backend before mujoco loads)
 
     import mujoco
     from dreamgym.real.rendering import apply_rendering
