@@ -196,7 +196,7 @@ def _canonical_name(name: str) -> str:
 
 def all_task_names() -> list[str]:
     """Every Meta-World v3 task name dreamgym can run (requires the ``metaworld`` extra)."""
-    import dreamgym.real  # noqa: F401  (chooses MUJOCO_GL first: metaworld imports mujoco, which reads it once)
+    import dreamgym.real  # noqa: F401, I001  (chooses MUJOCO_GL first: metaworld imports mujoco, which reads it once)
     from metaworld.env_dict import ALL_V3_ENVIRONMENTS
 
     return sorted(name[: -len("-v3")] for name in ALL_V3_ENVIRONMENTS)
