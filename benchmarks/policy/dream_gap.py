@@ -22,6 +22,7 @@ import torch
 
 from dreamgym.bundle import find_bundle
 from dreamgym.data.collect import TUNING_SEED_BASE
+from dreamgym.decision_fidelity import policy_act, record_real_trial
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
 from dreamgym.policy.evaluate import evaluate_dream, reset_seeds
@@ -33,18 +34,11 @@ def real_rollouts(model, task: str, seeds: list[int], deterministic: bool) -> li
     env = MetaWorldPixelEnv(task)  # full 50 decisions: the replay needs every action
     episodes = []
     for seed in seeds:
-        observation, info = env.reset(seed=seed)
-        frames, actions, success = [observation], [], [info["success"]]
-        for _ in range(env.episode_steps):
-            action, _ = model.predict(observation, deterministic=deterministic)
-            observation, _, _, _, info = env.step(action)
-            frames.append(observation)
-            actions.append(np.clip(action, -1, 1))
-            success.append(info["success"])
-        first = int(np.argmax(success)) if any(success) else None
-        state = info["state"]  # Meta-World layout: object position at 4:7, goal at 36:39
-        episodes.append({"frames": np.stack(frames), "actions": np.stack(actions).astype(np.float32), "first": first,
-                         "success": np.array(success), "final_object_goal_distance": float(np.linalg.norm(state[4:7] - state[36:39]))})
+        trial = record_real_trial(env, policy_act(model, deterministic=deterministic), seed,
+                                  group="policy", kind="dream_gap", base="policy", start=0)
+        first = int(np.argmax(trial.success)) if trial.success.any() else None
+        episodes.append({"frames": trial.frames, "actions": trial.actions, "first": first,
+                         "success": trial.success, "final_object_goal_distance": trial.final_distance})
     env.close()
     return episodes
 
