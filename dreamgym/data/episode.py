@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from dreamgym.files import atomic_write, read_npz
 
 FORMAT_VERSION = 1
 REQUIRED_META = ("format_version", "task", "source")
@@ -61,61 +61,142 @@ class Episode:
         return int(self.actions.shape[0])
 
     def validate(self) -> "Episode":
-        """Check dtypes, shapes, value ranges and metadata; raise :class:`EpisodeFormatError` if wrong."""
-        where = f"episode ({self.meta.get('task', '?')}/{self.meta.get('source', '?')})"
-        frames, actions = self.frames, self.actions
-        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[1] != 3:
-            raise EpisodeFormatError(
-                f"{where}: frames must be uint8 of shape (T+1, 3, H, W), got {frames.dtype} {frames.shape}."
-            )
-        if actions.ndim != 2 or actions.shape[0] < 1:
-            raise EpisodeFormatError(f"{where}: actions must have shape (T, action_dim) with T >= 1, got {actions.shape}.")
-        steps = actions.shape[0]
-        if frames.shape[0] != steps + 1:
-            raise EpisodeFormatError(
-                f"{where}: {frames.shape[0]} frames for {steps} actions; expected T+1 = {steps + 1} frames "
-                "(frames[t] -> actions[t] -> frames[t+1])."
-            )
-        if not np.all(np.isfinite(actions)) or np.abs(actions).max() > 1.0 + 1e-6:
-            raise EpisodeFormatError(f"{where}: actions must be finite and within [-1, 1].")
-        if self.rewards.shape != (steps,):
-            raise EpisodeFormatError(f"{where}: rewards must have shape ({steps},), got {self.rewards.shape}.")
-        if self.success.shape != (steps + 1,):
-            raise EpisodeFormatError(f"{where}: success must have shape ({steps + 1},), got {self.success.shape}.")
-        if self.states is not None and (self.states.ndim != 2 or self.states.shape[0] != steps + 1):
-            raise EpisodeFormatError(f"{where}: states must have shape ({steps + 1}, S), got {self.states.shape}.")
-        missing = [key for key in REQUIRED_META if key not in self.meta]
-        if missing:
-            raise EpisodeFormatError(f"{where}: meta lacks {missing}; required keys are {list(REQUIRED_META)}.")
-        if self.meta["format_version"] != FORMAT_VERSION:
-            raise EpisodeFormatError(
-                f"{where}: format_version {self.meta['format_version']} is not supported (this dreamgym reads {FORMAT_VERSION})."
-            )
+        """Check dtypes, shapes, value ranges and metadata; raise :class:`EpisodeFormatError` if wrong.
+
+        This is the one schema check of the format: :func:`make_episode`, :func:`save_episode` and
+        :func:`load_episode` all go through it.
+        """
+        meta = self.meta if isinstance(self.meta, dict) else {}
+        where = f"episode ({meta.get('task', '?')}/{meta.get('source', '?')})"
+        problem = _schema_problem(self)
+        if problem:
+            raise EpisodeFormatError(f"{where}: {problem}")
         return self
 
 
+def _schema_problem(episode: Episode) -> str | None:
+    """What is wrong with ``episode`` (the first problem found), or ``None``."""
+    frames, actions = episode.frames, episode.actions
+    if not _is_array(frames, np.uint8) or frames.ndim != 4 or frames.shape[1] != 3 or 0 in frames.shape:
+        return f"frames must be uint8 of shape (T+1, 3, H, W), got {_describe(frames)}."
+    if frames.shape[2] != frames.shape[3]:
+        return f"frames are {frames.shape[2]}x{frames.shape[3]} (height x width); expected square frames (H == W)."
+    if not _is_array(actions, np.float32) or actions.ndim != 2 or 0 in actions.shape:
+        return f"actions must be float32 of shape (T, action_dim) with T >= 1, got {_describe(actions)}."
+    steps = actions.shape[0]
+    if frames.shape[0] != steps + 1:
+        return (f"{frames.shape[0]} frames for {steps} actions; expected T+1 = {steps + 1} frames "
+                "(frames[t] -> actions[t] -> frames[t+1]).")
+    bad = _first_bad(actions, np.isfinite(actions) & (np.abs(actions) <= 1.0 + 1e-6))
+    if bad:
+        return f"actions must be finite and within [-1, 1]; {bad}."
+    if not _is_array(episode.rewards, np.float32) or episode.rewards.shape != (steps,):
+        return f"rewards must be float32 of shape ({steps},), got {_describe(episode.rewards)}."
+    bad = _first_bad(episode.rewards, np.isfinite(episode.rewards))
+    if bad:
+        return f"rewards must be finite; {bad}."
+    if not _is_array(episode.success, np.bool_) or episode.success.shape != (steps + 1,):
+        return f"success must be bool labels (0 or 1) of shape ({steps + 1},), got {_describe(episode.success)}{_label_values(episode.success)}."
+    states = episode.states
+    if states is not None:
+        if not _is_array(states, np.float64) or states.ndim != 2 or states.shape[0] != steps + 1:
+            return f"states must be float64 of shape ({steps + 1}, S), got {_describe(states)}."
+        bad = _first_bad(states, np.isfinite(states))
+        if bad:
+            return f"states must be finite; {bad}."
+    return _meta_problem(episode.meta, frames.shape[2])
+
+
+def _meta_problem(meta: Any, size: int) -> str | None:
+    """What is wrong with an episode's ``meta`` (``size``: its frames' width and height), or ``None``."""
+    if not isinstance(meta, dict):
+        return f"meta must be a JSON object (dict), got {type(meta).__name__}."
+    missing = [key for key in REQUIRED_META if key not in meta]
+    if missing:
+        return f"meta lacks {missing}; required keys are {list(REQUIRED_META)}."
+    if type(meta["format_version"]) is not int or meta["format_version"] != FORMAT_VERSION:
+        return f"format_version {meta['format_version']!r} is not supported (this dreamgym reads the integer {FORMAT_VERSION})."
+    for key in ("task", "source"):
+        if not isinstance(meta[key], str) or not meta[key]:
+            return f"meta {key!r} is {meta[key]!r}; expected a non-empty string."
+    for key in ("width", "height"):
+        if key in meta and meta[key] != size:
+            return f"meta {key!r} is {meta[key]!r}, but the frames are {size}x{size}."
+    return None
+
+
+def _is_array(value: Any, dtype: type) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype == dtype
+
+
+def _describe(value: Any) -> str:
+    """``dtype shape`` of an array, or the type of anything else, for messages."""
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} {value.shape}"
+    return type(value).__name__
+
+
+def _first_bad(values: np.ndarray, ok: np.ndarray) -> str | None:
+    """Where ``ok`` is first false and the value there, e.g. ``"found nan at index (3, 1)"``; ``None`` if all ok."""
+    if ok.all():
+        return None
+    index = tuple(int(i) for i in np.argwhere(~ok)[0])
+    return f"found {values[index].item()!r} at index {index if len(index) > 1 else index[0]}"
+
+
+def _label_values(success: Any) -> str:
+    """For a message about non-boolean success labels: the values outside {0, 1}, if any."""
+    if not isinstance(success, np.ndarray) or success.dtype == np.bool_ or success.dtype.kind not in "biuf":
+        return ""
+    outside = np.unique(success[(success != 0) & (success != 1)])
+    return f" with values {outside[:5].tolist()} outside {{0, 1}}" if outside.size else ""
+
+
+def success_labels(success: Any) -> np.ndarray:
+    """``success`` as a bool array; numbers must be exactly 0 or 1 (a label of 2 is an error, not ``True``)."""
+    array = np.asarray(success)
+    if array.dtype != np.bool_:
+        if array.dtype.kind not in "biuf" or not np.isin(array, (0, 1)).all():
+            raise EpisodeFormatError(f"success labels must be booleans or 0/1, got {_describe(array)}{_label_values(array)}.")
+        array = array.astype(bool)
+    return array
+
+
 def make_episode(frames, actions, rewards, success, meta: dict[str, Any], states=None) -> Episode:
-    """Build and validate an :class:`Episode` from array-likes, converting dtypes where lossless."""
+    """Build and validate an :class:`Episode` from array-likes, converting dtypes where lossless.
+
+    Numbers become float32 (float64 for states); booleans are refused as actions, rewards or states,
+    and success labels must be booleans or exactly 0/1.
+    """
     meta = {"format_version": FORMAT_VERSION, **meta}
     frames = np.asarray(frames)
     if frames.dtype != np.uint8:
         raise EpisodeFormatError(f"frames must be uint8 (0-255), got {frames.dtype}; convert them explicitly.")
     return Episode(
         frames=np.ascontiguousarray(frames),
-        actions=np.asarray(actions, dtype=np.float32),
-        rewards=np.asarray(rewards, dtype=np.float32),
-        success=np.asarray(success, dtype=bool),
+        actions=_numbers("actions", actions, np.float32),
+        rewards=_numbers("rewards", rewards, np.float32),
+        success=success_labels(success),
         meta=meta,
-        states=None if states is None else np.asarray(states, dtype=np.float64),
+        states=None if states is None else _numbers("states", states, np.float64),
     ).validate()
+
+
+def _numbers(name: str, values: Any, dtype: type) -> np.ndarray:
+    """``values`` as an array of ``dtype``; refuses booleans, strings and ragged lists."""
+    try:
+        array = np.asarray(values)
+    except ValueError as error:
+        raise EpisodeFormatError(f"{name} must be a rectangular array of numbers ({error}).") from None
+    if array.dtype.kind not in "iuf":
+        raise EpisodeFormatError(f"{name} must be numbers, got {array.dtype} {array.shape}.")
+    return array.astype(dtype)
 
 
 def save_episode(episode: Episode, path: str | Path) -> Path:
     """Validate ``episode`` and write it to ``path`` atomically (temp file + rename): a crash never
     leaves a half-written episode under the final name."""
     episode.validate()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {
         "frames": episode.frames,
         "actions": episode.actions,
@@ -127,41 +208,41 @@ def save_episode(episode: Episode, path: str | Path) -> Path:
         arrays["states"] = episode.states
     for key, value in episode.extra.items():
         arrays[f"extra_{key}"] = value
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "wb") as handle:
             np.savez_compressed(handle, **arrays)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write)
+
+
+EPISODE_ARRAYS = ("frames", "actions", "rewards", "success", "meta")
+"""The arrays every episode file holds (``states`` and ``extra_*`` are optional)."""
 
 
 def load_episode(path: str | Path, with_states: bool = True) -> Episode:
-    """Read and validate one episode file."""
+    """Read and validate one episode file.
+
+    :raises EpisodeFormatError: naming ``path``, if the file is truncated, corrupt or breaks the format.
+    :raises FileNotFoundError: if there is no file at ``path``.
+    """
     path = Path(path)
+    arrays = read_npz(path, EPISODE_ARRAYS, EpisodeFormatError, "dreamgym episode file", skip=() if with_states else ("states",))
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            keys = set(archive.files)
-            missing = {"frames", "actions", "rewards", "success", "meta"} - keys
-            if missing:
-                raise EpisodeFormatError(f"{path}: missing arrays {sorted(missing)}.")
-            episode = Episode(
-                frames=archive["frames"],
-                actions=archive["actions"],
-                rewards=archive["rewards"],
-                success=archive["success"],
-                meta=json.loads(str(archive["meta"])),
-                states=archive["states"] if with_states and "states" in keys else None,
-                extra={k[len("extra_"):]: archive[k] for k in keys if k.startswith("extra_")},
-            )
-    except (zipfile.BadZipFile, OSError, ValueError, json.JSONDecodeError) as error:
-        if isinstance(error, EpisodeFormatError):
-            raise
-        raise EpisodeFormatError(f"{path}: not a readable dreamgym episode file ({error}).") from error
+        meta = json.loads(str(arrays["meta"]))
+    except json.JSONDecodeError as error:
+        raise EpisodeFormatError(f"{path}: 'meta' is not a JSON string ({error}).") from None
+    episode = Episode(
+        frames=arrays["frames"],
+        actions=arrays["actions"],
+        rewards=arrays["rewards"],
+        success=arrays["success"],
+        meta=meta,
+        states=arrays.get("states"),
+        extra={key[len("extra_"):]: value for key, value in arrays.items() if key.startswith("extra_")},
+    )
     try:
         return episode.validate()
     except EpisodeFormatError as error:
@@ -173,6 +254,8 @@ def episode_paths(root: str | Path) -> list[Path]:
     root = Path(root)
     if not root.exists():
         raise FileNotFoundError(f"Dataset folder {root} does not exist.")
+    if not root.is_dir():
+        raise NotADirectoryError(f"Dataset folder {root} is a file; expected a folder of .npz episode files.")
     return sorted(p for p in root.rglob("*.npz") if not p.name.startswith("."))
 
 
@@ -195,15 +278,41 @@ def load_episodes(
     with_states: bool = False,
     progress: bool = False,
 ) -> list[Episode]:
-    """Every episode under ``root`` (optionally only ``tasks``, or those whose meta ``keep`` accepts)."""
+    """Every episode under ``root`` (optionally only ``tasks``, or those whose meta ``keep`` accepts).
+
+    The episodes loaded form one dataset: they must share frame size, action size and length.
+
+    :raises EpisodeFormatError: for a broken file, or an episode unlike the first (both files named).
+    """
     from tqdm.auto import tqdm
 
-    episodes = []
+    episodes: list[Episode] = []
+    first_path: Path | None = None
     for path in tqdm(episode_paths(root), desc="load episodes", unit="ep", disable=not progress):
         episode = load_episode(path, with_states=with_states)
         if tasks is not None and episode.meta["task"] not in tasks:
             continue
         if keep is not None and not keep(episode.meta):
             continue
+        if episodes:
+            check_same_layout(episodes[0], first_path, episode, path)
+        else:
+            first_path = path
         episodes.append(episode)
     return episodes
+
+
+def episode_layout(episode: Episode) -> str:
+    """Frame size, action size and length of an episode, e.g. ``"64x64 frames, 4-D actions, 50 steps"``."""
+    height, width = episode.frames.shape[2:]
+    return f"{height}x{width} frames, {episode.actions.shape[1]}-D actions, {episode.num_steps} steps"
+
+
+def check_same_layout(reference: Episode, reference_name: object, episode: Episode, name: object) -> None:
+    """Refuse ``episode`` (called ``name``) unless its :func:`episode_layout` is that of ``reference``."""
+    if episode_layout(episode) != episode_layout(reference):
+        raise EpisodeFormatError(
+            f"{name} has {episode_layout(episode)}, but {reference_name} has {episode_layout(reference)}; "
+            "all episodes of one dataset must share frame size, action size and length "
+            "(record different settings into a separate folder)."
+        )

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from dreamgym.data.episode import Episode, EpisodeFormatError, make_episode, save_episode
+from dreamgym.data.episode import Episode, EpisodeFormatError, make_episode, save_episode, success_labels
 
 
 def episode_from_minari(data, task: str, source: str) -> Episode:
@@ -37,7 +37,7 @@ def episode_from_minari(data, task: str, source: str) -> Episode:
     success = np.zeros(steps + 1, dtype=bool)
     has_success = "success" in infos
     if has_success:
-        flags = np.asarray(infos["success"]).astype(bool).reshape(-1)
+        flags = success_labels(np.asarray(infos["success"]).reshape(-1))
         if flags.shape[0] == steps + 1:
             success = flags
         elif flags.shape[0] == steps:  # infos of steps only: the reset frame is not a success
