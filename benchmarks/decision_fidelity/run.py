@@ -221,7 +221,7 @@ def main() -> None:
     from dreamgym.decision_fidelity import imagine_trials, trial_record
     from dreamgym.dream.simulator import LearnedSimulator
     from dreamgym.policy.model import load_policy
-    from dreamgym.world_model.train import hardware_description
+    from dreamgym.runs import hardware_description
 
     started = time.time()
     bundle = args.bundle or find_bundle("coffee-pull")

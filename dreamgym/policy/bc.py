@@ -103,7 +103,7 @@ def _validate(policy, frames: torch.Tensor, actions: torch.Tensor, batch: int = 
 
 def train_bc(config: BCConfig, progress: bool = True) -> dict:
     """Fit the actor by maximum likelihood and save the best-validated model; returns the summary."""
-    from dreamgym.world_model.train import hardware_description
+    from dreamgym.runs import hardware_description
 
     torch.manual_seed(config.seed)
     root = config.data_dir / config.task

@@ -22,9 +22,6 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,6 +32,7 @@ from tqdm.auto import tqdm
 
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.data.windows import TransitionWindows
+from dreamgym.runs import atomic_torch_save, hardware_description
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model
 from dreamgym.world_model.evaluation import psnr, rollout_episode
 from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
@@ -133,24 +131,6 @@ class _LossModule(torch.nn.Module):
 
     def forward(self, context, actions, target, generator):
         return self.denoiser.loss(context, actions, target, generator)
-
-
-def atomic_torch_save(payload: dict, path: Path) -> None:
-    """``torch.save`` to a temp file next to ``path``, then rename: a crash never leaves half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def hardware_description(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"CPU ({os.cpu_count()} cores, {platform.machine()}, torch threads {torch.get_num_threads()})"
 
 
 def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
