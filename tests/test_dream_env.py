@@ -181,3 +181,51 @@ def test_bad_seeds_are_refused_like_gymnasium_does(simulator, seed, message):
     with pytest.raises(gymnasium.error.Error, match=message):
         env.reset(seed=seed)
     env.reset(seed=2**70)  # gymnasium allows any non-negative int
+
+
+def _always_success(simulator):
+    with torch.no_grad():
+        simulator.reward_model.head.bias.fill_(20.0)
+
+
+def test_success_confirmation_re_imagines_the_deciding_stretch(simulator, monkeypatch):
+    """The confirmation sees the frames before the stretch and the stretch's actions, at every episode age."""
+    import dreamgym.dream.vector_env as vector_env_module
+
+    _always_success(simulator)
+    calls = []
+
+    def reject(sim, context, actions, confirmation, sampler, generator=None):
+        calls.append((context.clone().numpy(), actions.clone().numpy()))
+        return torch.zeros(context.shape[0], dtype=torch.bool)
+
+    monkeypatch.setattr(vector_env_module, "confirm_success", reject)
+    env = DreamWorldVectorEnv(num_envs=1, simulator=simulator, max_episode_steps=10, success_confirmation={"rerolls": 2, "horizon": 3})
+    frames = np.stack([np.full((3, SIZE, SIZE), 10 * t, np.uint8) for t in range(4)])[None]
+    context_actions = np.arange(12, dtype=np.float32).reshape(1, 3, 4) / 100
+    obs, _ = env.reset(seed=0, options={"frames": frames, "actions": context_actions})
+    seen, taken = list(frames[0]), list(context_actions[0])
+    for step in range(5):
+        action = np.full((1, 4), -0.1 * step, np.float32)
+        obs, reward, terminated, truncated, info = env.step(action)
+        assert reward[0] == 0 and not terminated[0] and info["unconfirmed_success"][0], "a rejected success pays nothing"
+        taken.append(action[0])
+        span = min(step + 1, 3)
+        first = len(seen) - 4 - span + 1  # the 4 frames before the stretch's first imagined frame
+        context, actions = calls[-1]
+        np.testing.assert_array_equal(context[0], np.stack(seen[first : first + 4]))
+        np.testing.assert_allclose(actions[0], np.stack(taken[first:]))
+        assert actions.shape[1] == 3 + span
+        seen.append(obs[0])
+
+
+def test_confirmed_success_terminates_and_bad_confirmation_settings_are_refused(simulator):
+    _always_success(simulator)
+    env = DreamWorldVectorEnv(num_envs=2, simulator=simulator, success_confirmation={"rerolls": 2, "horizon": 4})
+    env.reset(seed=0)
+    _, reward, terminated, _, info = env.step(np.zeros((2, 4), np.float32))
+    assert terminated.all() and (reward == 1).all() and not info["unconfirmed_success"].any()
+    with pytest.raises(ValueError, match=r"SuccessConfirmation.rerolls must be an integer >= 1, got 0"):
+        DreamWorldVectorEnv(num_envs=1, simulator=simulator, success_confirmation={"rerolls": 0})
+    with pytest.raises(ValueError, match=r"Unknown success-confirmation settings \['reroll'\]"):
+        DreamWorldVectorEnv(num_envs=1, simulator=simulator, success_confirmation={"reroll": 2})

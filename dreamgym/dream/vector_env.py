@@ -8,6 +8,9 @@ Euler steps, one batched call), and scores it with the success classifier:
 * reward: 1.0 when the classifier says success (``reward_mode="sparse"``), or its probability
   (``reward_mode="probability"``); ``info["success_probability"]`` always carries the probability;
 * terminated at predicted success; truncated after ``max_episode_steps`` decisions;
+* optional pessimism (``success_confirmation``): a predicted success counts only if re-imagining the
+  last few transitions reproduces it (:mod:`dreamgym.dream.confirmation`); ``info["unconfirmed_success"]``
+  flags the successes it rejected;
 * autoreset in the same step (``AutoresetMode.SAME_STEP``): a finished world's last frame goes to
   ``info["final_obs"]`` (mask ``info["_final_obs"]``) and the returned observation is already the
   first frame of its next episode.
@@ -30,6 +33,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from dreamgym.dream.confirmation import SuccessConfirmation, confirm_success
 from dreamgym.dream.initial_states import RESET_MODES
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.media import grid, to_hwc
@@ -52,6 +56,8 @@ class DreamWorldVectorEnv(VectorEnv):
     :param reward_mode: ``"sparse"`` or ``"probability"``.
     :param max_episode_steps: decisions before truncation (default: the bundle's episode length).
     :param output: ``"numpy"`` (default) or ``"torch"`` (tensors stay on ``device``).
+    :param success_confirmation: pessimistic success (a :class:`SuccessConfirmation` or its dict);
+        ``None``: every predicted success counts.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10, "autoreset_mode": AutoresetMode.SAME_STEP}
@@ -69,6 +75,7 @@ class DreamWorldVectorEnv(VectorEnv):
         max_episode_steps: int | None = None,
         render_mode: str | None = None,
         output: str = "numpy",
+        success_confirmation: SuccessConfirmation | dict | None = None,
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}.")
@@ -97,6 +104,11 @@ class DreamWorldVectorEnv(VectorEnv):
         self.max_episode_steps = int(max_episode_steps or manifest.episode_steps)
         self.reset_mode, self.reward_mode, self.output = reset_mode, reward_mode, output
         self.render_mode = render_mode
+        if isinstance(success_confirmation, dict):
+            success_confirmation = SuccessConfirmation.from_dict(success_confirmation)
+        if success_confirmation is not None and not isinstance(success_confirmation, SuccessConfirmation):
+            raise ValueError(f"success_confirmation must be a SuccessConfirmation, a dict or None, got {success_confirmation!r}.")
+        self.success_confirmation = success_confirmation
 
         self.num_envs = num_envs
         size = manifest.image_size
@@ -108,6 +120,11 @@ class DreamWorldVectorEnv(VectorEnv):
         self._frames = torch.zeros(num_envs, self.history, 3, size, size, dtype=torch.uint8, device=self.device)
         self._actions = torch.zeros(num_envs, self.history - 1, ACTION_DIM, device=self.device)
         self._steps = torch.zeros(num_envs, dtype=torch.long)
+        # With success confirmation: the last ``horizon`` imagined transitions before the context, kept
+        # so a predicted success can be re-imagined from the frames before its deciding stretch.
+        lookback = success_confirmation.horizon if success_confirmation else 0
+        self._trace_frames = torch.zeros(num_envs, lookback, 3, size, size, dtype=torch.uint8, device=self.device)
+        self._trace_actions = torch.zeros(num_envs, lookback, ACTION_DIM, device=self.device)
         self._context_generator = torch.Generator()
         self._noise_generator = torch.Generator(self.device) if self.device.type == "cuda" else torch.Generator()
         self._seeded(np.random.SeedSequence().entropy % 2**63)
@@ -170,8 +187,16 @@ class DreamWorldVectorEnv(VectorEnv):
             next_frames = sample_next_frame(self.simulator.world_model, self._frames, context_actions, self.sampler, self._noise_generator)
             probability = self.simulator.reward_model.success_probability(next_frames).float()
         success = probability >= self.simulator.reward_model.config.threshold
-        reward = success.float() if self.reward_mode == "sparse" else probability
+        unconfirmed = torch.zeros_like(success)
+        if self.success_confirmation is not None and success.any():
+            worlds = success.nonzero().flatten()
+            unconfirmed[worlds] = ~self._confirm(worlds, actions)
+            success = success & ~unconfirmed
+        reward = success.float() if self.reward_mode == "sparse" else probability * ~unconfirmed
         self._steps += 1
+        if self.success_confirmation is not None:
+            self._trace_frames = torch.cat([self._trace_frames[:, 1:], self._frames[:, :1]], dim=1)
+            self._trace_actions = torch.cat([self._trace_actions[:, 1:], context_actions[:, :1]], dim=1)
         terminated = success.cpu()
         truncated = (self._steps >= self.max_episode_steps) & ~terminated
         self._frames = torch.cat([self._frames[:, 1:], next_frames[:, None]], dim=1)
@@ -179,6 +204,8 @@ class DreamWorldVectorEnv(VectorEnv):
 
         observations = next_frames.clone()
         infos: dict[str, Any] = {"success_probability": self._output(probability)}
+        if self.success_confirmation is not None:
+            infos["unconfirmed_success"] = self._flags(unconfirmed.cpu())
         done = (terminated | truncated).nonzero().flatten().tolist()
         if done:
             frames, context_actions_new = self._draw_contexts(len(done))
@@ -197,6 +224,29 @@ class DreamWorldVectorEnv(VectorEnv):
             self._flags(truncated),
             infos,
         )
+
+    def _confirm(self, worlds: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """Re-imagine the deciding stretch of each world in ``worlds`` (see :mod:`dreamgym.dream.confirmation`).
+
+        The stretch is the last ``min(horizon, steps so far + 1)`` transitions, ending with ``actions``.
+        """
+        confirmation = self.success_confirmation
+        frames = torch.cat([self._trace_frames, self._frames], dim=1)  # (N, L + H, ...)
+        # actions[:, j] leads from frames[:, j] to frames[:, j + 1]; the last one to the new frame.
+        all_actions = torch.cat([self._trace_actions, self._actions, actions[:, None]], dim=1)  # (N, L + H, A)
+        lookback = confirmation.horizon
+        spans = torch.clamp(self._steps[worlds.cpu()] + 1, max=lookback)
+        confirmed = torch.zeros(len(worlds), dtype=torch.bool, device=self.device)
+        for span in spans.unique().tolist():
+            members = (spans == span).nonzero().flatten().to(self.device)
+            chosen = worlds[members]
+            first = lookback + 1 - span  # index of the oldest context frame of the stretch
+            context = frames[chosen, first : first + self.history]
+            stretch_actions = all_actions[chosen, first:]
+            confirmed[members] = confirm_success(
+                self.simulator, context, stretch_actions, confirmation, self.sampler, self._noise_generator
+            )
+        return confirmed
 
     def current_frames(self) -> np.ndarray:
         """Every world's current frame as uint8 ``(N, H, W, 3)`` (for videos and SB3's ``get_images``)."""

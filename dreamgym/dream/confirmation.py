@@ -1,0 +1,76 @@
+"""Pessimistic success: reward an imagined success only if the dream reproduces it.
+
+The world model is stochastic. When the classifier calls an imagined frame a success, the deciding
+stretch (the last ``horizon`` imagined transitions, same actions) is imagined again ``rerolls`` times
+from the context before it, with fresh noise. The success counts only if the classifier also fires on
+the last frame of every re-imagined stretch. A success that depends on one lucky sample of the world
+model (a mug that happens to stay in a loosely closed gripper, a near miss drawn a pixel closer) does
+not pay; one that the model reproduces does. This costs ``rerolls * horizon`` extra frames per
+predicted success (not per step), so it is cheap when successes are rare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+
+from dreamgym.world_model.evaluation import autoregressive_rollout
+from dreamgym.world_model.sampler import SamplerConfig
+
+
+@dataclass(frozen=True)
+class SuccessConfirmation:
+    """How an imagined success is confirmed.
+
+    :param rerolls: independent re-imaginings of the deciding stretch; all must end in success.
+    :param horizon: imagined transitions re-imagined before the success frame (fewer if the episode
+        is younger than that).
+    """
+
+    rerolls: int = 2
+    horizon: int = 8
+
+    def __post_init__(self) -> None:
+        for name in ("rerolls", "horizon"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"SuccessConfirmation.{name} must be an integer >= 1, got {value!r}.")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SuccessConfirmation":
+        unknown = sorted(set(data) - {"rerolls", "horizon"})
+        if unknown:
+            raise ValueError(f"Unknown success-confirmation settings {unknown}; expected 'rerolls' and/or 'horizon'.")
+        return cls(**data)
+
+
+def confirm_success(
+    simulator,
+    context_frames: torch.Tensor,
+    actions: torch.Tensor,
+    confirmation: SuccessConfirmation,
+    sampler: SamplerConfig,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Whether each imagined success is reproduced by every re-imagining.
+
+    :param simulator: a :class:`~dreamgym.dream.simulator.LearnedSimulator`.
+    :param context_frames: uint8 ``(B, T, 3, H, W)``: the T frames before the deciding stretch.
+    :param actions: ``(B, T - 1 + S, A)``: the actions between those frames, then the S actions of the
+        stretch (the last one led to the frame called a success).
+    :returns: bool ``(B,)``, True where the classifier fires on the last frame of all re-imaginings.
+    """
+    if context_frames.shape[0] == 0:
+        return torch.zeros(0, dtype=torch.bool, device=context_frames.device)
+    k = confirmation.rerolls
+    frames = context_frames.repeat_interleave(k, dim=0)
+    repeated_actions = actions.repeat_interleave(k, dim=0)
+    with torch.no_grad():
+        imagined = autoregressive_rollout(simulator.world_model, frames, repeated_actions, sampler, generator)
+        probability = simulator.reward_model.success_probability(imagined[:, -1]).float()
+    fired = probability >= simulator.reward_model.config.threshold
+    return fired.view(-1, k).all(dim=1)
