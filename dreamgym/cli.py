@@ -181,7 +181,11 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         num_envs=args.num_envs, n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.epochs,
         actor_learning_rate=args.actor_lr, critic_learning_rate=args.critic_lr,
         critic_warmup_iterations=args.critic_warmup, log_std_max=None if args.no_std_clip else args.log_std_max,
-        ent_coef=args.ent_coef, denoising_steps=args.denoising_steps, checkpoint_every=args.checkpoint_every,
+        ent_coef=args.ent_coef, initial_log_std=args.initial_log_std, log_std_learning_rate=args.log_std_lr,
+        anchor_kl_coef=args.anchor_kl, max_episode_steps=args.horizon, reset_mode=args.reset_mode,
+        success_confirmation=None if args.confirm_rerolls == 0 else {"rerolls": args.confirm_rerolls,
+                                                                     "horizon": args.confirm_horizon},
+        denoising_steps=args.denoising_steps, checkpoint_every=args.checkpoint_every,
         monitor_real_episodes=args.monitor_real_episodes,
         seed=args.seed, device=args.device,
     )
@@ -362,6 +366,15 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--log-std-max", type=float, default=0.0, help="std clipping bound on the log-std (paper: 0)")
     ref.add_argument("--no-std-clip", action="store_true", help="switch std clipping off (ablation)")
     ref.add_argument("--ent-coef", type=float, default=0.0)
+    ref.add_argument("--initial-log-std", type=float, help="log-std to start from (default: the BC policy's)")
+    ref.add_argument("--log-std-lr", type=float, help="learning rate of the log-std (default: --actor-lr)")
+    ref.add_argument("--anchor-kl", type=float, default=0.0, help="weight of KL(pi_BC || pi) on imagined states (0: off)")
+    ref.add_argument("--horizon", type=int, help="imagined decisions per episode (default: the bundle's, 50)")
+    ref.add_argument("--reset-mode", choices=["episode_start", "random"], default="episode_start",
+                     help="start imagined episodes at real episode starts or anywhere in stored real trajectories")
+    ref.add_argument("--confirm-rerolls", type=int, default=0,
+                     help="pessimistic success: re-imaginings that must reproduce a predicted success (0: off)")
+    ref.add_argument("--confirm-horizon", type=int, default=8, help="transitions re-imagined per confirmation (default 8)")
     ref.add_argument("--denoising-steps", type=int, help="Euler steps per imagined frame (default: the bundle's)")
     ref.add_argument("--checkpoint-every", type=int, default=5)
     ref.add_argument(

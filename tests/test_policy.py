@@ -202,3 +202,39 @@ def test_real_monitoring_is_logged_per_checkpoint_and_kept_apart(tmp_path, tiny_
     monitor = json.loads((config.out_dir / "monitor_real.json").read_text())
     assert [m["iteration"] for m in monitor] == [0, 2] and summary["monitor_real"] == monitor
     assert all(m["layouts"] == "tuning" and 0.0 <= m["real_success_rate"] <= 1.0 for m in monitor)
+
+
+def test_behaviour_anchor_keeps_the_policy_near_bc(tmp_path, tiny_bundle):
+    """Same run with and without the anchor: the anchored policy ends closer to BC (KL logged every update)."""
+    free = small_refine(tmp_path, tiny_bundle, "free", log_std_max=None)
+    anchored = small_refine(tmp_path, tiny_bundle, "anchored", log_std_max=None, anchor_kl_coef=50.0)
+    kl = {}
+    for config in (free, anchored):
+        refine(config, progress=False)
+        history = json.loads((config.out_dir / "history.json").read_text())
+        assert all(h["kl_to_bc_last_update"] is not None for h in history[1:])
+        kl[config.out_dir.name] = history[-1]["kl_to_bc_last_update"]
+    assert kl["anchored"] < 0.5 * kl["free"], kl
+
+
+def test_initial_log_std_and_its_own_learning_rate(tmp_path, tiny_bundle):
+    config = small_refine(tmp_path, tiny_bundle, "std", initial_log_std=-0.3, log_std_learning_rate=0.0, iterations=2)
+    refine(config, progress=False)
+    for checkpoint in sorted((config.out_dir / "checkpoints").glob("*.zip")):
+        np.testing.assert_allclose(PPO.load(checkpoint).policy.log_std.detach().numpy(), -0.3)
+    start, final = (PPO.load(config.out_dir / "checkpoints" / f"iter_000{i}.zip").policy for i in (0, 2))
+    assert not torch.equal(start.action_net.weight, final.action_net.weight), "the rest of the actor still learns"
+    bc = PPO.load(config.out_dir / "bc_anchor.zip").policy
+    np.testing.assert_allclose(bc.log_std.detach().numpy(), 0.5)  # the anchor keeps BC's own std
+    with pytest.raises(ValueError, match="anchor_kl_coef must be a finite number >= 0, got -1"):
+        small_refine(tmp_path, tiny_bundle, "bad", anchor_kl_coef=-1.0)
+    with pytest.raises(ValueError, match="reset_mode must be one of"):
+        small_refine(tmp_path, tiny_bundle, "bad", reset_mode="middle")
+
+
+def test_pessimistic_short_horizon_refinement_runs(tmp_path, tiny_bundle):
+    config = small_refine(tmp_path, tiny_bundle, "guards", iterations=2, reset_mode="random", max_episode_steps=3,
+                          success_confirmation={"rerolls": 2, "horizon": 2}, anchor_kl_coef=1.0)
+    summary = refine(config, progress=False)
+    assert summary["iterations"] == 2
+    assert json.loads((config.out_dir / "config.json").read_text())["success_confirmation"] == {"rerolls": 2, "horizon": 2}

@@ -127,16 +127,19 @@ def evaluate_dream(
     denoising_steps: int | None = None,
     simulator=None,
     progress: bool = True,
+    success_confirmation: dict | None = None,
 ) -> dict:
     """Success rate of an SB3 ``model`` inside the learned simulator of ``task``.
 
     Each evaluation seed imagines ``episodes`` episodes (seeded starting contexts and sampling noise),
-    ``num_envs`` at a time, each world running exactly one episode. Success is the classifier's.
+    ``num_envs`` at a time, each world running exactly one episode. Success is the classifier's, or the
+    pessimistic one with ``success_confirmation`` (:mod:`dreamgym.dream.confirmation`).
     """
     from dreamgym.dream.vector_env import DreamWorldVectorEnv
 
     env = DreamWorldVectorEnv(
-        num_envs=min(num_envs, episodes), task=task, simulator=simulator, device=device, denoising_steps=denoising_steps
+        num_envs=min(num_envs, episodes), task=task, simulator=simulator, device=device, denoising_steps=denoising_steps,
+        success_confirmation=success_confirmation,
     )
     per_seed = []
     bar = tqdm(total=len(seeds) * episodes, desc="dream evaluation", unit="ep", disable=not progress)
@@ -170,6 +173,7 @@ def evaluate_dream(
         "deterministic": deterministic,
         "episodes_per_seed": episodes,
         "denoising_steps": env.sampler.num_steps,
+        "success_confirmation": success_confirmation,
         "per_seed": per_seed,
         **summarize([s["success_rate"] for s in per_seed]),
     }

@@ -8,7 +8,19 @@ classifier's sparse reward (``DreamWorld-<Task>-v0``, natively batched through
   (default 0, i.e. std <= 1, the paper's choice; ``None`` switches clipping off for the ablation);
 * **fine-tuning learning rates**: actor and critic have their own (small) learning rates;
 * **critic warm-up**: the first ``critic_warmup_iterations`` PPO iterations update the critic only,
-  so the untrained value function does not drive the first actor updates.
+  so the untrained value function does not drive the first actor updates;
+* **exploration regime**: the log-std can start elsewhere than BC's (``initial_log_std``) and has
+  its own learning rate (``log_std_learning_rate``), so that with an entropy bonus the std really
+  grows toward the clip (with the actor's small learning rate it never moves);
+* **behaviour anchor** (``anchor_kl_coef``): ``coef * KL(pi_BC || pi)`` on the imagined states of
+  each PPO minibatch is added to the PPO loss's gradient, keeping the policy near the BC policy where
+  the dream is least trustworthy (like DAPG's BC term, but on the states PPO visits); the KL to BC is
+  logged in every run (``train/kl_to_bc``), anchored or not.
+
+Exploitation guards in the dream itself (:func:`make_dream_vec_env`): pessimistic success
+(``success_confirmation``, :mod:`dreamgym.dream.confirmation`) and shorter imagined episodes that start
+from real mid-episode contexts (``reset_mode="random"`` with a smaller ``max_episode_steps``; SB3
+bootstraps truncated episodes with the critic).
 
 Runs write ``checkpoints/iter_XXXX.zip`` (plain SB3 zips) every ``checkpoint_every`` iterations,
 ``resume.pt`` (optimizer state and counters; a rerun with the same ``out_dir`` resumes), TensorBoard
@@ -32,9 +44,15 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm.auto import tqdm
 
+from dreamgym.dream.confirmation import SuccessConfirmation
+from dreamgym.dream.initial_states import RESET_MODES
 from dreamgym.policy.model import actor_critic_parameters, load_policy, new_ppo, save_model
+from dreamgym.runs import atomic_torch_save, hardware_description
 from dreamgym.tasks import get_task
-from dreamgym.world_model.train import atomic_torch_save
+
+
+ANCHOR_FILE = "bc_anchor.zip"
+"""The starting (BC) policy, kept in the run folder: the behaviour anchor and ``kl_to_bc`` refer to it."""
 
 
 @dataclass
@@ -54,11 +72,18 @@ class RefineConfig:
     :param critic_learning_rate: Adam learning rate of the critic.
     :param critic_warmup_iterations: iterations at the start that update only the critic.
     :param log_std_max: upper bound of the log-std (paper: 0); ``None`` disables the clipping.
+    :param initial_log_std: log-std to start from (``None``: the BC policy's own).
+    :param log_std_learning_rate: Adam learning rate of the log-std (``None``: the actor's).
+    :param anchor_kl_coef: weight of ``KL(pi_BC || pi)`` on imagined states (0: no behaviour anchor).
     :param gamma: discount; the sparse success reward makes earlier success worth more.
     :param gae_lambda: GAE lambda.
     :param clip_range: PPO ratio clipping.
     :param ent_coef: entropy bonus.
     :param max_episode_steps: imagined decisions before truncation (default: the bundle's, 50).
+    :param reset_mode: where imagined episodes start: ``"episode_start"`` (real first frames) or
+        ``"random"`` (any stored real context, also mid-episode).
+    :param success_confirmation: pessimistic success, e.g. ``{"rerolls": 2, "horizon": 8}``
+        (:class:`~dreamgym.dream.confirmation.SuccessConfirmation`); ``None``: off.
     :param denoising_steps: Euler steps per imagined frame (default: the bundle's).
     :param checkpoint_every: iterations between checkpoints.
     :param monitor_real_episodes: real Meta-World episodes per checkpoint for monitoring (0: off).
@@ -79,11 +104,16 @@ class RefineConfig:
     critic_learning_rate: float = 3e-4
     critic_warmup_iterations: int = 2
     log_std_max: float | None = 0.0
+    initial_log_std: float | None = None
+    log_std_learning_rate: float | None = None
+    anchor_kl_coef: float = 0.0
     gamma: float = 0.99
     gae_lambda: float = 0.95
     clip_range: float = 0.2
     ent_coef: float = 0.0
     max_episode_steps: int | None = None
+    reset_mode: str = "episode_start"
+    success_confirmation: dict | None = None
     denoising_steps: int | None = None
     checkpoint_every: int = 5
     monitor_real_episodes: int = 0
@@ -107,6 +137,18 @@ class RefineConfig:
             raise ValueError("actor_learning_rate must be >= 0 and critic_learning_rate > 0.")
         if self.critic_warmup_iterations < 0 or self.critic_warmup_iterations >= self.iterations:
             raise ValueError(f"critic_warmup_iterations must be in [0, iterations), got {self.critic_warmup_iterations}.")
+        if self.log_std_learning_rate is not None and self.log_std_learning_rate < 0:
+            raise ValueError(f"log_std_learning_rate must be >= 0 or None, got {self.log_std_learning_rate}.")
+        if not np.isfinite(self.anchor_kl_coef) or self.anchor_kl_coef < 0:
+            raise ValueError(f"anchor_kl_coef must be a finite number >= 0, got {self.anchor_kl_coef}.")
+        if self.initial_log_std is not None and not np.isfinite(self.initial_log_std):
+            raise ValueError(f"initial_log_std must be finite or None, got {self.initial_log_std}.")
+        if self.max_episode_steps is not None and self.max_episode_steps < 1:
+            raise ValueError(f"max_episode_steps must be >= 1 or None, got {self.max_episode_steps}.")
+        if self.reset_mode not in RESET_MODES:
+            raise ValueError(f"reset_mode must be one of {RESET_MODES}, got {self.reset_mode!r}.")
+        if self.success_confirmation is not None:
+            self.success_confirmation = SuccessConfirmation.from_dict(dict(self.success_confirmation)).to_dict()
 
     @property
     def transitions_per_iteration(self) -> int:
@@ -130,23 +172,75 @@ class DreamPPO(PPO):
         critic_learning_rate: float = 3e-4,
         critic_warmup_iterations: int = 0,
         log_std_max: float | None = 0.0,
+        log_std_learning_rate: float | None = None,
+        anchor_kl_coef: float = 0.0,
         **kwargs,
     ):
         self.actor_learning_rate = actor_learning_rate
         self.critic_learning_rate = critic_learning_rate
         self.critic_warmup_iterations = critic_warmup_iterations
         self.log_std_max = log_std_max
+        self.log_std_learning_rate = actor_learning_rate if log_std_learning_rate is None else log_std_learning_rate
+        self.anchor_kl_coef = anchor_kl_coef
+        self.anchor_policy = None
+        self._minibatch_observations = None
+        self._kl_to_bc: list[float] = []
+        self.last_kl_to_bc: float | None = None
         super().__init__(*args, learning_rate=critic_learning_rate, **kwargs)
 
     def _setup_model(self) -> None:
         super()._setup_model()
         actor, critic = actor_critic_parameters(self.policy)
+        actor = [p for p in actor if p is not self.policy.log_std]
         self.policy.optimizer = torch.optim.Adam(
-            [{"params": actor, "name": "actor"}, {"params": critic, "name": "critic"}], lr=self.critic_learning_rate, eps=1e-5
+            [{"params": actor, "name": "actor"}, {"params": [self.policy.log_std], "name": "log_std"},
+             {"params": critic, "name": "critic"}],
+            lr=self.critic_learning_rate, eps=1e-5,
         )
+        self._watch_minibatches()
+        self.policy.optimizer.register_step_pre_hook(lambda optimizer, args, kwargs: self._add_anchor_gradient())
         if self.log_std_max is not None:
             self.policy.optimizer.register_step_post_hook(lambda optimizer, args, kwargs: self.clip_log_std())
             self.clip_log_std()
+
+    def set_anchor(self, policy) -> None:
+        """The (frozen) BC policy that ``anchor_kl_coef`` and the ``kl_to_bc`` diagnostic refer to."""
+        self.anchor_policy = policy.to(self.device).eval()
+        for parameter in self.anchor_policy.parameters():
+            parameter.requires_grad_(False)
+
+    def _watch_minibatches(self) -> None:
+        """Remember the observations of the minibatch PPO is evaluating, for the anchor term."""
+        evaluate_actions = self.policy.evaluate_actions
+
+        def watched(observations, actions):
+            self._minibatch_observations = observations
+            return evaluate_actions(observations, actions)
+
+        self.policy.evaluate_actions = watched
+
+    def _add_anchor_gradient(self) -> None:
+        """Runs just before each optimizer step of PPO: adds ``coef * grad KL(pi_BC || pi)`` on the minibatch."""
+        observations = self._minibatch_observations
+        if self.anchor_policy is None or observations is None:
+            return
+        with torch.no_grad():
+            reference = self.anchor_policy.get_distribution(observations).distribution
+        anchored = self.anchor_kl_coef > 0 and not self.in_critic_warmup()
+        with torch.set_grad_enabled(anchored):
+            current = self.policy.get_distribution(observations).distribution
+            kl = torch.distributions.kl_divergence(reference, current).sum(-1).mean()
+            if anchored:
+                (self.anchor_kl_coef * kl).backward()
+        self._kl_to_bc.append(float(kl.detach()))
+        self._minibatch_observations = None
+
+    def train(self) -> None:
+        super().train()
+        if self._kl_to_bc:
+            self.last_kl_to_bc = float(np.mean(self._kl_to_bc))
+            self.logger.record("train/kl_to_bc", self.last_kl_to_bc)
+            self._kl_to_bc = []
 
     def clip_log_std(self) -> None:
         """Clamp the policy's log-std to ``<= log_std_max`` (no-op when clipping is off)."""
@@ -164,14 +258,18 @@ class DreamPPO(PPO):
 
     def _update_learning_rate(self, optimizers) -> None:
         actor_lr = 0.0 if self.in_critic_warmup() else self.actor_learning_rate
+        rates = {"actor": actor_lr, "log_std": 0.0 if self.in_critic_warmup() else self.log_std_learning_rate,
+                 "critic": self.critic_learning_rate}
         for group in self.policy.optimizer.param_groups:
-            group["lr"] = actor_lr if group["name"] == "actor" else self.critic_learning_rate
+            group["lr"] = rates[group["name"]]
         self.logger.record("train/actor_learning_rate", actor_lr)
+        self.logger.record("train/log_std_learning_rate", rates["log_std"])
         self.logger.record("train/critic_learning_rate", self.critic_learning_rate)
 
     def _excluded_save_params(self) -> list[str]:
         return [*super()._excluded_save_params(), "actor_learning_rate", "critic_learning_rate",
-                "critic_warmup_iterations", "log_std_max"]
+                "critic_warmup_iterations", "log_std_max", "log_std_learning_rate", "anchor_kl_coef", "anchor_policy",
+                "_minibatch_observations", "_kl_to_bc", "last_kl_to_bc"]
 
 
 class _DreamProgress(BaseCallback):
@@ -203,6 +301,7 @@ class _DreamProgress(BaseCallback):
             "dream_success_rate": rate,
             "mean_episode_length": float(np.mean(self._lengths)) if self._lengths else None,
             "log_std": log_std.tolist(),
+            "kl_to_bc_last_update": model.last_kl_to_bc,
             "critic_warmup": model.in_critic_warmup(),
             "seconds": round(time.time() - self.start_time, 1),
         }
@@ -261,6 +360,8 @@ def make_dream_vec_env(config: RefineConfig):
         device=config.device,
         denoising_steps=config.denoising_steps,
         max_episode_steps=config.max_episode_steps,
+        reset_mode=config.reset_mode,
+        success_confirmation=config.success_confirmation,
     )
     venv = VecMonitor(SB3VecEnvAdapter(dream))
     venv.seed(config.seed)
@@ -270,8 +371,6 @@ def make_dream_vec_env(config: RefineConfig):
 def refine(config: RefineConfig, progress: bool = True) -> dict:
     """Run (or resume) PPO refinement in the dream; returns a summary (also in ``summary.json``)."""
     from stable_baselines3.common.logger import configure
-
-    from dreamgym.world_model.train import hardware_description
 
     config.out_dir.mkdir(parents=True, exist_ok=True)
     venv = make_dream_vec_env(config)
@@ -291,6 +390,8 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         critic_learning_rate=config.critic_learning_rate,
         critic_warmup_iterations=config.critic_warmup_iterations,
         log_std_max=config.log_std_max,
+        log_std_learning_rate=config.log_std_learning_rate,
+        anchor_kl_coef=config.anchor_kl_coef,
     )
     history: list[dict] = []
     resume_path = config.out_dir / "resume.pt"
@@ -300,11 +401,17 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         model.policy.load_state_dict(checkpoint.policy.state_dict())
         model.policy.optimizer.load_state_dict(state["optimizer"])
         model.num_timesteps = int(state["num_timesteps"])
+        model.set_anchor(load_policy(config.out_dir / ANCHOR_FILE, config.device).policy)
         history = list(state["history"])
         print(f"resuming {config.out_dir} at iteration {model.iteration}")
     else:
         start = load_policy(config.bc_model, config.device)
+        save_model(start, config.out_dir / ANCHOR_FILE)  # a resumed run anchors to the same BC policy
+        model.set_anchor(start.policy)
         model.policy.load_state_dict(start.policy.state_dict())
+        if config.initial_log_std is not None:
+            with torch.no_grad():
+                model.policy.log_std.fill_(config.initial_log_std)
         model.clip_log_std()
         (config.out_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
         _save_checkpoint(model, config, history)  # iteration 0: the starting policy
