@@ -9,33 +9,116 @@
         world_model/config.json  DenoiserConfig
         world_model/model.safetensors
 
-Later components (reward classifier, initial states, policies) get folders of their own and are
-listed under ``components`` in the manifest.
+Later components (reward classifier, initial states) get folders of their own and are listed under
+``components`` in the manifest. At export the manifest records the sha256 of every component file
+(``files``: path relative to the bundle -> hex digest); loading verifies them. Manifests without
+``files`` (exported before checksums were recorded) load unverified; :func:`record_checksums` adds them.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from dreamgym.files import atomic_write, sha256_file
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
 from dreamgym.world_model.sampler import SamplerConfig
 
 BUNDLE_FORMAT_VERSION = 2
 """Version 2 added ``rendering``; version 1 manifests are read as Meta-World's default rendering."""
 READABLE_FORMAT_VERSIONS = (1, 2)
-REQUIRED_MANIFEST_KEYS = ("format_version", "tasks", "image_size", "action_dim", "context_frames", "components")
+REQUIRED_MANIFEST_KEYS = (
+    "format_version", "tasks", "image_size", "action_repeat", "episode_steps", "camera", "action_dim",
+    "context_frames", "components",
+)
 
 
 class BundleError(ValueError):
     """A bundle is missing, malformed or does not match what is asked of it."""
+
+
+def _positive_int(value: Any) -> bool:
+    return type(value) is int and value >= 1
+
+
+def _string_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
+
+
+def _task_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(task, str) and task for task in value)
+
+
+def inside_bundle(relative: Any) -> bool:
+    """Whether ``relative`` names a path inside a bundle folder: relative, below it, without ``..``."""
+    if not isinstance(relative, str) or not relative.strip() or "\\" in relative:
+        return False
+    path = PurePosixPath(relative)
+    return not path.is_absolute() and ".." not in path.parts and bool(path.parts)
+
+
+def _is_sha256(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch("[0-9a-f]{64}", value) is not None
+
+
+MANIFEST_SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "tasks": (_task_list, "a non-empty list of task names (non-empty strings)"),
+    "image_size": (_positive_int, "an integer >= 1"),
+    "action_repeat": (_positive_int, "an integer >= 1"),
+    "episode_steps": (_positive_int, "an integer >= 1"),
+    "action_dim": (_positive_int, "an integer >= 1"),
+    "context_frames": (_positive_int, "an integer >= 1"),
+    "camera": (lambda value: isinstance(value, dict), "a JSON object"),
+    "rendering": (lambda value: value is None or isinstance(value, dict), "a JSON object or null"),
+    "sampler": (lambda value: isinstance(value, dict), "a JSON object of sampler settings"),
+    "components": (_string_map, "a JSON object mapping component names to folder names"),
+    "provenance": (lambda value: isinstance(value, dict), "a JSON object"),
+    "files": (_string_map, "a JSON object mapping component files to sha256 hex digests"),
+}
+"""Type (and range) of each manifest key, and what is expected, for error messages."""
+
+
+def _brief(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, shortened for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _cause(error: Exception) -> str:
+    """An exception's message to quote inside another one (without its final full stop)."""
+    return str(error).rstrip(".")
+
+
+def _manifest_problem(data: dict) -> str | None:
+    """What is wrong with the keys of a manifest (the first problem found), or ``None``."""
+    for key, (valid, expected) in MANIFEST_SCHEMA.items():
+        if key in data and not valid(data[key]):
+            return f"{key!r} is {_brief(data[key])}; expected {expected}"
+    components = data["components"]
+    if "world_model" not in components:
+        return f"'components' is {_brief(components)}; expected an entry 'world_model'"
+    for name, folder in components.items():
+        if not inside_bundle(folder):
+            return f"components[{name!r}] is {folder!r}; expected a folder inside the bundle (a relative path without '..')"
+    for path, digest in data.get("files", {}).items():
+        if not inside_bundle(path):
+            return f"'files' lists {path!r}; expected files inside the bundle (relative paths without '..')"
+        if not _is_sha256(digest):
+            return f"files[{path!r}] is {_brief(digest)}; expected a sha256 hex digest (64 lowercase hex digits)"
+    try:
+        SamplerConfig(**data.get("sampler", {}))
+    except (TypeError, ValueError) as error:
+        return f"'sampler' is {_brief(data['sampler'])}; expected the settings of a SamplerConfig ({_cause(error)})"
+    return None
 
 
 @dataclass
@@ -54,9 +137,14 @@ class Manifest:
     components: dict[str, str] = field(default_factory=lambda: {"world_model": "world_model"})
     provenance: dict[str, Any] = field(default_factory=dict)
     format_version: int = BUNDLE_FORMAT_VERSION
+    files: dict[str, str] | None = None
+    """sha256 of every component file, keyed by its path relative to the bundle; ``None``: not recorded."""
 
     @classmethod
-    def from_dict(cls, data: dict, where: str = "manifest") -> "Manifest":
+    def from_dict(cls, data: Any, where: str = "manifest") -> "Manifest":
+        """Validate ``data`` (a parsed ``manifest.json``) against the schema; :class:`BundleError` if wrong."""
+        if not isinstance(data, dict):
+            raise BundleError(f"{where}: the manifest is a JSON {type(data).__name__}; expected a JSON object.")
         missing = [key for key in REQUIRED_MANIFEST_KEYS if key not in data]
         if missing:
             raise BundleError(f"{where}: missing keys {missing}.")
@@ -74,12 +162,22 @@ class Manifest:
         unknown = set(data) - known
         if unknown:
             raise BundleError(f"{where}: unknown keys {sorted(unknown)}.")
+        problem = _manifest_problem(data)
+        if problem:
+            raise BundleError(f"{where}: {problem}.")
         manifest = cls(**data)
         try:
             manifest.rendering_config()
         except (ValueError, KeyError, TypeError) as error:
-            raise BundleError(f"{where}: invalid 'rendering' ({error}).") from error
+            raise BundleError(f"{where}: invalid 'rendering' ({_cause(error)}).") from error
         return manifest
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest as written to ``manifest.json`` (without ``files`` while none are recorded)."""
+        data = asdict(self)
+        if data["files"] is None:
+            del data["files"]
+        return data
 
     def rendering_config(self):
         """The :class:`~dreamgym.tasks.RenderingConfig` the bundle's training frames were rendered with."""
@@ -110,11 +208,11 @@ class Manifest:
 
 
 def _write_json_atomic(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle, indent=2, sort_keys=True)
-    os.replace(tmp, path)
+    def write(temporary: Path) -> None:
+        with open(temporary, "w") as handle:
+            json.dump(payload, handle, indent=2, sort_keys=True)
+
+    atomic_write(path, write)
 
 
 def shipped_bundles_root() -> Path:
@@ -147,33 +245,57 @@ def find_bundle(task: str) -> Path:
 def save_component(folder: str | Path, module: torch.nn.Module, config: dict, component: str) -> Path:
     """Write ``config.json`` and ``model.safetensors`` (weights only, no pickle) of one component."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in module.state_dict().items()}
-    fd, tmp = tempfile.mkstemp(prefix=".model.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    save_file(state, tmp, metadata={"format": "pt", "dreamgym_component": component})
-    os.replace(tmp, folder / "model.safetensors")
+    metadata = {"format": "pt", "dreamgym_component": component}
+    atomic_write(folder / "model.safetensors", lambda temporary: save_file(state, temporary, metadata=metadata))
     _write_json_atomic(folder / "config.json", config)
     return folder
 
 
-def _read_component(folder: str | Path, build, device) -> torch.nn.Module:
-    """Build a module from ``config.json`` with ``build(dict)`` and load ``model.safetensors`` strictly."""
+def _read_weights(path: Path) -> dict[str, torch.Tensor]:
+    """Every tensor of a safetensors file, on the CPU; a truncated or corrupt file is a :class:`BundleError`."""
+    try:
+        return load_file(path, device="cpu")
+    except (SafetensorError, OSError) as error:
+        raise BundleError(f"{path}: not a readable safetensors file: truncated or corrupt ({_cause(error)}).") from error
+
+
+def _check_weights(module: torch.nn.Module, state: dict[str, torch.Tensor], weights_path: Path, config_path: Path) -> None:
+    """Refuse weights whose names or shapes are not those of ``module``, or that are not finite."""
+    expected = module.state_dict()
+    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise BundleError(
+            f"{weights_path} does not match {config_path}: missing {missing[:5]}, unexpected {unexpected[:5]}."
+        )
+    for name, tensor in state.items():
+        if tensor.shape != expected[name].shape:
+            raise BundleError(
+                f"{weights_path}: tensor {name!r} has shape {tuple(tensor.shape)}, but the model of {config_path} "
+                f"needs {tuple(expected[name].shape)}; weights and configuration belong to different models."
+            )
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise BundleError(f"{weights_path}: tensor {name!r} holds NaN or infinite values; expected finite weights (the file is corrupt).")
+
+
+def _read_component(folder: str | Path, build: Callable[[dict], torch.nn.Module], device) -> torch.nn.Module:
+    """Build a module from ``config.json`` with ``build(dict)`` and load ``model.safetensors`` strictly,
+    after checking tensor names, shapes and finiteness against it."""
     folder = Path(folder)
     config_path, weights_path = folder / "config.json", folder / "model.safetensors"
     for path in (config_path, weights_path):
         if not path.is_file():
             raise BundleError(f"Component file {path} is missing.")
     try:
-        module = build(json.loads(config_path.read_text()))
-    except (TypeError, json.JSONDecodeError) as error:
-        raise BundleError(f"{config_path}: not a valid configuration ({error}).") from error
-    result = module.load_state_dict(load_file(weights_path, device=str(device)), strict=False)
-    if result.missing_keys or result.unexpected_keys:
-        raise BundleError(
-            f"{weights_path} does not match {config_path}: missing {result.missing_keys[:5]}, "
-            f"unexpected {result.unexpected_keys[:5]}."
-        )
+        config = json.loads(config_path.read_text())
+        if not isinstance(config, dict):
+            raise TypeError(f"a JSON {type(config).__name__}, expected a JSON object")
+        module = build(config)
+    except (TypeError, ValueError) as error:
+        raise BundleError(f"{config_path}: not a valid configuration ({_cause(error)}).") from error
+    state = _read_weights(weights_path)
+    _check_weights(module, state, weights_path, config_path)
+    module.load_state_dict(state)
     return module.to(device).eval()
 
 
@@ -199,29 +321,112 @@ def load_reward_model(folder: str | Path, device: str | torch.device = "cpu"):
     return _read_component(folder, lambda config: RewardClassifier(RewardClassifierConfig(**config)), device)
 
 
-def save_bundle(folder: str | Path, manifest: Manifest, denoiser: Denoiser) -> Path:
-    """Write a complete bundle (manifest + world model)."""
+def component_files(folder: str | Path, manifest: Manifest) -> dict[str, Path]:
+    """Every file of the bundle's components, keyed by its POSIX path relative to ``folder``.
+
+    Hidden files (such as the temp files of an interrupted write) are not part of a bundle.
+    """
     folder = Path(folder)
-    save_world_model(folder / manifest.components["world_model"], denoiser)
-    _write_json_atomic(folder / "manifest.json", manifest.__dict__)
+    files = {}
+    for relative in manifest.components.values():
+        root = folder / relative
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            key = path.relative_to(folder).as_posix()
+            if path.is_file() and not any(part.startswith(".") for part in PurePosixPath(key).parts):
+                files[key] = path
+    return files
+
+
+def file_checksums(folder: str | Path, manifest: Manifest) -> dict[str, str]:
+    """sha256 of every file of the bundle's components (see :func:`component_files`)."""
+    return {key: sha256_file(path) for key, path in component_files(folder, manifest).items()}
+
+
+def verify_checksums(folder: str | Path, manifest: Manifest) -> None:
+    """Check every component file against the sha256 recorded in the manifest.
+
+    Nothing is checked for a manifest without ``files`` (exported before checksums were recorded).
+
+    :raises BundleError: naming the file that is missing, has no recorded checksum, or whose
+        checksum differs.
+    """
+    if manifest.files is None:
+        return
+    folder = Path(folder)
+    unlisted = sorted(set(component_files(folder, manifest)) - set(manifest.files))
+    if unlisted:
+        raise BundleError(
+            f"{folder}: component files {unlisted} have no sha256 in manifest.json 'files'; expected every component "
+            "file to be recorded (remove the files, or record them with dreamgym.bundle.record_checksums)."
+        )
+    for relative, expected in sorted(manifest.files.items()):
+        path = folder / relative
+        if not path.is_file():
+            raise BundleError(f"{path} is missing; manifest.json records its sha256 as part of the bundle.")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise BundleError(
+                f"{path}: sha256 {actual} differs from {expected} recorded in manifest.json; the file is corrupt "
+                "or was changed after export (download or export the bundle again)."
+            )
+
+
+def write_manifest(folder: str | Path, manifest: Manifest) -> Path:
+    """Record the sha256 of every component file in ``manifest.files`` and write ``manifest.json``.
+
+    Write it last: a folder is a bundle once it has a manifest, and the checksums describe the files
+    written before it.
+    """
+    folder = Path(folder)
+    manifest = replace(manifest, files=file_checksums(folder, manifest))
+    Manifest.from_dict(manifest.to_dict(), where=f"manifest for {folder}")  # never write one that cannot be read
+    _write_json_atomic(folder / "manifest.json", manifest.to_dict())
     return folder
 
 
-def read_manifest(folder: str | Path) -> Manifest:
-    """Read and validate ``manifest.json`` of a bundle."""
+def save_bundle(folder: str | Path, manifest: Manifest, denoiser: Denoiser) -> Path:
+    """Write a complete bundle (world model, then the manifest with the checksums of every component file)."""
+    folder = Path(folder)
+    save_world_model(folder / manifest.components["world_model"], denoiser)
+    return write_manifest(folder, manifest)
+
+
+def _read_manifest_json(folder: str | Path) -> tuple[Path, Any]:
+    """The path of a bundle's ``manifest.json`` and its parsed, not yet validated, content."""
     path = Path(folder) / "manifest.json"
     if not path.is_file():
         raise BundleError(f"{folder} is not a dreamgym bundle: {path} is missing.")
     try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise BundleError(f"{path}: invalid JSON ({error}).") from error
+        return path, json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise BundleError(f"{path}: invalid JSON ({_cause(error)}).") from error
+
+
+def read_manifest(folder: str | Path) -> Manifest:
+    """Read and validate ``manifest.json`` of a bundle."""
+    path, data = _read_manifest_json(folder)
     return Manifest.from_dict(data, where=str(path))
 
 
+def record_checksums(folder: str | Path) -> Path:
+    """Add the sha256 of every component file to the manifest of a bundle exported without them.
+
+    Nothing else in ``manifest.json`` changes. A manifest that already records checksums is verified
+    first, so a corrupt file is never blessed.
+    """
+    folder = Path(folder)
+    path, data = _read_manifest_json(folder)
+    manifest = Manifest.from_dict(data, where=str(path))
+    verify_checksums(folder, manifest)
+    _write_json_atomic(path, {**data, "files": file_checksums(folder, manifest)})
+    return folder
+
+
 def load_bundle(folder: str | Path, device: str | torch.device = "cpu") -> tuple[Manifest, Denoiser, SamplerConfig]:
-    """Load and cross-check a bundle: the world model must match the manifest's resolution and action size."""
+    """Load and cross-check a bundle: every component file must match its recorded sha256, and the
+    world model must match the manifest's resolution and action size."""
     manifest = read_manifest(folder)
+    verify_checksums(folder, manifest)
     denoiser = load_world_model(Path(folder) / manifest.components["world_model"], device)
     cfg = denoiser.config
     mismatches = []

@@ -145,10 +145,10 @@ def replace_reward_model(bundle_dir: str | Path, reward_run: str | Path, notes: 
     """Give an existing complete bundle the reward classifier of ``reward_run`` (a ``train-reward`` folder).
 
     Only ``reward_model/`` and the manifest are rewritten; world model and initial states stay
-    byte-identical. The manifest's reward provenance is replaced and ``notes`` is appended to the
-    provenance notes. Use it when only the reward classifier was retrained.
+    byte-identical. The manifest's reward provenance is replaced, ``notes`` is appended to the
+    provenance notes, and the checksums are recorded again. Use it when only the reward classifier was retrained.
     """
-    from dreamgym.bundle import _write_json_atomic, load_reward_model, read_manifest, save_reward_model
+    from dreamgym.bundle import load_reward_model, read_manifest, save_reward_model, write_manifest
     from dreamgym.dream.simulator import LearnedSimulator
 
     bundle_dir, reward_run = Path(bundle_dir), Path(reward_run)
@@ -164,6 +164,6 @@ def replace_reward_model(bundle_dir: str | Path, reward_run: str | Path, notes: 
     if notes:
         provenance["notes"] = f"{provenance.get('notes', '')} {notes}".strip()
     save_reward_model(bundle_dir / manifest.components["reward_model"], reward_model)
-    _write_json_atomic(bundle_dir / "manifest.json", replace(manifest, provenance=provenance).__dict__)
+    write_manifest(bundle_dir, replace(manifest, provenance=provenance))
     LearnedSimulator.load(bundle_dir)  # the patched bundle must load
     return bundle_dir

@@ -12,15 +12,15 @@ point of the stored trajectories.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from dreamgym.bundle import BundleError
 from dreamgym.data.episode import Episode
+from dreamgym.files import atomic_write, read_npz
 
 RESET_MODES = ("episode_start", "random")
 
@@ -33,13 +33,21 @@ class InitialStates:
     actions: torch.Tensor
 
     def __post_init__(self) -> None:
-        if self.frames.dtype != torch.uint8 or self.frames.ndim != 5 or self.frames.shape[2] != 3:
-            raise ValueError(f"initial-state frames must be uint8 (M, L, 3, H, W), got {self.frames.dtype} {tuple(self.frames.shape)}.")
-        if self.actions.shape[:2] != (self.frames.shape[0], self.frames.shape[1] - 1):
+        frames, actions = self.frames, self.actions
+        if not isinstance(frames, torch.Tensor) or frames.dtype != torch.uint8 or frames.ndim != 5 or frames.shape[2] != 3:
+            raise ValueError(f"initial-state frames must be uint8 (M, L, 3, H, W), got {_describe(frames)}.")
+        if frames.shape[0] < 1 or frames.shape[1] < 1 or frames.shape[3] < 1 or frames.shape[4] < 1:
+            raise ValueError(f"initial states are empty: frames {tuple(frames.shape)}; expected at least one frame of one episode.")
+        if not isinstance(actions, torch.Tensor) or not actions.is_floating_point() or actions.ndim != 3:
+            raise ValueError(f"initial-state actions must be floating-point (M, L-1, A), got {_describe(actions)}.")
+        if actions.shape[:2] != (frames.shape[0], frames.shape[1] - 1):
             raise ValueError(
-                f"initial-state actions must be (M, L-1, A) = ({self.frames.shape[0]}, {self.frames.shape[1] - 1}, A), "
-                f"got {tuple(self.actions.shape)}."
+                f"initial-state actions must be (M, L-1, A) = ({frames.shape[0]}, {frames.shape[1] - 1}, A), "
+                f"got {tuple(actions.shape)}."
             )
+        if not torch.isfinite(actions).all():
+            index = tuple(int(i) for i in (~torch.isfinite(actions)).nonzero()[0])
+            raise ValueError(f"initial-state actions must be finite; found {actions[index].item()} at index {index}.")
 
     @classmethod
     def from_episodes(cls, episodes: list[Episode], length: int) -> "InitialStates":
@@ -69,17 +77,31 @@ class InitialStates:
     def save(self, folder: str | Path) -> Path:
         """Write ``folder/episodes.npz`` atomically."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".episodes.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, frames=self.frames.numpy(), actions=self.actions.numpy())
-        os.replace(tmp, folder / "episodes.npz")
+
+        def write(temporary: Path) -> None:
+            with open(temporary, "wb") as handle:
+                np.savez_compressed(handle, frames=self.frames.numpy(), actions=self.actions.numpy())
+
+        atomic_write(folder / "episodes.npz", write)
         return folder
 
     @classmethod
     def load(cls, folder: str | Path) -> "InitialStates":
+        """Read ``folder/episodes.npz``.
+
+        :raises FileNotFoundError: if it is missing.
+        :raises BundleError: naming the file, if it is truncated, corrupt or holds invalid states.
+        """
         path = Path(folder) / "episodes.npz"
-        if not path.is_file():
-            raise FileNotFoundError(f"Initial states file {path} is missing.")
-        with np.load(path, allow_pickle=False) as archive:
-            return cls(torch.from_numpy(archive["frames"]), torch.from_numpy(archive["actions"]))
+        arrays = read_npz(path, ("frames", "actions"), BundleError, "dreamgym initial-states file")
+        try:
+            return cls(torch.from_numpy(arrays["frames"]), torch.from_numpy(arrays["actions"]))
+        except (ValueError, TypeError) as error:
+            raise BundleError(f"{path}: {error}") from None
+
+
+def _describe(value) -> str:
+    """``dtype shape`` of a tensor, or the type of anything else, for messages."""
+    if isinstance(value, torch.Tensor):
+        return f"{value.dtype} {tuple(value.shape)}"
+    return type(value).__name__

@@ -25,8 +25,10 @@ class RewardClassifierConfig:
 
     def __post_init__(self) -> None:
         self.channels = tuple(int(c) for c in self.channels)
-        if not self.channels or any(c % 8 for c in self.channels):
-            raise ValueError(f"channels must be non-empty multiples of 8, got {self.channels}.")
+        if not self.channels or any(c < 8 or c % 8 for c in self.channels):
+            raise ValueError(f"channels must be non-empty positive multiples of 8, got {self.channels}.")
+        if type(self.image_size) is not int or self.image_size < 1:
+            raise ValueError(f"image_size must be an integer >= 1, got {self.image_size!r}.")
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"threshold must be in (0, 1), got {self.threshold}.")
 

@@ -56,7 +56,15 @@ class DenoiserConfig:
     def __post_init__(self) -> None:
         if isinstance(self.actions, dict):
             self.actions = ActionEncoderConfig(**self.actions)
+        if not isinstance(self.actions, ActionEncoderConfig):
+            raise TypeError(f"actions must be an ActionEncoderConfig or its dict, got {self.actions!r}.")
         self.channels = tuple(int(c) for c in self.channels)
+        for name in ("image_size", "context_frames", "layers_per_block", "patch_size"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+        if not self.channels or min(self.channels) < 8:
+            raise ValueError(f"channels must be one or more widths >= 8 (multiples of 8), got {self.channels}.")
         if self.patch_size < 1 or self.image_size % self.patch_size:
             raise ValueError(f"patch_size must be >= 1 and divide image_size {self.image_size}, got {self.patch_size}.")
         levels = len(self.channels)

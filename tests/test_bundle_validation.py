@@ -1,0 +1,309 @@
+"""Bundles: manifest schema, checksums, confined component paths, weights and initial states.
+
+Every bad bundle gets a BundleError (or FileNotFoundError) whose message names the offending key,
+value or file and what is expected.
+"""
+
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+from test_dream_sb3 import tiny_simulator
+
+from dreamgym.bundle import BundleError, load_bundle, load_world_model, read_manifest, record_checksums
+from dreamgym.dream.initial_states import InitialStates
+from dreamgym.dream.simulator import LearnedSimulator
+
+COMPONENT_FILES = [
+    "initial_states/episodes.npz",
+    "reward_model/config.json",
+    "reward_model/model.safetensors",
+    "world_model/config.json",
+    "world_model/model.safetensors",
+]
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A complete tiny bundle, saved once; tests copy it with :func:`_bundle`."""
+    return tiny_simulator().save(tmp_path_factory.mktemp("source") / "bundle")
+
+
+def _bundle(saved, tmp_path):
+    import shutil
+
+    return shutil.copytree(saved, tmp_path / "bundle")
+
+
+def _manifest(bundle):
+    return json.loads((bundle / "manifest.json").read_text())
+
+
+def _write_manifest(bundle, data):
+    (bundle / "manifest.json").write_text(json.dumps(data))
+
+
+def _without_checksums(bundle):
+    data = _manifest(bundle)
+    del data["files"]
+    _write_manifest(bundle, data)
+    return bundle
+
+
+# -- manifest schema --------------------------------------------------------------------------------
+SCHEMA = {
+    "episode_steps 0": ({"episode_steps": 0}, r"'episode_steps' is 0; expected an integer >= 1"),
+    "episode_steps true": ({"episode_steps": True}, r"'episode_steps' is True; expected an integer >= 1"),
+    "image_size float": ({"image_size": 64.0}, r"'image_size' is 64.0; expected an integer >= 1"),
+    "action_repeat string": ({"action_repeat": "3"}, r"'action_repeat' is '3'; expected an integer >= 1"),
+    "context_frames negative": ({"context_frames": -4}, r"'context_frames' is -4; expected an integer >= 1"),
+    "tasks empty": ({"tasks": []}, r"'tasks' is \[\]; expected a non-empty list of task names"),
+    "tasks a string": ({"tasks": "coffee-pull"}, r"'tasks' is 'coffee-pull'; expected a non-empty list of task names"),
+    "camera a list": ({"camera": [1, 2]}, r"'camera' is \[1, 2\]; expected a JSON object"),
+    "provenance a string": ({"provenance": "x"}, r"'provenance' is 'x'; expected a JSON object"),
+    "sampler out of range": ({"sampler": {"num_steps": 0}}, r"'sampler' is \{'num_steps': 0\}; expected the settings of a SamplerConfig \(num_steps must be between 1 and 10, got 0\)"),
+    "sampler unknown field": ({"sampler": {"steps": 3}}, r"'sampler' is \{'steps': 3\}; expected the settings of a SamplerConfig \(.*unexpected keyword argument 'steps'\)"),
+    "components a string": ({"components": "world_model"}, r"'components' is 'world_model'; expected a JSON object mapping component names to folder names"),
+    "no world model": ({"components": {"reward_model": "reward_model"}}, r"'components' is \{'reward_model': 'reward_model'\}; expected an entry 'world_model'"),
+    "component outside": ({"components": {"world_model": "../elsewhere"}}, r"components\['world_model'\] is '../elsewhere'; expected a folder inside the bundle \(a relative path without '..'\)"),
+    "component absolute": ({"components": {"world_model": "/etc"}}, r"components\['world_model'\] is '/etc'; expected a folder inside the bundle"),
+    "component empty": ({"components": {"world_model": ""}}, r"components\['world_model'\] is ''; expected a folder inside the bundle"),
+    "component bundle itself": ({"components": {"world_model": "."}}, r"components\['world_model'\] is '.'; expected a folder inside the bundle"),
+    "files outside": ({"files": {"../secret": "0" * 64}}, r"'files' lists '../secret'; expected files inside the bundle"),
+    "files bad digest": ({"files": {"world_model/config.json": "abc"}}, r"files\['world_model/config.json'\] is 'abc'; expected a sha256 hex digest \(64 lowercase hex digits\)"),
+    "files a list": ({"files": ["world_model/config.json"]}, r"'files' is \['world_model/config.json'\]; expected a JSON object mapping component files to sha256"),
+    "format_version string": ({"format_version": "1"}, r"format_version '1' is not supported; this dreamgym reads the integers \[1, 2\]"),
+    "format_version float": ({"format_version": 2.0}, r"format_version 2.0 is not supported; this dreamgym reads the integers \[1, 2\]"),
+    "format_version future": ({"format_version": 3}, r"format_version 3 is not supported"),
+    "unknown key": ({"colour": "blue"}, r"unknown keys \['colour'\]"),
+}
+
+
+@pytest.mark.parametrize("change, message", SCHEMA.values(), ids=SCHEMA.keys())
+def test_manifest_schema(saved, tmp_path, change, message):
+    bundle = _bundle(saved, tmp_path)
+    _write_manifest(bundle, {**_manifest(bundle), **change})
+    with pytest.raises(BundleError, match=re.escape(str(bundle / "manifest.json")) + ": " + message):
+        read_manifest(bundle)
+
+
+@pytest.mark.parametrize("key", ["episode_steps", "camera", "components", "tasks"])
+def test_missing_manifest_key_is_named(saved, tmp_path, key):
+    bundle = _bundle(saved, tmp_path)
+    data = _manifest(bundle)
+    del data[key]
+    _write_manifest(bundle, data)
+    with pytest.raises(BundleError, match=re.escape(f"manifest.json: missing keys ['{key}']")):
+        read_manifest(bundle)
+
+
+@pytest.mark.parametrize("text, message", [("[1, 2]", "the manifest is a JSON list; expected a JSON object"), ("{", "invalid JSON")])
+def test_manifest_that_is_not_an_object(saved, tmp_path, text, message):
+    bundle = _bundle(saved, tmp_path)
+    (bundle / "manifest.json").write_text(text)
+    with pytest.raises(BundleError, match=re.escape(f"{bundle / 'manifest.json'}: {message}")):
+        read_manifest(bundle)
+
+
+# -- checksums ----------------------------------------------------------------------------------------
+def test_export_records_a_checksum_of_every_component_file_and_writes_readable_files(saved):
+    assert sorted(_manifest(saved)["files"]) == COMPONENT_FILES
+    for path in saved.rglob("*"):
+        if path.is_file():
+            assert path.stat().st_mode & 0o777 == 0o644, path
+    LearnedSimulator.load(saved)
+
+
+def _flip_a_byte(path, offset=-100):
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("relative", COMPONENT_FILES)
+def test_changed_file_is_named(saved, tmp_path, relative):
+    bundle = _bundle(saved, tmp_path)
+    _flip_a_byte(bundle / relative, offset=-2)  # a finite change inside the data: loadable without checksums
+    recorded = _manifest(bundle)["files"][relative]
+    with pytest.raises(BundleError, match=re.escape(f"{bundle / relative}: sha256 ") + "[0-9a-f]{64}" + re.escape(f" differs from {recorded} recorded in manifest.json")):
+        LearnedSimulator.load(bundle)
+
+
+def test_missing_and_unlisted_files_are_named(saved, tmp_path):
+    bundle = _bundle(saved, tmp_path)
+    (bundle / "reward_model" / "notes.txt").write_text("extra")
+    with pytest.raises(BundleError, match=re.escape("component files ['reward_model/notes.txt'] have no sha256 in manifest.json 'files'")):
+        load_bundle(bundle)
+    (bundle / "reward_model" / "notes.txt").unlink()
+    (bundle / "reward_model" / ".model.safetensors.abc.tmp").write_text("temp files of an interrupted write are not part of a bundle")
+    load_bundle(bundle)
+    data = _manifest(bundle)
+    data["files"]["reward_model/old.json"] = "0" * 64
+    _write_manifest(bundle, data)
+    with pytest.raises(BundleError, match=re.escape(f"{bundle / 'reward_model' / 'old.json'} is missing; manifest.json records its sha256")):
+        load_bundle(bundle)
+
+
+def test_manifest_without_checksums_loads_unverified_but_checked(saved, tmp_path):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    LearnedSimulator.load(bundle)
+    data = _manifest(bundle)
+    _write_manifest(bundle, {**data, "episode_steps": 0})
+    with pytest.raises(BundleError, match="'episode_steps' is 0; expected an integer >= 1"):
+        LearnedSimulator.load(bundle)
+
+
+def test_record_checksums_adds_only_the_files_map(saved, tmp_path):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    before = _manifest(bundle)
+    weights = (bundle / "world_model" / "model.safetensors").read_bytes()
+    record_checksums(bundle)
+    after = _manifest(bundle)
+    assert {key: value for key, value in after.items() if key != "files"} == before
+    assert after["files"] == _manifest(saved)["files"]
+    assert (bundle / "world_model" / "model.safetensors").read_bytes() == weights
+    assert (bundle / "manifest.json").stat().st_mode & 0o777 == 0o644
+    LearnedSimulator.load(bundle)
+
+
+def test_record_checksums_never_blesses_a_changed_file(saved, tmp_path):
+    bundle = _bundle(saved, tmp_path)
+    _flip_a_byte(bundle / "world_model" / "model.safetensors", offset=-2)
+    with pytest.raises(BundleError, match="world_model/model.safetensors: sha256 .* differs"):
+        record_checksums(bundle)
+
+
+# -- weights (checked with or without checksums) ----------------------------------------------------------
+@pytest.mark.parametrize("keep", [4, 60, 0.5, -1])
+def test_truncated_weights_name_the_file(saved, tmp_path, keep):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    path = bundle / "world_model" / "model.safetensors"
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)] if isinstance(keep, float) else data[:keep])
+    with pytest.raises(BundleError, match=re.escape(f"{path}: not a readable safetensors file: truncated or corrupt (")):
+        load_bundle(bundle)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+@pytest.mark.parametrize("component", ["world_model", "reward_model"])
+def test_non_finite_weights_are_refused_even_with_valid_checksums(saved, tmp_path, component, value):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    path = bundle / component / "model.safetensors"
+    state = load_file(path)
+    name = sorted(key for key, tensor in state.items() if tensor.is_floating_point())[0]
+    state[name] = torch.full_like(state[name], value)
+    save_file(state, path)
+    record_checksums(bundle)
+    with pytest.raises(BundleError, match=re.escape(f"{path}: tensor {name!r} holds NaN or infinite values; expected finite weights")):
+        LearnedSimulator.load(bundle)
+
+
+def test_tensor_of_the_wrong_shape_is_named_before_loading(saved, tmp_path):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    path = bundle / "world_model" / "model.safetensors"
+    state = load_file(path)
+    state["unet.conv_in.weight"] = state["unet.conv_in.weight"][:8].clone()
+    save_file(state, path)
+    expected = tuple(load_file(saved / "world_model" / "model.safetensors")["unet.conv_in.weight"].shape)
+    message = (f"{path}: tensor 'unet.conv_in.weight' has shape {(8, *expected[1:])}, but the model of "
+               f"{bundle / 'world_model' / 'config.json'} needs {expected}")
+    with pytest.raises(BundleError, match=re.escape(message)):
+        load_world_model(bundle / "world_model")
+
+
+def test_missing_and_unexpected_tensors_are_named(saved, tmp_path):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    path = bundle / "reward_model" / "model.safetensors"
+    state = load_file(path)
+    name = sorted(state)[0]
+    state["surplus"] = state.pop(name)
+    save_file(state, path)
+    with pytest.raises(BundleError, match=re.escape(f"does not match {bundle / 'reward_model' / 'config.json'}: missing [{name!r}], unexpected ['surplus']")):
+        LearnedSimulator.load(bundle)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"channels": [0]}, r"channels must be one or more widths >= 8"),
+        ({"layers_per_block": 0}, r"layers_per_block must be an integer >= 1, got 0"),
+        ({"patch_size": 0}, r"patch_size must be an integer >= 1, got 0"),
+        ({"actions": "two_hot"}, r"actions must be an ActionEncoderConfig or its dict, got 'two_hot'"),
+        ({"depth": 3}, r"DenoiserConfig.__init__\(\) got an unexpected keyword argument 'depth'\)"),
+    ],
+)
+def test_invalid_model_configuration_names_the_file(saved, tmp_path, change, message):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    path = bundle / "world_model" / "config.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **change}))
+    with pytest.raises(BundleError, match=re.escape(f"{path}: not a valid configuration (") + message):
+        load_bundle(bundle)
+
+
+def test_configuration_that_is_not_an_object(saved, tmp_path):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    path = bundle / "reward_model" / "config.json"
+    path.write_text("[8, 8]")
+    with pytest.raises(BundleError, match=re.escape(f"{path}: not a valid configuration (a JSON list, expected a JSON object)")):
+        LearnedSimulator.load(bundle)
+
+
+# -- initial states -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("keep", [10, 0.5, -1])
+def test_truncated_initial_states_name_the_file(saved, tmp_path, keep):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    path = bundle / "initial_states" / "episodes.npz"
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)] if isinstance(keep, float) else data[:keep])
+    with pytest.raises(BundleError, match=re.escape(f"{path}: not a readable dreamgym initial-states file: truncated or corrupt")):
+        LearnedSimulator.load(bundle)
+
+
+def _rewrite_initial_states(bundle, **arrays):
+    path = bundle / "initial_states" / "episodes.npz"
+    with np.load(path) as archive:
+        stored = {key: archive[key] for key in archive.files}
+    stored.update(arrays)
+    stored = {key: value for key, value in stored.items() if value is not None}
+    np.savez(path, **stored)
+    record_checksums(_without_checksums(bundle))
+    return path
+
+
+INITIAL_STATES = {
+    "no episodes": (dict(frames=np.zeros((0, 8, 3, 64, 64), np.uint8), actions=np.zeros((0, 7, 4), np.float32)),
+                    r"initial states are empty: frames \(0, 8, 3, 64, 64\); expected at least one frame of one episode"),
+    "NaN action": (dict(actions=np.full((4, 7, 4), np.nan, np.float32)), r"initial-state actions must be finite; found nan at index \(0, 0, 0\)"),
+    "float frames": (dict(frames=np.zeros((4, 8, 3, 64, 64), np.float32)), r"initial-state frames must be uint8 \(M, L, 3, H, W\), got torch.float32 \(4, 8, 3, 64, 64\)"),
+    "integer actions": (dict(actions=np.zeros((4, 7, 4), np.int64)), r"initial-state actions must be floating-point \(M, L-1, A\), got torch.int64 \(4, 7, 4\)"),
+    "actions of wrong length": (dict(actions=np.zeros((4, 8, 4), np.float32)), r"initial-state actions must be \(M, L-1, A\) = \(4, 7, A\), got \(4, 8, 4\)"),
+    "string frames": (dict(frames=np.full((4,), "x")), r"can't convert np.ndarray of type numpy.str_"),
+    "missing actions": (dict(actions=None), r"missing arrays \['actions'\]; a dreamgym initial-states file holds \['actions', 'frames'\]"),
+}
+
+
+@pytest.mark.parametrize("arrays, message", INITIAL_STATES.values(), ids=INITIAL_STATES.keys())
+def test_invalid_initial_states_name_the_file(saved, tmp_path, arrays, message):
+    bundle = _bundle(saved, tmp_path)
+    path = _rewrite_initial_states(bundle, **arrays)
+    with pytest.raises(BundleError, match=re.escape(f"{path}: ") + message):
+        LearnedSimulator.load(bundle)
+
+
+def test_missing_initial_states_file(saved, tmp_path):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    (bundle / "initial_states" / "episodes.npz").unlink()
+    with pytest.raises(FileNotFoundError, match=re.escape(f"{bundle / 'initial_states' / 'episodes.npz'}: no such dreamgym initial-states file")):
+        LearnedSimulator.load(bundle)
+
+
+def test_in_memory_initial_states_are_checked():
+    with pytest.raises(ValueError, match=r"initial-state actions must be finite; found inf at index \(1, 0, 2\)"):
+        actions = torch.zeros(2, 3, 4)
+        actions[1, 0, 2] = float("inf")
+        InitialStates(torch.zeros(2, 4, 3, 8, 8, dtype=torch.uint8), actions)
+    with pytest.raises(ValueError, match=r"initial states are empty: frames \(2, 0, 3, 8, 8\)"):
+        InitialStates(torch.zeros(2, 0, 3, 8, 8, dtype=torch.uint8), torch.zeros(2, 0, 4))
