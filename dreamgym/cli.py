@@ -95,7 +95,7 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
         model = initial_world_model(args.init_from).config
         given = [f"--{name.replace('_', '-')}" for name, value in architecture.items() if value is not None]
         if given:
-            raise SystemExit(f"error: {', '.join(given)} cannot be combined with --init-from: the architecture is that of {args.init_from}.")
+            raise ValueError(f"{', '.join(given)} cannot be combined with --init-from: the architecture is that of {args.init_from}.")
     else:
         chosen = {name: ARCHITECTURE_DEFAULTS[name] if value is None else value for name, value in architecture.items()}
         model = DenoiserConfig(
@@ -422,13 +422,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+OUTPUT_FOLDERS = {
+    "collect": "out", "import-minari": "out", "cameras": "out", "train-world-model": "out",
+    "train-reward": "out", "export-bundle": "out", "demo": "out",
+}
+"""Commands whose output option names a folder (created if missing): command -> option."""
+
+
+def _check_output_folder(args: argparse.Namespace) -> None:
+    """Refuse an output folder that is, or lies under, an existing file."""
+    option = OUTPUT_FOLDERS.get(args.command)
+    folder = getattr(args, option, None) if option else None
+    if folder is None:
+        return
+    existing = next((path for path in (folder, *folder.parents) if path.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is" if existing == folder else f"lies under {existing}, which is"
+        raise NotADirectoryError(f"--{option} {folder} {where} an existing file; expected a folder (created if missing).")
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that report a user's mistake (bad argument, file or data): one line, no traceback.
+
+    dreamgym's own validation errors (``BundleError``, ``EpisodeFormatError``, ...) are ``ValueError``.
+    """
+    import zipfile
+
+    from safetensors import SafetensorError
+
+    return (
+        ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError,
+        ImportError, SafetensorError, zipfile.BadZipFile,
+    )
+
+
+def one_line(error: BaseException) -> str:
+    """An exception's message on one line (its type when it has none)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a user error prints ``dreamgym <command>: error: ...`` on one line and returns 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_output_folder(args)
         args.func(args)
-    except (ValueError, FileNotFoundError, ImportError) as error:
-        print(f"dreamgym {args.command}: error: {error}", file=sys.stderr)
+    except user_errors() as error:
+        print(f"dreamgym {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 2
     return 0
 

@@ -1,0 +1,168 @@
+"""The command line: a user error prints one line ``dreamgym <command>: error: ...`` and exits 2; bugs still raise.
+
+Every case here fails before any recording or training starts.
+"""
+
+import json
+import re
+import zipfile
+
+import numpy as np
+import pytest
+from safetensors import SafetensorError
+
+from dreamgym import cli
+from dreamgym.data.episode import make_episode, save_episode
+
+
+def _run(capsys, *argv):
+    """``(exit code, the single stderr line)``; fails if stderr has more or fewer lines."""
+    code = cli.main([str(arg) for arg in argv])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    return code, lines[0]
+
+
+@pytest.fixture
+def a_file(tmp_path):
+    path = tmp_path / "a-file"
+    path.write_text("not a folder")
+    return path
+
+
+OUT_FOLDER_COMMANDS = {
+    "collect": [],
+    "import-minari": ["some/dataset", "--task", "t"],
+    "cameras": [],
+    "train-world-model": [],
+    "train-reward": [],
+    "export-bundle": ["--run", "nowhere"],
+    "demo": [],
+}
+
+
+@pytest.mark.parametrize("command", OUT_FOLDER_COMMANDS)
+def test_existing_file_as_output_folder(capsys, a_file, command):
+    code, line = _run(capsys, command, *OUT_FOLDER_COMMANDS[command], "--out", a_file)
+    assert code == 2
+    assert line == f"dreamgym {command}: error: --out {a_file} is an existing file; expected a folder (created if missing)."
+
+
+def test_output_folder_under_a_file(capsys, a_file):
+    code, line = _run(capsys, "collect", "--out", a_file / "data")
+    assert code == 2
+    assert line == (f"dreamgym collect: error: --out {a_file / 'data'} lies under {a_file}, which is an existing file; "
+                    "expected a folder (created if missing).")
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--channels", "0"], r"channels must be one or more widths >= 8 \(multiples of 8\), got \(0,\)"),
+        (["--channels", "32", "12"], r"channel widths must be multiples of 8 \(group norm\), got \(32, 12\)"),
+        (["--layers-per-block", "0"], r"layers_per_block must be an integer >= 1, got 0"),
+        (["--patch-size", "0"], r"patch_size must be an integer >= 1, got 0"),
+        (["--size", "0"], r"image_size must be an integer >= 1, got 0"),
+    ],
+)
+def test_world_model_architecture_out_of_range(capsys, tmp_path, flags, message):
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path / "none", "--out", tmp_path / "run", *flags)
+    assert code == 2 and re.fullmatch(r"dreamgym train-world-model: error: " + message + r"\.", line), line
+
+
+def test_architecture_flags_with_init_from(capsys, tmp_path):
+    from test_dream_sb3 import tiny_simulator
+
+    bundle = tiny_simulator().save(tmp_path / "bundle")
+    code, line = _run(capsys, "train-world-model", "--out", tmp_path / "run", "--init-from", bundle, "--channels", "16")
+    assert code == 2
+    assert line == f"dreamgym train-world-model: error: --channels cannot be combined with --init-from: the architecture is that of {bundle}."
+
+
+def test_missing_training_run(capsys, tmp_path):
+    code, line = _run(capsys, "export-bundle", "--run", tmp_path / "nowhere", "--out", tmp_path / "bundle")
+    assert code == 2
+    assert line == f"dreamgym export-bundle: error: {tmp_path / 'nowhere'} is not a finished training run: summary.json is missing."
+
+
+def _episode(size=8, steps=5):
+    return make_episode(np.zeros((steps + 1, 3, size, size), np.uint8), np.zeros((steps, 4)), np.zeros(steps),
+                        np.zeros(steps + 1), {"task": "coffee-pull", "source": "expert"})
+
+
+def test_truncated_episode_in_the_data(capsys, tmp_path):
+    path = save_episode(_episode(), tmp_path / "data" / "ep.npz")
+    path.write_bytes(path.read_bytes()[:100])
+    code, line = _run(capsys, "train-reward", "--data", tmp_path / "data", "--out", tmp_path / "run", "--size", "8")
+    assert code == 2
+    assert line.startswith(f"dreamgym train-reward: error: {path}: not a readable dreamgym episode file: truncated or corrupt")
+
+
+def test_dataset_of_two_frame_sizes(capsys, tmp_path):
+    first = save_episode(_episode(size=8), tmp_path / "data" / "a.npz")
+    second = save_episode(_episode(size=16), tmp_path / "data" / "b.npz")
+    code, line = _run(capsys, "train-reward", "--data", tmp_path / "data", "--out", tmp_path / "run", "--size", "8")
+    assert code == 2
+    assert line.startswith(f"dreamgym train-reward: error: {second} has 16x16 frames, 4-D actions, 5 steps, but {first} has 8x8 frames")
+
+
+@pytest.fixture
+def bundle(tmp_path):
+    from test_dream_sb3 import tiny_simulator
+
+    return tiny_simulator().save(tmp_path / "bundle")
+
+
+def test_corrupt_bundle(capsys, tmp_path, bundle):
+    weights = bundle / "world_model" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    code, line = _run(capsys, "replace-reward", "--bundle", bundle, "--reward-run", tmp_path / "reward")
+    assert code == 2
+    assert re.fullmatch(rf"dreamgym replace-reward: error: {re.escape(str(weights))}: sha256 [0-9a-f]{{64}} differs from [0-9a-f]{{64}} "
+                        r"recorded in manifest.json; .*", line), line
+
+
+def test_bad_manifest_value(capsys, tmp_path, bundle):
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    (bundle / "manifest.json").write_text(json.dumps({**manifest, "episode_steps": 0}))
+    code, line = _run(capsys, "replace-reward", "--bundle", bundle, "--reward-run", tmp_path / "reward")
+    assert code == 2
+    assert line == f"dreamgym replace-reward: error: {bundle / 'manifest.json'}: 'episode_steps' is 0; expected an integer >= 1."
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("bad\nvalue"),
+        FileNotFoundError("no such file"),
+        FileExistsError("exists"),
+        NotADirectoryError("not a folder"),
+        IsADirectoryError("a folder"),
+        PermissionError("denied"),
+        SafetensorError("header too small"),
+        zipfile.BadZipFile("File is not a zip file"),
+        ImportError("needs pip install"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_user_errors_are_one_line(capsys, monkeypatch, error):
+    def fail(args):
+        raise error
+
+    monkeypatch.setattr(cli, "_cmd_tasks", fail)
+    code, line = _run(capsys, "tasks")
+    assert code == 2 and line == f"dreamgym tasks: error: {' '.join(str(error).split())}"
+
+
+@pytest.mark.parametrize("error", [RuntimeError("a bug"), KeyError("a bug"), TypeError("a bug"), AttributeError("a bug")])
+def test_bugs_still_raise(monkeypatch, error):
+    def fail(args):
+        raise error
+
+    monkeypatch.setattr(cli, "_cmd_tasks", fail)
+    with pytest.raises(type(error)):
+        cli.main(["tasks"])
+
+
+def test_message_without_text_names_the_error():
+    assert cli.one_line(FileExistsError()) == "FileExistsError"
