@@ -1,6 +1,7 @@
 """Recording the World4RL data mix from real Meta-World."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -76,6 +77,29 @@ def test_bad_config_is_refused(tmp_path):
         CollectConfig("coffee-pull", tmp_path, num_random=-1)
     with pytest.raises(ValueError, match="Unknown task"):
         CollectConfig("coffee-spill", tmp_path)
+    with pytest.raises(ValueError, match="width must be >= 1, got 0"):
+        CollectConfig("coffee-pull", tmp_path, width=0)
+    with pytest.raises(ValueError, match="frames must be square; got width 64 and height 48"):
+        CollectConfig("coffee-pull", tmp_path, height=48)
+
+
+@pytest.mark.parametrize(
+    "overrides, recorded",
+    [(dict(width=32, height=32), "32x32 frames and 12 steps"), (dict(episode_steps=20), "64x64 frames and 20 steps")],
+    ids=["frame size", "length"],
+)
+def test_collecting_into_a_folder_of_other_episodes_is_refused(tmp_path, overrides, recorded):
+    from dreamgym.data.episode import make_episode, save_episode
+
+    steps = 12
+    existing = save_episode(
+        make_episode(np.zeros((steps + 1, 3, 64, 64), np.uint8), np.zeros((steps, 4)), np.zeros(steps), np.zeros(steps + 1),
+                     {"task": "coffee-pull", "source": "expert", "episode_steps": steps}),
+        tmp_path / "coffee-pull" / "expert" / "expert-00000.npz",
+    )
+    message = f"{existing} has 64x64 frames, 4-D actions, 12 steps, but this collection records {recorded}; one dataset folder"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        collect(small_config(tmp_path, **overrides), progress=False)
 
 
 def test_killed_collection_resumes_to_the_same_dataset(tmp_path):

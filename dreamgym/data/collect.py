@@ -29,7 +29,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dreamgym.data.branches import Branch
-from dreamgym.data.episode import Episode, make_episode, save_episode
+from dreamgym.data.episode import Episode, episode_layout, episode_paths, load_episode, make_episode, save_episode
 from dreamgym.tasks import get_task
 
 SOURCE_SEED_BASE = {"expert": 0, "noisy_expert": 100_000, "random": 200_000, "bc": 300_000, "branch": 400_000}
@@ -95,8 +95,11 @@ class CollectConfig:
         for name in ("num_expert", "num_noisy_expert", "num_random", "num_bc", "num_branch"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
-        if self.episode_steps < 1 or self.workers < 1:
-            raise ValueError("episode_steps and workers must be >= 1.")
+        for name in ("episode_steps", "workers", "width", "height"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if self.width != self.height:
+            raise ValueError(f"frames must be square; got width {self.width} and height {self.height}.")
         first, last = self.branch_at_range
         if self.num_branch > 0 and not 0 <= first <= last < self.episode_steps:
             raise ValueError(
@@ -246,6 +249,7 @@ def collect(config: CollectConfig, progress: bool = True) -> CollectReport:
     """Record every missing episode of ``config``; existing episode files are kept (resume)."""
     jobs = plan_episodes(config)
     _remove_partial_files(config.out_dir / config.task)
+    _check_existing_layout(config)
     todo = [job for job in jobs if not job.path.exists()]
     report = CollectReport(task=config.task, skipped=len(jobs) - len(todo))
     start = time.perf_counter()
@@ -264,6 +268,22 @@ def collect(config: CollectConfig, progress: bool = True) -> CollectReport:
     bar.close()
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _check_existing_layout(config: CollectConfig) -> None:
+    """Refuse to add episodes to a task folder whose episodes have another frame size or length."""
+    folder = config.out_dir / config.task
+    existing = episode_paths(folder) if folder.is_dir() else []
+    if not existing:
+        return
+    episode = load_episode(existing[0], with_states=False)
+    recorded = (episode.frames.shape[-1], episode.meta.get("episode_steps", episode.num_steps))
+    if recorded != (config.width, config.episode_steps):
+        raise ValueError(
+            f"{existing[0]} has {episode_layout(episode)}, but this collection records {config.height}x{config.width} "
+            f"frames and {config.episode_steps} steps; one dataset folder holds one frame size and length "
+            "(collect into another --out)."
+        )
 
 
 def _remove_partial_files(folder: Path) -> None:
