@@ -79,6 +79,19 @@ def test_architecture_flags_with_init_from(capsys, tmp_path):
     assert line == f"dreamgym train-world-model: error: --channels cannot be combined with --init-from: the architecture is that of {bundle}."
 
 
+def test_init_from_a_changed_bundle(capsys, tmp_path):
+    from test_dream_sb3 import tiny_simulator
+
+    bundle = tiny_simulator().save(tmp_path / "bundle")
+    weights = bundle / "world_model" / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-2] ^= 0x01  # a finite change of one weight: only the checksum can tell
+    weights.write_bytes(bytes(data))
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path / "none", "--out", tmp_path / "run", "--init-from", bundle)
+    assert code == 2
+    assert re.fullmatch(rf"dreamgym train-world-model: error: {re.escape(str(weights))}: sha256 [0-9a-f]{{64}} differs from .*", line), line
+
+
 def test_missing_training_run(capsys, tmp_path):
     code, line = _run(capsys, "export-bundle", "--run", tmp_path / "nowhere", "--out", tmp_path / "bundle")
     assert code == 2

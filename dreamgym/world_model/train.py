@@ -85,12 +85,15 @@ def world_model_folder(path: str | Path) -> Path:
     """The ``world_model/`` folder of a bundle, or ``path`` itself if it already is one.
 
     :raises FileNotFoundError: if neither a bundle nor a world-model folder is there.
+    :raises BundleError: if a bundle's manifest is invalid or a file differs from its recorded sha256.
     """
     path = Path(path)
     if (path / "manifest.json").is_file():
-        from dreamgym.bundle import read_manifest
+        from dreamgym.bundle import read_manifest, verify_checksums
 
-        return path / read_manifest(path).components["world_model"]
+        manifest = read_manifest(path)
+        verify_checksums(path, manifest)
+        return path / manifest.components["world_model"]
     if (path / "config.json").is_file() and (path / "model.safetensors").is_file():
         return path
     raise FileNotFoundError(f"{path} is neither a bundle (manifest.json) nor a world-model folder (config.json + model.safetensors).")
