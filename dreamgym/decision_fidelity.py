@@ -139,9 +139,37 @@ def imagine_trials(simulator, trials: list[Trial], seed: int = 0, batch_size: in
                     "real_frames_success_probability": real_p[j].cpu().numpy(),
                     "psnr": frame_psnr[j].cpu().numpy(),
                     "last_imagined_frame": imagined[j, -1].cpu().numpy(),
+                    "imagined_frames": imagined[j].cpu().numpy(),
                 }
             if progress is not None:
                 progress.update(len(chunk))
+
+
+def confirm_trials(simulator, trials: list[Trial], confirmation, seed: int = 0) -> None:
+    """Pessimistic dream outcomes: for every trial whose imagined replay fired the classifier, re-imagine
+    the stretch before its first imagined success (:func:`dreamgym.dream.confirmation.confirm_success`,
+    the check a ``success_confirmation`` dream env applies); stores ``trial.dream["confirmed"]``."""
+    from dreamgym.dream.confirmation import confirm_success
+
+    history = simulator.manifest.context_frames
+    threshold = float(simulator.reward_model.config.threshold)
+    device = next(simulator.world_model.parameters()).device
+    generator = torch.Generator(device).manual_seed(seed) if device.type == "cuda" else torch.Generator().manual_seed(seed)
+    for trial in trials:
+        dream = trial.dream
+        fired = np.flatnonzero(dream["success_probability"] >= threshold)
+        if not fired.size:
+            dream["confirmed"] = False
+            continue
+        k = int(fired[0])  # imagined frame k follows action start + k
+        span = min(k + 1, confirmation.horizon)
+        real_context = trial.frames[trial.start - history + 1 : trial.start + 1]
+        frames = np.concatenate([real_context, dream["imagined_frames"][:k]])  # frames before the success frame
+        first = len(frames) - (span - 1) - history
+        context = torch.from_numpy(frames[first : first + history][None]).to(device)
+        action_start = trial.start - history + 1 + first
+        actions = torch.from_numpy(trial.actions[action_start : trial.start + k + 1][None]).float().to(device)
+        dream["confirmed"] = bool(confirm_success(simulator, context, actions, confirmation, simulator.sampler, generator)[0])
 
 
 def trial_record(trial: Trial, threshold: float, drift_psnr: float) -> dict:
@@ -156,7 +184,8 @@ def trial_record(trial: Trial, threshold: float, drift_psnr: float) -> dict:
         "group": trial.group, "kind": trial.kind, "base": trial.base, "start": trial.start,
         "reset_seed": trial.reset_seed, "branch": trial.branch,
         "real_success": trial.real_outcome,
-        "dream_success": bool(dream_fired.size),
+        "dream_success": bool(dream_fired.size) and dream.get("confirmed", True),
+        "dream_success_unconfirmed": bool(dream_fired.size),
         "classifier_on_real_frames": bool((dream["real_frames_success_probability"] >= threshold).any()),
         "first_success_real": int(trial.start + 1 + real_fired[0]) if real_fired.size else None,
         "first_success_dream": int(trial.start + 1 + dream_fired[0]) if dream_fired.size else None,

@@ -240,3 +240,40 @@ def test_collect_records_branches_with_their_description(tmp_path):
     with pytest.raises(ValueError, match="branch_at_range"):
         CollectConfig(task="coffee-pull", out_dir=tmp_path, num_branch=1, branch_at_range=(10, 60))
     CollectConfig(task="coffee-pull", out_dir=tmp_path, episode_steps=12)  # the range matters only with branches
+
+
+@pytest.mark.parametrize("k, span", [(0, 1), (2, 3), (4, 3)])
+def test_confirm_trials_re_imagines_the_stretch_before_the_first_imagined_success(monkeypatch, k, span):
+    """Frames value-coded by episode index (real t, imagined 100 + t): the confirmation gets the 4 frames
+    before the stretch and the actions from the first of them up to the one that led to the success frame."""
+    import dreamgym.dream.confirmation as confirmation_module
+    from dreamgym.decision_fidelity import confirm_trials
+    from dreamgym.dream.confirmation import SuccessConfirmation
+
+    start, steps, threshold = 3, 10, 0.9
+    trial = _trial([0] * (steps + 1), start=start, steps=steps)
+    trial.frames = np.stack([np.full((3, 8, 8), t, np.uint8) for t in range(steps + 1)])
+    trial.actions = np.arange(steps, dtype=np.float32)[:, None].repeat(4, 1)
+    imagined = np.stack([np.full((3, 8, 8), 100 + start + 1 + j, np.uint8) for j in range(steps - start)])
+    probability = np.zeros(steps - start)
+    probability[k] = 0.95
+    trial.dream = {"success_probability": probability, "imagined_frames": imagined}
+    seen = {}
+
+    def fake_confirm(simulator, context, actions, confirmation, sampler, generator=None):
+        seen["context"], seen["actions"] = context[0, :, 0, 0, 0].tolist(), actions[0, :, 0].tolist()
+        return torch.tensor([False])
+
+    monkeypatch.setattr(confirmation_module, "confirm_success", fake_confirm)
+    simulator = type("Sim", (), {"manifest": Manifest(tasks=["toy"], image_size=8, action_repeat=3, episode_steps=10, camera={}),
+                                 "reward_model": type("R", (), {"config": type("C", (), {"threshold": threshold})()})(),
+                                 "world_model": torch.nn.Linear(1, 1), "sampler": None})()
+    confirm_trials(simulator, [trial], SuccessConfirmation(rerolls=2, horizon=3))
+    success_frame = start + 1 + k  # episode index of the imagined success frame
+    first = success_frame - span - 3  # oldest context frame of the stretch
+    expected = [t if t <= start else 100 + t for t in range(first, first + 4)]
+    assert seen["context"] == expected
+    assert seen["actions"] == list(range(first, success_frame))
+    trial.dream.update(psnr=np.full(steps - start, 30.0), real_frames_success_probability=np.zeros(steps - start))
+    record = trial_record(trial, threshold, drift_psnr=20.0)
+    assert record["dream_success_unconfirmed"] and not record["dream_success"], "an unconfirmed success is no success"

@@ -13,6 +13,7 @@ actions (see :mod:`dreamgym.decision_fidelity`). The real env is built with the 
 rendering and action repeat, so an older bundle is measured on the frames it was trained on.
 
     python benchmarks/decision_fidelity/run.py --label shipped
+    python benchmarks/decision_fidelity/run.py --confirm-rerolls 2 --label shipped-pessimistic
     python benchmarks/decision_fidelity/run.py --bundle old-bundle --policy old-bundle/policies/bc.zip --no-rendering-check --label before
 
 Writes ``results-<label>.json`` (summaries and every trial), ``agreement-<label>.png``,
@@ -54,6 +55,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed-offset", type=int, default=0, help="shift every layout seed (another set of held-out layouts)")
     parser.add_argument("--dream-seed", type=int, default=0)
     parser.add_argument("--no-rendering-check", action="store_true", help="allow a bundle trained on another rendering")
+    parser.add_argument("--confirm-rerolls", type=int, default=0,
+                        help="pessimistic dream outcomes: re-imaginings that must reproduce a predicted success (0: off)")
+    parser.add_argument("--confirm-horizon", type=int, default=8, help="transitions re-imagined per confirmation")
     parser.add_argument("--label", default="shipped")
     parser.add_argument("--out-dir", type=Path, default=HERE)
     args = parser.parse_args()
@@ -218,7 +222,8 @@ def main() -> None:
     import torch
 
     from dreamgym.bundle import find_bundle
-    from dreamgym.decision_fidelity import imagine_trials, trial_record
+    from dreamgym.decision_fidelity import confirm_trials, imagine_trials, trial_record
+    from dreamgym.dream.confirmation import SuccessConfirmation
     from dreamgym.dream.simulator import LearnedSimulator
     from dreamgym.policy.model import load_policy
     from dreamgym.runs import hardware_description
@@ -233,9 +238,14 @@ def main() -> None:
     kept = [t for t in trials if not t.decided_before_start]
     with tqdm(total=len(kept), desc="dream replays", unit="trial") as bar:
         imagine_trials(simulator, kept, seed=args.dream_seed, progress=bar)
+    if args.confirm_rerolls:
+        confirmation = SuccessConfirmation(rerolls=args.confirm_rerolls, horizon=args.confirm_horizon)
+        confirm_trials(simulator, kept, confirmation, seed=args.dream_seed + 1)
     threshold = float(simulator.reward_model.config.threshold)
     records = [trial_record(t, threshold, args.drift_psnr) for t in kept]
     summary = summaries(records)
+    # with pessimism: the same trials judged without it, for a like-for-like comparison
+    unconfirmed = summaries([{**r, "dream_success": r["dream_success_unconfirmed"]} for r in records]) if args.confirm_rerolls else None
     args.out_dir.mkdir(parents=True, exist_ok=True)
     plot_agreement(summary, args.out_dir / f"agreement-{args.label}.png", f"dream vs real outcomes ({args.label})")
     wrong = save_disagreements(kept, records, args.out_dir / f"disagreements-{args.label}.png")
@@ -252,6 +262,7 @@ def main() -> None:
         "trials_decided_before_start": len(trials) - len(kept),
         "disagreements_pictured": min(wrong, 16),
         "summary": summary,
+        "summary_without_confirmation": unconfirmed,
         "hardware": hardware_description(torch.device("cpu")),
         "seconds_real_episodes": round(real_seconds, 1),
         "seconds_total": round(time.time() - started, 1),
