@@ -84,7 +84,7 @@ def learning_curve(run_dir: Path, bc_dir: Path, args, with_criterion: bool) -> l
         # iteration 0 is the BC policy itself: measured once per BC seed and shared by all variants
         folder = bc_dir if iteration == 0 else run_dir / "curve"
         real = cached(folder / f"real_tuning_{iteration:04d}.json",
-                      lambda: real_success(checkpoint, args.task, 0, args.curve_episodes, TUNING_SEED_BASE))
+                      lambda checkpoint=checkpoint: real_success(checkpoint, args.task, 0, args.curve_episodes, TUNING_SEED_BASE))
         point = {
             "iteration": iteration,
             "real_success_tuning_layouts": real["success_rate"],
@@ -93,7 +93,7 @@ def learning_curve(run_dir: Path, bc_dir: Path, args, with_criterion: bool) -> l
             "log_std_max": max(history[iteration]["log_std"]) if iteration in history else None,
         }
         if with_criterion:
-            criterion = cached(folder / f"criterion_{iteration:04d}.json", lambda: dream_success(
+            criterion = cached(folder / f"criterion_{iteration:04d}.json", lambda checkpoint=checkpoint: dream_success(
                 checkpoint, args.task, 7, args.criterion_episodes, PESSIMISM))
             point["criterion_pessimistic_dream_success"] = criterion["success_rate"]
         points.append(point)
@@ -194,8 +194,8 @@ def main() -> None:
         real, dream = [], []
         for seed, model in models.items():
             folder = args.runs / "final" / f"{name}-seed{seed}"
-            real.append(cached(folder / "real.json", lambda: real_success(model, args.task, seed, args.episodes))["success_rate"])
-            dream.append(cached(folder / "dream.json", lambda: dream_success(model, args.task, seed, args.dream_episodes))["success_rate"])
+            real.append(cached(folder / "real.json", lambda model=model, seed=seed: real_success(model, args.task, seed, args.episodes))["success_rate"])
+            dream.append(cached(folder / "dream.json", lambda model=model, seed=seed: dream_success(model, args.task, seed, args.dream_episodes))["success_rate"])
         entry = {"what": what, "seeds": list(models), "real": {**summarize(real), "per_seed": real},
                  "dream": {**summarize(dream), "per_seed": dream}}
         if name != "bc":
@@ -223,8 +223,8 @@ def main() -> None:
             run_dir = args.runs / f"{variant}-seed{seed}"
             config = RefineConfig(bc_model=bc, out_dir=run_dir, task=args.task, iterations=args.iterations, seed=seed, **settings)
             results["transitions_per_iteration"] = config.transitions_per_iteration
-            summary = cached(run_dir / "summary.json", lambda: refine(config))
-            curve = cached(run_dir / "curve.json", lambda: learning_curve(
+            summary = cached(run_dir / "summary.json", lambda config=config: refine(config))
+            curve = cached(run_dir / "curve.json", lambda run_dir=run_dir, seed=seed, variant=variant: learning_curve(
                 run_dir, args.runs / f"bc-seed{seed}", args, variant in args.criterion_variants))
             results["runs"][variant][str(seed)] = {"seconds": summary["seconds"], "curve": curve}
             print(f"{variant} seed {seed}: {summary['seconds']} s, real curve "

@@ -50,7 +50,6 @@ from dreamgym.policy.model import actor_critic_parameters, load_policy, new_ppo,
 from dreamgym.runs import atomic_torch_save, hardware_description
 from dreamgym.tasks import get_task
 
-
 ANCHOR_FILE = "bc_anchor.zip"
 """The starting (BC) policy, kept in the run folder: the behaviour anchor and ``kl_to_bc`` refer to it."""
 
