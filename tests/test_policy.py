@@ -238,3 +238,12 @@ def test_pessimistic_short_horizon_refinement_runs(tmp_path, tiny_bundle):
     summary = refine(config, progress=False)
     assert summary["iterations"] == 2
     assert json.loads((config.out_dir / "config.json").read_text())["success_confirmation"] == {"rerolls": 2, "horizon": 2}
+
+
+def test_evaluate_refuses_to_skip_both_worlds(tmp_path, capsys):
+    from dreamgym import cli
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["evaluate", "--model", str(tmp_path / "m.zip"), "--real-only", "--dream-only"])
+    assert exit_info.value.code == 2
+    assert "--dream-only: not allowed with argument --real-only" in capsys.readouterr().err
