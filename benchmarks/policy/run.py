@@ -188,6 +188,7 @@ def main() -> None:
                "hardware": hardware_description(__import__("torch").device("cpu")),
                "variants": {v: {"what": VARIANTS[v][0], "settings": VARIANTS[v][1]} for v in args.variants},
                "runs": {}, "final": {}}
+    results["transitions_per_iteration"] = RefineConfig(bc_model=args.bc[0], out_dir=args.runs).transitions_per_iteration
     start = time.time()
 
     def final_for(name: str, what: str, models: dict[int, Path]) -> None:
@@ -222,7 +223,6 @@ def main() -> None:
             bc = args.bc[args.seeds.index(seed)]
             run_dir = args.runs / f"{variant}-seed{seed}"
             config = RefineConfig(bc_model=bc, out_dir=run_dir, task=args.task, iterations=args.iterations, seed=seed, **settings)
-            results["transitions_per_iteration"] = config.transitions_per_iteration
             summary = cached(run_dir / "summary.json", lambda config=config: refine(config))
             curve = cached(run_dir / "curve.json", lambda run_dir=run_dir, seed=seed, variant=variant: learning_curve(
                 run_dir, args.runs / f"bc-seed{seed}", args, variant in args.criterion_variants))
