@@ -188,35 +188,45 @@ def _always_success(simulator):
         simulator.reward_model.head.bias.fill_(20.0)
 
 
-def test_success_confirmation_re_imagines_the_deciding_stretch(simulator, monkeypatch):
-    """The confirmation sees the frames before the stretch and the stretch's actions, at every episode age."""
+@pytest.mark.parametrize("age", [0, 1, 2, 4])
+def test_success_confirmation_re_imagines_the_deciding_stretch(simulator, monkeypatch, age):
+    """A success predicted after ``age`` earlier steps: the confirmation sees the 4 frames before the
+    stretch (real and imagined) and the stretch's actions; rejected, it ends the episode unpaid."""
     import dreamgym.dream.vector_env as vector_env_module
 
-    _always_success(simulator)
-    calls = []
+    calls, step_count = [], {"n": 0}
+    classify = simulator.reward_model.success_probability
+
+    def fire_at_age(frames):
+        step_count["n"] += 1
+        probability = classify(frames) * 0
+        return probability + (1.0 if step_count["n"] == age + 1 else 0.0)
 
     def reject(sim, context, actions, confirmation, sampler, generator=None):
         calls.append((context.clone().numpy(), actions.clone().numpy()))
         return torch.zeros(context.shape[0], dtype=torch.bool)
 
+    monkeypatch.setattr(simulator.reward_model, "success_probability", fire_at_age)
     monkeypatch.setattr(vector_env_module, "confirm_success", reject)
     env = DreamWorldVectorEnv(num_envs=1, simulator=simulator, max_episode_steps=10, success_confirmation={"rerolls": 2, "horizon": 3})
     frames = np.stack([np.full((3, SIZE, SIZE), 10 * t, np.uint8) for t in range(4)])[None]
     context_actions = np.arange(12, dtype=np.float32).reshape(1, 3, 4) / 100
     obs, _ = env.reset(seed=0, options={"frames": frames, "actions": context_actions})
     seen, taken = list(frames[0]), list(context_actions[0])
-    for step in range(5):
+    for step in range(age + 1):
         action = np.full((1, 4), -0.1 * step, np.float32)
         obs, reward, terminated, truncated, info = env.step(action)
-        assert reward[0] == 0 and not terminated[0] and info["unconfirmed_success"][0], "a rejected success pays nothing"
         taken.append(action[0])
-        span = min(step + 1, 3)
-        first = len(seen) - 4 - span + 1  # the 4 frames before the stretch's first imagined frame
-        context, actions = calls[-1]
-        np.testing.assert_array_equal(context[0], np.stack(seen[first : first + 4]))
-        np.testing.assert_allclose(actions[0], np.stack(taken[first:]))
-        assert actions.shape[1] == 3 + span
-        seen.append(obs[0])
+        if step < age:
+            assert not calls and not terminated[0]
+            seen.append(obs[0])
+    assert reward[0] == 0 and terminated[0] and info["unconfirmed_success"][0], "a rejected success ends the episode unpaid"
+    span = min(age + 1, 3)
+    first = len(seen) - 4 - span + 1  # the 4 frames before the stretch's first imagined frame
+    (context, actions), = calls
+    np.testing.assert_array_equal(context[0], np.stack(seen[first : first + 4]))
+    np.testing.assert_allclose(actions[0], np.stack(taken[first:]))
+    assert actions.shape[1] == 3 + span
 
 
 def test_confirmed_success_terminates_and_bad_confirmation_settings_are_refused(simulator):

@@ -8,9 +8,10 @@ Euler steps, one batched call), and scores it with the success classifier:
 * reward: 1.0 when the classifier says success (``reward_mode="sparse"``), or its probability
   (``reward_mode="probability"``); ``info["success_probability"]`` always carries the probability;
 * terminated at predicted success; truncated after ``max_episode_steps`` decisions;
-* optional pessimism (``success_confirmation``): a predicted success counts only if re-imagining the
-  last few transitions reproduces it (:mod:`dreamgym.dream.confirmation`); ``info["unconfirmed_success"]``
-  flags the successes it rejected;
+* optional pessimism (``success_confirmation``): a predicted success pays only if re-imagining the
+  last few transitions reproduces it (:mod:`dreamgym.dream.confirmation`); one that does not still
+  ends the episode, with reward 0 (the dream cannot vouch for the outcome, and going on would only
+  re-test the same success every step); ``info["unconfirmed_success"]`` flags those;
 * autoreset in the same step (``AutoresetMode.SAME_STEP``): a finished world's last frame goes to
   ``info["final_obs"]`` (mask ``info["_final_obs"]``) and the returned observation is already the
   first frame of its next episode.
@@ -197,7 +198,7 @@ class DreamWorldVectorEnv(VectorEnv):
         if self.success_confirmation is not None:
             self._trace_frames = torch.cat([self._trace_frames[:, 1:], self._frames[:, :1]], dim=1)
             self._trace_actions = torch.cat([self._trace_actions[:, 1:], context_actions[:, :1]], dim=1)
-        terminated = success.cpu()
+        terminated = (success | unconfirmed).cpu()  # an unconfirmed success ends the episode unrewarded
         truncated = (self._steps >= self.max_episode_steps) & ~terminated
         self._frames = torch.cat([self._frames[:, 1:], next_frames[:, None]], dim=1)
         self._actions = torch.cat([self._actions[:, 1:], actions[:, None]], dim=1)
