@@ -425,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 OUTPUT_FOLDERS = {
     "collect": "out", "import-minari": "out", "cameras": "out", "train-world-model": "out",
-    "train-reward": "out", "export-bundle": "out", "demo": "out",
+    "train-reward": "out", "export-bundle": "out", "demo": "out", "refine": "out",
 }
 """Commands whose output option names a folder (created if missing): command -> option."""
 

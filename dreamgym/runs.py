@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import os
 import platform
-import tempfile
 from pathlib import Path
 
 import torch
 
+from dreamgym.files import atomic_write
+
 
 def atomic_torch_save(payload: dict, path: Path) -> None:
     """``torch.save`` to a temp file next to ``path``, then rename: a crash never leaves half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda temporary: torch.save(payload, temporary))
 
 
 def hardware_description(device: torch.device) -> str:

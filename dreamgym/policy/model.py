@@ -7,8 +7,6 @@ ordinary SB3 zips (``PPO.load`` reads them) through :func:`save_model`, which wr
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import DummyVecEnv
 
+from dreamgym.files import atomic_write
 from dreamgym.spaces import action_space, image_space
 
 POLICY_KWARGS: dict[str, Any] = {"share_features_extractor": False, "log_std_init": -1.0}
@@ -84,15 +83,10 @@ def save_model(model: PPO, path: str | Path) -> Path:
     policy = model.policy
     training_optimizer = policy.optimizer
     policy.optimizer = policy.optimizer_class(policy.parameters(), lr=model.lr_schedule(1), **policy.optimizer_kwargs)
-    descriptor, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".zip")
-    os.close(descriptor)
     try:
-        model.save(tmp)
-        os.replace(tmp, path)
+        atomic_write(path, lambda temporary: model.save(temporary))
     finally:
         policy.optimizer = training_optimizer
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 
