@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from gymnasium import spaces
 
@@ -19,25 +21,59 @@ def action_space() -> spaces.Box:
     return spaces.Box(low=-1.0, high=1.0, shape=(ACTION_DIM,), dtype=np.float32)
 
 
-def check_action(action, expected_shape: tuple[int, ...] = (ACTION_DIM,)) -> np.ndarray:
+def as_array(value: Any, name: str, expected: str) -> np.ndarray:
+    """``value`` (array-like or torch tensor, on any device) as a NumPy array.
+
+    :raises ValueError: naming ``name`` and ``expected`` if it cannot be one.
+    """
+    try:
+        if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, without importing torch here
+            value = value.detach().cpu()
+            if value.is_floating_point():
+                value = value.float()  # NumPy has no bfloat16
+        return np.asarray(value)
+    except Exception as error:
+        raise ValueError(f"{name} could not be converted to an array ({error}); expected {expected}.") from error
+
+
+def check_real_array(value: Any, name: str, shape: tuple[int, ...], expected: str) -> np.ndarray:
+    """Validate an array of real numbers: integer or floating dtype, ``shape``, finite values.
+
+    Booleans, complex numbers, strings and objects are refused: none of them is a real number.
+    Each problem gets its own message naming ``name``, what was found and ``expected``.
+
+    :returns: a float32 copy.
+    :raises ValueError: if ``value`` has another dtype or shape or holds NaN or infinite values.
+    """
+    array = as_array(value, name, expected)
+    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+        raise ValueError(f"{name} has dtype {array.dtype}; expected {expected}.")
+    if array.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {array.shape}; expected {expected}.")
+    array = array.astype(np.float32)
+    finite = np.isfinite(array)
+    if not finite.all():
+        index = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise ValueError(
+            f"{name} contains NaN or infinite values ({array[index]} at index {index}); expected only finite values "
+            f"({expected})."
+        )
+    return array
+
+
+def check_action(
+    action: Any, expected_shape: tuple[int, ...] = (ACTION_DIM,), name: str = "Action", meaning: str = ""
+) -> np.ndarray:
     """Validate an action (or a batch of actions) and clip it to [-1, 1].
 
     Out-of-range values are clipped, as Meta-World itself does. Anything that cannot be an action
-    raises ``ValueError`` naming the problem and the expected space.
+    (wrong dtype or shape, NaN or infinite values) raises ``ValueError`` naming the problem and the
+    expected space.
 
-    :param action: array-like of shape ``expected_shape``.
+    :param action: array-like (or torch tensor) of shape ``expected_shape``.
+    :param name: what the message calls the value, e.g. ``"Action"``.
+    :param meaning: added to the expectation, e.g. ``" (one action per world)"``.
     :returns: a float32 copy, clipped to [-1, 1].
     """
-    expected = f"expected a float array of shape {expected_shape} with values in [-1, 1]"
-    try:
-        array = np.asarray(action)
-    except Exception as error:
-        raise ValueError(f"Action could not be converted to an array ({error}); {expected}.") from error
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-        raise ValueError(f"Action has dtype {array.dtype}; {expected}.")
-    if array.shape != expected_shape:
-        raise ValueError(f"Action has shape {array.shape}; {expected}.")
-    array = array.astype(np.float32)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"Action contains NaN or infinite values: {array.tolist()}; {expected}.")
-    return np.clip(array, -1.0, 1.0)
+    expected = f"a float array of shape {tuple(expected_shape)}{meaning} with values in [-1, 1]"
+    return np.clip(check_real_array(action, name, expected_shape, expected), -1.0, 1.0)

@@ -307,3 +307,23 @@ def test_in_memory_initial_states_are_checked():
         InitialStates(torch.zeros(2, 4, 3, 8, 8, dtype=torch.uint8), actions)
     with pytest.raises(ValueError, match=r"initial states are empty: frames \(2, 0, 3, 8, 8\)"):
         InitialStates(torch.zeros(2, 0, 3, 8, 8, dtype=torch.uint8), torch.zeros(2, 0, 4))
+
+
+def test_bundle_without_initial_states_fails_at_load(saved, tmp_path):
+    """Not at the first reset with a torch message: an imagined env cannot start without real contexts."""
+    bundle = _bundle(saved, tmp_path)
+    data = _manifest(bundle)
+    del data["components"]["initial_states"]
+    data["files"] = {name: digest for name, digest in data["files"].items() if not name.startswith("initial_states/")}
+    _write_manifest(bundle, data)
+    with pytest.raises(BundleError, match=re.escape(
+        f"{bundle}: the bundle lacks ['initial_states']; an imagined environment needs ['world_model', 'reward_model', 'initial_states']."
+    )):
+        LearnedSimulator.load(bundle)
+
+
+def test_initial_states_shorter_than_the_context_fail_at_load(saved, tmp_path):
+    bundle = _bundle(saved, tmp_path)
+    _rewrite_initial_states(bundle, frames=np.zeros((4, 3, 3, 64, 64), np.uint8), actions=np.zeros((4, 2, 4), np.float32))
+    with pytest.raises(BundleError, match=re.escape("initial states hold 3 frames, fewer than 4")):
+        LearnedSimulator.load(bundle)

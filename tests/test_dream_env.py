@@ -114,7 +114,7 @@ def test_reset_from_callers_context(simulator):
     frames = np.random.default_rng(0).integers(0, 256, (2, 4, 3, SIZE, SIZE), dtype=np.uint8)
     obs, _ = env.reset(seed=0, options={"frames": frames, "actions": np.zeros((2, 3, 4), np.float32)})
     np.testing.assert_array_equal(obs, frames[:, -1])
-    with pytest.raises(ValueError, match=r"options\['frames'\] must be uint8 of shape \(2, 4, 3, 16, 16\)"):
+    with pytest.raises(ValueError, match=r"options\['frames'\] has shape \(2, 3, 3, 16, 16\); expected uint8 frames of shape \(2, 4, 3, 16, 16\)"):
         env.reset(options={"frames": frames[:, :3], "actions": np.zeros((2, 3, 4), np.float32)})
     with pytest.raises(ValueError, match="both"):
         env.reset(options={"frames": frames})

@@ -3,7 +3,8 @@
 The same machinery as :class:`~dreamgym.dream.vector_env.DreamWorldVectorEnv` with one world, but with
 the single-env contract: no autoreset (the episode's last imagined frame is the observation returned
 with ``terminated`` or ``truncated``; call ``reset()`` to start again). ``reset(options={"frames":
-uint8 (4, 3, H, W), "actions": float32 (3, 4)})`` starts from the caller's own real context.
+uint8 (4, 3, H, W), "actions": float32 (3, 4)})`` starts from the caller's own real context (no leading
+batch axis). Actions, contexts and seeds are checked by :mod:`dreamgym.dream.inputs`, as in the vector env.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from dreamgym.dream.inputs import CONTEXT_KEYS, check_seed, check_step_action, context_from_options
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
 
@@ -51,9 +53,10 @@ class DreamWorldEnv(gym.Env):
         return self._vector.simulator
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        if options and ("frames" in options or "actions" in options):
-            options = {key: np.asarray(value)[None] for key, value in options.items() if key in ("frames", "actions")}
+        super().reset(seed=check_seed(seed))
+        context = context_from_options(options, self._vector.history, self.observation_space.shape, worlds=None)
+        if context is not None:  # the vector env's layout: a leading axis of one world
+            options = {key: array[None] for key, array in zip(CONTEXT_KEYS, context)}
         observations, _ = self._vector.reset(seed=seed, options=options)
         self._frame = observations[0]
         self._needs_reset = False
@@ -62,7 +65,8 @@ class DreamWorldEnv(gym.Env):
     def step(self, action):
         if self._needs_reset:
             raise RuntimeError("Call reset() before step(), and again after an episode has ended.")
-        observations, rewards, terminated, truncated, info = self._vector.step(np.asarray(action)[None])
+        action = check_step_action(action, worlds=None)  # messages about (4,), not the batch of one world
+        observations, rewards, terminated, truncated, info = self._vector.step(action[None])
         done = bool(terminated[0] or truncated[0])
         self._frame = info["final_obs"][0] if done else observations[0]
         self._needs_reset = done

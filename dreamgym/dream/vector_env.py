@@ -30,15 +30,15 @@ from typing import Any
 
 import numpy as np
 import torch
-from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from dreamgym.dream.confirmation import SuccessConfirmation, confirm_success
 from dreamgym.dream.initial_states import RESET_MODES
+from dreamgym.dream.inputs import check_positive_int, check_seed, check_step_action, context_from_options
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.media import grid, to_hwc
-from dreamgym.spaces import ACTION_DIM, action_space, check_action, image_space
+from dreamgym.spaces import ACTION_DIM, action_space, image_space
 from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
 
 REWARD_MODES = ("sparse", "probability")
@@ -78,8 +78,9 @@ class DreamWorldVectorEnv(VectorEnv):
         output: str = "numpy",
         success_confirmation: SuccessConfirmation | dict | None = None,
     ):
-        if num_envs < 1:
-            raise ValueError(f"num_envs must be >= 1, got {num_envs}.")
+        num_envs = check_positive_int(num_envs, "num_envs")
+        max_episode_steps = check_positive_int(max_episode_steps, "max_episode_steps", optional=True)
+        denoising_steps = check_positive_int(denoising_steps, "denoising_steps", optional=True)
         if reset_mode not in RESET_MODES:
             raise ValueError(f"reset_mode must be one of {RESET_MODES}, got {reset_mode!r}.")
         if reward_mode not in REWARD_MODES:
@@ -102,7 +103,7 @@ class DreamWorldVectorEnv(VectorEnv):
             **{**simulator.sampler.to_dict(), "num_steps": denoising_steps}
         )
         self.history = manifest.context_frames
-        self.max_episode_steps = int(max_episode_steps or manifest.episode_steps)
+        self.max_episode_steps = manifest.episode_steps if max_episode_steps is None else max_episode_steps
         self.reset_mode, self.reward_mode, self.output = reset_mode, reward_mode, output
         self.render_mode = render_mode
         if isinstance(success_confirmation, dict):
@@ -147,30 +148,16 @@ class DreamWorldVectorEnv(VectorEnv):
         frames, actions = self.simulator.initial_states.sample(count, self.history, self.reset_mode, self._context_generator)
         return frames.to(self.device), actions.to(self.device)
 
-    def _check_context(self, options: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        n, h = self.num_envs, self.history
-        size = self.single_observation_space.shape
-        frames, actions = options.get("frames"), options.get("actions")
-        if frames is None or actions is None:
-            raise ValueError('reset(options=...) needs both "frames" and "actions".')
-        frames = torch.as_tensor(np.asarray(frames) if not torch.is_tensor(frames) else frames)
-        actions = torch.as_tensor(np.asarray(actions) if not torch.is_tensor(actions) else actions)
-        if frames.dtype != torch.uint8 or tuple(frames.shape) != (n, h, *size):
-            raise ValueError(f"options['frames'] must be uint8 of shape {(n, h, *size)}, got {frames.dtype} {tuple(frames.shape)}.")
-        if tuple(actions.shape) != (n, h - 1, ACTION_DIM) or not torch.isfinite(actions.float()).all():
-            raise ValueError(f"options['actions'] must be finite floats of shape {(n, h - 1, ACTION_DIM)}, got {tuple(actions.shape)}.")
-        return frames.to(self.device), actions.float().clamp(-1, 1).to(self.device)
-
     # -- gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start every world from a real context (or the one in ``options``); see the module docstring."""
-        if seed is not None:
-            seeding.np_random(seed)  # gymnasium's rules and error for seeds, as the single env applies them
+        if check_seed(seed) is not None:
             self._seeded(seed % 2**63)  # torch generators take 64-bit seeds; gymnasium allows any size
-        if options and ("frames" in options or "actions" in options):
-            frames, actions = self._check_context(options)
-        else:
+        context = context_from_options(options, self.history, self.single_observation_space.shape, self.num_envs)
+        if context is None:
             frames, actions = self._draw_contexts(self.num_envs)
+        else:
+            frames, actions = (torch.from_numpy(array).to(self.device) for array in context)
         self._frames.copy_(frames)
         self._actions.copy_(actions)
         self._steps.zero_()
@@ -180,9 +167,7 @@ class DreamWorldVectorEnv(VectorEnv):
     def step(self, actions):
         if self._needs_reset:
             raise RuntimeError("Call reset() before step().")
-        if torch.is_tensor(actions):
-            actions = actions.detach().cpu().numpy()
-        actions = torch.from_numpy(check_action(actions, (self.num_envs, ACTION_DIM))).to(self.device)
+        actions = torch.from_numpy(check_step_action(actions, self.num_envs)).to(self.device)
         context_actions = torch.cat([self._actions, actions[:, None]], dim=1)
         with torch.no_grad():
             next_frames = sample_next_frame(self.simulator.world_model, self._frames, context_actions, self.sampler, self._noise_generator)

@@ -1,0 +1,110 @@
+"""Validation of what callers hand the imagined environments: settings, seeds, actions, reset contexts.
+
+One layer for :class:`~dreamgym.dream.env.DreamWorldEnv` and
+:class:`~dreamgym.dream.vector_env.DreamWorldVectorEnv`. Every function takes a ``worlds`` argument:
+``None`` for the single env (its messages talk about unbatched shapes such as ``(4,)``), the number of
+worlds for the vector env (``(N, 4)``). Bad values raise ``ValueError`` naming the value and what is
+expected; bad seeds raise gymnasium's own ``gymnasium.error.Error``, as every gymnasium env does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from gymnasium import error
+from gymnasium.utils import seeding
+
+from dreamgym.spaces import ACTION_DIM, as_array, check_action, check_real_array
+
+CONTEXT_KEYS = ("frames", "actions")
+"""The keys of ``reset(options=...)``: a caller's own context to start from."""
+
+
+def check_positive_int(value: Any, name: str, optional: bool = False) -> int | None:
+    """``value`` as an ``int >= 1`` (``None`` passes when ``optional``); booleans are refused."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        expected = "an integer >= 1" + (" or None" if optional else "")
+        raise ValueError(f"{name} must be {expected}, got {value!r}.")
+    return int(value)
+
+
+def check_seed(seed: Any) -> int | None:
+    """Apply gymnasium's rules for seeds: ``None`` or a Python ``int >= 0`` (of any size).
+
+    :raises gymnasium.error.Error: gymnasium's own error for a bad seed, with the seed's value added.
+    """
+    try:
+        seeding.np_random(seed)
+    except error.Error as refused:
+        raise error.Error(f"reset(seed={seed!r}) is refused: {refused}; expected None or a Python int >= 0.") from None
+    return seed
+
+
+def _batched(shape: tuple[int, ...], worlds: int | None) -> tuple[int, ...]:
+    return shape if worlds is None else (worlds, *shape)
+
+
+def _per_world(worlds: int | None) -> str:
+    return "" if worlds is None else f" for each of the {worlds} worlds"
+
+
+def check_step_action(action: Any, worlds: int | None) -> np.ndarray:
+    """One action ``(4,)`` (single env) or one per world ``(N, 4)``, as float32 clipped to [-1, 1]."""
+    if worlds is None:
+        return check_action(action, (ACTION_DIM,), "Action")
+    return check_action(action, (worlds, ACTION_DIM), "The batch of actions", f" (one action{_per_world(worlds)})")
+
+
+def check_context(
+    frames: Any, actions: Any, history: int, frame_shape: tuple[int, ...], worlds: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A caller's starting context: ``history`` uint8 frames and the ``history - 1`` actions between them.
+
+    :param frame_shape: one frame's shape ``(3, H, W)``.
+    :param worlds: ``None`` for unbatched ``(history, 3, H, W)`` / ``(history - 1, 4)``; else the leading size.
+    :returns: frames (uint8) and actions (float32, clipped to [-1, 1]) of the batched or unbatched shape.
+    """
+    frames_shape = _batched((history, *frame_shape), worlds)
+    frames_expected = f"uint8 frames of shape {frames_shape}: {history} consecutive frames{_per_world(worlds)}"
+    if worlds is None:
+        frames_expected += " (no leading batch axis for the single env)"
+    frame_array = as_array(frames, "options['frames']", frames_expected)
+    if frame_array.dtype != np.uint8:
+        raise ValueError(f"options['frames'] has dtype {frame_array.dtype}; expected {frames_expected}.")
+    if frame_array.shape != frames_shape:
+        raise ValueError(f"options['frames'] has shape {frame_array.shape}; expected {frames_expected}.")
+
+    actions_shape = _batched((history - 1, ACTION_DIM), worlds)
+    actions_expected = (
+        f"real numbers (float or int) of shape {actions_shape}: the {history - 1} actions between the {history} frames"
+        f"{_per_world(worlds)}, in [-1, 1] (clipped)"
+    )
+    action_array = check_real_array(actions, "options['actions']", actions_shape, actions_expected)
+    return frame_array, np.clip(action_array, -1.0, 1.0)
+
+
+def context_from_options(
+    options: Any, history: int, frame_shape: tuple[int, ...], worlds: int | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The validated context in ``reset(options=...)``, or ``None`` when no options are given.
+
+    ``options`` must be ``None``, empty, or a mapping with exactly the keys ``"frames"`` and ``"actions"``:
+    a misspelt or unsupported key would otherwise be ignored and the worlds start somewhere else.
+    """
+    if options is None or (isinstance(options, Mapping) and not options):
+        return None
+    expected = "a dict with both 'frames' and 'actions' (or no options)"
+    if not isinstance(options, Mapping):
+        raise ValueError(f"reset(options=...) is a {type(options).__name__}; expected {expected}.")
+    unknown = sorted(str(key) for key in options if key not in CONTEXT_KEYS)
+    if unknown:
+        raise ValueError(f"reset(options=...) has unknown keys {unknown}; expected {expected}.")
+    missing = [key for key in CONTEXT_KEYS if key not in options]
+    if missing:
+        raise ValueError(f"reset(options=...) lacks {missing}; expected {expected}.")
+    return check_context(options["frames"], options["actions"], history, frame_shape, worlds)
