@@ -7,6 +7,17 @@ import json
 import sys
 from pathlib import Path
 
+from dreamgym.cli_arguments import (
+    OneLineParser,
+    batch_of_two,
+    denoising_steps,
+    existing_path,
+    finite_float,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from dreamgym.tasks import WORLD4RL_TASKS
 
 
@@ -228,7 +239,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dreamgym", description="Learned Meta-World simulators as gymnasium envs.")
+    parser = OneLineParser(prog="dreamgym", description="Learned Meta-World simulators as gymnasium envs.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     tasks = commands.add_parser("tasks", help="list the tuned tasks, their gymnasium ids, cameras and action repeats")
@@ -237,26 +248,26 @@ def build_parser() -> argparse.ArgumentParser:
     col = commands.add_parser("collect", help="record real Meta-World episodes in the World4RL data mix")
     col.add_argument("--task", nargs="+", default=["coffee-pull"], help="task names, or 'all' for the six World4RL tasks")
     col.add_argument("--out", type=Path, default=Path("data"), help="dataset root (default: data/)")
-    col.add_argument("--expert", type=int, default=50, help="scripted-expert episodes per task (default 50)")
+    col.add_argument("--expert", type=non_negative_int, default=50, help="scripted-expert episodes per task (default 50)")
     col.add_argument(
-        "--noisy-expert", type=int, default=150,
+        "--noisy-expert", type=non_negative_int, default=150,
         help="noisy-expert episodes per task, the stand-in for BC rollouts (default 150)",
     )
-    col.add_argument("--bc", type=int, default=0, help="rollouts of the BC policy --bc-policy per task (paper: 150)")
+    col.add_argument("--bc", type=non_negative_int, default=0, help="rollouts of the BC policy --bc-policy per task (paper: 150)")
     col.add_argument(
-        "--bc-policy", type=Path,
+        "--bc-policy", type=existing_path,
         help="SB3 zip from `dreamgym train-bc` (needed with --bc; with --branch it is the base of half the branches)",
     )
     col.add_argument(
-        "--branch", type=int, default=0,
+        "--branch", type=non_negative_int, default=0,
         help="counterfactual branches per task: expert or BC up to a random decision, then stop, slow, weak grip, "
         "release, lift or lateral offset (dreamgym.data.branches)",
     )
-    col.add_argument("--random", type=int, default=30, help="random-action episodes per task (default 30)")
-    col.add_argument("--steps", type=int, default=50, help="decisions per episode (default 50)")
-    col.add_argument("--size", type=int, default=64, help="frame width and height in pixels (default 64)")
-    col.add_argument("--seed-offset", type=int, default=0, help="shift all episode seeds to record a disjoint dataset")
-    col.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    col.add_argument("--random", type=non_negative_int, default=30, help="random-action episodes per task (default 30)")
+    col.add_argument("--steps", type=positive_int, default=50, help="decisions per episode (default 50)")
+    col.add_argument("--size", type=positive_int, default=64, help="frame width and height in pixels (default 64)")
+    col.add_argument("--seed-offset", type=non_negative_int, default=0, help="shift all episode seeds to record a disjoint dataset")
+    col.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")
     col.add_argument(
         "--split", choices=["train", "eval"], default="train",
         help="'eval' records held-out episodes from the evaluation seeds (1,000,000,000+)",
@@ -279,52 +290,52 @@ def build_parser() -> argparse.ArgumentParser:
     wm = commands.add_parser(
         "train-world-model", help="train the diffusion world model (resumes from OUT/checkpoint.pt if present)"
     )
-    wm.add_argument("--data", type=Path, default=Path("data"), help="dataset root")
+    wm.add_argument("--data", type=existing_path, default="data", help="dataset root")
     wm.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, TensorBoard, exported model")
     wm.add_argument("--task", nargs="+", default=["all"], help="tasks to train on (default: all in --data)")
-    wm.add_argument("--steps", type=int, default=8000)
-    wm.add_argument("--batch-size", type=int, default=32)
-    wm.add_argument("--lr", type=float, default=3e-4)
-    wm.add_argument("--seed", type=int, default=0)
-    wm.add_argument("--size", type=int, default=64, help="frame size the data was recorded at")
-    wm.add_argument("--channels", type=int, nargs="+", help="U-Net widths per level (default 32 64 64 128)")
-    wm.add_argument("--layers-per-block", type=int, help="residual blocks per level (default 1)")
-    wm.add_argument("--patch-size", type=int, help="pixel-unshuffle factor (1 = none; default 2)")
+    wm.add_argument("--steps", type=positive_int, default=8000)
+    wm.add_argument("--batch-size", type=positive_int, default=32)
+    wm.add_argument("--lr", type=positive_float, default=3e-4)
+    wm.add_argument("--seed", type=non_negative_int, default=0)
+    wm.add_argument("--size", type=positive_int, default=64, help="frame size the data was recorded at")
+    wm.add_argument("--channels", type=positive_int, nargs="+", help="U-Net widths per level (default 32 64 64 128)")
+    wm.add_argument("--layers-per-block", type=positive_int, help="residual blocks per level (default 1)")
+    wm.add_argument("--patch-size", type=positive_int, help="pixel-unshuffle factor (1 = none; default 2)")
     wm.add_argument("--action-encoding", choices=["two_hot", "one_hot", "linear"], help="default two_hot")
     wm.add_argument(
-        "--init-from", type=Path,
+        "--init-from", type=existing_path,
         help="fine-tune: start from this bundle's (or world_model/ folder's) weights and architecture",
     )
-    wm.add_argument("--checkpoint-every", type=int, default=250)
-    wm.add_argument("--eval-every", type=int, default=500)
+    wm.add_argument("--checkpoint-every", type=positive_int, default=250)
+    wm.add_argument("--eval-every", type=positive_int, default=500)
     wm.add_argument("--compile", action="store_true", help="torch.compile the model (helps on GPU)")
     wm.add_argument("--no-progress", action="store_true")
     wm.set_defaults(func=_cmd_train_world_model)
 
     rew = commands.add_parser("train-reward", help="train the success classifier (the learned reward)")
-    rew.add_argument("--data", type=Path, default=Path("data"))
+    rew.add_argument("--data", type=existing_path, default="data")
     rew.add_argument("--out", type=Path, required=True, help="run folder; the model goes to OUT/reward_model")
     rew.add_argument("--task", nargs="+", default=["all"])
-    rew.add_argument("--steps", type=int, default=2000)
-    rew.add_argument("--batch-size", type=int, default=64)
-    rew.add_argument("--lr", type=float, default=1e-3)
-    rew.add_argument("--size", type=int, default=64)
-    rew.add_argument("--seed", type=int, default=0)
+    rew.add_argument("--steps", type=positive_int, default=2000)
+    rew.add_argument("--batch-size", type=batch_of_two, default=64)
+    rew.add_argument("--lr", type=positive_float, default=1e-3)
+    rew.add_argument("--size", type=positive_int, default=64)
+    rew.add_argument("--seed", type=non_negative_int, default=0)
     rew.add_argument(
-        "--world-model", type=Path,
+        "--world-model", type=existing_path,
         help="also train on frames this world model imagines from real contexts (labels from the real episode)",
     )
-    rew.add_argument("--imagined-horizon", type=int, default=8, help="imagined steps per real context (default 8)")
+    rew.add_argument("--imagined-horizon", type=positive_int, default=8, help="imagined steps per real context (default 8)")
     rew.add_argument("--no-progress", action="store_true")
     rew.set_defaults(func=_cmd_train_reward)
 
     export = commands.add_parser("export-bundle", help="write a learned-simulator bundle from a finished training run")
-    export.add_argument("--run", type=Path, required=True, help="the train-world-model output folder")
+    export.add_argument("--run", type=existing_path, required=True, help="the train-world-model output folder")
     export.add_argument("--out", type=Path, required=True, help="bundle folder, e.g. envs/coffee-pull")
-    export.add_argument("--metrics", type=Path, help="JSON file of metrics to record in the provenance")
+    export.add_argument("--metrics", type=existing_path, help="JSON file of metrics to record in the provenance")
     export.add_argument("--notes", default="", help="free text recorded in the provenance")
     export.add_argument(
-        "--reward-run", type=Path,
+        "--reward-run", type=existing_path,
         help="a train-reward output folder: adds the reward model and real initial states (a complete simulator)",
     )
     export.add_argument(
@@ -332,67 +343,67 @@ def build_parser() -> argparse.ArgumentParser:
         help="export the EMA weights of the run's latest checkpoint (the run need not be finished)",
     )
     export.add_argument(
-        "--initial-state-frames", type=int, default=51,
+        "--initial-state-frames", type=positive_int, default=51,
         help="frames of each training episode kept as real starting states (random reset draws from them; default 51)",
     )
     export.set_defaults(func=_cmd_export_bundle)
 
     bc = commands.add_parser("train-bc", help="behaviour-clone the expert demos into an SB3 PPO model (zip)")
     bc.add_argument("--task", default="coffee-pull")
-    bc.add_argument("--data", type=Path, default=Path("data"), help="dataset root written by `dreamgym collect`")
+    bc.add_argument("--data", type=existing_path, default="data", help="dataset root written by `dreamgym collect`")
     bc.add_argument("--out", type=Path, default=Path("runs/bc-coffee-pull/bc.zip"))
-    bc.add_argument("--steps", type=int, default=4000)
-    bc.add_argument("--batch-size", type=int, default=64)
-    bc.add_argument("--lr", type=float, default=3e-4)
-    bc.add_argument("--shift", type=int, default=4, help="random-shift augmentation in pixels (0: off)")
-    bc.add_argument("--seed", type=int, default=0)
+    bc.add_argument("--steps", type=positive_int, default=4000)
+    bc.add_argument("--batch-size", type=positive_int, default=64)
+    bc.add_argument("--lr", type=positive_float, default=3e-4)
+    bc.add_argument("--shift", type=non_negative_int, default=4, help="random-shift augmentation in pixels (0: off)")
+    bc.add_argument("--seed", type=non_negative_int, default=0)
     bc.add_argument("--device", default="cpu")
     bc.add_argument("--no-progress", action="store_true")
     bc.set_defaults(func=_cmd_train_bc)
 
     ref = commands.add_parser("refine", help="refine a policy with PPO inside the learned simulator (never the real one)")
-    ref.add_argument("--bc-model", type=Path, required=True, help="SB3 zip to start from, e.g. envs/coffee-pull/policies/bc.zip")
+    ref.add_argument("--bc-model", type=existing_path, required=True, help="SB3 zip to start from, e.g. envs/coffee-pull/policies/bc.zip")
     ref.add_argument("--out", type=Path, default=Path("runs/refine-coffee-pull"), help="run folder (a rerun resumes)")
     ref.add_argument("--task", default="coffee-pull")
-    ref.add_argument("--bundle", type=Path, help="a learned-simulator bundle folder instead of the shipped one")
-    ref.add_argument("--iterations", type=int, default=30)
-    ref.add_argument("--num-envs", type=int, default=16)
-    ref.add_argument("--n-steps", type=int, default=32)
-    ref.add_argument("--batch-size", type=int, default=128)
-    ref.add_argument("--epochs", type=int, default=4)
-    ref.add_argument("--actor-lr", type=float, default=1e-4)
-    ref.add_argument("--critic-lr", type=float, default=3e-4)
-    ref.add_argument("--critic-warmup", type=int, default=2, help="iterations that update only the critic")
-    ref.add_argument("--log-std-max", type=float, default=0.0, help="std clipping bound on the log-std (paper: 0)")
+    ref.add_argument("--bundle", type=existing_path, help="a learned-simulator bundle folder instead of the shipped one")
+    ref.add_argument("--iterations", type=positive_int, default=30)
+    ref.add_argument("--num-envs", type=positive_int, default=16)
+    ref.add_argument("--n-steps", type=positive_int, default=32)
+    ref.add_argument("--batch-size", type=batch_of_two, default=128)
+    ref.add_argument("--epochs", type=positive_int, default=4)
+    ref.add_argument("--actor-lr", type=non_negative_float, default=1e-4)
+    ref.add_argument("--critic-lr", type=positive_float, default=3e-4)
+    ref.add_argument("--critic-warmup", type=non_negative_int, default=2, help="iterations that update only the critic")
+    ref.add_argument("--log-std-max", type=finite_float, default=0.0, help="std clipping bound on the log-std (paper: 0)")
     ref.add_argument("--no-std-clip", action="store_true", help="switch std clipping off (ablation)")
-    ref.add_argument("--ent-coef", type=float, default=0.0)
-    ref.add_argument("--initial-log-std", type=float, help="log-std to start from (default: the BC policy's)")
-    ref.add_argument("--log-std-lr", type=float, help="learning rate of the log-std (default: --actor-lr)")
-    ref.add_argument("--anchor-kl", type=float, default=0.0, help="weight of KL(pi_BC || pi) on imagined states (0: off)")
-    ref.add_argument("--horizon", type=int, help="imagined decisions per episode (default: the bundle's, 50)")
+    ref.add_argument("--ent-coef", type=non_negative_float, default=0.0)
+    ref.add_argument("--initial-log-std", type=finite_float, help="log-std to start from (default: the BC policy's)")
+    ref.add_argument("--log-std-lr", type=non_negative_float, help="learning rate of the log-std (default: --actor-lr)")
+    ref.add_argument("--anchor-kl", type=non_negative_float, default=0.0, help="weight of KL(pi_BC || pi) on imagined states (0: off)")
+    ref.add_argument("--horizon", type=positive_int, help="imagined decisions per episode (default: the bundle's, 50)")
     ref.add_argument("--reset-mode", choices=["episode_start", "random"], default="episode_start",
                      help="start imagined episodes at real episode starts or anywhere in stored real trajectories")
-    ref.add_argument("--confirm-rerolls", type=int, default=0,
+    ref.add_argument("--confirm-rerolls", type=non_negative_int, default=0,
                      help="pessimistic success: re-imaginings that must reproduce a predicted success (0: off)")
-    ref.add_argument("--confirm-horizon", type=int, default=8, help="transitions re-imagined per confirmation (default 8)")
-    ref.add_argument("--denoising-steps", type=int, help="Euler steps per imagined frame (default: the bundle's)")
-    ref.add_argument("--checkpoint-every", type=int, default=5)
+    ref.add_argument("--confirm-horizon", type=positive_int, default=8, help="transitions re-imagined per confirmation (default 8)")
+    ref.add_argument("--denoising-steps", type=denoising_steps, help="Euler steps per imagined frame (default: the bundle's)")
+    ref.add_argument("--checkpoint-every", type=positive_int, default=5)
     ref.add_argument(
-        "--monitor-real-episodes", type=int, default=0,
+        "--monitor-real-episodes", type=non_negative_int, default=0,
         help="monitoring only: real Meta-World episodes (tuning layouts) per checkpoint, never used for training (0: off)",
     )
-    ref.add_argument("--seed", type=int, default=0)
+    ref.add_argument("--seed", type=non_negative_int, default=0)
     ref.add_argument("--device", default="cpu")
     ref.add_argument("--no-progress", action="store_true")
     ref.set_defaults(func=_cmd_refine)
 
     ev = commands.add_parser("evaluate", help="success rate of an SB3 policy in real Meta-World (held-out layouts) and in the dream")
-    ev.add_argument("--model", type=Path, required=True)
+    ev.add_argument("--model", type=existing_path, required=True)
     ev.add_argument("--task", default="coffee-pull")
-    ev.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="evaluation seeds (each its own layouts)")
-    ev.add_argument("--episodes", type=int, default=50, help="real episodes per seed")
-    ev.add_argument("--dream-episodes", type=int, default=32, help="imagined episodes per seed")
-    ev.add_argument("--denoising-steps", type=int)
+    ev.add_argument("--seeds", type=non_negative_int, nargs="+", default=[0, 1, 2], help="evaluation seeds (each its own layouts)")
+    ev.add_argument("--episodes", type=positive_int, default=50, help="real episodes per seed")
+    ev.add_argument("--dream-episodes", type=positive_int, default=32, help="imagined episodes per seed")
+    ev.add_argument("--denoising-steps", type=denoising_steps)
     ev.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mean")
     only = ev.add_mutually_exclusive_group()
     only.add_argument("--real-only", action="store_true", help="skip the dream evaluation")
@@ -403,8 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_cmd_evaluate)
 
     swap = commands.add_parser("replace-reward", help="give a complete bundle a retrained reward classifier (world model kept)")
-    swap.add_argument("--bundle", type=Path, required=True, help="bundle folder, e.g. envs/coffee-pull")
-    swap.add_argument("--reward-run", type=Path, required=True, help="a train-reward output folder")
+    swap.add_argument("--bundle", type=existing_path, required=True, help="bundle folder, e.g. envs/coffee-pull")
+    swap.add_argument("--reward-run", type=existing_path, required=True, help="a train-reward output folder")
     swap.add_argument("--notes", default="", help="free text appended to the provenance notes")
     swap.set_defaults(func=_cmd_replace_reward)
 
@@ -416,9 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", type=Path, default=Path("outputs/demo"))
     demo.add_argument("--task", default="coffee-pull")
-    demo.add_argument("--real-episodes", type=int, default=50, help="real episodes per policy (default 50)")
-    demo.add_argument("--dream-episodes", type=int, default=32, help="imagined episodes per policy (default 32)")
-    demo.add_argument("--refine-iterations", type=int, default=4, help="PPO iterations of the short refinement (default 4)")
+    demo.add_argument("--real-episodes", type=positive_int, default=50, help="real episodes per policy (default 50)")
+    demo.add_argument("--dream-episodes", type=positive_int, default=32, help="imagined episodes per policy (default 32)")
+    demo.add_argument("--refine-iterations", type=positive_int, default=4, help="PPO iterations of the short refinement (default 4)")
     demo.set_defaults(func=_cmd_demo)
     return parser
 
@@ -463,9 +474,15 @@ def one_line(error: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; a user error prints ``dreamgym <command>: error: ...`` on one line and returns 2."""
+    """Run one command; a user error prints ``dreamgym <command>: error: ...`` on one line and returns 2.
+
+    Bad arguments (out of range, missing input paths) are reported the same way, by the parser.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # a bad argument (one line, printed by OneLineParser) or --help
+        return 0 if exit_.code is None else int(exit_.code)
     try:
         _check_output_folder(args)
         args.func(args)

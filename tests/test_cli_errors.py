@@ -34,9 +34,9 @@ OUT_FOLDER_COMMANDS = {
     "collect": [],
     "import-minari": ["some/dataset", "--task", "t"],
     "cameras": [],
-    "train-world-model": [],
-    "train-reward": [],
-    "export-bundle": ["--run", "nowhere"],
+    "train-world-model": ["--data", "."],
+    "train-reward": ["--data", "."],
+    "export-bundle": ["--run", "."],
     "demo": [],
 }
 
@@ -58,15 +58,14 @@ def test_output_folder_under_a_file(capsys, a_file):
 @pytest.mark.parametrize(
     "flags, message",
     [
-        (["--channels", "0"], r"channels must be one or more widths >= 8 \(multiples of 8\), got \(0,\)"),
+        (["--channels", "4"], r"channels must be one or more widths >= 8 \(multiples of 8\), got \(4,\)"),
         (["--channels", "32", "12"], r"channel widths must be multiples of 8 \(group norm\), got \(32, 12\)"),
-        (["--layers-per-block", "0"], r"layers_per_block must be an integer >= 1, got 0"),
-        (["--patch-size", "0"], r"patch_size must be an integer >= 1, got 0"),
-        (["--size", "0"], r"image_size must be an integer >= 1, got 0"),
+        (["--patch-size", "3"], r"patch_size must be >= 1 and divide image_size 64, got 3"),
     ],
 )
 def test_world_model_architecture_out_of_range(capsys, tmp_path, flags, message):
-    code, line = _run(capsys, "train-world-model", "--data", tmp_path / "none", "--out", tmp_path / "run", *flags)
+    """Architectures the argument ranges allow but the model does not (ranges: tests/test_cli_arguments.py)."""
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path, "--out", tmp_path / "run", *flags)
     assert code == 2 and re.fullmatch(r"dreamgym train-world-model: error: " + message + r"\.", line), line
 
 
@@ -87,15 +86,16 @@ def test_init_from_a_changed_bundle(capsys, tmp_path):
     data = bytearray(weights.read_bytes())
     data[-2] ^= 0x01  # a finite change of one weight: only the checksum can tell
     weights.write_bytes(bytes(data))
-    code, line = _run(capsys, "train-world-model", "--data", tmp_path / "none", "--out", tmp_path / "run", "--init-from", bundle)
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path, "--out", tmp_path / "run", "--init-from", bundle)
     assert code == 2
     assert re.fullmatch(rf"dreamgym train-world-model: error: {re.escape(str(weights))}: sha256 [0-9a-f]{{64}} differs from .*", line), line
 
 
-def test_missing_training_run(capsys, tmp_path):
-    code, line = _run(capsys, "export-bundle", "--run", tmp_path / "nowhere", "--out", tmp_path / "bundle")
+def test_folder_that_is_not_a_training_run(capsys, tmp_path):
+    (tmp_path / "run").mkdir()
+    code, line = _run(capsys, "export-bundle", "--run", tmp_path / "run", "--out", tmp_path / "bundle")
     assert code == 2
-    assert line == f"dreamgym export-bundle: error: {tmp_path / 'nowhere'} is not a finished training run: summary.json is missing."
+    assert line == f"dreamgym export-bundle: error: {tmp_path / 'run'} is not a finished training run: summary.json is missing."
 
 
 def _episode(size=8, steps=5):
@@ -129,6 +129,7 @@ def bundle(tmp_path):
 def test_corrupt_bundle(capsys, tmp_path, bundle):
     weights = bundle / "world_model" / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:1000])
+    (tmp_path / "reward").mkdir()
     code, line = _run(capsys, "replace-reward", "--bundle", bundle, "--reward-run", tmp_path / "reward")
     assert code == 2
     assert re.fullmatch(rf"dreamgym replace-reward: error: {re.escape(str(weights))}: sha256 [0-9a-f]{{64}} differs from [0-9a-f]{{64}} "
@@ -138,6 +139,7 @@ def test_corrupt_bundle(capsys, tmp_path, bundle):
 def test_bad_manifest_value(capsys, tmp_path, bundle):
     manifest = json.loads((bundle / "manifest.json").read_text())
     (bundle / "manifest.json").write_text(json.dumps({**manifest, "episode_steps": 0}))
+    (tmp_path / "reward").mkdir()
     code, line = _run(capsys, "replace-reward", "--bundle", bundle, "--reward-run", tmp_path / "reward")
     assert code == 2
     assert line == f"dreamgym replace-reward: error: {bundle / 'manifest.json'}: 'episode_steps' is 0; expected an integer >= 1."

@@ -1,0 +1,91 @@
+"""argparse ``type=`` helpers for the ``dreamgym`` command line: ranges and existing paths.
+
+Each helper turns the option's text into a value or raises ``argparse.ArgumentTypeError`` with what is
+expected and what was given; argparse adds the option's name, so a bad value reads
+``dreamgym refine: error: argument --num-envs: expected an integer >= 1, got '0'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """A ``type=`` that accepts integers ``>= minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"  # argparse names the type in some messages
+    return parse
+
+
+def int_between(minimum: int, maximum: int) -> Callable[[str], int]:
+    """A ``type=`` that accepts integers from ``minimum`` to ``maximum``, both included."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"expected an integer from {minimum} to {maximum}, got {text!r}")
+        return value
+
+    parse.__name__ = f"integer from {minimum} to {maximum}"
+    return parse
+
+
+def finite_float_where(accept: Callable[[float], bool], expectation: str) -> Callable[[str], float]:
+    """A ``type=`` that accepts finite numbers for which ``accept`` holds; ``expectation`` describes them."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expectation}, got {text!r}")
+        return value
+
+    parse.__name__ = expectation
+    return parse
+
+
+positive_int = int_at_least(1)
+non_negative_int = int_at_least(0)
+batch_of_two = int_at_least(2)
+"""Batch sizes that must hold two samples (the reward classifier's threshold, SB3 PPO's advantage normalisation)."""
+denoising_steps = int_between(1, 10)
+"""Euler steps per imagined frame: the sampler's range (``SamplerConfig.num_steps``)."""
+finite_float = finite_float_where(lambda value: True, "a finite number")
+positive_float = finite_float_where(lambda value: value > 0, "a finite number > 0")
+non_negative_float = finite_float_where(lambda value: value >= 0, "a finite number >= 0")
+
+
+def existing_path(text: str) -> Path:
+    """A ``type=`` for an input file or folder that must exist."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text} does not exist; expected an existing file or folder")
+    return path
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line ``<prog>: error: <message>`` (exit status 2), no usage.
+
+    It matches the one-line errors ``dreamgym`` prints for every other user error; ``--help`` still
+    shows the usage. Subcommand parsers made by :meth:`add_subparsers` are of the same class.
+    """
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
