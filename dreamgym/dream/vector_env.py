@@ -20,7 +20,8 @@ Worlds start from real 4-frame contexts of the bundle (``reset_mode="episode_sta
 episodes; ``"random"``: any point of stored real trajectories), or from the caller's own context:
 ``reset(options={"frames": uint8 (N, 4, 3, H, W), "actions": float32 (N, 3, 4)})`` where
 ``actions[:, i]`` led from ``frames[:, i]`` to ``frames[:, i + 1]``. All randomness comes from
-generators seeded by ``reset(seed=...)``.
+generators seeded by ``reset(seed=...)``. Settings, actions, contexts and seeds are checked by
+:mod:`dreamgym.dream.inputs`, the same layer as the single env's.
 """
 
 from __future__ import annotations
