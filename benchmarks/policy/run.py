@@ -39,6 +39,10 @@ HERE = Path(__file__).parent
 PESSIMISM = {"rerolls": 2, "horizon": 8}
 ANCHOR = 1.0
 SHORT = {"reset_mode": "random", "max_episode_steps": 20}
+UNGUARDED = {"iterations": None, "ent_coef": 0.0, "log_std_learning_rate": None, "log_std_max": 0.0, "anchor_kl_coef": 0.0,
+             "success_confirmation": None, "reset_mode": "episode_start", "max_episode_steps": None}
+"""The settings every variant starts from: PPO with std clipping and no guard (``dreamgym refine``'s
+defaults before the guards; listed here so the variants stay fixed when those defaults change)."""
 VARIANTS: dict[str, tuple[str, dict]] = {
     "combined": ("all three guards: anchor + pessimism + short horizons", {
         "anchor_kl_coef": ANCHOR, "success_confirmation": PESSIMISM, **SHORT}),
@@ -51,7 +55,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "paper_no_clip": ("the same without std clipping", {"ent_coef": 0.01, "log_std_learning_rate": 0.01,
                                                         "log_std_max": None}),
 }
-"""name -> (description, RefineConfig settings beyond ``dreamgym refine``'s previous defaults)."""
+"""name -> (description, RefineConfig settings on top of :data:`UNGUARDED`)."""
 
 
 def cached(path: Path, compute):
@@ -224,7 +228,8 @@ def main() -> None:
         for seed in seeds:
             bc = args.bc[args.seeds.index(seed)]
             run_dir = args.runs / f"{variant}-seed{seed}"
-            config = RefineConfig(bc_model=bc, out_dir=run_dir, task=args.task, iterations=args.iterations, seed=seed, **settings)
+            config = RefineConfig(bc_model=bc, out_dir=run_dir, task=args.task, seed=seed,
+                                  **{**UNGUARDED, **settings, "iterations": args.iterations})
             summary = cached(run_dir / "summary.json", lambda config=config: refine(config))
             curve = cached(run_dir / "curve.json", lambda run_dir=run_dir, seed=seed, variant=variant: learning_curve(
                 run_dir, args.runs / f"bc-seed{seed}", args, variant in args.criterion_variants))
