@@ -366,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--out", type=Path, default=Path("runs/refine-coffee-pull"), help="run folder (a rerun resumes)")
     ref.add_argument("--task", default="coffee-pull")
     ref.add_argument("--bundle", type=existing_path, help="a learned-simulator bundle folder instead of the shipped one")
-    ref.add_argument("--iterations", type=positive_int, default=30)
+    ref.add_argument("--iterations", type=positive_int, default=15)
     ref.add_argument("--num-envs", type=positive_int, default=16)
     ref.add_argument("--n-steps", type=positive_int, default=32)
     ref.add_argument("--batch-size", type=batch_of_two, default=128)
@@ -379,13 +379,17 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--ent-coef", type=non_negative_float, default=0.0)
     ref.add_argument("--initial-log-std", type=finite_float, help="log-std to start from (default: the BC policy's)")
     ref.add_argument("--log-std-lr", type=non_negative_float, help="learning rate of the log-std (default: --actor-lr)")
-    ref.add_argument("--anchor-kl", type=non_negative_float, default=0.0, help="weight of KL(pi_BC || pi) on imagined states (0: off)")
-    ref.add_argument("--horizon", type=positive_int, help="imagined decisions per episode (default: the bundle's, 50)")
-    ref.add_argument("--reset-mode", choices=["episode_start", "random"], default="episode_start",
-                     help="start imagined episodes at real episode starts or anywhere in stored real trajectories")
-    ref.add_argument("--confirm-rerolls", type=non_negative_int, default=0,
-                     help="pessimistic success: re-imaginings that must reproduce a predicted success (0: off)")
-    ref.add_argument("--confirm-horizon", type=positive_int, default=8, help="transitions re-imagined per confirmation (default 8)")
+    ref.add_argument("--anchor-kl", type=non_negative_float, default=1.0,
+                     help="weight of KL(pi_BC || pi) on imagined states (0: off; default %(default)s)")
+    ref.add_argument("--horizon", type=positive_int, default=20,
+                     help="imagined decisions per episode (default %(default)s; the real episode is 50)")
+    ref.add_argument("--reset-mode", choices=["episode_start", "random"], default="random",
+                     help="start imagined episodes at real episode starts or anywhere in stored real trajectories "
+                          "(default %(default)s)")
+    ref.add_argument("--confirm-rerolls", type=non_negative_int, default=2,
+                     help="pessimistic success: re-imaginings that must reproduce a predicted success (0: off; default %(default)s)")
+    ref.add_argument("--confirm-horizon", type=positive_int, default=8,
+                     help="transitions re-imagined per confirmation (default %(default)s)")
     ref.add_argument("--denoising-steps", type=denoising_steps, help="Euler steps per imagined frame (default: the bundle's)")
     ref.add_argument("--checkpoint-every", type=positive_int, default=5)
     ref.add_argument(

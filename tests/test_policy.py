@@ -90,7 +90,8 @@ def small_refine(tmp_path, tiny_bundle, name, **overrides):
     values = dict(
         bc_model=start_model(tmp_path, 0.5), out_dir=tmp_path / name, bundle=tiny_bundle, iterations=3, num_envs=2,
         n_steps=8, batch_size=8, n_epochs=2, checkpoint_every=1, critic_warmup_iterations=0, ent_coef=0.5,
-        actor_learning_rate=0.05,
+        actor_learning_rate=0.05, anchor_kl_coef=0.0, success_confirmation=None, reset_mode="episode_start",
+        max_episode_steps=None,  # plain PPO unless a test switches a guard on
     )
     values.update(overrides)
     return RefineConfig(**values)
@@ -246,3 +247,22 @@ def test_evaluate_refuses_to_skip_both_worlds(tmp_path, capsys):
     (tmp_path / "m.zip").write_bytes(b"")  # --model must exist
     assert cli.main(["evaluate", "--model", str(tmp_path / "m.zip"), "--real-only", "--dream-only"]) == 2
     assert capsys.readouterr().err == "dreamgym evaluate: error: argument --dream-only: not allowed with argument --real-only\n"
+
+
+def test_refine_cli_defaults_are_refine_config_defaults(tmp_path, monkeypatch):
+    """`dreamgym refine` without options runs exactly RefineConfig's defaults (the benchmarked guards)."""
+    from dreamgym import cli
+
+    bc = start_model(tmp_path, -1.0)
+    seen = {}
+
+    def fake_refine(config, progress=True):
+        seen["config"] = config
+        return dict.fromkeys(("iterations", "imagined_transitions", "seconds", "final_log_std",
+                              "final_dream_success_rate", "hardware"))
+
+    monkeypatch.setattr("dreamgym.policy.refine.refine", fake_refine)
+    assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run")]) == 0
+    default = RefineConfig(bc_model=bc, out_dir=tmp_path / "run")
+    assert seen["config"].to_dict() == default.to_dict()
+    assert default.anchor_kl_coef > 0 and default.success_confirmation and default.reset_mode == "random"

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,9 @@ from dreamgym.dream.initial_states import RESET_MODES
 from dreamgym.policy.model import actor_critic_parameters, load_policy, new_ppo, save_model
 from dreamgym.runs import atomic_torch_save, hardware_description
 from dreamgym.tasks import get_task
+
+DEFAULT_CONFIRMATION = {"rerolls": 2, "horizon": 8}
+"""Default pessimistic success of ``dreamgym refine`` (:class:`~dreamgym.dream.confirmation.SuccessConfirmation`)."""
 
 ANCHOR_FILE = "bc_anchor.zip"
 """The starting (BC) policy, kept in the run folder: the behaviour anchor and ``kl_to_bc`` refer to it."""
@@ -94,7 +97,7 @@ class RefineConfig:
     out_dir: Path
     task: str = "coffee-pull"
     bundle: Path | None = None
-    iterations: int = 30
+    iterations: int = 15
     num_envs: int = 16
     n_steps: int = 32
     batch_size: int = 128
@@ -105,14 +108,14 @@ class RefineConfig:
     log_std_max: float | None = 0.0
     initial_log_std: float | None = None
     log_std_learning_rate: float | None = None
-    anchor_kl_coef: float = 0.0
+    anchor_kl_coef: float = 1.0
     gamma: float = 0.99
     gae_lambda: float = 0.95
     clip_range: float = 0.2
     ent_coef: float = 0.0
-    max_episode_steps: int | None = None
-    reset_mode: str = "episode_start"
-    success_confirmation: dict | None = None
+    max_episode_steps: int | None = 20
+    reset_mode: str = "random"
+    success_confirmation: dict | None = field(default_factory=lambda: dict(DEFAULT_CONFIRMATION))
     denoising_steps: int | None = None
     checkpoint_every: int = 5
     monitor_real_episodes: int = 0
