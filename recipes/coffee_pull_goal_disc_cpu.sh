@@ -11,6 +11,7 @@
 #   5. the reward classifier on real frames and frames imagined by that world model (2000 steps)
 #   6. export (first 20 frames of every training episode as starting states: bundle under 50 MB), BC shipped
 #   7. benchmarks: decision fidelity (new simulator), world-model fidelity (PSNR), reward classifier
+#   8. two more BC seeds, the policy benchmark (every refinement variant), the shipped refined.zip
 # Resumable: collection skips recorded episodes and training resumes from its checkpoint.
 # Usage: bash recipes/coffee_pull_goal_disc_cpu.sh [RUNS_ROOT]
 set -euo pipefail
@@ -41,3 +42,13 @@ cp "$ROOT/bc-coffee-pull/bc.zip" envs/coffee-pull/policies/bc.zip
 $PY benchmarks/decision_fidelity/run.py --label shipped
 $PY benchmarks/world_model_fidelity/run.py --model two_hot=envs/coffee-pull/world_model
 $PY benchmarks/reward_classifier/run.py --bundle envs/coffee-pull
+# Three independently trained BC policies, every refinement variant of the policy benchmark (about
+# 100 min on the 2-core CPU), and the shipped refined policy: dreamgym refine's defaults (the
+# combined guards) on BC seed 0.
+for s in 1 2; do
+  [ -e "$ROOT/bc-coffee-pull-seed$s/bc.zip" ] || \
+    $DREAMGYM train-bc --data data --task coffee-pull --out "$ROOT/bc-coffee-pull-seed$s/bc.zip" --steps 4000 --seed $s --no-progress
+done
+$PY benchmarks/policy/run.py --runs "$ROOT/policy-bench" --iterations 15 --curve-episodes 12 --criterion-episodes 16 \
+  --bc "$ROOT/bc-coffee-pull/bc.zip" "$ROOT/bc-coffee-pull-seed1/bc.zip" "$ROOT/bc-coffee-pull-seed2/bc.zip"
+cp "$ROOT/policy-bench/combined-seed0/refined.zip" envs/coffee-pull/policies/refined.zip

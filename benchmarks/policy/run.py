@@ -39,7 +39,8 @@ HERE = Path(__file__).parent
 PESSIMISM = {"rerolls": 2, "horizon": 8}
 ANCHOR = 1.0
 SHORT = {"reset_mode": "random", "max_episode_steps": 20}
-UNGUARDED = {"iterations": None, "ent_coef": 0.0, "log_std_learning_rate": None, "log_std_max": 0.0, "anchor_kl_coef": 0.0,
+UNGUARDED = {"iterations": None, "ent_coef": 0.0, "initial_log_std": None, "log_std_learning_rate": None, "log_std_max": 0.0,
+             "anchor_kl_coef": 0.0,
              "success_confirmation": None, "reset_mode": "episode_start", "max_episode_steps": None}
 """The settings every variant starts from: PPO with std clipping and no guard (``dreamgym refine``'s
 defaults before the guards; listed here so the variants stay fixed when those defaults change)."""
@@ -54,6 +55,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {
               {"ent_coef": 0.01, "log_std_learning_rate": 0.01}),
     "paper_no_clip": ("the same without std clipping", {"ent_coef": 0.01, "log_std_learning_rate": 0.01,
                                                         "log_std_max": None}),
+    "paper_std1": ("paper recipe started at std 1 (log-std 0, the clip), entropy 0.01, log-std lr 0.01, std clip",
+                   {"initial_log_std": 0.0, "ent_coef": 0.01, "log_std_learning_rate": 0.01}),
+    "paper_std1_no_clip": ("the same without std clipping", {"initial_log_std": 0.0, "ent_coef": 0.01,
+                                                             "log_std_learning_rate": 0.01, "log_std_max": None}),
 }
 """name -> (description, RefineConfig settings on top of :data:`UNGUARDED`)."""
 
