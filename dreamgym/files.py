@@ -65,7 +65,12 @@ def read_npz(
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such {what} (missing, or not a file).")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise error(
+                f"{path}: not a {what}: it holds a single NumPy array (a .npy file), not a .npz archive of named arrays."
+            )
+        with loaded as archive:
             missing = sorted(set(required) - set(archive.files))
             if missing:
                 raise error(f"{path}: missing arrays {missing}; a {what} holds {required}.")

@@ -58,6 +58,9 @@ MADE_BADLY = {
     "missing source": (dict(meta={"task": "x"}), r"meta lacks \['source'\]; required keys are"),
     "empty task": (dict(meta={"task": "", "source": "y"}), r"meta 'task' is ''; expected a non-empty string"),
     "format_version as string": (dict(meta={"task": "x", "source": "y", "format_version": "1"}), r"format_version '1' is not supported \(this dreamgym reads the integer 1\)"),
+    "meta with a non-string key": (dict(meta={"task": "x", "source": "y", 3: "z"}), r"meta key 3 is a int; expected string keys"),
+    "meta with an array value": (dict(meta={"task": "x", "source": "y", "seed": np.array([1, 2])}), r"meta 'seed' is array\(\[1, 2\]\), which is not JSON-serialisable .*; expected JSON values"),
+    "meta with an object value": (dict(meta={"task": "x", "source": "y", "camera": object()}), r"meta 'camera' is <object object at .*>, which is not JSON-serialisable"),
     "width disagrees with frames": (dict(meta={"task": "x", "source": "y", "width": 64}), r"meta 'width' is 64, but the frames are 8x8"),
 }
 
@@ -183,3 +186,12 @@ def test_saved_files_are_readable_by_others(tmp_path):
     path = save_episode(make_episode(**_arrays()), tmp_path / "ep.npz")
     assert path.stat().st_mode & 0o777 == 0o644
     assert episode_paths(tmp_path) == [path] and json.loads(str(np.load(path)["meta"]))["task"] == "coffee-pull"
+
+
+def test_npy_saved_under_npz_name_names_the_path(tmp_path):
+    path = tmp_path / "ep.npz"
+    with open(path, "wb") as handle:
+        np.save(handle, np.zeros(3))
+    expected = f"{path}: not a dreamgym episode file: it holds a single NumPy array (a .npy file), not a .npz archive"
+    with pytest.raises(EpisodeFormatError, match=re.escape(expected)):
+        load_episode(path)

@@ -111,6 +111,13 @@ def _meta_problem(meta: Any, size: int) -> str | None:
     """What is wrong with an episode's ``meta`` (``size``: its frames' width and height), or ``None``."""
     if not isinstance(meta, dict):
         return f"meta must be a JSON object (dict), got {type(meta).__name__}."
+    for key, value in meta.items():
+        if not isinstance(key, str):
+            return f"meta key {key!r} is a {type(key).__name__}; expected string keys (meta is stored as a JSON object)."
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as problem:
+            return f"meta {key!r} is {value!r}, which is not JSON-serialisable ({problem}); expected JSON values (str, int, float, bool, None, list, dict)."
     missing = [key for key in REQUIRED_META if key not in meta]
     if missing:
         return f"meta lacks {missing}; required keys are {list(REQUIRED_META)}."
