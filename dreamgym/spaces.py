@@ -50,15 +50,17 @@ def check_real_array(value: Any, name: str, shape: tuple[int, ...], expected: st
         raise ValueError(f"{name} has dtype {array.dtype}; expected {expected}.")
     if array.shape != tuple(shape):
         raise ValueError(f"{name} has shape {array.shape}; expected {expected}.")
-    array = array.astype(np.float32)
-    finite = np.isfinite(array)
+    finite = np.isfinite(array)  # before the cast: a finite float64 such as 1e40 would overflow float32 to inf
     if not finite.all():
         index = tuple(int(i) for i in np.argwhere(~finite)[0])
         raise ValueError(
             f"{name} contains NaN or infinite values ({array[index]} at index {index}); expected only finite values "
             f"({expected})."
         )
-    return array
+    if np.issubdtype(array.dtype, np.floating) and array.dtype.itemsize > 4:
+        limit = float(np.finfo(np.float32).max)
+        array = np.clip(array, -limit, limit)  # finite values beyond float32's range stay finite (callers clip further)
+    return array.astype(np.float32)
 
 
 def check_action(

@@ -218,3 +218,67 @@ def test_bad_settings(simulator, settings, message):
     if "num_envs" not in settings:
         with pytest.raises(ValueError, match=message):
             DreamWorldEnv(simulator=simulator, **settings)
+
+
+# -- constructor arguments: device, task, bundle, simulator, success confirmation -----------------------
+BAD_CONSTRUCTION = {
+    "unknown device string": (dict(device="gpu"), r"device 'gpu' is not a known device .*; expected a device string such as 'cpu'"),
+    "device as an int": (dict(device=5), r"device must be a string, got int 5; expected a device string such as 'cpu'"),
+    "task None": (dict(task=None), r"task must be a string, got NoneType None; expected the name of a known Meta-World task"),
+    "task an int": (dict(task=7), r"task must be a string, got int 7; expected the name of a known Meta-World task"),
+    "task with a path": (dict(task="../envs/coffee-pull"), r"task '\.\./envs/coffee-pull' is not a task name; expected the name of a known Meta-World task"),
+    "task dot-dot": (dict(task=".."), r"task '\.\.' is not a task name; expected the name of a known"),
+    "unknown task": (dict(task="no-such-task"), r"task 'no-such-task' is not a known task; expected the name of a known Meta-World task"),
+    "bundle an int": (dict(bundle=123), r"bundle must be a folder path \(str or os.PathLike\) or None, got int 123\."),
+    "simulator a string": (dict(simulator="not a simulator"), r"simulator must be a LearnedSimulator .* or None, got str 'not a simulator'\."),
+    "simulator an object": (dict(simulator=object()), r"simulator must be a LearnedSimulator .* or None, got object <object"),
+}
+
+
+@pytest.mark.parametrize("settings, message", BAD_CONSTRUCTION.values(), ids=BAD_CONSTRUCTION.keys())
+def test_bad_constructor_arguments(settings, message):
+    with pytest.raises(ValueError, match=message):
+        DreamWorldVectorEnv(**settings)
+    with pytest.raises(ValueError, match=message):
+        DreamWorldEnv(**settings)
+
+
+def test_cuda_without_cuda_is_refused(simulator, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for device in ("cuda", "cuda:0", torch.device("cuda")):
+        with pytest.raises(ValueError, match=r"device .*cuda.* needs CUDA, but torch.cuda.is_available\(\) is False"):
+            DreamWorldVectorEnv(simulator=simulator, device=device)
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(horizon=10**9), r"SuccessConfirmation.horizon must be at most 64, got 1000000000\."),
+    (dict(horizon=65), r"SuccessConfirmation.horizon must be at most 64, got 65\."),
+    (dict(rerolls=17), r"SuccessConfirmation.rerolls must be at most 16, got 17\."),
+])
+def test_success_confirmation_is_bounded(simulator, settings, message):
+    with pytest.raises(ValueError, match=message):
+        DreamWorldVectorEnv(simulator=simulator, success_confirmation=settings)
+    DreamWorldVectorEnv(simulator=simulator, success_confirmation=dict(horizon=64, rerolls=16))
+
+
+@pytest.mark.parametrize("make", ["single", "vector"])
+def test_huge_finite_actions_are_clipped_not_called_infinite(single, vector, make, monkeypatch):
+    from dreamgym.dream import vector_env
+
+    given, sample = [], vector_env.sample_next_frame
+
+    def spy(model, frames, actions, *rest):
+        given.append(actions[:, -1])
+        return sample(model, frames, actions, *rest)
+
+    monkeypatch.setattr(vector_env, "sample_next_frame", spy)
+    env = single if make == "single" else vector
+    action = np.array([1e40, -1e300, 0.5, 0.0])
+    env.step(action if make == "single" else np.array([action] * WORLDS))
+    worlds = 1 if make == "single" else WORLDS
+    assert torch.equal(given[-1], torch.tensor([[1, -1, 0.5, 0]] * worlds, dtype=torch.float32))
+    contexts = dict(frames=_frames(), actions=_actions(dtype=np.float64, fill=1e39)) if make == "single" else dict(
+        frames=_frames(WORLDS), actions=_actions(WORLDS, dtype=np.float64, fill=1e39))
+    env.reset(options=contexts)
+    with pytest.raises(ValueError, match=r"contains NaN or infinite values \(inf at index \(0,( 0)?\)\); expected only finite values"):
+        env.step(np.array([np.inf, 0, 0, 0]) if make == "single" else np.array([[np.inf, 0, 0, 0]] * WORLDS))

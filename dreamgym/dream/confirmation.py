@@ -32,10 +32,13 @@ class SuccessConfirmation:
     horizon: int = 8
 
     def __post_init__(self) -> None:
-        for name in ("rerolls", "horizon"):
+        # Upper bounds: each reroll re-imagines ``horizon`` frames, and every world keeps ``horizon`` past frames.
+        for name, most in (("rerolls", 16), ("horizon", 64)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"SuccessConfirmation.{name} must be an integer >= 1, got {value!r}.")
+            if value > most:
+                raise ValueError(f"SuccessConfirmation.{name} must be at most {most}, got {value!r}.")
 
     def to_dict(self) -> dict:
         return asdict(self)

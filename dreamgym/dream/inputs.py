@@ -9,11 +9,13 @@ expected; bad seeds raise gymnasium's own ``gymnasium.error.Error``, as every gy
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from numbers import Integral
 from typing import Any
 
 import numpy as np
+import torch
 from gymnasium import error
 from gymnasium.utils import seeding
 
@@ -31,6 +33,67 @@ def check_positive_int(value: Any, name: str, optional: bool = False) -> int | N
         expected = "an integer >= 1" + (" or None" if optional else "")
         raise ValueError(f"{name} must be {expected}, got {value!r}.")
     return int(value)
+
+
+def check_device(device: Any) -> torch.device:
+    """``device`` (a string such as ``"cpu"`` or ``"cuda:0"``, or a ``torch.device``) as a usable ``torch.device``.
+
+    :raises ValueError: naming the value, for a non-string, an unknown device string, or an accelerator that
+        this machine does not have (``"cuda"`` without CUDA, ``"mps"`` without MPS).
+    """
+    expected = "a device string such as 'cpu', 'cuda' or 'cuda:0' (or a torch.device)"
+    if isinstance(device, torch.device):
+        parsed = device
+    elif isinstance(device, str):
+        try:
+            parsed = torch.device(device)
+        except (RuntimeError, ValueError) as problem:
+            raise ValueError(f"device {device!r} is not a known device ({problem}); expected {expected}.") from None
+    else:
+        raise ValueError(f"device must be a string, got {type(device).__name__} {device!r}; expected {expected}.")
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device {device!r} needs CUDA, but torch.cuda.is_available() is False on this machine; expected 'cpu' here."
+        )
+    if parsed.type == "cuda" and parsed.index is not None and parsed.index >= torch.cuda.device_count():
+        raise ValueError(
+            f"device {device!r} names GPU {parsed.index}, but this machine has {torch.cuda.device_count()} CUDA device(s)."
+        )
+    if parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r} needs Apple MPS, which is not available on this machine; expected 'cpu' here.")
+    if parsed.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {device!r} is not supported; expected {expected}.")
+    return parsed
+
+
+def check_task(task: Any) -> str:
+    """``task`` as the canonical name of a known Meta-World task (e.g. ``"coffee-pull"``).
+
+    Names with path separators (``"../envs/coffee-pull"``) are refused: the name picks a shipped bundle
+    folder, and must not reach outside the bundles folder.
+
+    :raises ValueError: naming the value and what is expected.
+    """
+    expected = "the name of a known Meta-World task such as 'coffee-pull' (pass bundle=<folder> for other bundles)"
+    if not isinstance(task, str):
+        raise ValueError(f"task must be a string, got {type(task).__name__} {task!r}; expected {expected}.")
+    if not task.strip() or any(sep in task for sep in ("/", "\\", os.sep)) or task.strip() in (".", ".."):
+        raise ValueError(f"task {task!r} is not a task name; expected {expected}.")
+    from dreamgym.tasks import get_task
+
+    try:
+        return get_task(task).name
+    except ValueError as problem:
+        raise ValueError(f"task {task!r} is not a known task; expected {expected}. ({problem})") from None
+
+
+def check_bundle(bundle: Any) -> Any:
+    """``bundle``: ``None`` or a folder path (``str`` or ``os.PathLike``)."""
+    if bundle is not None and not isinstance(bundle, (str, os.PathLike)):
+        raise ValueError(
+            f"bundle must be a folder path (str or os.PathLike) or None, got {type(bundle).__name__} {bundle!r}."
+        )
+    return bundle
 
 
 def check_seed(seed: Any) -> int | None:

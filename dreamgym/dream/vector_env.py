@@ -36,7 +36,15 @@ from gymnasium.vector.utils import batch_space
 
 from dreamgym.dream.confirmation import SuccessConfirmation, confirm_success
 from dreamgym.dream.initial_states import RESET_MODES
-from dreamgym.dream.inputs import check_positive_int, check_seed, check_step_action, context_from_options
+from dreamgym.dream.inputs import (
+    check_bundle,
+    check_device,
+    check_positive_int,
+    check_seed,
+    check_step_action,
+    check_task,
+    context_from_options,
+)
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.media import grid, to_hwc
 from dreamgym.spaces import ACTION_DIM, action_space, image_space
@@ -90,7 +98,17 @@ class DreamWorldVectorEnv(VectorEnv):
             raise ValueError(f"output must be 'numpy' or 'torch', got {output!r}.")
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}.")
-        self.device = torch.device(device)
+        self.device = check_device(device)
+        bundle = check_bundle(bundle)
+        if simulator is not None and not isinstance(simulator, LearnedSimulator):
+            raise ValueError(
+                f"simulator must be a LearnedSimulator (LearnedSimulator.load(<bundle>)) or None, "
+                f"got {type(simulator).__name__} {simulator!r}."
+            )
+        if simulator is None and bundle is None:
+            task = check_task(task)
+        elif not isinstance(task, str):
+            raise ValueError(f"task must be a string naming a task, got {type(task).__name__} {task!r}.")
         if simulator is None:
             from dreamgym.bundle import find_bundle
 
