@@ -65,6 +65,15 @@ SCHEMA = {
     "camera a list": ({"camera": [1, 2]}, r"'camera' is \[1, 2\]; expected a JSON object"),
     "provenance a string": ({"provenance": "x"}, r"'provenance' is 'x'; expected a JSON object"),
     "sampler out of range": ({"sampler": {"num_steps": 0}}, r"'sampler' is \{'num_steps': 0\}; expected the settings of a SamplerConfig \(num_steps must be between 1 and 10, got 0\)"),
+    "sampler fractional steps": ({"sampler": {"num_steps": 2.5}}, r"'sampler' is \{'num_steps': 2.5\}; expected the settings of a SamplerConfig \(num_steps must be an integer between 1 and 10, got 2.5\)"),
+    "sampler boolean steps": ({"sampler": {"num_steps": True}}, r"'sampler' is \{'num_steps': True\}; expected the settings of a SamplerConfig \(num_steps must be an integer between 1 and 10, got True\)"),
+    "sampler rho zero": ({"sampler": {"rho": 0}}, r"'sampler' is \{'rho': 0\}; expected the settings of a SamplerConfig \(rho must be a finite number > 0, got 0\)"),
+    "sampler rho negative": ({"sampler": {"rho": -7}}, r"'sampler' is .*; expected the settings of a SamplerConfig \(rho must be a finite number > 0, got -7\)"),
+    "sampler rho string": ({"sampler": {"rho": "x"}}, r"'sampler' is .*; expected the settings of a SamplerConfig \(rho must be a finite number > 0, got 'x'\)"),
+    "sampler sigma_max infinite": ({"sampler": {"sigma_max": float("inf")}}, r"'sampler' is .*; expected the settings of a SamplerConfig \(sigma_max must be a finite number > 0, got inf\)"),
+    "sampler sigma_min string": ({"sampler": {"sigma_min": "0.002"}}, r"'sampler' is .*; expected the settings of a SamplerConfig \(sigma_min must be a finite number > 0, got '0.002'\)"),
+    "sampler sigma_min negative": ({"sampler": {"sigma_min": -1.0}}, r"'sampler' is .*; expected the settings of a SamplerConfig \(sigma_min must be a finite number > 0, got -1.0\)"),
+    "sampler order boolean": ({"sampler": {"order": True}}, r"'sampler' is .*; expected the settings of a SamplerConfig \(order must be 1 \(Euler\) or 2 \(Heun\), got True\)"),
     "sampler unknown field": ({"sampler": {"steps": 3}}, r"'sampler' is \{'steps': 3\}; expected the settings of a SamplerConfig \(.*unexpected keyword argument 'steps'\)"),
     "components a string": ({"components": "world_model"}, r"'components' is 'world_model'; expected a JSON object mapping component names to folder names"),
     "no world model": ({"components": {"reward_model": "reward_model"}}, r"'components' is \{'reward_model': 'reward_model'\}; expected an entry 'world_model'"),
@@ -233,6 +242,12 @@ def test_missing_and_unexpected_tensors_are_named(saved, tmp_path):
         ({"patch_size": 0}, r"patch_size must be an integer >= 1, got 0"),
         ({"actions": "two_hot"}, r"actions must be an ActionEncoderConfig or its dict, got 'two_hot'"),
         ({"depth": 3}, r"DenoiserConfig.__init__\(\) got an unexpected keyword argument 'depth'\)"),
+        ({"sigma_data": 0}, r"sigma_data must be a finite number > 0, got 0\)"),
+        ({"sigma_data": -0.5}, r"sigma_data must be a finite number > 0, got -0.5\)"),
+        ({"sigma_data": "0.5"}, r"sigma_data must be a finite number > 0, got '0.5'\)"),
+        ({"actions": {"num_bins": 1}}, r"num_bins must be an integer >= 2, got 1\)"),
+        ({"actions": {"num_bins": 2.5}}, r"num_bins must be an integer >= 2, got 2.5\)"),
+        ({"actions": {"num_bins": True}}, r"num_bins must be an integer >= 2, got True\)"),
     ],
 )
 def test_invalid_model_configuration_names_the_file(saved, tmp_path, change, message):
@@ -326,4 +341,21 @@ def test_initial_states_shorter_than_the_context_fail_at_load(saved, tmp_path):
     bundle = _bundle(saved, tmp_path)
     _rewrite_initial_states(bundle, frames=np.zeros((4, 3, 3, 64, 64), np.uint8), actions=np.zeros((4, 2, 4), np.float32))
     with pytest.raises(BundleError, match=re.escape("initial states hold 3 frames, fewer than 4")):
+        LearnedSimulator.load(bundle)
+
+
+@pytest.mark.parametrize(
+    "threshold, message",
+    [
+        (0, r"threshold must be a number in \(0, 1\) \(exclusive\), got 0\)"),
+        (1.5, r"threshold must be a number in \(0, 1\) \(exclusive\), got 1.5\)"),
+        ("0.5", r"threshold must be a number in \(0, 1\) \(exclusive\), got '0.5'\)"),
+        (True, r"threshold must be a number in \(0, 1\) \(exclusive\), got True\)"),
+    ],
+)
+def test_invalid_reward_threshold_names_the_file(saved, tmp_path, threshold, message):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    path = bundle / "reward_model" / "config.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "threshold": threshold}))
+    with pytest.raises(BundleError, match=re.escape(f"{path}: not a valid configuration (") + message):
         LearnedSimulator.load(bundle)

@@ -7,6 +7,7 @@ of the config, so it travels with the weights in the bundle.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from numbers import Real
 
 import torch
 from torch import nn
@@ -29,8 +30,9 @@ class RewardClassifierConfig:
             raise ValueError(f"channels must be non-empty positive multiples of 8, got {self.channels}.")
         if type(self.image_size) is not int or self.image_size < 1:
             raise ValueError(f"image_size must be an integer >= 1, got {self.image_size!r}.")
-        if not 0.0 < self.threshold < 1.0:
-            raise ValueError(f"threshold must be in (0, 1), got {self.threshold}.")
+        threshold = self.threshold
+        if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < threshold < 1.0:
+            raise ValueError(f"threshold must be a number in (0, 1) (exclusive), got {threshold!r}.")
 
     def to_dict(self) -> dict:
         return asdict(self)

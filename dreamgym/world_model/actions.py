@@ -9,6 +9,7 @@ encoding, an MLP maps the encoded last-4 actions to the U-Net's conditioning vec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import torch
 from torch import nn
@@ -61,8 +62,8 @@ class ActionEncoderConfig:
     def __post_init__(self) -> None:
         if self.encoding not in ENCODINGS:
             raise ValueError(f"Unknown action encoding {self.encoding!r}; choose one of {ENCODINGS}.")
-        if self.num_bins < 2:
-            raise ValueError(f"num_bins must be >= 2, got {self.num_bins}.")
+        if isinstance(self.num_bins, bool) or not isinstance(self.num_bins, Integral) or self.num_bins < 2:
+            raise ValueError(f"num_bins must be an integer >= 2, got {self.num_bins!r}.")
 
     @property
     def encoded_size(self) -> int:

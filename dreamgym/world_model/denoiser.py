@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from numbers import Real
 
 import torch
 from diffusers import UNet2DModel
@@ -24,6 +25,13 @@ from dreamgym.world_model.actions import ActionEncoder, ActionEncoderConfig
 NOISE_EMBEDDING_SCALE = 1000.0
 """c_noise = log(sigma)/4 lies in about [-1.6, 0.4]; it is scaled by this before the sinusoidal
 embedding, whose frequencies are made for timesteps in the hundreds."""
+
+
+def check_positive_number(value, name: str) -> float:
+    """``value`` as a finite real number > 0 (booleans and strings refused); ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
+    return float(value)
 
 
 @dataclass
@@ -59,6 +67,7 @@ class DenoiserConfig:
         if not isinstance(self.actions, ActionEncoderConfig):
             raise TypeError(f"actions must be an ActionEncoderConfig or its dict, got {self.actions!r}.")
         self.channels = tuple(int(c) for c in self.channels)
+        check_positive_number(self.sigma_data, "sigma_data")
         for name in ("image_size", "context_frames", "layers_per_block", "patch_size"):
             value = getattr(self, name)
             if type(value) is not int or value < 1:

@@ -7,10 +7,11 @@ comes from the ``torch.Generator`` passed in, so the same seed gives the same fr
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from numbers import Integral
 
 import torch
 
-from dreamgym.world_model.denoiser import Denoiser, frames_to_model, frames_to_uint8
+from dreamgym.world_model.denoiser import Denoiser, check_positive_number, frames_to_model, frames_to_uint8
 
 
 @dataclass
@@ -25,10 +26,14 @@ class SamplerConfig:
     rho: float = 7.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.num_steps, bool) or not isinstance(self.num_steps, Integral):
+            raise ValueError(f"num_steps must be an integer between 1 and 10, got {self.num_steps!r}.")
         if not 1 <= self.num_steps <= 10:
             raise ValueError(f"num_steps must be between 1 and 10, got {self.num_steps}.")
-        if self.order not in (1, 2):
-            raise ValueError(f"order must be 1 (Euler) or 2 (Heun), got {self.order}.")
+        if isinstance(self.order, bool) or not isinstance(self.order, Integral) or self.order not in (1, 2):
+            raise ValueError(f"order must be 1 (Euler) or 2 (Heun), got {self.order!r}.")
+        for name in ("sigma_min", "sigma_max", "rho"):
+            check_positive_number(getattr(self, name), name)
         if not 0 < self.sigma_min < self.sigma_max:
             raise ValueError(f"Need 0 < sigma_min < sigma_max, got {self.sigma_min} and {self.sigma_max}.")
 
