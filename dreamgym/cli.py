@@ -11,6 +11,7 @@ from dreamgym.cli_arguments import (
     OneLineParser,
     batch_of_two,
     denoising_steps,
+    device,
     existing_path,
     finite_float,
     non_negative_float,
@@ -357,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--lr", type=positive_float, default=3e-4)
     bc.add_argument("--shift", type=non_negative_int, default=4, help="random-shift augmentation in pixels (0: off)")
     bc.add_argument("--seed", type=non_negative_int, default=0)
-    bc.add_argument("--device", default="cpu")
+    bc.add_argument("--device", type=device, default="cpu", help="torch device: cpu, or cuda where CUDA is available")
     bc.add_argument("--no-progress", action="store_true")
     bc.set_defaults(func=_cmd_train_bc)
 
@@ -397,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="monitoring only: real Meta-World episodes (tuning layouts) per checkpoint, never used for training (0: off)",
     )
     ref.add_argument("--seed", type=non_negative_int, default=0)
-    ref.add_argument("--device", default="cpu")
+    ref.add_argument("--device", type=device, default="cpu", help="torch device: cpu, or cuda where CUDA is available")
     ref.add_argument("--no-progress", action="store_true")
     ref.set_defaults(func=_cmd_refine)
 

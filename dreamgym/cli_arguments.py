@@ -89,3 +89,18 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
+def device(text: str) -> str:
+    """A ``type=`` for ``--device``: a torch device this machine has (``cpu``; ``cuda`` only with CUDA)."""
+    from dreamgym.dream.inputs import check_device
+
+    try:
+        check_device(text)
+    except ValueError as error:
+        reason = "CUDA is not available on this machine" if "needs CUDA" in str(error) else "not a device this machine has"
+        raise argparse.ArgumentTypeError(f"expected a torch device such as 'cpu' or 'cuda' ({reason}), got {text!r}") from None
+    return text
+
+
+device.__name__ = "device"

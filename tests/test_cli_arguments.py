@@ -159,3 +159,21 @@ def test_other_parser_errors_are_one_line_too(capsys):
 def test_help_still_shows_usage(capsys):
     assert cli.main(["refine", "--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: dreamgym refine")
+
+
+@pytest.mark.parametrize("command", ["refine", "train-bc"])
+@pytest.mark.parametrize("value, reason", [("gpu", "not a device this machine has"), ("cuda:x", "not a device this machine has")])
+def test_unknown_device(capsys, tmp_path, command, value, reason):
+    code, line = _error(capsys, command, *_required(command, tmp_path), "--device", value)
+    assert code == 2
+    assert line == f"dreamgym {command}: error: argument --device: expected a torch device such as 'cpu' or 'cuda' ({reason}), got {value!r}"
+
+
+def test_cuda_device_without_cuda(capsys, tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    code, line = _error(capsys, "refine", "--bc-model", tmp_path, "--device", "cuda")
+    assert code == 2
+    assert line == ("dreamgym refine: error: argument --device: expected a torch device such as 'cpu' or 'cuda' "
+                    "(CUDA is not available on this machine), got 'cuda'")

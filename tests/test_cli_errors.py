@@ -181,3 +181,36 @@ def test_bugs_still_raise(monkeypatch, error):
 
 def test_message_without_text_names_the_error():
     assert cli.one_line(FileExistsError()) == "FileExistsError"
+
+
+@pytest.fixture(params=["text", "other zip"])
+def not_a_policy(tmp_path, request):
+    path = tmp_path / "policy.zip"
+    if request.param == "text":
+        path.write_text("not a zip")
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("a.txt", "x")
+    return path
+
+
+@pytest.mark.parametrize("command, option, extra", [
+    ("evaluate", "--model", []),
+    ("refine", "--bc-model", ["--out", "{tmp}/run"]),
+    ("collect", "--bc-policy", ["--out", "{tmp}/data", "--expert", "0", "--noisy-expert", "0", "--random", "0", "--bc", "1",
+                                "--no-progress"]),
+])
+def test_file_that_is_not_an_sb3_policy(capsys, tmp_path, not_a_policy, command, option, extra):
+    extra = [arg.format(tmp=tmp_path) for arg in extra]
+    code, line = _run(capsys, command, option, not_a_policy, *extra)
+    assert code == 2
+    assert line.startswith(f"dreamgym {command}: error: {not_a_policy} is not an SB3 policy zip written by "
+                           "`dreamgym train-bc` or `dreamgym refine` (")
+
+
+def test_critic_warmup_not_below_iterations_names_the_flags(capsys, tmp_path):
+    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--critic-warmup", "3",
+                      "--iterations", "3")
+    assert code == 2
+    assert line == ("dreamgym refine: error: critic_warmup_iterations (--critic-warmup) must be in [0, iterations), "
+                    "where iterations (--iterations) is 3; got 3.")

@@ -95,4 +95,10 @@ def load_policy(path: str | Path, device: str | torch.device = "cpu") -> PPO:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No SB3 model at {path}; expected a .zip written by `dreamgym train-bc` or `dreamgym refine`.")
-    return PPO.load(path, device=device)
+    try:
+        return PPO.load(path, device=device)
+    except Exception as error:  # SB3 raises BadZipFile, KeyError, EOFError, ... for a file that is not its zip
+        raise ValueError(
+            f"{path} is not an SB3 policy zip written by `dreamgym train-bc` or `dreamgym refine` "
+            f"({type(error).__name__}: {error})."
+        ) from error

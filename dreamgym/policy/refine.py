@@ -138,7 +138,10 @@ class RefineConfig:
         if self.actor_learning_rate < 0 or self.critic_learning_rate <= 0:
             raise ValueError("actor_learning_rate must be >= 0 and critic_learning_rate > 0.")
         if self.critic_warmup_iterations < 0 or self.critic_warmup_iterations >= self.iterations:
-            raise ValueError(f"critic_warmup_iterations must be in [0, iterations), got {self.critic_warmup_iterations}.")
+            raise ValueError(
+                f"critic_warmup_iterations (--critic-warmup) must be in [0, iterations), where iterations (--iterations) "
+                f"is {self.iterations}; got {self.critic_warmup_iterations}."
+            )
         if self.log_std_learning_rate is not None and self.log_std_learning_rate < 0:
             raise ValueError(f"log_std_learning_rate must be >= 0 or None, got {self.log_std_learning_rate}.")
         if not np.isfinite(self.anchor_kl_coef) or self.anchor_kl_coef < 0:
