@@ -175,3 +175,21 @@ def test_registered_ids():
     env.close()
     with pytest.raises(ValueError, match="Unknown task 'nope'.*coffee-pull"):
         gym.make("MetaWorldPixels-v0", task="nope")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"width": -8}, r"width must be an integer >= 1, got -8"),
+        ({"height": None}, r"height must be an integer >= 1, got None"),
+        ({"width": "64"}, r"width must be an integer >= 1, got '64'"),
+        ({"width": 2.7}, r"width must be an integer >= 1, got 2.7"),
+        ({"action_repeat": True}, r"action_repeat must be an integer >= 1 or None \(the task default\), got True"),
+        ({"episode_steps": 1.9}, r"episode_steps must be an integer >= 1 or None \(the task default\), got 1.9"),
+        ({"terminate_on_success": "no"}, r"terminate_on_success must be True or False, got 'no'"),
+        ({"task": 5}, r"task must be a task name such as 'coffee-pull' or a TaskSpec, got 5"),
+    ],
+)
+def test_bad_settings_are_refused_before_anything_is_built(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        MetaWorldPixelEnv(**kwargs)

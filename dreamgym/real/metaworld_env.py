@@ -66,15 +66,21 @@ class MetaWorldPixelEnv(gym.Env):
         render_mode: str | None = "rgb_array",
         rendering: RenderingConfig | dict | None = None,
     ):
+        if not isinstance(task, (str, TaskSpec)):
+            raise ValueError(f"task must be a task name such as 'coffee-pull' or a TaskSpec, got {task!r}.")
         self.task = get_task(task) if isinstance(task, str) else task
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}.")
+        for name, value, optional in (("width", width, False), ("height", height, False),
+                                      ("action_repeat", action_repeat, True), ("episode_steps", episode_steps, True)):
+            if value is None and optional:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1{' or None (the task default)' if optional else ''}, got {value!r}.")
+        if not isinstance(terminate_on_success, (bool, np.bool_)):
+            raise ValueError(f"terminate_on_success must be True or False, got {terminate_on_success!r}.")
         self.action_repeat = int(action_repeat if action_repeat is not None else self.task.action_repeat)
         self.episode_steps = int(episode_steps if episode_steps is not None else self.task.episode_steps)
-        if self.action_repeat < 1 or self.episode_steps < 1:
-            raise ValueError(
-                f"action_repeat and episode_steps must be >= 1, got {self.action_repeat} and {self.episode_steps}."
-            )
         if isinstance(camera, dict):
             camera = CameraConfig.from_dict(camera)
         self.camera = camera or self.task.camera
