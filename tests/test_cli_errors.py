@@ -73,7 +73,8 @@ def test_architecture_flags_with_init_from(capsys, tmp_path):
     from test_dream_sb3 import tiny_simulator
 
     bundle = tiny_simulator().save(tmp_path / "bundle")
-    code, line = _run(capsys, "train-world-model", "--out", tmp_path / "run", "--init-from", bundle, "--channels", "16")
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path, "--out", tmp_path / "run", "--init-from", bundle,
+                      "--channels", "16")
     assert code == 2
     assert line == f"dreamgym train-world-model: error: --channels cannot be combined with --init-from: the architecture is that of {bundle}."
 
