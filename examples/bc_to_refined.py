@@ -2,11 +2,12 @@
 
 1. record expert demonstrations in real Meta-World (the only real data the policy ever sees);
 2. behaviour-clone them into an SB3 PPO model (Gaussian image policy);
-3. refine it with PPO inside ``DreamWorld-CoffeePull-v0``: imagined frames, learned reward, std clipping;
+3. refine it with PPO inside ``DreamWorld-CoffeePull-v0``: imagined frames, learned reward, std clipping and
+   ``dreamgym refine``'s guards (KL anchor to BC, pessimistic success, short imagined episodes);
 4. evaluate BC and refined policy in real Meta-World on held-out layouts.
 
     python examples/bc_to_refined.py --quick      # a few minutes on a 2-core CPU (too short to improve much)
-    python examples/bc_to_refined.py              # the benchmark's settings for one seed (~15 min + evaluation)
+    python examples/bc_to_refined.py              # the benchmark's settings for one seed (~10 min + evaluation)
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def main() -> None:
     train_bc(bc)
 
     print("3. PPO inside the learned simulator (never touches Meta-World)")
-    refinement = RefineConfig(bc_model=bc.out, out_dir=args.out / "refine", iterations=3 if quick else 30,
+    refinement = RefineConfig(bc_model=bc.out, out_dir=args.out / "refine", iterations=3 if quick else 15,
                               num_envs=8 if quick else 16, critic_warmup_iterations=1 if quick else 2)
     refine(refinement)
 
