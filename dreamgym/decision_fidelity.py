@@ -24,6 +24,7 @@ import torch
 
 from dreamgym.data.branches import Branch
 from dreamgym.world_model.evaluation import autoregressive_rollout, psnr
+from dreamgym.world_model.sampler import noise_generator
 
 Act = Callable[[np.ndarray, dict, int], np.ndarray]
 """``act(frame, info, decision) -> action``: how a trial chooses its actions in the real env."""
@@ -117,7 +118,7 @@ def imagine_trials(simulator, trials: list[Trial], seed: int = 0, batch_size: in
     frames after ``start`` and the per-frame PSNR of imagined against real frames."""
     history = simulator.manifest.context_frames
     device = next(simulator.world_model.parameters()).device
-    generator = torch.Generator(device).manual_seed(seed) if device.type == "cuda" else torch.Generator().manual_seed(seed)
+    generator = noise_generator(device, seed)
     by_shape: dict[tuple[int, int], list[Trial]] = {}
     for trial in trials:
         if trial.start < history - 1:
@@ -154,7 +155,7 @@ def confirm_trials(simulator, trials: list[Trial], confirmation, seed: int = 0) 
     history = simulator.manifest.context_frames
     threshold = float(simulator.reward_model.config.threshold)
     device = next(simulator.world_model.parameters()).device
-    generator = torch.Generator(device).manual_seed(seed) if device.type == "cuda" else torch.Generator().manual_seed(seed)
+    generator = noise_generator(device, seed)
     for trial in trials:
         dream = trial.dream
         fired = np.flatnonzero(dream["success_probability"] >= threshold)

@@ -48,7 +48,7 @@ from dreamgym.dream.inputs import (
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.media import grid, to_hwc
 from dreamgym.spaces import ACTION_DIM, action_space, image_space
-from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
+from dreamgym.world_model.sampler import SamplerConfig, noise_generator, sample_next_frame
 
 REWARD_MODES = ("sparse", "probability")
 
@@ -147,7 +147,7 @@ class DreamWorldVectorEnv(VectorEnv):
         self._trace_frames = torch.zeros(num_envs, lookback, 3, size, size, dtype=torch.uint8, device=self.device)
         self._trace_actions = torch.zeros(num_envs, lookback, ACTION_DIM, device=self.device)
         self._context_generator = torch.Generator()
-        self._noise_generator = torch.Generator(self.device) if self.device.type == "cuda" else torch.Generator()
+        self._noise_generator = noise_generator(self.device, 0)  # reseeded just below
         self._seeded(np.random.SeedSequence().entropy % 2**63)
         self._needs_reset = True
 

@@ -7,7 +7,7 @@ import torch
 from torch.nn import functional as F
 
 from dreamgym.world_model.denoiser import Denoiser
-from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
+from dreamgym.world_model.sampler import SamplerConfig, noise_generator, sample_next_frame
 
 
 def psnr(predicted: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
@@ -76,7 +76,7 @@ def rollout_episode(
     history = windows.context
     steps = min(steps, frames.shape[0] - history)
     device = next(denoiser.parameters()).device
-    generator = torch.Generator(device).manual_seed(seed) if device.type == "cuda" else torch.Generator().manual_seed(seed)
+    generator = noise_generator(device, seed)
     imagined = autoregressive_rollout(
         denoiser,
         frames[None, :history].to(device),

@@ -41,6 +41,12 @@ class SamplerConfig:
         return asdict(self)
 
 
+def noise_generator(device: torch.device, seed: int) -> torch.Generator:
+    """A seeded source of sampling noise for models on ``device`` (on the GPU for CUDA, else the CPU)."""
+    generator = torch.Generator(device) if device.type == "cuda" else torch.Generator()
+    return generator.manual_seed(seed)
+
+
 def karras_sigmas(config: SamplerConfig) -> torch.Tensor:
     """``num_steps`` noise levels from sigma_max down to sigma_min (Karras et al. 2022, eq. 5), then 0."""
     if config.num_steps == 1:
