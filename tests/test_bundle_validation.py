@@ -185,13 +185,18 @@ def test_record_checksums_never_blesses_a_changed_file(saved, tmp_path):
         record_checksums(bundle)
 
 
+def _truncate(path, keep):
+    """Cut a file to its first ``keep`` bytes (an int, negative from the end) or fraction (a float)."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)] if isinstance(keep, float) else data[:keep])
+
+
 # -- weights (checked with or without checksums) ----------------------------------------------------------
 @pytest.mark.parametrize("keep", [4, 60, 0.5, -1])
 def test_truncated_weights_name_the_file(saved, tmp_path, keep):
     bundle = _without_checksums(_bundle(saved, tmp_path))
     path = bundle / "world_model" / "model.safetensors"
-    data = path.read_bytes()
-    path.write_bytes(data[: int(len(data) * keep)] if isinstance(keep, float) else data[:keep])
+    _truncate(path, keep)
     with pytest.raises(BundleError, match=re.escape(f"{path}: not a readable safetensors file: truncated or corrupt (")):
         load_bundle(bundle)
 
@@ -271,8 +276,7 @@ def test_configuration_that_is_not_an_object(saved, tmp_path):
 def test_truncated_initial_states_name_the_file(saved, tmp_path, keep):
     bundle = _without_checksums(_bundle(saved, tmp_path))
     path = bundle / "initial_states" / "episodes.npz"
-    data = path.read_bytes()
-    path.write_bytes(data[: int(len(data) * keep)] if isinstance(keep, float) else data[:keep])
+    _truncate(path, keep)
     with pytest.raises(BundleError, match=re.escape(f"{path}: not a readable dreamgym initial-states file: truncated or corrupt")):
         LearnedSimulator.load(bundle)
 
