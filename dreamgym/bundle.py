@@ -11,8 +11,10 @@
 
 Later components (reward classifier, initial states) get folders of their own and are listed under
 ``components`` in the manifest. At export the manifest records the sha256 of every component file
-(``files``: path relative to the bundle -> hex digest); loading verifies them. Manifests without
-``files`` (exported before checksums were recorded) load unverified; :func:`record_checksums` adds them.
+(``files``: path relative to the bundle -> hex digest); loading verifies them and refuses a manifest
+without ``files`` (re-export it with ``dreamgym export-bundle``, or record the checksums of files you
+trust with :func:`record_checksums`). Every component path must stay inside the bundle folder, also
+after following symlinks.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from dreamgym.files import atomic_write, sha256_file
+from dreamgym.tasks import CameraConfig
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
 from dreamgym.world_model.sampler import SamplerConfig
 
@@ -64,6 +67,22 @@ def inside_bundle(relative: Any) -> bool:
         return False
     path = PurePosixPath(relative)
     return not path.is_absolute() and ".." not in path.parts and bool(path.parts)
+
+
+def confined(folder: str | Path, relative: str) -> Path:
+    """``folder / relative``, refused unless it resolves (symlinks followed) inside the resolved ``folder``.
+
+    :raises BundleError: naming the path, where it leads and the bundle folder.
+    """
+    folder = Path(folder)
+    path = folder / relative
+    root, resolved = folder.resolve(), path.resolve()
+    if resolved != root and not resolved.is_relative_to(root):
+        raise BundleError(
+            f"{path} resolves to {resolved}, outside the bundle folder {root}; expected every component file and "
+            "folder inside the bundle (a symlink must not lead out of it)."
+        )
+    return path
 
 
 def _is_sha256(value: Any) -> bool:
@@ -103,6 +122,14 @@ def _manifest_problem(data: dict) -> str | None:
     for key, (valid, expected) in MANIFEST_SCHEMA.items():
         if key in data and not valid(data[key]):
             return f"{key!r} is {_brief(data[key])}; expected {expected}"
+    duplicates = sorted({task for task in data["tasks"] if data["tasks"].count(task) > 1})
+    if duplicates:
+        return f"'tasks' is {_brief(data['tasks'])}, which lists {duplicates} more than once; expected distinct task names"
+    try:
+        CameraConfig.from_dict(data["camera"])
+    except ValueError as error:
+        return (f"'camera' is {_brief(data['camera'])}; expected a camera with lookat (3 finite numbers), distance "
+                f"(a finite number > 0), azimuth and elevation (finite numbers) ({_cause(error)})")
     components = data["components"]
     if "world_model" not in components:
         return f"'components' is {_brief(components)}; expected an entry 'world_model'"
@@ -260,8 +287,27 @@ def _read_weights(path: Path) -> dict[str, torch.Tensor]:
         raise BundleError(f"{path}: not a readable safetensors file: truncated or corrupt ({_cause(error)}).") from error
 
 
+FLOAT_WEIGHT_DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.float64)
+"""Dtypes a floating-point parameter may be stored in (loading casts it to the module's own dtype)."""
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def _dtype_problem(tensor: torch.Tensor, expected: torch.Tensor) -> str | None:
+    """What is wrong with a stored tensor's dtype for a module tensor like ``expected``, or ``None``."""
+    if expected.is_floating_point():
+        if tensor.dtype not in FLOAT_WEIGHT_DTYPES:
+            names = ", ".join(_dtype_name(dtype) for dtype in FLOAT_WEIGHT_DTYPES)
+            return f"has dtype {_dtype_name(tensor.dtype)}; expected floating-point weights ({names})"
+    elif tensor.dtype != expected.dtype:
+        return f"has dtype {_dtype_name(tensor.dtype)}; expected {_dtype_name(expected.dtype)}"
+    return None
+
+
 def _check_weights(module: torch.nn.Module, state: dict[str, torch.Tensor], weights_path: Path, config_path: Path) -> None:
-    """Refuse weights whose names or shapes are not those of ``module``, or that are not finite."""
+    """Refuse weights whose names, shapes or dtypes are not those of ``module``, or that are not finite."""
     expected = module.state_dict()
     missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
     if missing or unexpected:
@@ -274,6 +320,9 @@ def _check_weights(module: torch.nn.Module, state: dict[str, torch.Tensor], weig
                 f"{weights_path}: tensor {name!r} has shape {tuple(tensor.shape)}, but the model of {config_path} "
                 f"needs {tuple(expected[name].shape)}; weights and configuration belong to different models."
             )
+        problem = _dtype_problem(tensor, expected[name])
+        if problem:
+            raise BundleError(f"{weights_path}: tensor {name!r} {problem}; the file is not a dreamgym model of {config_path}.")
         if tensor.is_floating_point() and not torch.isfinite(tensor).all():
             raise BundleError(f"{weights_path}: tensor {name!r} holds NaN or infinite values; expected finite weights (the file is corrupt).")
 
@@ -329,12 +378,17 @@ def component_files(folder: str | Path, manifest: Manifest) -> dict[str, Path]:
     folder = Path(folder)
     files = {}
     for relative in manifest.components.values():
-        root = folder / relative
+        root = confined(folder, relative)
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             key = path.relative_to(folder).as_posix()
             if path.is_file() and not any(part.startswith(".") for part in PurePosixPath(key).parts):
-                files[key] = path
+                files[key] = confined(folder, key)
     return files
+
+
+def component_folder(folder: str | Path, manifest: Manifest, name: str) -> Path:
+    """The folder of component ``name`` (e.g. ``"world_model"``), confined to the bundle (see :func:`confined`)."""
+    return confined(folder, manifest.components[name])
 
 
 def file_checksums(folder: str | Path, manifest: Manifest) -> dict[str, str]:
@@ -345,14 +399,17 @@ def file_checksums(folder: str | Path, manifest: Manifest) -> dict[str, str]:
 def verify_checksums(folder: str | Path, manifest: Manifest) -> None:
     """Check every component file against the sha256 recorded in the manifest.
 
-    Nothing is checked for a manifest without ``files`` (exported before checksums were recorded).
-
-    :raises BundleError: naming the file that is missing, has no recorded checksum, or whose
+    :raises BundleError: for a manifest that records no checksums (``files``), naming how to add them;
+        naming the file that is missing, has no recorded checksum, lies outside the bundle, or whose
         checksum differs.
     """
-    if manifest.files is None:
-        return
     folder = Path(folder)
+    if manifest.files is None:
+        raise BundleError(
+            f"{folder / 'manifest.json'} records no sha256 of the component files (no 'files'), so the bundle cannot "
+            "be verified; expected a bundle exported by this dreamgym: export it again with `dreamgym export-bundle`, "
+            "or record the checksums of files you trust with dreamgym.bundle.record_checksums(folder)."
+        )
     unlisted = sorted(set(component_files(folder, manifest)) - set(manifest.files))
     if unlisted:
         raise BundleError(
@@ -360,7 +417,7 @@ def verify_checksums(folder: str | Path, manifest: Manifest) -> None:
             "file to be recorded (remove the files, or record them with dreamgym.bundle.record_checksums)."
         )
     for relative, expected in sorted(manifest.files.items()):
-        path = folder / relative
+        path = confined(folder, relative)
         if not path.is_file():
             raise BundleError(f"{path} is missing; manifest.json records its sha256 as part of the bundle.")
         actual = sha256_file(path)
@@ -396,6 +453,7 @@ def _read_manifest_json(folder: str | Path) -> tuple[Path, Any]:
     path = Path(folder) / "manifest.json"
     if not path.is_file():
         raise BundleError(f"{folder} is not a dreamgym bundle: {path} is missing.")
+    confined(folder, "manifest.json")
     try:
         return path, json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -412,12 +470,13 @@ def record_checksums(folder: str | Path) -> Path:
     """Add the sha256 of every component file to the manifest of a bundle exported without them.
 
     Nothing else in ``manifest.json`` changes. A manifest that already records checksums is verified
-    first, so a corrupt file is never blessed.
+    first, so a corrupt file is never blessed. Record checksums only of files you trust.
     """
     folder = Path(folder)
     path, data = _read_manifest_json(folder)
     manifest = Manifest.from_dict(data, where=str(path))
-    verify_checksums(folder, manifest)
+    if manifest.files is not None:
+        verify_checksums(folder, manifest)
     _write_json_atomic(path, {**data, "files": file_checksums(folder, manifest)})
     return folder
 
@@ -427,7 +486,7 @@ def load_bundle(folder: str | Path, device: str | torch.device = "cpu") -> tuple
     world model must match the manifest's resolution and action size."""
     manifest = read_manifest(folder)
     verify_checksums(folder, manifest)
-    denoiser = load_world_model(Path(folder) / manifest.components["world_model"], device)
+    denoiser = load_world_model(component_folder(folder, manifest, "world_model"), device)
     cfg = denoiser.config
     mismatches = []
     if cfg.image_size != manifest.image_size:

@@ -148,7 +148,7 @@ def replace_reward_model(bundle_dir: str | Path, reward_run: str | Path, notes: 
     byte-identical. The manifest's reward provenance is replaced, ``notes`` is appended to the
     provenance notes, and the checksums are recorded again. Use it when only the reward classifier was retrained.
     """
-    from dreamgym.bundle import load_reward_model, read_manifest, save_reward_model, write_manifest
+    from dreamgym.bundle import component_folder, load_reward_model, read_manifest, save_reward_model, write_manifest
     from dreamgym.dream.simulator import LearnedSimulator
 
     bundle_dir, reward_run = Path(bundle_dir), Path(reward_run)
@@ -163,7 +163,7 @@ def replace_reward_model(bundle_dir: str | Path, reward_run: str | Path, notes: 
         provenance["reward_model"] = {key: reward_summary.get(key) for key in keys}
     if notes:
         provenance["notes"] = f"{provenance.get('notes', '')} {notes}".strip()
-    save_reward_model(bundle_dir / manifest.components["reward_model"], reward_model)
+    save_reward_model(component_folder(bundle_dir, manifest, "reward_model"), reward_model)
     write_manifest(bundle_dir, replace(manifest, provenance=provenance))
     LearnedSimulator.load(bundle_dir)  # the patched bundle must load
     return bundle_dir

@@ -16,11 +16,41 @@ success region as a flat disc (rendering only, see :class:`GoalMarker`).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
+from numbers import Real
+from typing import Any
 
 EPISODE_STEPS = 50
 """Decisions per episode, as in World4RL's data (50 steps per trajectory)."""
+
+
+def _finite_number(value: Any) -> bool:
+    """Whether ``value`` is a finite real number (int or float, NumPy's included); booleans are not."""
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _numbers(value: Any, count: int, low: float = -math.inf, high: float = math.inf) -> bool:
+    """Whether ``value`` is a list or tuple of ``count`` finite numbers in ``[low, high]``."""
+    return (isinstance(value, (list, tuple)) and len(value) == count
+            and all(_finite_number(item) and low <= item <= high for item in value))
+
+
+def _check_field(valid: bool, owner: str, name: str, value: Any, expected: str) -> None:
+    """Raise ``ValueError("<owner> <name> is <value>; expected <expected>.")`` unless ``valid``."""
+    if not valid:
+        raise ValueError(f"{owner} {name} is {value!r}; expected {expected}.")
+
+
+def _check_keys(data: Any, owner: str, keys: tuple[str, ...]) -> None:
+    """Refuse ``data`` unless it is a dict with exactly ``keys``, naming what is missing or unknown."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{owner} must be a dict (JSON object) with keys {list(keys)}, got {type(data).__name__} {data!r}.")
+    missing, unknown = [key for key in keys if key not in data], sorted(str(key) for key in data if key not in keys)
+    problems = ([f"lacks {missing}"] if missing else []) + ([f"has unknown keys {unknown}"] if unknown else [])
+    if problems:
+        raise ValueError(f"{owner} {data!r} {' and '.join(problems)}; expected exactly the keys {list(keys)}.")
 
 
 @dataclass(frozen=True)
@@ -32,17 +62,24 @@ class CameraConfig:
     azimuth: float = 145.0
     elevation: float = -35.0
 
+    def __post_init__(self) -> None:
+        owner = "CameraConfig"
+        _check_field(_numbers(self.lookat, 3), owner, "lookat", self.lookat, "3 finite numbers (x, y, z in metres)")
+        _check_field(_finite_number(self.distance) and self.distance > 0, owner, "distance", self.distance,
+                     "a finite number > 0 (metres)")
+        for name in ("azimuth", "elevation"):
+            _check_field(_finite_number(getattr(self, name)), owner, name, getattr(self, name), "a finite number (degrees)")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "CameraConfig":
-        return cls(
-            lookat=tuple(float(v) for v in data["lookat"]),
-            distance=float(data["distance"]),
-            azimuth=float(data["azimuth"]),
-            elevation=float(data["elevation"]),
-        )
+    def from_dict(cls, data: Any) -> "CameraConfig":
+        """Read :meth:`to_dict` output (e.g. a manifest's ``camera``); :class:`ValueError` names a bad key or value."""
+        _check_keys(data, "A camera", ("lookat", "distance", "azimuth", "elevation"))
+        lookat = data["lookat"]
+        camera = cls(tuple(lookat) if isinstance(lookat, list) else lookat, data["distance"], data["azimuth"], data["elevation"])
+        return cls(tuple(float(v) for v in camera.lookat), float(camera.distance), float(camera.azimuth), float(camera.elevation))
 
 
 @dataclass(frozen=True)
@@ -64,17 +101,22 @@ class GoalMarker:
     rgba: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
 
     def __post_init__(self) -> None:
-        if not 0 < self.radius < 1:
-            raise ValueError(f"GoalMarker radius must be in (0, 1) metres, got {self.radius}.")
-        if len(self.rgba) != 4 or not all(0 <= c <= 1 for c in self.rgba):
-            raise ValueError(f"GoalMarker rgba must be 4 values in [0, 1], got {self.rgba}.")
+        owner = "GoalMarker"
+        _check_field(isinstance(self.site, str) and bool(self.site.strip()), owner, "site", self.site,
+                     "the MuJoCo site name of the goal, e.g. 'mug_goal'")
+        _check_field(_finite_number(self.radius) and 0 < self.radius < 1, owner, "radius", self.radius,
+                     "the disc radius in metres, a number in (0, 1) (the task's success radius, e.g. 0.07)")
+        _check_field(_numbers(self.rgba, 4, 0, 1), owner, "rgba", self.rgba, "4 numbers in [0, 1] (red, green, blue, alpha)")
 
     def to_dict(self) -> dict:
         return {"site": self.site, "radius": self.radius, "rgba": list(self.rgba)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "GoalMarker":
-        return cls(site=str(data["site"]), radius=float(data["radius"]), rgba=tuple(float(c) for c in data["rgba"]))
+    def from_dict(cls, data: Any) -> "GoalMarker":
+        """Read :meth:`to_dict` output; :class:`ValueError` names a missing, unknown or bad key."""
+        _check_keys(data, "A goal marker", ("site", "radius", "rgba"))
+        rgba = data["rgba"]
+        return cls(site=data["site"], radius=data["radius"], rgba=tuple(rgba) if isinstance(rgba, list) else rgba)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from test_dream_sb3 import tiny_simulator
 from dreamgym.bundle import BundleError, load_bundle, load_world_model, read_manifest, record_checksums
 from dreamgym.dream.initial_states import InitialStates
 from dreamgym.dream.simulator import LearnedSimulator
+from dreamgym.world_model.train import world_model_folder
 
 COMPONENT_FILES = [
     "initial_states/episodes.npz",
@@ -53,7 +54,22 @@ def _without_checksums(bundle):
     return bundle
 
 
+def _reseal(bundle):
+    """Record the checksums of a bundle's files as they are now: a changed file that checksums cannot catch."""
+    return record_checksums(_without_checksums(bundle))
+
+
 # -- manifest schema --------------------------------------------------------------------------------
+CAMERA_OK = {"lookat": [0.0, 0.64, 0.12], "distance": 0.75, "azimuth": 145, "elevation": -35}
+CAMERA = (r"expected a camera with lookat \(3 finite numbers\), distance \(a finite number > 0\), azimuth and elevation "
+          r"\(finite numbers\)")
+
+
+def _camera(cause):
+    """The message for a bad manifest camera whose problem is ``cause`` (a regex)."""
+    return r"'camera' is .*; " + CAMERA + r" \(" + cause
+
+
 SCHEMA = {
     "episode_steps 0": ({"episode_steps": 0}, r"'episode_steps' is 0; expected an integer >= 1"),
     "episode_steps true": ({"episode_steps": True}, r"'episode_steps' is True; expected an integer >= 1"),
@@ -63,7 +79,24 @@ SCHEMA = {
     "tasks empty": ({"tasks": []}, r"'tasks' is \[\]; expected a non-empty list of task names"),
     "tasks a string": ({"tasks": "coffee-pull"}, r"'tasks' is 'coffee-pull'; expected a non-empty list of task names"),
     "camera a list": ({"camera": [1, 2]}, r"'camera' is \[1, 2\]; expected a JSON object"),
+    "camera empty": ({"camera": {}}, r"'camera' is \{\}; " + CAMERA + r" \(A camera \{\} lacks \['lookat', 'distance', 'azimuth', 'elevation'\]"),
+    "camera unknown key": ({"camera": {**CAMERA_OK, "fov": 45}}, r"'camera' is .*; " + CAMERA + r" \(A camera .* has unknown keys \['fov'\]"),
+    "camera lookat of two": ({"camera": {**CAMERA_OK, "lookat": [0, 0.6]}}, _camera(r"CameraConfig lookat is \(0, 0.6\); expected 3 finite numbers")),
+    "camera lookat strings": ({"camera": {**CAMERA_OK, "lookat": ["0", "0", "0"]}}, _camera(r"CameraConfig lookat is \('0', '0', '0'\); expected 3 finite numbers")),
+    "camera lookat a number": ({"camera": {**CAMERA_OK, "lookat": 0.5}}, _camera(r"CameraConfig lookat is 0.5; expected 3 finite numbers")),
+    "camera distance 0": ({"camera": {**CAMERA_OK, "distance": 0}}, _camera(r"CameraConfig distance is 0; expected a finite number > 0 \(metres\)")),
+    "camera distance negative": ({"camera": {**CAMERA_OK, "distance": -0.75}}, _camera(r"CameraConfig distance is -0.75; expected a finite number > 0")),
+    "camera distance string": ({"camera": {**CAMERA_OK, "distance": "0.75"}}, _camera(r"CameraConfig distance is '0.75'; expected a finite number > 0")),
+    "camera distance null": ({"camera": {**CAMERA_OK, "distance": None}}, _camera(r"CameraConfig distance is None; expected a finite number > 0")),
+    "camera azimuth boolean": ({"camera": {**CAMERA_OK, "azimuth": True}}, _camera(r"CameraConfig azimuth is True; expected a finite number \(degrees\)")),
+    "camera elevation infinite": ({"camera": {**CAMERA_OK, "elevation": float("-inf")}}, _camera(r"CameraConfig elevation is -inf; expected a finite number \(degrees\)")),
+    "tasks duplicated": ({"tasks": ["coffee-pull", "coffee-pull"]},
+                         r"'tasks' is \['coffee-pull', 'coffee-pull'\], which lists \['coffee-pull'\] more than once; expected distinct task names"),
     "provenance a string": ({"provenance": "x"}, r"'provenance' is 'x'; expected a JSON object"),
+    "goal marker without radius": ({"rendering": {"goal_marker": {"site": "mug_goal", "rgba": [0, 1, 0, 1]}}},
+                                   r"invalid 'rendering' \(A goal marker .* lacks \['radius'\]; expected exactly the keys \['site', 'radius', 'rgba'\]\)"),
+    "goal marker radius null": ({"rendering": {"goal_marker": {"site": "mug_goal", "radius": None, "rgba": [0, 1, 0, 1]}}},
+                                r"invalid 'rendering' \(GoalMarker radius is None; expected the disc radius in metres, a number in \(0, 1\)"),
     "sampler out of range": ({"sampler": {"num_steps": 0}}, r"'sampler' is \{'num_steps': 0\}; expected the settings of a SamplerConfig \(num_steps must be between 1 and 10, got 0\)"),
     "sampler fractional steps": ({"sampler": {"num_steps": 2.5}}, r"'sampler' is \{'num_steps': 2.5\}; expected the settings of a SamplerConfig \(num_steps must be an integer between 1 and 10, got 2.5\)"),
     "sampler boolean steps": ({"sampler": {"num_steps": True}}, r"'sampler' is \{'num_steps': True\}; expected the settings of a SamplerConfig \(num_steps must be an integer between 1 and 10, got True\)"),
@@ -156,13 +189,22 @@ def test_missing_and_unlisted_files_are_named(saved, tmp_path):
         load_bundle(bundle)
 
 
-def test_manifest_without_checksums_loads_unverified_but_checked(saved, tmp_path):
+@pytest.mark.parametrize("load", [LearnedSimulator.load, load_bundle, world_model_folder])
+def test_manifest_without_checksums_is_refused(saved, tmp_path, load):
     bundle = _without_checksums(_bundle(saved, tmp_path))
-    LearnedSimulator.load(bundle)
-    data = _manifest(bundle)
-    _write_manifest(bundle, {**data, "episode_steps": 0})
+    message = (f"{bundle / 'manifest.json'} records no sha256 of the component files (no 'files'), so the bundle cannot "
+               "be verified; expected a bundle exported by this dreamgym: export it again with `dreamgym export-bundle`")
+    with pytest.raises(BundleError, match=re.escape(message)):
+        load(bundle)
+    record_checksums(bundle)  # the way to vouch for files one trusts
+    load(bundle)
+
+
+def test_manifest_without_checksums_is_still_schema_checked(saved, tmp_path):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    _write_manifest(bundle, {**_manifest(bundle), "episode_steps": 0})
     with pytest.raises(BundleError, match="'episode_steps' is 0; expected an integer >= 1"):
-        LearnedSimulator.load(bundle)
+        record_checksums(bundle)
 
 
 def test_record_checksums_adds_only_the_files_map(saved, tmp_path):
@@ -185,6 +227,39 @@ def test_record_checksums_never_blesses_a_changed_file(saved, tmp_path):
         record_checksums(bundle)
 
 
+# -- component paths confined to the bundle, also through symlinks ------------------------------------------
+def _outside(path, tmp_path):
+    """Move ``path`` (a file or folder of a bundle) out of the bundle and leave a symlink to it in its place."""
+    target = tmp_path / "outside" / path.name
+    target.parent.mkdir(exist_ok=True)
+    path.rename(target)
+    path.symlink_to(target, target_is_directory=target.is_dir())
+    return target
+
+
+@pytest.mark.parametrize("relative", ["world_model", "reward_model/model.safetensors", "initial_states/episodes.npz", "manifest.json"])
+def test_symlink_out_of_the_bundle_is_refused(saved, tmp_path, relative):
+    """Checksums match (the same bytes), but the file lives outside the bundle: refused before anything is read."""
+    bundle = _bundle(saved, tmp_path)
+    target = _outside(bundle / relative, tmp_path)
+    message = (f"{bundle / relative} resolves to {target.resolve()}, outside the bundle folder {bundle.resolve()}; "
+               "expected every component file and folder inside the bundle (a symlink must not lead out of it)")
+    with pytest.raises(BundleError, match=re.escape(message)):
+        LearnedSimulator.load(bundle)
+
+
+def test_symlink_out_of_the_bundle_is_never_recorded(saved, tmp_path):
+    bundle = _without_checksums(_bundle(saved, tmp_path))
+    _outside(bundle / "world_model" / "config.json", tmp_path)
+    with pytest.raises(BundleError, match=re.escape(f"{bundle / 'world_model' / 'config.json'} resolves to ")):
+        record_checksums(bundle)
+
+
+def test_bundle_folder_reached_through_a_symlink_loads(saved, tmp_path):
+    (tmp_path / "link").symlink_to(_bundle(saved, tmp_path), target_is_directory=True)
+    LearnedSimulator.load(tmp_path / "link")
+
+
 def _truncate(path, keep):
     """Cut a file to its first ``keep`` bytes (an int, negative from the end) or fraction (a float)."""
     data = path.read_bytes()
@@ -194,9 +269,10 @@ def _truncate(path, keep):
 # -- weights (checked with or without checksums) ----------------------------------------------------------
 @pytest.mark.parametrize("keep", [4, 60, 0.5, -1])
 def test_truncated_weights_name_the_file(saved, tmp_path, keep):
-    bundle = _without_checksums(_bundle(saved, tmp_path))
+    bundle = _bundle(saved, tmp_path)
     path = bundle / "world_model" / "model.safetensors"
     _truncate(path, keep)
+    _reseal(bundle)
     with pytest.raises(BundleError, match=re.escape(f"{path}: not a readable safetensors file: truncated or corrupt (")):
         load_bundle(bundle)
 
@@ -204,19 +280,45 @@ def test_truncated_weights_name_the_file(saved, tmp_path, keep):
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
 @pytest.mark.parametrize("component", ["world_model", "reward_model"])
 def test_non_finite_weights_are_refused_even_with_valid_checksums(saved, tmp_path, component, value):
-    bundle = _without_checksums(_bundle(saved, tmp_path))
+    bundle = _bundle(saved, tmp_path)
     path = bundle / component / "model.safetensors"
     state = load_file(path)
     name = sorted(key for key, tensor in state.items() if tensor.is_floating_point())[0]
     state[name] = torch.full_like(state[name], value)
     save_file(state, path)
-    record_checksums(bundle)
+    _reseal(bundle)
     with pytest.raises(BundleError, match=re.escape(f"{path}: tensor {name!r} holds NaN or infinite values; expected finite weights")):
         LearnedSimulator.load(bundle)
 
 
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64, torch.uint8, torch.bool])
+@pytest.mark.parametrize("component", ["world_model", "reward_model"])
+def test_weights_that_are_not_floating_point_are_refused(saved, tmp_path, component, dtype):
+    bundle = _bundle(saved, tmp_path)
+    path = bundle / component / "model.safetensors"
+    state = load_file(path)
+    name = sorted(state)[0]
+    state[name] = state[name].to(dtype)
+    save_file(state, path)
+    _reseal(bundle)
+    message = (f"{path}: tensor {name!r} has dtype {str(dtype).removeprefix('torch.')}; expected floating-point weights "
+               f"(float32, float16, bfloat16, float64); the file is not a dreamgym model of {bundle / component / 'config.json'}")
+    with pytest.raises(BundleError, match=re.escape(message)):
+        LearnedSimulator.load(bundle)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_weights_load(saved, tmp_path, dtype):
+    bundle = _bundle(saved, tmp_path)
+    path = bundle / "world_model" / "model.safetensors"
+    save_file({name: tensor.to(dtype) for name, tensor in load_file(path).items()}, path)
+    _reseal(bundle)
+    _, denoiser, _ = load_bundle(bundle)
+    assert next(denoiser.parameters()).dtype == torch.float32
+
+
 def test_tensor_of_the_wrong_shape_is_named_before_loading(saved, tmp_path):
-    bundle = _without_checksums(_bundle(saved, tmp_path))
+    bundle = _bundle(saved, tmp_path)
     path = bundle / "world_model" / "model.safetensors"
     state = load_file(path)
     state["unet.conv_in.weight"] = state["unet.conv_in.weight"][:8].clone()
@@ -229,12 +331,13 @@ def test_tensor_of_the_wrong_shape_is_named_before_loading(saved, tmp_path):
 
 
 def test_missing_and_unexpected_tensors_are_named(saved, tmp_path):
-    bundle = _without_checksums(_bundle(saved, tmp_path))
+    bundle = _bundle(saved, tmp_path)
     path = bundle / "reward_model" / "model.safetensors"
     state = load_file(path)
     name = sorted(state)[0]
     state["surplus"] = state.pop(name)
     save_file(state, path)
+    _reseal(bundle)
     with pytest.raises(BundleError, match=re.escape(f"does not match {bundle / 'reward_model' / 'config.json'}: missing [{name!r}], unexpected ['surplus']")):
         LearnedSimulator.load(bundle)
 
@@ -256,17 +359,19 @@ def test_missing_and_unexpected_tensors_are_named(saved, tmp_path):
     ],
 )
 def test_invalid_model_configuration_names_the_file(saved, tmp_path, change, message):
-    bundle = _without_checksums(_bundle(saved, tmp_path))
+    bundle = _bundle(saved, tmp_path)
     path = bundle / "world_model" / "config.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), **change}))
+    _reseal(bundle)
     with pytest.raises(BundleError, match=re.escape(f"{path}: not a valid configuration (") + message):
         load_bundle(bundle)
 
 
 def test_configuration_that_is_not_an_object(saved, tmp_path):
-    bundle = _without_checksums(_bundle(saved, tmp_path))
+    bundle = _bundle(saved, tmp_path)
     path = bundle / "reward_model" / "config.json"
     path.write_text("[8, 8]")
+    _reseal(bundle)
     with pytest.raises(BundleError, match=re.escape(f"{path}: not a valid configuration (a JSON list, expected a JSON object)")):
         LearnedSimulator.load(bundle)
 
@@ -274,9 +379,10 @@ def test_configuration_that_is_not_an_object(saved, tmp_path):
 # -- initial states -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("keep", [10, 0.5, -1])
 def test_truncated_initial_states_name_the_file(saved, tmp_path, keep):
-    bundle = _without_checksums(_bundle(saved, tmp_path))
+    bundle = _bundle(saved, tmp_path)
     path = bundle / "initial_states" / "episodes.npz"
     _truncate(path, keep)
+    _reseal(bundle)
     with pytest.raises(BundleError, match=re.escape(f"{path}: not a readable dreamgym initial-states file: truncated or corrupt")):
         LearnedSimulator.load(bundle)
 
@@ -288,7 +394,7 @@ def _rewrite_initial_states(bundle, **arrays):
     stored.update(arrays)
     stored = {key: value for key, value in stored.items() if value is not None}
     np.savez(path, **stored)
-    record_checksums(_without_checksums(bundle))
+    _reseal(bundle)
     return path
 
 
@@ -313,8 +419,9 @@ def test_invalid_initial_states_name_the_file(saved, tmp_path, arrays, message):
 
 
 def test_missing_initial_states_file(saved, tmp_path):
-    bundle = _without_checksums(_bundle(saved, tmp_path))
+    bundle = _bundle(saved, tmp_path)
     (bundle / "initial_states" / "episodes.npz").unlink()
+    _reseal(bundle)
     with pytest.raises(FileNotFoundError, match=re.escape(f"{bundle / 'initial_states' / 'episodes.npz'}: no such dreamgym initial-states file")):
         LearnedSimulator.load(bundle)
 
@@ -358,8 +465,9 @@ def test_initial_states_shorter_than_the_context_fail_at_load(saved, tmp_path):
     ],
 )
 def test_invalid_reward_threshold_names_the_file(saved, tmp_path, threshold, message):
-    bundle = _without_checksums(_bundle(saved, tmp_path))
+    bundle = _bundle(saved, tmp_path)
     path = bundle / "reward_model" / "config.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), "threshold": threshold}))
+    _reseal(bundle)
     with pytest.raises(BundleError, match=re.escape(f"{path}: not a valid configuration (") + message):
         LearnedSimulator.load(bundle)

@@ -9,7 +9,7 @@ import torch
 from dreamgym.bundle import BundleError, Manifest, read_manifest
 from dreamgym.data.branches import PERTURBATIONS, Branch
 from dreamgym.decision_fidelity import Trial, imagine_trials, outcome_summary, trial_record
-from dreamgym.tasks import GoalMarker, RenderingConfig, get_task
+from dreamgym.tasks import CameraConfig, GoalMarker, RenderingConfig, get_task
 
 BASE_ACTION = np.array([0.3, -0.4, -0.5, 0.7], np.float32)
 
@@ -100,7 +100,7 @@ def test_imagine_trials_scores_every_imagined_frame():
     torch.manual_seed(0)
     size = 16
     simulator = LearnedSimulator(
-        Manifest(tasks=["toy"], image_size=size, action_repeat=3, episode_steps=8, camera={}),
+        Manifest(tasks=["toy"], image_size=size, action_repeat=3, episode_steps=8, camera=CameraConfig().to_dict()),
         Denoiser(DenoiserConfig(image_size=size, channels=(16, 16))).eval(),
         RewardClassifier(RewardClassifierConfig(image_size=size, channels=(8, 8))).eval(),
         InitialStates(torch.zeros(2, 6, 3, size, size, dtype=torch.uint8), torch.zeros(2, 5, 4)),
@@ -135,7 +135,7 @@ def test_rendering_round_trips_and_rejects_bad_input():
 
 
 def _manifest_dict(**overrides):
-    values = dict(tasks=["coffee-pull"], image_size=64, action_repeat=3, episode_steps=50, camera={},
+    values = dict(tasks=["coffee-pull"], image_size=64, action_repeat=3, episode_steps=50, camera=CameraConfig().to_dict(),
                   rendering=get_task("coffee-pull").rendering.to_dict(), format_version=2,
                   components={"world_model": "world_model"}, action_dim=4, context_frames=4)
     values.update(overrides)
@@ -265,7 +265,7 @@ def test_confirm_trials_re_imagines_the_stretch_before_the_first_imagined_succes
         return torch.tensor([False])
 
     monkeypatch.setattr(confirmation_module, "confirm_success", fake_confirm)
-    simulator = type("Sim", (), {"manifest": Manifest(tasks=["toy"], image_size=8, action_repeat=3, episode_steps=10, camera={}),
+    simulator = type("Sim", (), {"manifest": Manifest(tasks=["toy"], image_size=8, action_repeat=3, episode_steps=10, camera=CameraConfig().to_dict()),
                                  "reward_model": type("R", (), {"config": type("C", (), {"threshold": threshold})()})(),
                                  "world_model": torch.nn.Linear(1, 1), "sampler": None})()
     confirm_trials(simulator, [trial], SuccessConfirmation(rerolls=2, horizon=3))

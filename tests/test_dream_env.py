@@ -9,6 +9,7 @@ from dreamgym.dream.initial_states import InitialStates
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
 from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
+from dreamgym.tasks import CameraConfig
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
 from dreamgym.world_model.sampler import SamplerConfig
 
@@ -18,7 +19,7 @@ SIZE = 16
 @pytest.fixture
 def simulator():
     torch.manual_seed(0)
-    manifest = Manifest(tasks=["toy"], image_size=SIZE, action_repeat=3, episode_steps=5, camera={})
+    manifest = Manifest(tasks=["toy"], image_size=SIZE, action_repeat=3, episode_steps=5, camera=CameraConfig().to_dict())
     frames = torch.randint(0, 256, (6, 10, 3, SIZE, SIZE), dtype=torch.uint8)
     actions = torch.rand(6, 9, 4) * 2 - 1
     return LearnedSimulator(

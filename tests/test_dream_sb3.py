@@ -20,7 +20,8 @@ from dreamgym.world_model.sampler import SamplerConfig
 def tiny_simulator(size=64, episode_steps=6):
     torch.manual_seed(0)
     return LearnedSimulator(
-        Manifest(tasks=["coffee-pull"], image_size=size, action_repeat=3, episode_steps=episode_steps, camera={},
+        Manifest(tasks=["coffee-pull"], image_size=size, action_repeat=3, episode_steps=episode_steps,
+                 camera=get_task("coffee-pull").camera.to_dict(),
                  rendering=get_task("coffee-pull").rendering.to_dict()),
         Denoiser(DenoiserConfig(image_size=size, channels=(16, 16))).eval(),
         RewardClassifier(RewardClassifierConfig(image_size=size, channels=(8, 8))).eval(),

@@ -20,7 +20,7 @@ def _episodes(folder, count=10):
     for index in range(count):
         frames = rng.integers(0, 256, (STEPS + 1, 3, SIZE, SIZE), dtype=np.uint8)
         success = np.arange(STEPS + 1) >= STEPS // 2
-        meta = {"task": "coffee-pull", "source": "expert", "index": index, "camera": {"distance": 0.75},
+        meta = {"task": "coffee-pull", "source": "expert", "index": index, "camera": get_task("coffee-pull").camera.to_dict(),
                 "action_repeat": 3, "episode_steps": STEPS, "width": SIZE, "height": SIZE,
                 "rendering": get_task("coffee-pull").rendering.to_dict()}
         actions = rng.uniform(-1, 1, (STEPS, 4))

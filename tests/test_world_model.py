@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from dreamgym.bundle import BundleError, Manifest, load_bundle, load_world_model, save_bundle, save_world_model
+from dreamgym.tasks import CameraConfig
 from dreamgym.world_model.actions import ActionEncoderConfig, decode_bins, one_hot, two_hot
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model, frames_to_uint8
 from dreamgym.world_model.evaluation import autoregressive_rollout, psnr, ssim
@@ -156,7 +157,7 @@ def test_psnr_and_ssim():
 
 # -- bundle ----------------------------------------------------------------------------------------
 def _manifest(**overrides):
-    values = dict(tasks=["coffee-pull"], image_size=16, action_repeat=3, episode_steps=50, camera={})
+    values = dict(tasks=["coffee-pull"], image_size=16, action_repeat=3, episode_steps=50, camera=CameraConfig().to_dict())
     values.update(overrides)
     return Manifest(**values)
 
@@ -214,7 +215,7 @@ def _tiny_dataset(folder, episodes=4, steps=12, size=16):
                 action = np.array([rng.choice([-1.0, 1.0]), 0, 0, 0], np.float32)
                 actions.append(action)
                 x = int(np.clip(x + action[0], 0, size - 4))
-        meta = {"task": "toy", "source": "random", "index": index, "camera": {"distance": 1.0}, "action_repeat": 1,
+        meta = {"task": "toy", "source": "random", "index": index, "camera": CameraConfig().to_dict(), "action_repeat": 1,
                 "episode_steps": steps, "width": size, "height": size}
         save_episode(make_episode(np.stack(frames), np.stack(actions), np.zeros(steps), np.zeros(steps + 1, bool), meta), folder / f"{index}.npz")
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import torch
 
-from dreamgym.bundle import BundleError, Manifest, load_bundle, load_reward_model, save_bundle, save_reward_model
+from dreamgym.bundle import (
+    BundleError,
+    Manifest,
+    component_folder,
+    load_bundle,
+    load_reward_model,
+    save_bundle,
+    save_reward_model,
+)
 from dreamgym.dream.initial_states import InitialStates
 from dreamgym.reward.classifier import RewardClassifier
 from dreamgym.world_model.denoiser import Denoiser
@@ -56,8 +64,8 @@ class LearnedSimulator:
         missing = [name for name in REQUIRED_COMPONENTS if name not in manifest.components]
         if missing:
             raise BundleError(f"{folder}: the bundle lacks {missing}; an imagined environment needs {list(REQUIRED_COMPONENTS)}.")
-        reward_model = load_reward_model(folder / manifest.components["reward_model"], device)
-        initial_states = InitialStates.load(folder / manifest.components["initial_states"])
+        reward_model = load_reward_model(component_folder(folder, manifest, "reward_model"), device)
+        initial_states = InitialStates.load(component_folder(folder, manifest, "initial_states"))
         return cls(manifest, world_model, reward_model, initial_states, sampler)
 
     def save(self, folder: str | Path) -> Path:

@@ -89,11 +89,11 @@ def world_model_folder(path: str | Path) -> Path:
     """
     path = Path(path)
     if (path / "manifest.json").is_file():
-        from dreamgym.bundle import read_manifest, verify_checksums
+        from dreamgym.bundle import component_folder, read_manifest, verify_checksums
 
         manifest = read_manifest(path)
         verify_checksums(path, manifest)
-        return path / manifest.components["world_model"]
+        return component_folder(path, manifest, "world_model")
     if (path / "config.json").is_file() and (path / "model.safetensors").is_file():
         return path
     raise FileNotFoundError(f"{path} is neither a bundle (manifest.json) nor a world-model folder (config.json + model.safetensors).")
@@ -110,13 +110,14 @@ RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "ro
 """Settings a resumed run may change: they decide how long and how visibly it trains, not what it learns."""
 
 
-def settings_changed_since(checkpoint_config: dict, config: TrainConfig) -> list[str]:
-    """Every setting of ``config`` that differs from the checkpoint's, as ``"name: old -> new"``."""
+def settings_changed_since(checkpoint_config: dict, config, resumable: tuple[str, ...] = RESUMABLE_CHANGES) -> list[str]:
+    """Every setting of ``config`` (a config dataclass with ``to_dict``) that differs from the
+    checkpoint's, except the ``resumable`` ones, as ``"name: old -> new"``."""
     current = json.loads(json.dumps(config.to_dict()))  # the same JSON round trip the checkpoint went through
     return [
         f"{name}: {checkpoint_config.get(name)!r} -> {value!r}"
         for name, value in current.items()
-        if name not in RESUMABLE_CHANGES and checkpoint_config.get(name) != value
+        if name not in resumable and checkpoint_config.get(name) != value
     ]
 
 
