@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from gymnasium import spaces
+from gymnasium import error, spaces
 
 ACTION_DIM = 4
 """Meta-World's action: end-effector dx, dy, dz and gripper effort, each in [-1, 1]."""
@@ -79,3 +80,52 @@ def check_action(
     """
     expected = f"a float array of shape {tuple(expected_shape)}{meaning} with values in [-1, 1]"
     return np.clip(check_real_array(action, name, expected_shape, expected), -1.0, 1.0)
+
+
+class ResetNeeded(error.ResetNeeded, RuntimeError):
+    """``step()`` (or ``render()``) called when the env needs ``reset()``: before the first reset or after an
+    episode ended. gymnasium's own ``ResetNeeded`` (as its ``OrderEnforcing`` wrapper raises), and a ``RuntimeError``."""
+
+
+BEFORE_RESET = "before reset()"
+"""Why a new env cannot step yet (see :func:`check_reset_done`)."""
+
+
+def episode_end(terminated: bool, truncated: bool) -> str | None:
+    """Why the next ``step()`` needs a ``reset()`` after a step with these flags, or ``None`` while the episode goes on."""
+    if terminated:
+        return "after the episode terminated"
+    if truncated:
+        return "after the episode was truncated (time limit)"
+    return None
+
+
+def check_reset_done(pending: str | None, env: str) -> None:
+    """Refuse ``step()`` while ``pending`` says why a ``reset()`` is needed (:data:`BEFORE_RESET`, :func:`episode_end`).
+
+    :raises ResetNeeded: saying when ``step()`` was called and that ``reset()`` must come first.
+    """
+    if pending is not None:
+        raise ResetNeeded(f"{env}.step() was called {pending}; expected reset() first (a finished episode does not go on).")
+
+
+def check_render_mode(render_mode: Any, metadata: Mapping[str, Any], env: str) -> str | None:
+    """``render_mode`` if it is ``None`` or one of ``metadata["render_modes"]``.
+
+    :raises ValueError: naming the value and the supported modes, at construction (not at the first render).
+    """
+    modes = list(metadata["render_modes"])
+    if render_mode is not None and render_mode not in modes:
+        hint = (" (gymnasium.make(..., render_mode='human') shows the 'rgb_array' frames in a window through gymnasium's "
+                "HumanRendering wrapper, which needs pygame)") if render_mode == "human" else ""
+        raise ValueError(f"{env} does not support render_mode={render_mode!r}; expected one of {modes} or None{hint}.")
+    return render_mode
+
+
+def check_open(closed: bool, env: str, method: str) -> None:
+    """Refuse ``method`` (e.g. ``"step"``) of an env that was closed.
+
+    :raises RuntimeError: saying that the env is closed and that a new one must be made.
+    """
+    if closed:
+        raise RuntimeError(f"{env}.{method}() was called after close(); expected an open env (make a new one).")

@@ -15,6 +15,7 @@ from test_dream_sb3 import tiny_simulator
 
 from dreamgym.dream.env import DreamWorldEnv
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
+from dreamgym.spaces import ResetNeeded
 
 SIZE = 16
 WORLDS = 2
@@ -282,3 +283,115 @@ def test_huge_finite_actions_are_clipped_not_called_infinite(single, vector, mak
     env.reset(options=contexts)
     with pytest.raises(ValueError, match=r"contains NaN or infinite values \(inf at index \(0,( 0)?\)\); expected only finite values"):
         env.step(np.array([np.inf, 0, 0, 0]) if make == "single" else np.array([[np.inf, 0, 0, 0]] * WORLDS))
+
+
+# -- settings checked also when set after construction (reward_mode, reset_mode, output, max_episode_steps) ----
+BAD_MODES = {
+    "reward_mode typo": ("reward_mode", "dense", r"reward_mode must be one of \['sparse', 'probability'\], got 'dense'\."),
+    "reward_mode None": ("reward_mode", None, r"reward_mode must be one of \['sparse', 'probability'\], got None\."),
+    "reset_mode typo": ("reset_mode", "middle", r"reset_mode must be one of \['episode_start', 'random'\], got 'middle'\."),
+    "max_episode_steps 0": ("max_episode_steps", 0, r"max_episode_steps must be an integer >= 1, got 0\."),
+    "max_episode_steps float": ("max_episode_steps", 2.5, r"max_episode_steps must be an integer >= 1, got 2.5\."),
+}
+
+
+@pytest.mark.parametrize("name, value, message", BAD_MODES.values(), ids=BAD_MODES.keys())
+def test_bad_settings_are_refused_when_set_later(single, vector, name, value, message):
+    for env in (single, vector):
+        before = getattr(env, name)
+        with pytest.raises(ValueError, match=message):
+            setattr(env, name, value)
+        assert getattr(env, name) == before  # the refused value changed nothing
+    single.reward_mode = "probability"  # a good value is taken, by the world underneath the single env too
+    assert single._vector.reward_mode == "probability"
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(reward_mode="dense"), BAD_MODES["reward_mode typo"][2]),
+    (dict(reset_mode="middle"), BAD_MODES["reset_mode typo"][2]),
+])
+@pytest.mark.parametrize("make", [DreamWorldEnv, DreamWorldVectorEnv])
+def test_bad_modes_are_refused_at_construction(simulator, make, settings, message):
+    with pytest.raises(ValueError, match=message):
+        make(simulator=simulator, **settings)
+
+
+@pytest.mark.parametrize("output, message", [
+    ("tensor", r"output must be one of \['numpy', 'torch'\], got 'tensor'\."),
+    (None, r"output must be one of \['numpy', 'torch'\], got None\."),
+])
+def test_bad_output_is_refused(simulator, vector, output, message):
+    with pytest.raises(ValueError, match=message):
+        DreamWorldVectorEnv(simulator=simulator, output=output)
+    with pytest.raises(ValueError, match=message):
+        vector.output = output
+
+
+# -- render modes follow metadata["render_modes"] --------------------------------------------------------------
+@pytest.mark.parametrize("render_mode", ["human", "rgb_array_list", "ansi", 1])
+@pytest.mark.parametrize("make", [DreamWorldEnv, DreamWorldVectorEnv])
+def test_unsupported_render_mode_is_refused_at_construction(simulator, make, render_mode):
+    message = f"{make.__name__} does not support render_mode={render_mode!r}; expected one of ['rgb_array'] or None"
+    if render_mode == "human":
+        message += " (gymnasium.make(..., render_mode='human') shows the 'rgb_array' frames in a window"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make(simulator=simulator, render_mode=render_mode)
+
+
+# -- the order of calls: reset before step, no step after the episode ended, nothing after close() ------------
+def test_single_env_refuses_step_before_reset_and_after_the_episode_ended(simulator):
+    env = DreamWorldEnv(simulator=simulator)
+    with pytest.raises(ResetNeeded, match=re.escape(
+        "DreamWorldEnv.step() was called before reset(); expected reset() first (a finished episode does not go on).")):
+        env.step(np.zeros(4, np.float32))
+    threshold = simulator.reward_model.config.threshold
+    simulator.reward_model.config.threshold = 0.999999  # never predicts success: the episode ends by truncation
+    try:
+        env = DreamWorldEnv(simulator=simulator, max_episode_steps=2)
+        env.reset(seed=0)
+        truncated = [env.step(np.zeros(4, np.float32))[3] for _ in range(2)]
+        assert truncated == [False, True]
+        for _ in range(2):  # and again: the refusal does not wear off
+            with pytest.raises(ResetNeeded, match=re.escape(
+                "DreamWorldEnv.step() was called after the episode was truncated (time limit); expected reset() first")):
+                env.step(np.zeros(4, np.float32))
+    finally:
+        simulator.reward_model.config.threshold = threshold
+    env.reset()
+    env.step(np.zeros(4, np.float32))
+
+
+def test_reset_needed_is_gymnasiums_error_and_a_runtime_error():
+    assert issubclass(ResetNeeded, gymnasium.error.ResetNeeded) and issubclass(ResetNeeded, RuntimeError)
+
+
+def test_gymnasium_wrappers_pass_the_refusal_through(simulator):
+    env = gymnasium.make("DreamWorld-v0", simulator=simulator)  # PassiveEnvChecker and OrderEnforcing
+    with pytest.raises(gymnasium.error.ResetNeeded, match="Cannot call env.step\\(\\) before calling env.reset\\(\\)"):
+        env.step(np.zeros(4, np.float32))
+    env.reset(seed=0)
+    env.unwrapped._pending_reset = "after the episode terminated"  # as after a predicted success
+    with pytest.raises(ResetNeeded, match=r"DreamWorldEnv.step\(\) was called after the episode terminated"):
+        env.step(np.zeros(4, np.float32))
+
+
+def test_vector_env_refuses_step_before_reset_and_autoresets_after(simulator):
+    env = DreamWorldVectorEnv(num_envs=WORLDS, simulator=simulator, max_episode_steps=1)
+    with pytest.raises(ResetNeeded, match=re.escape("DreamWorldVectorEnv.step() was called before reset(); expected reset() first")):
+        env.step(np.zeros((WORLDS, 4), np.float32))
+    env.reset(seed=0)
+    for _ in range(3):  # every step ends every world; each starts again by itself (same-step autoreset)
+        _, _, terminated, truncated, _ = env.step(np.zeros((WORLDS, 4), np.float32))
+        assert (terminated | truncated).all()
+
+
+@pytest.mark.parametrize("make", ["single", "vector"])
+def test_nothing_works_after_close_but_close(single, vector, make):
+    env = single if make == "single" else vector
+    name = type(env).__name__
+    env.close()
+    env.close()  # harmless
+    action = np.zeros(4, np.float32) if make == "single" else np.zeros((WORLDS, 4), np.float32)
+    for method, call in (("reset", lambda: env.reset(seed=0)), ("step", lambda: env.step(action)), ("render", env.render)):
+        with pytest.raises(RuntimeError, match=re.escape(f"{name}.{method}() was called after close(); expected an open env (make a new one).")):
+            call()

@@ -1,5 +1,7 @@
 """Single imagined env, gymnasium/SB3 checkers, registration, and the SB3 VecEnv adapter (tiny 64x64 models)."""
 
+import re
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -132,3 +134,127 @@ def test_ppo_trains_on_the_dream_with_monitor_and_video(tmp_path):
     assert list((tmp_path / "videos").glob("*.mp4")), "VecVideoRecorder wrote no video"
     single = PPO("CnnPolicy", DreamWorldEnv(simulator=tiny_simulator(episode_steps=4)), n_steps=8, batch_size=8, n_epochs=1, device="cpu")
     single.learn(8)
+
+
+# -- the adapter's inputs: indices, options, seeds, output ------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_simulator():
+    return tiny_simulator(size=16)
+
+
+@pytest.fixture
+def adapter(small_simulator):
+    from dreamgym.dream.sb3 import SB3VecEnvAdapter
+
+    return SB3VecEnvAdapter(DreamWorldVectorEnv(num_envs=2, simulator=small_simulator))
+
+
+INDICES = "expected None, an integer from 0 to 1, or an iterable of such integers."
+BAD_INDICES = {
+    "out of range": (2, ValueError, r"indices \[2\] out of range for 2 worlds; " + INDICES),
+    "negative": (-1, ValueError, r"indices \[-1\] out of range for 2 worlds; " + INDICES),
+    "one of several out of range": ([0, 5], ValueError, r"indices \[5\] out of range for 2 worlds; " + INDICES),
+    "float": (1.5, TypeError, r"indices is float 1.5; " + INDICES),
+    "string": ("0", TypeError, r"indices is str '0'; " + INDICES),
+    "boolean": (True, TypeError, r"indices is bool True; " + INDICES),
+    "list with a string": ([0, "1"], TypeError, r"indices \[0, '1'\] holds a value that is not an integer; " + INDICES),
+    "dict": ({0: 1}, TypeError, r"indices is dict \{0: 1\}; " + INDICES),
+}
+
+
+@pytest.mark.parametrize("indices, error, message", BAD_INDICES.values(), ids=BAD_INDICES.keys())
+@pytest.mark.parametrize("method", ["get_attr", "set_attr", "env_method", "env_is_wrapped"])
+def test_adapter_refuses_bad_indices(adapter, method, indices, error, message):
+    call = {
+        "get_attr": lambda: adapter.get_attr("reward_mode", indices=indices),
+        "set_attr": lambda: adapter.set_attr("reward_mode", "probability", indices=indices),
+        "env_method": lambda: adapter.env_method("current_frames", indices=indices),
+        "env_is_wrapped": lambda: adapter.env_is_wrapped(gym.Wrapper, indices=indices),
+    }[method]
+    with pytest.raises(error, match=message):
+        call()
+    assert adapter.vector_env.reward_mode == "sparse"
+
+
+def test_adapter_indices_that_are_fine(adapter):
+    assert adapter.get_attr("reward_mode", indices=1) == ["sparse"]
+    assert adapter.get_attr("reward_mode", indices=np.int64(0)) == ["sparse"]
+    assert adapter.env_is_wrapped(gym.Wrapper, indices=range(2)) == [False, False]
+    adapter.set_attr("reward_mode", "probability", indices=[1, 0])
+    assert adapter.vector_env.reward_mode == "probability"
+    assert len(adapter.env_method("current_frames")) == 2
+
+
+@pytest.mark.parametrize("method", ["set_attr", "env_method"])
+def test_adapter_refuses_to_act_on_some_worlds_only(adapter, method):
+    with pytest.raises(ValueError, match=re.escape(
+        f"indices [1] name only some of the 2 worlds, but {method}('reward_mode') acts on all of them at once "
+        "(they are one batched env); expected indices=None.")):
+        if method == "set_attr":
+            adapter.set_attr("reward_mode", "probability", indices=[1])
+        else:
+            adapter.env_method("reward_mode", indices=[1])
+
+
+def test_adapter_set_attr_is_checked_by_the_vector_env(adapter):
+    with pytest.raises(ValueError, match=r"reward_mode must be one of \['sparse', 'probability'\], got 'dense'\."):
+        adapter.set_attr("reward_mode", "dense")
+
+
+OPTIONS = r"expected None or one dict \{'frames': \(2, ...\), 'actions': \(2, ...\)\} for all 2 worlds \(they reset together from one batched context\)\."
+BAD_OPTIONS = {
+    "a string": ("frames", TypeError, r"set_options\('frames'\) is refused; " + OPTIONS),
+    "a list of strings": (["a", "b"], TypeError, r"set_options\(\['a', 'b'\]\) is refused; " + OPTIONS),
+    "per-world dicts": ([{"frames": 1}, {}], ValueError, r"set_options\(\) got a list of 2 per-world dicts .*; " + OPTIONS),
+    "a list of the wrong length": ([{}], ValueError, r"set_options\(\) got a list of 1 per-world dicts \[\{\}\]; " + OPTIONS),
+    "unknown key": ({"reset_mask": [True, False]}, ValueError, r"reset\(options=...\) has unknown keys \['reset_mask'\]"),
+    "unbatched context": ({"frames": np.zeros((4, 3, 16, 16), np.uint8), "actions": np.zeros((3, 4), np.float32)}, ValueError,
+                          r"options\['frames'\] has shape \(4, 3, 16, 16\); expected uint8 frames of shape \(2, 4, 3, 16, 16\)"),
+}
+
+
+@pytest.mark.parametrize("options, error, message", BAD_OPTIONS.values(), ids=BAD_OPTIONS.keys())
+def test_adapter_checks_options_when_they_are_set(adapter, options, error, message):
+    with pytest.raises(error, match=message):
+        adapter.set_options(options)
+    adapter.reset()  # the refused options left nothing behind
+
+
+def test_adapter_options_are_used_once(adapter, small_simulator):
+    frames = small_simulator.initial_states.frames[:2, :4].numpy()
+    adapter.set_options({"frames": frames, "actions": small_simulator.initial_states.actions[:2, :3].numpy()})
+    np.testing.assert_array_equal(adapter.reset(), frames[:, -1])
+    adapter.set_options([{}, {}])  # SB3's "no options"
+    adapter.reset()
+
+
+@pytest.mark.parametrize("seed, message", [
+    (-1, r"SB3VecEnvAdapter.seed\(seed=-1\) is refused: Seed must be greater or equal to zero"),
+    (1.5, r"SB3VecEnvAdapter.seed\(seed=1.5\) is refused: Seed must be a python integer"),
+    ("5", r"SB3VecEnvAdapter.seed\(seed='5'\) is refused: Seed must be a python integer"),
+])
+def test_adapter_refused_seed_does_not_stick(adapter, seed, message):
+    adapter.seed(3)
+    expected = adapter.reset()
+    adapter.seed(3)
+    with pytest.raises(gym.error.Error, match=message + r".*; expected None or a Python int >= 0\."):
+        adapter.seed(seed)
+    np.testing.assert_array_equal(adapter.reset(), expected)  # the good seed before the refused one still holds
+    adapter.reset()  # and nothing is left for the reset after
+
+
+def test_adapter_seed_none_draws_a_seed(adapter):
+    seeds = adapter.seed(None)
+    assert len(seeds) == 2 and all(isinstance(seed, int) and seed >= 0 for seed in seeds)
+    adapter.reset()
+
+
+def test_adapter_needs_numpy_output(small_simulator, adapter):
+    from dreamgym.dream.sb3 import SB3VecEnvAdapter
+
+    message = re.escape("SB3VecEnvAdapter needs a vector env with output='numpy' (SB3 works on NumPy arrays), got output='torch'")
+    with pytest.raises(ValueError, match=message):
+        SB3VecEnvAdapter(DreamWorldVectorEnv(num_envs=2, simulator=small_simulator, output="torch"))
+    with pytest.raises(ValueError, match=message):
+        adapter.set_attr("output", "torch")
+    assert adapter.vector_env.output == "numpy"

@@ -1,11 +1,14 @@
 """The real Meta-World pixel environment."""
 
+import re
+
 import gymnasium as gym
 import numpy as np
 import pytest
 
 import dreamgym  # noqa: F401  (registers the ids)
 from dreamgym.real import MetaWorldPixelEnv, ScriptedExpert
+from dreamgym.spaces import ResetNeeded
 
 pytestmark = pytest.mark.metaworld
 
@@ -118,9 +121,26 @@ def test_truncates_after_episode_steps_and_requires_reset():
     env.reset(seed=0)
     flags = [env.step(np.zeros(4, np.float32))[3] for _ in range(3)]
     assert flags == [False, False, True]
-    with pytest.raises(RuntimeError, match="reset"):
+    with pytest.raises(ResetNeeded, match=re.escape(
+        "MetaWorldPixelEnv.step() was called after the episode was truncated (time limit); expected reset() first")):
         env.step(np.zeros(4, np.float32))
     env.close()
+
+
+def test_step_before_reset_is_gymnasiums_reset_needed(env):
+    with pytest.raises(gym.error.ResetNeeded, match=re.escape("MetaWorldPixelEnv.step() was called before reset(); expected reset() first")):
+        env.step(np.zeros(4, np.float32))
+
+
+def test_nothing_works_after_close_but_close(env):
+    env.reset(seed=0)
+    env.close()
+    env.close()  # harmless
+    calls = {"reset": lambda: env.reset(seed=0), "step": lambda: env.step(np.zeros(4, np.float32)), "render": env.render}
+    for method, call in calls.items():
+        with pytest.raises(RuntimeError, match=re.escape(
+            f"MetaWorldPixelEnv.{method}() was called after close(); expected an open env (make a new one).")):
+            call()
 
 
 def test_no_black_frames_when_envs_live_and_die_in_one_process():
@@ -188,6 +208,12 @@ def test_registered_ids():
         ({"episode_steps": 1.9}, r"episode_steps must be an integer >= 1 or None \(the task default\), got 1.9"),
         ({"terminate_on_success": "no"}, r"terminate_on_success must be True or False, got 'no'"),
         ({"task": 5}, r"task must be a task name such as 'coffee-pull' or a TaskSpec, got 5"),
+        ({"render_mode": "human"}, r"MetaWorldPixelEnv does not support render_mode='human'; expected one of \['rgb_array'\] or None "
+                                   r"\(gymnasium.make\(..., render_mode='human'\) shows the 'rgb_array' frames in a window"),
+        ({"render_mode": "depth_array"}, r"MetaWorldPixelEnv does not support render_mode='depth_array'; expected one of \['rgb_array'\] or None\.$"),
+        ({"camera": {"lookat": [0, 0.6, 0.1], "distance": 0}}, r"A camera .* lacks \['azimuth', 'elevation'\]; expected exactly the keys"),
+        ({"camera": {"lookat": [0, 0.6, 0.1], "distance": -1, "azimuth": 0, "elevation": 0}},
+         r"CameraConfig distance is -1; expected a finite number > 0 \(metres\)\."),
     ],
 )
 def test_bad_settings_are_refused_before_anything_is_built(kwargs, message):

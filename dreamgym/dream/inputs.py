@@ -10,7 +10,7 @@ expected; bad seeds raise gymnasium's own ``gymnasium.error.Error``, as every gy
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -33,6 +33,107 @@ def check_positive_int(value: Any, name: str, optional: bool = False) -> int | N
         expected = "an integer >= 1" + (" or None" if optional else "")
         raise ValueError(f"{name} must be {expected}, got {value!r}.")
     return int(value)
+
+
+def check_choice(value: Any, name: str, allowed: Sequence[str]) -> str:
+    """``value`` if it is one of the strings ``allowed``.
+
+    :raises ValueError: naming the value and the allowed ones.
+    """
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}.")
+    return value
+
+
+class Checked:
+    """An attribute checked on every assignment (in ``__init__`` and later, e.g. by SB3's ``set_attr``).
+
+    ``check(value, name)`` returns the value to store or raises; ``reward_mode = Checked(...)`` in a class
+    body makes ``env.reward_mode = "typo"`` an error instead of a silently different env.
+    """
+
+    def __init__(self, check: Callable[[Any, str], Any]):
+        self.check = check
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.storage = name, f"_checked_{name}"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        return self if instance is None else getattr(instance, self.storage)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        setattr(instance, self.storage, self.check(value, self.name))
+
+
+def choice(allowed: Sequence[str]) -> Checked:
+    """A :class:`Checked` attribute that must be one of the strings ``allowed``."""
+    return Checked(lambda value, name: check_choice(value, name, allowed))
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def check_indices(indices: Any, num_envs: int) -> list[int]:
+    """SB3's ``indices`` argument as a list: ``None`` (every world), one int, or an iterable of ints in ``[0, num_envs)``.
+
+    :raises TypeError: for anything that is not an int or an iterable of ints (booleans included).
+    :raises ValueError: for an index out of range, naming it.
+    """
+    expected = f"None, an integer from 0 to {num_envs - 1}, or an iterable of such integers"
+    if indices is None:
+        return list(range(num_envs))
+    if _is_index(indices):
+        chosen = [indices]
+    elif isinstance(indices, Iterable) and not isinstance(indices, (str, bytes, Mapping)):
+        chosen = list(indices)
+        if not all(_is_index(index) for index in chosen):
+            raise TypeError(f"indices {indices!r} holds a value that is not an integer; expected {expected}.")
+    else:
+        raise TypeError(f"indices is {type(indices).__name__} {indices!r}; expected {expected}.")
+    outside = [int(index) for index in chosen if not 0 <= index < num_envs]
+    if outside:
+        raise ValueError(f"indices {outside} out of range for {num_envs} worlds; expected {expected}.")
+    return [int(index) for index in chosen]
+
+
+def check_all_indices(indices: Any, num_envs: int, action: str) -> None:
+    """Refuse ``indices`` (see :func:`check_indices`) unless they name every world: ``action`` acts on all of them.
+
+    :raises ValueError: naming the indices and saying that ``None`` (all worlds) is expected.
+    """
+    chosen = check_indices(indices, num_envs)
+    if sorted(set(chosen)) != list(range(num_envs)):
+        raise ValueError(
+            f"indices {indices!r} name only some of the {num_envs} worlds, but {action} acts on all of them at once "
+            "(they are one batched env); expected indices=None."
+        )
+
+
+def check_vec_env_options(options: Any, num_envs: int) -> Mapping | None:
+    """SB3's ``set_options`` argument as the options of the vector env's next ``reset(options=...)``, or ``None``.
+
+    The worlds reset together from one batched context, so the options are one dict for all of them;
+    SB3's list of per-world dicts is accepted only when every dict is empty (no options).
+
+    :raises TypeError: for anything but ``None``, a dict or a list of dicts.
+    :raises ValueError: for a list of another length or with per-world options.
+    """
+    expected = (f"None or one dict {{'frames': ({num_envs}, ...), 'actions': ({num_envs}, ...)}} for all "
+                f"{num_envs} worlds (they reset together from one batched context)")
+    if options is None or isinstance(options, Mapping):
+        return options or None
+    if not isinstance(options, (list, tuple)) or not all(isinstance(item, Mapping) for item in options):
+        raise TypeError(f"set_options({_brief(options)}) is refused; expected {expected}.")
+    if len(options) != num_envs or any(options):
+        raise ValueError(f"set_options() got a list of {len(options)} per-world dicts {_brief(options)}; expected {expected}.")
+    return None
+
+
+def _brief(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, shortened for an error message (arrays of frames are long)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_device(device: Any) -> torch.device:
@@ -96,15 +197,16 @@ def check_bundle(bundle: Any) -> Any:
     return bundle
 
 
-def check_seed(seed: Any) -> int | None:
+def check_seed(seed: Any, call: str = "reset") -> int | None:
     """Apply gymnasium's rules for seeds: ``None`` or a Python ``int >= 0`` (of any size).
 
+    :param call: the method the seed was given to, for the message (``"reset"``, ``"SB3VecEnvAdapter.seed"``).
     :raises gymnasium.error.Error: gymnasium's own error for a bad seed, with the seed's value added.
     """
     try:
         seeding.np_random(seed)
     except error.Error as refused:
-        raise error.Error(f"reset(seed={seed!r}) is refused: {refused}; expected None or a Python int >= 0.") from None
+        raise error.Error(f"{call}(seed={seed!r}) is refused: {refused}; expected None or a Python int >= 0.") from None
     return seed
 
 

@@ -7,16 +7,23 @@ dream without per-env Python loops or subprocesses::
 
     venv = SB3VecEnvAdapter(gym.make_vec("DreamWorld-CoffeePull-v0", num_envs=16))
     PPO("CnnPolicy", venv).learn(10_000)
+
+The worlds are one batched env: ``seed(s)`` seeds all of them at the next reset, ``set_options`` takes one
+dict for all worlds (the vector env's ``reset(options=...)``), and ``set_attr``/``env_method`` act on all
+worlds at once (``indices=None``). Seeds, options and indices are checked when they are given
+(:mod:`dreamgym.dream.inputs`); a refused one leaves the next reset as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices
+
+from dreamgym.dream.inputs import check_all_indices, check_indices, check_seed, check_vec_env_options
 
 
 class SB3VecEnvAdapter(VecEnv):
@@ -26,17 +33,36 @@ class SB3VecEnvAdapter(VecEnv):
         mode = vector_env.metadata.get("autoreset_mode")
         if mode != AutoresetMode.SAME_STEP:
             raise ValueError(f"SB3VecEnvAdapter needs a vector env with AutoresetMode.SAME_STEP, got {mode!r}.")
+        _check_numpy_output(getattr(vector_env, "output", "numpy"))
         self.vector_env = vector_env
         self._actions: np.ndarray | None = None
+        self._next_options: Mapping | None = None
         super().__init__(vector_env.num_envs, vector_env.single_observation_space, vector_env.single_action_space)
 
+    def seed(self, seed: int | None = None) -> Sequence[int | None]:
+        """Seed the next ``reset()`` (``None``: a random seed, as SB3 does); a refused seed changes nothing.
+
+        :raises gymnasium.error.Error: for anything but ``None`` or a Python int >= 0.
+        """
+        check_seed(seed, call=f"{type(self).__name__}.seed")
+        return super().seed(seed)
+
+    def set_options(self, options: list[dict] | dict | None = None) -> None:
+        """Options of the next ``reset()``: ``None`` or one dict for all worlds, checked now (see the module docstring)."""
+        options = check_vec_env_options(options, self.num_envs)
+        check_options = getattr(self.vector_env, "check_options", None)
+        if options is not None and check_options is not None:
+            check_options(options)
+        self._next_options = options
+
     def reset(self):
-        seeds = [s for s in self._seeds if s is not None]
-        options = self._options[0] if self._options and self._options[0] else None
-        observations, info = self.vector_env.reset(seed=seeds[0] if seeds else None, options=options)
+        options, self._next_options = self._next_options, None
+        try:
+            observations, info = self.vector_env.reset(seed=self._seeds[0], options=options)
+        finally:  # seeds and options are used once, also when the reset fails
+            self._reset_seeds()
+            self._reset_options()
         self.reset_infos = [{} for _ in range(self.num_envs)]
-        self._reset_seeds()
-        self._reset_options()
         return observations
 
     def step_async(self, actions: np.ndarray) -> None:
@@ -70,15 +96,31 @@ class SB3VecEnvAdapter(VecEnv):
         return list(current_frames())
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        chosen = check_indices(indices, self.num_envs)
         value = getattr(self.vector_env, attr_name)
-        return [value for _ in self._get_indices(indices)]
+        return [value for _ in chosen]
 
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        """Set ``attr_name`` of the vector env (for all worlds; settings are checked there)."""
+        check_all_indices(indices, self.num_envs, f"set_attr({attr_name!r})")
+        if attr_name == "output":
+            _check_numpy_output(value)
         setattr(self.vector_env, attr_name, value)
 
     def env_method(self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs) -> list[Any]:
+        """Call ``method_name`` of the vector env once (it acts on all worlds); one copy of the result per world."""
+        check_all_indices(indices, self.num_envs, f"env_method({method_name!r})")
         result = getattr(self.vector_env, method_name)(*method_args, **method_kwargs)
-        return [result for _ in self._get_indices(indices)]
+        return [result for _ in range(self.num_envs)]
 
     def env_is_wrapped(self, wrapper_class, indices: VecEnvIndices = None) -> list[bool]:
-        return [False for _ in self._get_indices(indices)]
+        return [False for _ in check_indices(indices, self.num_envs)]
+
+
+def _check_numpy_output(output: Any) -> None:
+    """SB3 works on NumPy arrays: refuse a vector env whose ``output`` is anything else (e.g. ``"torch"``)."""
+    if not (isinstance(output, str) and output == "numpy"):
+        raise ValueError(
+            f"SB3VecEnvAdapter needs a vector env with output='numpy' (SB3 works on NumPy arrays), got output={output!r}; "
+            "make the vector env with output='numpy' (the default)."
+        )

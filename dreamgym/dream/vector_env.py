@@ -20,8 +20,9 @@ Worlds start from real 4-frame contexts of the bundle (``reset_mode="episode_sta
 episodes; ``"random"``: any point of stored real trajectories), or from the caller's own context:
 ``reset(options={"frames": uint8 (N, 4, 3, H, W), "actions": float32 (N, 3, 4)})`` where
 ``actions[:, i]`` led from ``frames[:, i]`` to ``frames[:, i + 1]``. All randomness comes from
-generators seeded by ``reset(seed=...)``. Settings, actions, contexts and seeds are checked by
-:mod:`dreamgym.dream.inputs`, the same layer as the single env's.
+generators seeded by ``reset(seed=...)``. Settings (also when set later), actions, contexts and seeds are
+checked by :mod:`dreamgym.dream.inputs`, the same layer as the single env's. After ``close()``, ``reset``,
+``step`` and ``render`` raise ``RuntimeError``.
 """
 
 from __future__ import annotations
@@ -37,20 +38,31 @@ from gymnasium.vector.utils import batch_space
 from dreamgym.dream.confirmation import SuccessConfirmation, confirm_success
 from dreamgym.dream.initial_states import RESET_MODES
 from dreamgym.dream.inputs import (
+    Checked,
     check_bundle,
     check_device,
     check_positive_int,
     check_seed,
     check_step_action,
     check_task,
+    choice,
     context_from_options,
 )
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.media import grid, to_hwc
-from dreamgym.spaces import ACTION_DIM, action_space, image_space
+from dreamgym.spaces import (
+    ACTION_DIM,
+    BEFORE_RESET,
+    action_space,
+    check_open,
+    check_render_mode,
+    check_reset_done,
+    image_space,
+)
 from dreamgym.world_model.sampler import SamplerConfig, noise_generator, sample_next_frame
 
 REWARD_MODES = ("sparse", "probability")
+OUTPUTS = ("numpy", "torch")
 
 
 class DreamWorldVectorEnv(VectorEnv):
@@ -71,6 +83,11 @@ class DreamWorldVectorEnv(VectorEnv):
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10, "autoreset_mode": AutoresetMode.SAME_STEP}
+    # Settings checked whenever they are set, also after construction (e.g. through SB3's ``set_attr``).
+    reset_mode = choice(RESET_MODES)
+    reward_mode = choice(REWARD_MODES)
+    output = choice(OUTPUTS)
+    max_episode_steps = Checked(check_positive_int)
 
     def __init__(
         self,
@@ -90,14 +107,8 @@ class DreamWorldVectorEnv(VectorEnv):
         num_envs = check_positive_int(num_envs, "num_envs")
         max_episode_steps = check_positive_int(max_episode_steps, "max_episode_steps", optional=True)
         denoising_steps = check_positive_int(denoising_steps, "denoising_steps", optional=True)
-        if reset_mode not in RESET_MODES:
-            raise ValueError(f"reset_mode must be one of {RESET_MODES}, got {reset_mode!r}.")
-        if reward_mode not in REWARD_MODES:
-            raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {reward_mode!r}.")
-        if output not in ("numpy", "torch"):
-            raise ValueError(f"output must be 'numpy' or 'torch', got {output!r}.")
-        if render_mode not in (None, "rgb_array"):
-            raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}.")
+        self.reset_mode, self.reward_mode, self.output = reset_mode, reward_mode, output
+        self.render_mode = check_render_mode(render_mode, self.metadata, type(self).__name__)
         self.device = check_device(device)
         bundle = check_bundle(bundle)
         if simulator is not None and not isinstance(simulator, LearnedSimulator):
@@ -123,8 +134,6 @@ class DreamWorldVectorEnv(VectorEnv):
         )
         self.history = manifest.context_frames
         self.max_episode_steps = manifest.episode_steps if max_episode_steps is None else max_episode_steps
-        self.reset_mode, self.reward_mode, self.output = reset_mode, reward_mode, output
-        self.render_mode = render_mode
         if isinstance(success_confirmation, dict):
             success_confirmation = SuccessConfirmation.from_dict(success_confirmation)
         if success_confirmation is not None and not isinstance(success_confirmation, SuccessConfirmation):
@@ -149,7 +158,7 @@ class DreamWorldVectorEnv(VectorEnv):
         self._context_generator = torch.Generator()
         self._noise_generator = noise_generator(self.device, 0)  # reseeded just below
         self._seeded(np.random.SeedSequence().entropy % 2**63)
-        self._needs_reset = True
+        self._pending_reset: str | None = BEFORE_RESET
 
     # -- helpers -------------------------------------------------------------------------------
     def _seeded(self, seed: int) -> None:
@@ -168,11 +177,19 @@ class DreamWorldVectorEnv(VectorEnv):
         return frames.to(self.device), actions.to(self.device)
 
     # -- gymnasium API -------------------------------------------------------------------------
+    def check_options(self, options: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """The validated context of ``reset(options=...)`` (frames and actions), or ``None`` without options.
+
+        :raises ValueError: naming the key, value and expected shape (see :func:`~dreamgym.dream.inputs.context_from_options`).
+        """
+        return context_from_options(options, self.history, self.single_observation_space.shape, self.num_envs)
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start every world from a real context (or the one in ``options``); see the module docstring."""
+        check_open(self.closed, type(self).__name__, "reset")
         if check_seed(seed) is not None:
             self._seeded(seed % 2**63)  # torch generators take 64-bit seeds; gymnasium allows any size
-        context = context_from_options(options, self.history, self.single_observation_space.shape, self.num_envs)
+        context = self.check_options(options)
         if context is None:
             frames, actions = self._draw_contexts(self.num_envs)
         else:
@@ -180,12 +197,12 @@ class DreamWorldVectorEnv(VectorEnv):
         self._frames.copy_(frames)
         self._actions.copy_(actions)
         self._steps.zero_()
-        self._needs_reset = False
+        self._pending_reset = None
         return self._output(self._frames[:, -1]), {}
 
     def step(self, actions):
-        if self._needs_reset:
-            raise RuntimeError("Call reset() before step().")
+        check_open(self.closed, type(self).__name__, "step")
+        check_reset_done(self._pending_reset, type(self).__name__)  # worlds that finish restart by themselves
         actions = torch.from_numpy(check_step_action(actions, self.num_envs)).to(self.device)
         context_actions = torch.cat([self._actions, actions[:, None]], dim=1)
         with torch.no_grad():
@@ -259,6 +276,7 @@ class DreamWorldVectorEnv(VectorEnv):
 
     def render(self) -> np.ndarray | None:
         """All worlds' current frames tiled into one ``(H', W', 3)`` picture."""
+        check_open(self.closed, type(self).__name__, "render")
         if self.render_mode != "rgb_array":
             return None
         return grid(self.current_frames(), columns=int(np.ceil(np.sqrt(self.num_envs))))

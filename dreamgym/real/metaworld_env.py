@@ -15,7 +15,16 @@ import gymnasium as gym
 import numpy as np
 
 from dreamgym.real.rendering import FrameRenderer, apply_rendering
-from dreamgym.spaces import action_space, check_action, image_space
+from dreamgym.spaces import (
+    BEFORE_RESET,
+    action_space,
+    check_action,
+    check_open,
+    check_render_mode,
+    check_reset_done,
+    episode_end,
+    image_space,
+)
 from dreamgym.tasks import CameraConfig, RenderingConfig, TaskSpec, get_task
 
 
@@ -50,6 +59,8 @@ class MetaWorldPixelEnv(gym.Env):
     simulator gives; Meta-World's dense shaped reward is in ``info["metaworld_reward"]``.
     ``info`` also carries ``success`` (bool) and ``state`` (the 39-D Meta-World state, float64).
     Actions outside [-1, 1] are clipped; NaN, infinite or wrongly shaped actions raise ``ValueError``.
+    ``step()`` before the first reset or after the episode ended raises :class:`~dreamgym.spaces.ResetNeeded`;
+    ``reset``, ``step`` and ``render`` after ``close()`` raise ``RuntimeError`` (``close()`` itself may be repeated).
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
@@ -69,8 +80,7 @@ class MetaWorldPixelEnv(gym.Env):
         if not isinstance(task, (str, TaskSpec)):
             raise ValueError(f"task must be a task name such as 'coffee-pull' or a TaskSpec, got {task!r}.")
         self.task = get_task(task) if isinstance(task, str) else task
-        if render_mode not in (None, "rgb_array"):
-            raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}.")
+        self.render_mode = check_render_mode(render_mode, self.metadata, type(self).__name__)
         for name, value, optional in (("width", width, False), ("height", height, False),
                                       ("action_repeat", action_repeat, True), ("episode_steps", episode_steps, True)):
             if value is None and optional:
@@ -88,7 +98,6 @@ class MetaWorldPixelEnv(gym.Env):
             rendering = RenderingConfig.from_dict(rendering)
         self.rendering = rendering or self.task.rendering
         self.terminate_on_success = bool(terminate_on_success)
-        self.render_mode = render_mode
         self.width, self.height = int(width), int(height)
 
         self.observation_space = image_space(self.height, self.width)
@@ -100,24 +109,26 @@ class MetaWorldPixelEnv(gym.Env):
         self._renderer = FrameRenderer(self._mw.model, self.camera, self.width, self.height)
         self._frame: np.ndarray | None = None
         self._steps = 0
-        self._needs_reset = True
+        self._pending_reset: str | None = BEFORE_RESET
+        self._closed = False
 
     # -- gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        check_open(self._closed, type(self).__name__, "reset")
         super().reset(seed=seed)
         layout_seed = int(self.np_random.integers(0, 2**31 - 1))
         self._mw.seed(layout_seed)
         state, _ = self._mw.reset()
         self._steps = 0
-        self._needs_reset = False
+        self._pending_reset = None
         self._frame = self._renderer.render(self._mw.data)
         _, mw_info = self._mw.evaluate_state(state, np.zeros(4, dtype=np.float32))
         info = {"success": bool(mw_info["success"]), "state": state.copy(), "layout_seed": layout_seed}
         return self._frame.copy(), info
 
     def step(self, action):
-        if self._needs_reset:
-            raise RuntimeError("Call reset() before step(), and again after an episode has ended.")
+        check_open(self._closed, type(self).__name__, "step")
+        check_reset_done(self._pending_reset, type(self).__name__)
         action = check_action(action)
         total_reward = 0.0
         for _ in range(self.action_repeat):
@@ -128,17 +139,20 @@ class MetaWorldPixelEnv(gym.Env):
         self._frame = self._renderer.render(self._mw.data)
         terminated = self.terminate_on_success and success
         truncated = self._steps >= self.episode_steps
-        self._needs_reset = terminated or truncated
+        self._pending_reset = episode_end(terminated, truncated)
         info = {"success": success, "state": np.asarray(state, dtype=np.float64).copy(), "metaworld_reward": total_reward}
         return self._frame.copy(), float(success), terminated, truncated, info
 
     def render(self) -> np.ndarray | None:
         """The current frame as ``(H, W, 3)`` uint8 (gymnasium's rgb_array convention)."""
+        check_open(self._closed, type(self).__name__, "render")
         if self.render_mode is None or self._frame is None:
             return None
         return self._frame.transpose(1, 2, 0).copy()
 
     def close(self) -> None:
+        """Release renderer and simulator; harmless when repeated."""
+        self._closed = True
         if getattr(self, "_renderer", None) is not None:
             self._renderer.close()
             self._renderer = None
