@@ -58,6 +58,39 @@ def karras_sigmas(config: SamplerConfig) -> torch.Tensor:
     return torch.cat([sigmas, torch.zeros(1, dtype=torch.float64)]).float()
 
 
+def denoise_from_noise(
+    denoiser: Denoiser,
+    context: torch.Tensor,
+    actions: torch.Tensor,
+    noise: torch.Tensor,
+    config: SamplerConfig = SamplerConfig(),
+) -> torch.Tensor:
+    """Integrate the sampler's ODE from ``noise * sigma_max`` down to a clean frame (float, [-1, 1] scale).
+
+    Deterministic given ``noise``; differentiable (the caller decides about gradients), which is what
+    distillation (:mod:`dreamgym.world_model.distill`) needs.
+
+    :param context: float ``(B, T, 3, H, W)`` context frames in [-1, 1] (:func:`frames_to_model`).
+    :param actions: float ``(B, T, A)``; the last action is the one being taken now.
+    :param noise: standard normal ``(B, 3, H, W)`` on the model's device.
+    :returns: float ``(B, 3, H, W)``, not yet clamped or quantised.
+    """
+    batch = noise.shape[0]
+    sigmas = karras_sigmas(config).to(noise.device)
+    x = noise * sigmas[0]
+    for i in range(config.num_steps):
+        sigma, next_sigma = sigmas[i], sigmas[i + 1]
+        denoised = denoiser(x, sigma.expand(batch), context, actions)
+        slope = (x - denoised) / sigma
+        x_next = x + slope * (next_sigma - sigma)
+        if config.order == 2 and next_sigma > 0:
+            denoised_next = denoiser(x_next, next_sigma.expand(batch), context, actions)
+            slope_next = (x_next - denoised_next) / next_sigma
+            x_next = x + (slope + slope_next) / 2 * (next_sigma - sigma)
+        x = x_next
+    return x
+
+
 @torch.no_grad()
 def sample_next_frame(
     denoiser: Denoiser,
@@ -74,22 +107,10 @@ def sample_next_frame(
     :returns: uint8 ``(B, 3, H, W)``, quantised exactly like real frames.
     """
     device = context_frames.device
-    context = frames_to_model(context_frames)
-    actions = context_actions.float()
     batch, _, channels, height, width = context_frames.shape
-    sigmas = karras_sigmas(config).to(device)
     noise_device = generator.device if generator is not None else device
-    x = torch.randn(batch, channels, height, width, generator=generator, device=noise_device).to(device) * sigmas[0]
-    for i in range(config.num_steps):
-        sigma, next_sigma = sigmas[i], sigmas[i + 1]
-        denoised = denoiser(x, sigma.expand(batch), context, actions)
-        slope = (x - denoised) / sigma
-        x_next = x + slope * (next_sigma - sigma)
-        if config.order == 2 and next_sigma > 0:
-            denoised_next = denoiser(x_next, next_sigma.expand(batch), context, actions)
-            slope_next = (x_next - denoised_next) / next_sigma
-            x_next = x + (slope + slope_next) / 2 * (next_sigma - sigma)
-        x = x_next
+    noise = torch.randn(batch, channels, height, width, generator=generator, device=noise_device).to(device)
+    x = denoise_from_noise(denoiser, frames_to_model(context_frames), context_actions.float(), noise, config)
     if not torch.isfinite(x).all():
         raise FloatingPointError(
             "The world model produced NaN or infinite values; its weights or inputs are broken "

@@ -31,7 +31,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dreamgym.data.episode import load_episodes, split_held_out
-from dreamgym.data.windows import TransitionWindows
+from dreamgym.data.windows import TransitionWindows, check_batch_size
 from dreamgym.runs import atomic_torch_save, hardware_description
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model
 from dreamgym.world_model.evaluation import psnr, rollout_episode
@@ -71,6 +71,7 @@ class TrainConfig:
         for name in ("steps", "batch_size", "checkpoint_every", "log_every", "eval_every", "holdout_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        check_batch_size(self.batch_size)
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}.")
 
