@@ -23,21 +23,43 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Write ``path`` by calling ``write(temporary_path)`` on a temp file next to it, then renaming.
 
     A crash or an interruption never leaves half a file under ``path``, and the temp file is removed
-    if ``write`` fails. The file gets mode :data:`FILE_MODE`.
+    if ``write`` fails. The file gets mode :data:`FILE_MODE`. Missing folders are created.
+
+    :raises NotADirectoryError: if a folder on the way to ``path`` is a file;
+    :raises IsADirectoryError: if ``path`` is a folder;
+    :raises PermissionError: if its folder is not writable (each naming the path and what is expected).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(descriptor)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(descriptor)
+    except OSError as error:
+        raise write_error(path, error) from error
     temporary = Path(name)
     try:
         write(temporary)
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise write_error(path, error) from error
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_error(path: Path, error: OSError) -> OSError:
+    """An error of the same kind as ``error`` (raised writing ``path``) whose message names the path and the fix."""
+    if path.is_dir():
+        return IsADirectoryError(f"Cannot write {path}: it is an existing folder; expected a file path.")
+    blocking = next((folder for folder in path.parents if folder.exists() and not folder.is_dir()), None)
+    if blocking is not None:
+        return NotADirectoryError(f"Cannot write {path}: {blocking} is a file; expected a folder there (or a path whose folders can be created).")
+    if isinstance(error, PermissionError):
+        return PermissionError(f"Cannot write {path}: permission denied ({error.strerror}); expected a folder you may write to.")
+    return type(error)(f"Cannot write {path}: {error.strerror or error}.")
 
 
 def sha256_file(path: str | Path) -> str:

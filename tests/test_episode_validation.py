@@ -195,3 +195,62 @@ def test_npy_saved_under_npz_name_names_the_path(tmp_path):
     expected = f"{path}: not a dreamgym episode file: it holds a single NumPy array (a .npy file), not a .npz archive"
     with pytest.raises(EpisodeFormatError, match=re.escape(expected)):
         load_episode(path)
+
+
+# -- where episodes are written: .npz names, clear OS errors ------------------------------------------------
+@pytest.mark.parametrize("name, suggestion", [("ep0", "ep0.npz"), ("ep0.npy", "ep0.npz"), ("ep0.NPZ", "ep0.npz"), (".ep0.npz", "ep0.npz")])
+def test_save_episode_needs_a_npz_name(tmp_path, name, suggestion):
+    message = (f"Episode path {tmp_path / name} does not name a .npz file; expected a file name ending in '.npz' and not "
+               f"starting with '.' (e.g. {tmp_path / suggestion}): load_episodes reads only those.")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        save_episode(make_episode(**_arrays()), tmp_path / name)
+    assert not list(tmp_path.iterdir())
+
+
+def test_save_episode_path_of_another_type():
+    with pytest.raises(TypeError, match=r"An episode path must be a str or os.PathLike, got int 5\."):
+        save_episode(make_episode(**_arrays()), 5)
+
+
+def test_save_episode_under_a_file_names_it(tmp_path):
+    (tmp_path / "taken").write_text("x")
+    for path in (tmp_path / "taken" / "ep.npz", tmp_path / "taken" / "deeper" / "ep.npz"):
+        with pytest.raises(NotADirectoryError, match=re.escape(
+            f"Cannot write {path}: {tmp_path / 'taken'} is a file; expected a folder there (or a path whose folders can be created).")):
+            save_episode(make_episode(**_arrays()), path)
+
+
+def test_save_episode_onto_a_folder_names_it(tmp_path):
+    (tmp_path / "ep.npz").mkdir()
+    with pytest.raises(IsADirectoryError, match=re.escape(f"Cannot write {tmp_path / 'ep.npz'}: it is an existing folder; expected a file path.")):
+        save_episode(make_episode(**_arrays()), tmp_path / "ep.npz")
+    assert [path.name for path in tmp_path.iterdir()] == ["ep.npz"]  # no temp file left behind
+
+
+@pytest.mark.parametrize("failing", ["mkstemp", "replace"])
+def test_save_episode_without_permission_names_the_path(tmp_path, monkeypatch, failing):
+    """Permission is simulated (the tests may run as root, who may write anywhere)."""
+    import dreamgym.files
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(dreamgym.files.tempfile if failing == "mkstemp" else dreamgym.files.os, failing, denied)
+    with pytest.raises(PermissionError, match=re.escape(
+        f"Cannot write {tmp_path / 'ep.npz'}: permission denied (Permission denied); expected a folder you may write to.")):
+        save_episode(make_episode(**_arrays()), tmp_path / "ep.npz")
+    assert not list(tmp_path.iterdir())
+
+
+# -- which tasks to load ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("tasks, message", [
+    ("coffee-pull", r"tasks='coffee-pull' is a single str; expected a list of task names such as \['coffee-pull'\], or None for all "
+                    r"tasks \(pass \['coffee-pull'\]\)\."),
+    (["coffee-pull", 7], r"tasks=\['coffee-pull', 7\] is not a collection of strings; expected a list of task names"),
+    (7, r"tasks=7 is not a collection of strings; expected a list of task names"),
+])
+def test_load_episodes_tasks_must_be_a_list_of_names(tmp_path, tasks, message):
+    save_episode(make_episode(**_arrays()), tmp_path / "a.npz")
+    with pytest.raises(TypeError, match=message):
+        load_episodes(tmp_path, tasks=tasks)
+    assert len(load_episodes(tmp_path, tasks=("coffee-pull",))) == 1

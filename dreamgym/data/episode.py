@@ -200,9 +200,39 @@ def _numbers(name: str, values: Any, dtype: type) -> np.ndarray:
     return array.astype(dtype)
 
 
+def episode_file(path: Any) -> Path:
+    """``path`` as the name of an episode file: it must end in ``.npz`` and not start with ``.``.
+
+    Datasets are the ``*.npz`` files of a folder (hidden ones are temp files), so a file named otherwise
+    would be written but never read again; the name is refused rather than changed behind the caller's back.
+
+    :raises TypeError: if ``path`` is not a ``str`` or ``os.PathLike``.
+    :raises ValueError: naming the path and a name that would do.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"An episode path must be a str or os.PathLike, got {type(path).__name__} {path!r}.")
+    path = Path(path)
+    if path.suffix != ".npz" or path.name.startswith("."):
+        suggestion = path.with_name(path.name.lstrip(".") or "episode").with_suffix(".npz")
+        raise ValueError(
+            f"Episode path {path} does not name a .npz file; expected a file name ending in '.npz' and not starting "
+            f"with '.' (e.g. {suggestion}): load_episodes reads only those."
+        )
+    return path
+
+
 def save_episode(episode: Episode, path: str | Path) -> Path:
     """Validate ``episode`` and write it to ``path`` atomically (temp file + rename): a crash never
-    leaves a half-written episode under the final name."""
+    leaves a half-written episode under the final name. Missing folders are created.
+
+    :param path: must end in ``.npz`` (and not start with ``.``): see :func:`episode_file`; ``.npz`` is
+        never appended.
+    :raises EpisodeFormatError: if the episode breaks the format.
+    :raises ValueError: for a path that is not a ``.npz`` file name.
+    :raises NotADirectoryError, IsADirectoryError, PermissionError: naming the path, if it cannot be
+        written (a folder on the way is a file, the path is a folder, the folder is not writable).
+    """
+    path = episode_file(path)
     episode.validate()
     arrays = {
         "frames": episode.frames,
@@ -289,9 +319,13 @@ def load_episodes(
 
     The episodes loaded form one dataset: they must share frame size, action size and length.
 
+    :param tasks: a list (or other collection) of task names, e.g. ``["coffee-pull"]``; ``None``: all tasks.
+    :raises TypeError: for ``tasks`` that is a single string or holds anything but strings.
     :raises EpisodeFormatError: for a broken file, or an episode unlike the first (both files named).
     """
     from tqdm.auto import tqdm
+
+    tasks = check_task_names(tasks)
 
     episodes: list[Episode] = []
     first_path: Path | None = None
@@ -307,6 +341,23 @@ def load_episodes(
             first_path = path
         episodes.append(episode)
     return episodes
+
+
+def check_task_names(tasks: Any) -> list[str] | None:
+    """``tasks`` as a list of task names, or ``None`` (all tasks).
+
+    A single string is refused: ``"coffee-pull"`` would otherwise be read as its characters.
+
+    :raises TypeError: naming the value and what is expected.
+    """
+    expected = "a list of task names such as ['coffee-pull'], or None for all tasks"
+    if tasks is None:
+        return None
+    if isinstance(tasks, (str, bytes)):
+        raise TypeError(f"tasks={tasks!r} is a single {type(tasks).__name__}; expected {expected} (pass [{tasks!r}]).")
+    if not isinstance(tasks, (list, tuple, set, frozenset)) or not all(isinstance(task, str) for task in tasks):
+        raise TypeError(f"tasks={tasks!r} is not a collection of strings; expected {expected}.")
+    return list(tasks)
 
 
 def episode_layout(episode: Episode) -> str:
