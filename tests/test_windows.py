@@ -1,9 +1,11 @@
+import re
+
 import numpy as np
 import pytest
 import torch
 
 from dreamgym.data.episode import EpisodeFormatError, make_episode
-from dreamgym.data.windows import TransitionWindows
+from dreamgym.data.windows import MAX_BATCH_SIZE, TransitionWindows
 
 
 def test_window_alignment(synthetic_episode):
@@ -66,3 +68,28 @@ def test_from_folder_filters_by_task(tmp_path, synthetic_episode):
     assert windows.tasks == ["soccer"]
     with pytest.raises(ValueError, match="No episodes"):
         TransitionWindows.from_folder(tmp_path, tasks=["hammer"], progress=False)
+
+
+BATCH = r"batch_size must be an integer from 1 to 4096 \(dreamgym.data.windows.MAX_BATCH_SIZE\), got "
+
+
+@pytest.mark.parametrize("batch_size, shown", [(-1, "-1"), (0, "0"), (10**9, "1000000000"), (4097, "4097"), (1.5, "1.5"),
+                                               (True, "True"), ("8", "'8'"), (None, "None")])
+def test_sample_refuses_bad_and_huge_batch_sizes(synthetic_episode, batch_size, shown):
+    windows = TransitionWindows([synthetic_episode(steps=20)])
+    with pytest.raises(ValueError, match=BATCH + re.escape(shown) + r"\.$"):
+        windows.sample(batch_size)
+    assert windows.sample(MAX_BATCH_SIZE)["next_frame"].shape[0] == MAX_BATCH_SIZE  # with replacement: more than 17 windows
+
+
+def test_trainers_refuse_huge_batch_sizes_before_loading_data(tmp_path):
+    from dreamgym.policy.bc import BCConfig
+    from dreamgym.reward.train import RewardTrainConfig
+    from dreamgym.world_model.train import TrainConfig
+
+    with pytest.raises(ValueError, match=BATCH + r"1000000000\."):
+        TrainConfig(data=tmp_path / "missing", out_dir=tmp_path / "out", batch_size=10**9)
+    with pytest.raises(ValueError, match=BATCH + r"1000000000\."):
+        BCConfig(data_dir=tmp_path / "missing", out=tmp_path / "bc.zip", batch_size=10**9)
+    with pytest.raises(ValueError, match=r"batch_size must be an integer from 2 to 4096 \(dreamgym.data.windows.MAX_BATCH_SIZE\), got 1\."):
+        RewardTrainConfig(data=tmp_path / "missing", out_dir=tmp_path / "out", batch_size=1)

@@ -18,7 +18,9 @@ so a random batch is a single gather: see :meth:`TransitionWindows.sample`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from numbers import Integral
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,6 +28,23 @@ import torch
 from dreamgym.data.episode import Episode, EpisodeFormatError, load_episodes
 
 CONTEXT_FRAMES = 4
+MAX_BATCH_SIZE = 4096
+"""The largest batch :meth:`TransitionWindows.sample` draws and the trainers accept: 4096 windows of 64x64
+frames are 250 MB of uint8 context and target frames before the model's float copies (training uses 16-256).
+A larger request is refused up front rather than exhausting memory."""
+
+
+def check_batch_size(batch_size: Any, name: str = "batch_size", minimum: int = 1) -> int:
+    """``batch_size`` as an int from ``minimum`` to :data:`MAX_BATCH_SIZE` (booleans refused).
+
+    :raises ValueError: naming ``name``, the value and the allowed range.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or not minimum <= batch_size <= MAX_BATCH_SIZE:
+        raise ValueError(
+            f"{name} must be an integer from {minimum} to {MAX_BATCH_SIZE} (dreamgym.data.windows.MAX_BATCH_SIZE), "
+            f"got {batch_size!r}."
+        )
+    return int(batch_size)
 
 
 class TransitionWindows(torch.utils.data.Dataset):
@@ -121,6 +140,9 @@ class TransitionWindows(torch.utils.data.Dataset):
         return self.frames[first : first + length], self.actions[first : first + length - 1]
 
     def sample(self, batch_size: int, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """A uniformly random batch of windows (with replacement)."""
-        indices = torch.randint(len(self), (batch_size,), generator=generator)
+        """A uniformly random batch of windows (with replacement, so it may be larger than the dataset).
+
+        :param batch_size: windows to draw, from 1 to :data:`MAX_BATCH_SIZE`; anything else is a ``ValueError``.
+        """
+        indices = torch.randint(len(self), (check_batch_size(batch_size),), generator=generator)
         return self.get(indices)

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from dreamgym.augment import random_shift
 from dreamgym.data.episode import load_episodes, split_held_out
+from dreamgym.data.windows import check_batch_size
 from dreamgym.policy.model import actor_critic_parameters, new_ppo, save_model
 from dreamgym.tasks import get_task
 
@@ -67,6 +68,7 @@ class BCConfig:
         for name in ("steps", "batch_size", "holdout_every", "eval_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        check_batch_size(self.batch_size)
         if self.shift_pixels < 0 or self.learning_rate <= 0:
             raise ValueError("shift_pixels must be >= 0 and learning_rate > 0.")
 

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from dreamgym.augment import random_shift  # noqa: F401  (re-exported: part of this module's API)
 from dreamgym.data.episode import load_episodes, split_held_out
+from dreamgym.data.windows import check_batch_size
 from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
 
 
@@ -56,8 +57,9 @@ class RewardTrainConfig:
             raise ValueError("imagined_horizon and imagined_stride must be >= 1.")
         if isinstance(self.model, dict):
             self.model = RewardClassifierConfig(**self.model)
-        if self.steps < 1 or self.batch_size < 2:
-            raise ValueError("steps must be >= 1 and batch_size >= 2.")
+        if self.steps < 1:
+            raise ValueError(f"steps must be >= 1, got {self.steps}.")
+        check_batch_size(self.batch_size, minimum=2)  # two classes per batch
 
 
 def labelled_frames(episodes) -> tuple[torch.Tensor, torch.Tensor]:
