@@ -14,6 +14,7 @@ from dreamgym.cli_arguments import (
     device,
     existing_path,
     finite_float,
+    json_object_file,
     non_negative_float,
     non_negative_int,
     positive_float,
@@ -158,10 +159,9 @@ def _cmd_train_reward(args: argparse.Namespace) -> None:
 def _cmd_export_bundle(args: argparse.Namespace) -> None:
     from dreamgym.export import export_bundle
 
-    metrics = json.loads(args.metrics.read_text()) if args.metrics else None
     print(
         export_bundle(
-            args.run, args.out, metrics=metrics, notes=args.notes, reward_run=args.reward_run,
+            args.run, args.out, metrics=args.metrics, notes=args.notes, reward_run=args.reward_run,
             from_checkpoint=args.from_checkpoint, initial_state_frames=args.initial_state_frames,
         )
     )
@@ -333,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-bundle", help="write a learned-simulator bundle from a finished training run")
     export.add_argument("--run", type=existing_path, required=True, help="the train-world-model output folder")
     export.add_argument("--out", type=Path, required=True, help="bundle folder, e.g. envs/coffee-pull")
-    export.add_argument("--metrics", type=existing_path, help="JSON file of metrics to record in the provenance")
+    export.add_argument("--metrics", type=json_object_file, help="JSON file holding one object of metrics to record in the provenance")
     export.add_argument("--notes", default="", help="free text recorded in the provenance")
     export.add_argument(
         "--reward-run", type=existing_path,

@@ -8,6 +8,7 @@ expected and what was given; argparse adds the option's name, so a bad value rea
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -78,6 +79,26 @@ def existing_path(text: str) -> Path:
     if not path.exists():
         raise argparse.ArgumentTypeError(f"{text} does not exist; expected an existing file or folder")
     return path
+
+
+JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
+"""JSON's name of each type ``json.loads`` returns, for messages."""
+
+
+def json_object_file(text: str) -> dict:
+    """A ``type=`` for a JSON file that must hold a JSON object (e.g. ``--metrics``); gives the object."""
+    path = existing_path(text)
+    expected = 'expected a JSON file holding one object, e.g. {"psnr_1_step": 31.2}'
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise argparse.ArgumentTypeError(f"{text} is not readable JSON ({error}); {expected}") from None
+    if not isinstance(data, dict):
+        raise argparse.ArgumentTypeError(f"{text} holds a JSON {JSON_TYPES[type(data)]}, not an object; {expected}")
+    return data
+
+
+json_object_file.__name__ = "JSON object file"
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -34,6 +34,8 @@ def export_bundle(
     complete learned simulator that ``DreamWorld-<Task>-v0`` can run. With ``from_checkpoint`` the EMA
     weights of the latest full-state checkpoint are exported (the run need not be finished).
     """
+    if metrics is not None and not isinstance(metrics, dict):
+        raise TypeError(f"metrics must be a dict (a JSON object of named metrics) or None, got {type(metrics).__name__} {metrics!r}.")
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     required = ("checkpoint.pt",) if from_checkpoint else ("summary.json", "world_model/model.safetensors", "checkpoint.pt")
     for name in required:

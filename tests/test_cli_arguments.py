@@ -127,7 +127,7 @@ def test_every_numeric_option_has_a_range_and_every_input_path_is_checked():
         assert action.type not in (int, float), (command, action.option_strings)
         if action.type in ranged:
             found_ranges.setdefault(command, set()).add(action.option_strings[0])
-        if action.type is cli_arguments.existing_path:
+        if action.type in (cli_arguments.existing_path, cli_arguments.json_object_file):  # the latter reads an existing file
             found_paths.setdefault(command, set()).add(action.option_strings[0])
     assert found_ranges == {command: set(options) for command, options in RANGES.items()}
     assert found_paths == {command: set(options) for command, options in PATHS.items()}

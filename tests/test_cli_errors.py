@@ -215,3 +215,49 @@ def test_critic_warmup_not_below_iterations_names_the_flags(capsys, tmp_path):
     assert code == 2
     assert line == ("dreamgym refine: error: critic_warmup_iterations (--critic-warmup) must be in [0, iterations), "
                     "where iterations (--iterations) is 3; got 3.")
+
+
+METRICS = 'expected a JSON file holding one object, e.g. {"psnr_1_step": 31.2}'
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("[1, 2]", "holds a JSON array, not an object"),
+    ('"psnr 31"', "holds a JSON string, not an object"),
+    ("31.2", "holds a JSON number, not an object"),
+    ("null", "holds a JSON null, not an object"),
+    ("{psnr: 31}", "is not readable JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
+    ("", "is not readable JSON (Expecting value: line 1 column 1 (char 0))"),
+])
+def test_metrics_that_are_not_a_json_object(capsys, tmp_path, text, problem):
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(text)
+    (tmp_path / "run").mkdir()
+    code, line = _run(capsys, "export-bundle", "--run", tmp_path / "run", "--out", tmp_path / "bundle", "--metrics", metrics)
+    assert code == 2
+    assert line == f"dreamgym export-bundle: error: argument --metrics: {metrics} {problem}; {METRICS}"
+
+
+def test_metrics_of_the_api_must_be_a_dict(tmp_path):
+    from dreamgym.export import export_bundle
+
+    with pytest.raises(TypeError, match=re.escape("metrics must be a dict (a JSON object of named metrics) or None, got list [1, 2].")):
+        export_bundle(tmp_path, tmp_path / "bundle", metrics=[1, 2])
+
+
+@pytest.mark.parametrize("command, extra", [("train-world-model", []), ("train-reward", ["--size", "8"])])
+def test_huge_batch_size_is_refused_before_loading_data(capsys, tmp_path, command, extra):
+    code, line = _run(capsys, command, "--data", tmp_path, "--out", tmp_path / "run", "--batch-size", 10**9, *extra)
+    assert code == 2
+    minimum = 2 if command == "train-reward" else 1
+    assert line == (f"dreamgym {command}: error: batch_size must be an integer from {minimum} to 4096 "
+                    "(dreamgym.data.windows.MAX_BATCH_SIZE), got 1000000000.")
+
+
+def test_bundle_without_checksums_says_how_to_export_again(capsys, tmp_path, bundle):
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    del manifest["files"]
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path, "--out", tmp_path / "run", "--init-from", bundle)
+    assert code == 2
+    assert line.startswith(f"dreamgym train-world-model: error: {bundle / 'manifest.json'} records no sha256 of the component files")
+    assert "export it again with `dreamgym export-bundle`" in line
