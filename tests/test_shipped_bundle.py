@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import dreamgym  # noqa: F401
+from dreamgym.bundle import component_files
 from dreamgym.dream.simulator import LearnedSimulator
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,6 +28,9 @@ def test_bundle_is_complete_small_and_documented():
         assert key in provenance, key
     assert 0 < simulator.reward_model.config.threshold < 1
     assert not list(BUNDLE.rglob("*.pt")) and not list(BUNDLE.rglob("*.pkl"))
+    # every component file has a recorded sha256 (loading refuses a manifest without them), and the camera is complete
+    assert sorted(manifest.files) == sorted(component_files(BUNDLE, manifest))
+    assert manifest.camera.keys() == {"lookat", "distance", "azimuth", "elevation"}
 
 
 def test_shipped_dream_steps_without_nan_or_blank_frames():
