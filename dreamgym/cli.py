@@ -135,6 +135,17 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
     print(json.dumps(train_world_model(config, progress=not args.no_progress)))
 
 
+def _cmd_distill_world_model(args: argparse.Namespace) -> None:
+    from dreamgym.world_model.distill import DistillConfig, distill_world_model
+
+    config = DistillConfig(
+        data=args.data, teacher=args.teacher, out_dir=args.out, tasks=None if args.task == ["all"] else args.task,
+        steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
+        checkpoint_every=args.checkpoint_every, eval_every=args.eval_every,
+    )
+    print(json.dumps(distill_world_model(config, progress=not args.no_progress)))
+
+
 def _cmd_train_reward(args: argparse.Namespace) -> None:
     from dreamgym.reward.classifier import RewardClassifierConfig
     from dreamgym.reward.train import RewardTrainConfig, train_reward_classifier
@@ -313,6 +324,23 @@ def build_parser() -> argparse.ArgumentParser:
     wm.add_argument("--no-progress", action="store_true")
     wm.set_defaults(func=_cmd_train_world_model)
 
+    distil = commands.add_parser(
+        "distill-world-model",
+        help="distil a world model's multi-step sampler into a one-step world model (resumes from OUT/checkpoint.pt)",
+    )
+    distil.add_argument("--teacher", type=existing_path, required=True, help="a bundle (its sampler is the teacher's) or a world_model/ folder")
+    distil.add_argument("--data", type=existing_path, default="data", help="dataset root the teacher was trained on")
+    distil.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, TensorBoard, OUT/world_model, OUT/sampler.json")
+    distil.add_argument("--task", nargs="+", default=["all"])
+    distil.add_argument("--steps", type=positive_int, default=1000)
+    distil.add_argument("--batch-size", type=positive_int, default=16)
+    distil.add_argument("--lr", type=positive_float, default=5e-5)
+    distil.add_argument("--seed", type=non_negative_int, default=0)
+    distil.add_argument("--checkpoint-every", type=positive_int, default=100)
+    distil.add_argument("--eval-every", type=positive_int, default=250)
+    distil.add_argument("--no-progress", action="store_true")
+    distil.set_defaults(func=_cmd_distill_world_model)
+
     rew = commands.add_parser("train-reward", help="train the success classifier (the learned reward)")
     rew.add_argument("--data", type=existing_path, default="data")
     rew.add_argument("--out", type=Path, required=True, help="run folder; the model goes to OUT/reward_model")
@@ -440,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 OUTPUT_FOLDERS = {
-    "collect": "out", "import-minari": "out", "cameras": "out", "train-world-model": "out",
+    "collect": "out", "import-minari": "out", "cameras": "out", "train-world-model": "out", "distill-world-model": "out",
     "train-reward": "out", "export-bundle": "out", "demo": "out", "refine": "out",
 }
 """Commands whose output option names a folder (created if missing): command -> option."""

@@ -29,6 +29,10 @@ RANGES = {
         "--channels": AT_LEAST_1, "--layers-per-block": AT_LEAST_1, "--patch-size": AT_LEAST_1,
         "--checkpoint-every": AT_LEAST_1, "--eval-every": AT_LEAST_1,
     },
+    "distill-world-model": {
+        "--steps": AT_LEAST_1, "--batch-size": AT_LEAST_1, "--lr": POSITIVE, "--seed": AT_LEAST_0,
+        "--checkpoint-every": AT_LEAST_1, "--eval-every": AT_LEAST_1,
+    },
     "train-reward": {
         "--steps": AT_LEAST_1, "--batch-size": AT_LEAST_2, "--lr": POSITIVE, "--size": AT_LEAST_1, "--seed": AT_LEAST_0,
         "--imagined-horizon": AT_LEAST_1,
@@ -62,6 +66,7 @@ GOOD_VALUES = {AT_LEAST_1: "1", AT_LEAST_0: "0", AT_LEAST_2: "2", DENOISING: "10
 PATHS = {
     "collect": ["--bc-policy"],
     "train-world-model": ["--data", "--init-from"],
+    "distill-world-model": ["--teacher", "--data"],
     "train-reward": ["--data", "--world-model"],
     "export-bundle": ["--run", "--metrics", "--reward-run"],
     "train-bc": ["--data"],
@@ -95,7 +100,8 @@ def test_numeric_option_out_of_range(capsys, command, option, expected):
 def _required(command, folder):
     """Arguments ``command`` needs besides the one under test (an existing folder for every input path)."""
     return {
-        "train-world-model": ["--data", folder, "--out", folder], "train-reward": ["--data", folder, "--out", folder],
+        "train-world-model": ["--data", folder, "--out", folder],
+        "distill-world-model": ["--teacher", folder, "--data", folder, "--out", folder], "train-reward": ["--data", folder, "--out", folder],
         "train-bc": ["--data", folder], "export-bundle": ["--run", folder, "--out", folder],
         "refine": ["--bc-model", folder], "evaluate": ["--model", folder],
     }.get(command, [])

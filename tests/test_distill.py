@@ -103,7 +103,7 @@ def test_resumed_distillation_ends_where_an_uninterrupted_one_ends(teacher_run, 
 def test_bad_distillation_settings_are_refused(teacher_run, tmp_path):
     from dreamgym.world_model.distill import distill_world_model
 
-    with pytest.raises(ValueError, match=r"batch_size must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"batch_size must be an integer from 1 to 4096.*got 0"):
         _config(teacher_run, tmp_path / "x", 5, batch_size=0)
     with pytest.raises(ValueError, match=r"learning_rate must be a number in \(0, 1\), got 2"):
         _config(teacher_run, tmp_path / "x", 5, learning_rate=2)

@@ -36,7 +36,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dreamgym.data.episode import load_episodes, split_held_out
-from dreamgym.data.windows import TransitionWindows
+from dreamgym.data.windows import TransitionWindows, check_batch_size
 from dreamgym.runs import atomic_torch_save, hardware_description
 from dreamgym.world_model.denoiser import Denoiser, frames_to_model
 from dreamgym.world_model.evaluation import psnr
@@ -82,7 +82,8 @@ class DistillConfig:
 
     def __post_init__(self) -> None:
         self.data, self.teacher, self.out_dir = Path(self.data), Path(self.teacher), Path(self.out_dir)
-        for name in ("steps", "batch_size", "checkpoint_every", "log_every", "eval_every", "holdout_every", "eval_windows"):
+        check_batch_size(self.batch_size)
+        for name in ("steps", "checkpoint_every", "log_every", "eval_every", "holdout_every", "eval_windows"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
