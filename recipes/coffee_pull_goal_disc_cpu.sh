@@ -29,6 +29,8 @@ if [ ! -e "$ROOT/previous-bundle/manifest.json" ]; then
   mkdir -p "$ROOT/previous-bundle"
   git archive c57ea61 envs/coffee-pull | tar -x -C "$ROOT/previous-bundle" --strip-components 2
 fi
+# That release predates recorded checksums; it comes from this repository's history, so record them.
+$PY -c "import sys; from dreamgym.bundle import record_checksums; record_checksums(sys.argv[1])" "$ROOT/previous-bundle"
 $DREAMGYM train-world-model --data data --task coffee-pull --out "$ROOT/world-model-coffee-pull-disc" \
   --init-from "$ROOT/previous-bundle" --batch-size 32 --lr 3e-4 --steps "$WM_STEPS" \
   --checkpoint-every 250 --eval-every 1250 --seed 0 --no-progress
