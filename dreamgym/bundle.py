@@ -8,6 +8,9 @@
                                  (data, steps, hardware, time, metrics)
         world_model/config.json  DenoiserConfig
         world_model/model.safetensors
+        distilled_world_model/   optional: a one-step student of the world model's sampler
+                                 (``dreamgym distill-world-model``); ``default_sampler`` says which
+                                 of ``"teacher"`` and ``"distilled"`` an env uses unless told
 
 Later components (reward classifier, initial states) get folders of their own and are listed under
 ``components`` in the manifest. At export the manifest records the sha256 of every component file
@@ -43,6 +46,11 @@ REQUIRED_MANIFEST_KEYS = (
     "format_version", "tasks", "image_size", "action_repeat", "episode_steps", "camera", "action_dim",
     "context_frames", "components",
 )
+
+
+SAMPLER_CHOICES = ("teacher", "distilled")
+"""Which world model an env samples: the trained one with ``sampler`` (the teacher), or its one-step
+student ``distilled_world_model`` with ``distilled_sampler``."""
 
 
 class BundleError(ValueError):
@@ -99,6 +107,8 @@ MANIFEST_SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "camera": (lambda value: isinstance(value, dict), "a JSON object"),
     "rendering": (lambda value: value is None or isinstance(value, dict), "a JSON object or null"),
     "sampler": (lambda value: isinstance(value, dict), "a JSON object of sampler settings"),
+    "distilled_sampler": (lambda value: isinstance(value, dict), "a JSON object of sampler settings"),
+    "default_sampler": (lambda value: value in SAMPLER_CHOICES, f"one of {list(SAMPLER_CHOICES)}"),
     "components": (_string_map, "a JSON object mapping component names to folder names"),
     "provenance": (lambda value: isinstance(value, dict), "a JSON object"),
     "files": (_string_map, "a JSON object mapping component files to sha256 hex digests"),
@@ -145,6 +155,18 @@ def _manifest_problem(data: dict) -> str | None:
         SamplerConfig(**data.get("sampler", {}))
     except (TypeError, ValueError) as error:
         return f"'sampler' is {_brief(data['sampler'])}; expected the settings of a SamplerConfig ({_cause(error)})"
+    if "distilled_sampler" in data:
+        try:
+            SamplerConfig(**data["distilled_sampler"])
+        except (TypeError, ValueError) as error:
+            return (f"'distilled_sampler' is {_brief(data['distilled_sampler'])}; expected the settings of a "
+                    f"SamplerConfig ({_cause(error)})")
+        if "distilled_world_model" not in components:
+            return "'distilled_sampler' is given but 'components' has no 'distilled_world_model'; expected both or neither"
+    elif "distilled_world_model" in components:
+        return "'components' has a 'distilled_world_model' but there is no 'distilled_sampler'; expected both or neither"
+    if data.get("default_sampler") == "distilled" and "distilled_sampler" not in data:
+        return "'default_sampler' is 'distilled' but the bundle has no distilled world model; expected 'teacher'"
     return None
 
 
@@ -166,6 +188,10 @@ class Manifest:
     format_version: int = BUNDLE_FORMAT_VERSION
     files: dict[str, str] | None = None
     """sha256 of every component file, keyed by its path relative to the bundle; ``None``: not recorded."""
+    distilled_sampler: dict[str, Any] | None = None
+    """Sampler settings of the ``distilled_world_model`` component; ``None``: the bundle has none."""
+    default_sampler: str = "teacher"
+    """The world model an env samples unless told otherwise: ``"teacher"`` or ``"distilled"``."""
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "manifest") -> "Manifest":
@@ -202,9 +228,30 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         """The manifest as written to ``manifest.json`` (without ``files`` while none are recorded)."""
         data = asdict(self)
-        if data["files"] is None:
-            del data["files"]
+        for key, absent in (("files", None), ("distilled_sampler", None), ("default_sampler", "teacher")):
+            if data[key] == absent:  # written only when present: older manifests stay byte-identical
+                del data[key]
         return data
+
+    def sampler_choices(self) -> tuple[str, ...]:
+        """The samplers this bundle offers (see :data:`SAMPLER_CHOICES`)."""
+        return SAMPLER_CHOICES if self.distilled_sampler is not None else ("teacher",)
+
+    def choose_sampler(self, sampler: str | None, where: str = "bundle") -> tuple[str, SamplerConfig]:
+        """``(component name, sampler settings)`` of ``sampler`` (``None``: :attr:`default_sampler`).
+
+        :raises BundleError: for a name this bundle does not offer, listing those it does.
+        """
+        name = self.default_sampler if sampler is None else sampler
+        if name not in self.sampler_choices():
+            raise BundleError(
+                f"{where}: sampler {name!r} is not available; this bundle offers {list(self.sampler_choices())}"
+                + (" (add a distilled world model with `dreamgym add-distilled-world-model`)" if name == "distilled" else "")
+                + "."
+            )
+        if name == "distilled":
+            return "distilled_world_model", SamplerConfig(**self.distilled_sampler)
+        return "world_model", SamplerConfig(**self.sampler)
 
     def rendering_config(self):
         """The :class:`~dreamgym.tasks.RenderingConfig` the bundle's training frames were rendered with."""
@@ -269,10 +316,19 @@ def find_bundle(task: str) -> Path:
     return folder
 
 
-def save_component(folder: str | Path, module: torch.nn.Module, config: dict, component: str) -> Path:
-    """Write ``config.json`` and ``model.safetensors`` (weights only, no pickle) of one component."""
+def save_component(
+    folder: str | Path, module: torch.nn.Module, config: dict, component: str, dtype: torch.dtype | None = None
+) -> Path:
+    """Write ``config.json`` and ``model.safetensors`` (weights only, no pickle) of one component.
+
+    :param dtype: store floating-point tensors in this dtype (e.g. ``torch.float16``: half the size;
+        loading casts them back to the module's dtype); ``None``: as they are.
+    """
     folder = Path(folder)
-    state = {name: tensor.detach().cpu().contiguous() for name, tensor in module.state_dict().items()}
+    state = {
+        name: (tensor.to(dtype) if dtype is not None and tensor.is_floating_point() else tensor).detach().cpu().contiguous()
+        for name, tensor in module.state_dict().items()
+    }
     metadata = {"format": "pt", "dreamgym_component": component}
     atomic_write(folder / "model.safetensors", lambda temporary: save_file(state, temporary, metadata=metadata))
     _write_json_atomic(folder / "config.json", config)
@@ -348,9 +404,24 @@ def _read_component(folder: str | Path, build: Callable[[dict], torch.nn.Module]
     return module.to(device).eval()
 
 
-def save_world_model(folder: str | Path, denoiser: Denoiser) -> Path:
-    """Write the world model's ``config.json`` and ``model.safetensors`` into ``folder``."""
-    return save_component(folder, denoiser, denoiser.config.to_dict(), "world_model")
+def weights_digest(module: torch.nn.Module) -> str:
+    """sha256 of a module's tensors (names, shapes and float32 values, in name order): the same weights
+    give the same digest however the file that held them was written."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        values = tensor.detach().cpu().contiguous()
+        values = values.float() if values.is_floating_point() else values
+        digest.update(f"{name}:{tuple(values.shape)}:{values.dtype}".encode())
+        digest.update(values.numpy().tobytes())
+    return digest.hexdigest()
+
+
+def save_world_model(folder: str | Path, denoiser: Denoiser, dtype: torch.dtype | None = None) -> Path:
+    """Write the world model's ``config.json`` and ``model.safetensors`` into ``folder`` (``dtype``: see
+    :func:`save_component`)."""
+    return save_component(folder, denoiser, denoiser.config.to_dict(), "world_model", dtype)
 
 
 def load_world_model(folder: str | Path, device: str | torch.device = "cpu") -> Denoiser:
@@ -481,12 +552,19 @@ def record_checksums(folder: str | Path) -> Path:
     return folder
 
 
-def load_bundle(folder: str | Path, device: str | torch.device = "cpu") -> tuple[Manifest, Denoiser, SamplerConfig]:
+def load_bundle(
+    folder: str | Path, device: str | torch.device = "cpu", sampler: str | None = None
+) -> tuple[Manifest, Denoiser, SamplerConfig]:
     """Load and cross-check a bundle: every component file must match its recorded sha256, and the
-    world model must match the manifest's resolution and action size."""
+    world model must match the manifest's resolution and action size.
+
+    :param sampler: ``"teacher"`` or ``"distilled"`` (see :data:`SAMPLER_CHOICES`); ``None``: the
+        bundle's ``default_sampler``. The world model returned is the one that sampler runs.
+    """
     manifest = read_manifest(folder)
     verify_checksums(folder, manifest)
-    denoiser = load_world_model(component_folder(folder, manifest, "world_model"), device)
+    component, sampler_config = manifest.choose_sampler(sampler, where=str(folder))
+    denoiser = load_world_model(component_folder(folder, manifest, component), device)
     cfg = denoiser.config
     mismatches = []
     if cfg.image_size != manifest.image_size:
@@ -497,4 +575,4 @@ def load_bundle(folder: str | Path, device: str | torch.device = "cpu") -> tuple
         mismatches.append(f"context_frames {cfg.context_frames} != manifest {manifest.context_frames}")
     if mismatches:
         raise BundleError(f"{folder}: world model does not match the manifest: {'; '.join(mismatches)}.")
-    return manifest, denoiser, SamplerConfig(**manifest.sampler)
+    return manifest, denoiser, sampler_config

@@ -178,6 +178,13 @@ def _cmd_export_bundle(args: argparse.Namespace) -> None:
     )
 
 
+def _cmd_add_distilled_world_model(args: argparse.Namespace) -> None:
+    from dreamgym.export import add_distilled_world_model
+
+    print(add_distilled_world_model(args.bundle, args.distill_run, make_default=not args.teacher_default,
+                                    half_precision=not args.float32, notes=args.notes))
+
+
 def _cmd_replace_reward(args: argparse.Namespace) -> None:
     from dreamgym.export import replace_reward_model
 
@@ -208,7 +215,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         anchor_kl_coef=args.anchor_kl, max_episode_steps=args.horizon, reset_mode=args.reset_mode,
         success_confirmation=None if args.confirm_rerolls == 0 else {"rerolls": args.confirm_rerolls,
                                                                      "horizon": args.confirm_horizon},
-        denoising_steps=args.denoising_steps, checkpoint_every=args.checkpoint_every,
+        denoising_steps=args.denoising_steps, sampler=args.sampler, checkpoint_every=args.checkpoint_every,
         monitor_real_episodes=args.monitor_real_episodes,
         seed=args.seed, device=args.device,
     )
@@ -231,7 +238,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     if not args.real_only:
         report["dream"] = evaluate_dream(
             model, args.task, args.seeds, args.dream_episodes, deterministic=not args.stochastic,
-            denoising_steps=args.denoising_steps, progress=not args.no_progress,
+            denoising_steps=args.denoising_steps, sampler=args.sampler, progress=not args.no_progress,
         )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -420,6 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--confirm-horizon", type=positive_int, default=8,
                      help="transitions re-imagined per confirmation (default %(default)s)")
     ref.add_argument("--denoising-steps", type=denoising_steps, help="Euler steps per imagined frame (default: the bundle's)")
+    ref.add_argument("--sampler", choices=["distilled", "teacher"],
+                     help="world model to imagine with: the one-step distilled student or the teacher (default: the bundle's)")
     ref.add_argument("--checkpoint-every", type=positive_int, default=5)
     ref.add_argument(
         "--monitor-real-episodes", type=non_negative_int, default=0,
@@ -437,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--episodes", type=positive_int, default=50, help="real episodes per seed")
     ev.add_argument("--dream-episodes", type=positive_int, default=32, help="imagined episodes per seed")
     ev.add_argument("--denoising-steps", type=denoising_steps)
+    ev.add_argument("--sampler", choices=["distilled", "teacher"], help="world model of the dream evaluation (default: the bundle's)")
     ev.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mean")
     only = ev.add_mutually_exclusive_group()
     only.add_argument("--real-only", action="store_true", help="skip the dream evaluation")
@@ -445,6 +455,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, help="JSON file for the full report")
     ev.add_argument("--no-progress", action="store_true")
     ev.set_defaults(func=_cmd_evaluate)
+
+    add = commands.add_parser(
+        "add-distilled-world-model",
+        help="add the one-step student of a distill-world-model run to its teacher's bundle (the default sampler unless told)",
+    )
+    add.add_argument("--bundle", type=existing_path, required=True, help="the complete bundle whose world model was distilled")
+    add.add_argument("--distill-run", type=existing_path, required=True, help="the distill-world-model output folder")
+    add.add_argument("--teacher-default", action="store_true", help="keep the teacher as the bundle's default sampler")
+    add.add_argument("--float32", action="store_true", help="store the student in float32 (default float16: half the size)")
+    add.add_argument("--notes", default="", help="appended to the provenance notes")
+    add.set_defaults(func=_cmd_add_distilled_world_model)
 
     swap = commands.add_parser("replace-reward", help="give a complete bundle a retrained reward classifier (world model kept)")
     swap.add_argument("--bundle", type=existing_path, required=True, help="bundle folder, e.g. envs/coffee-pull")

@@ -169,3 +169,58 @@ def replace_reward_model(bundle_dir: str | Path, reward_run: str | Path, notes: 
     write_manifest(bundle_dir, replace(manifest, provenance=provenance))
     LearnedSimulator.load(bundle_dir)  # the patched bundle must load
     return bundle_dir
+
+
+def add_distilled_world_model(
+    bundle_dir: str | Path, distill_run: str | Path, make_default: bool = True, half_precision: bool = True, notes: str = ""
+) -> Path:
+    """Add the one-step student of ``distill_run`` (a ``distill-world-model`` folder) to a complete bundle.
+
+    The student must have been distilled from this bundle's world model (the digest of the teacher's
+    weights recorded by the run, :func:`~dreamgym.bundle.weights_digest`, must match the bundle's). It goes to ``distilled_world_model/`` (in
+    float16 with ``half_precision``: half the size; the weights measured are the ones stored), its
+    sampler to the manifest's ``distilled_sampler``, and with ``make_default`` it becomes the bundle's
+    ``default_sampler`` (the teacher stays selectable with ``sampler="teacher"``). Everything else stays
+    byte-identical; the checksums are recorded again.
+    """
+    from dreamgym.bundle import (
+        BundleError,
+        load_world_model,
+        read_manifest,
+        save_world_model,
+        weights_digest,
+        write_manifest,
+    )
+    from dreamgym.dream.simulator import LearnedSimulator
+
+    bundle_dir, distill_run = Path(bundle_dir), Path(distill_run)
+    teacher = LearnedSimulator.load(bundle_dir, sampler="teacher").world_model  # only a complete, loadable bundle is extended
+    manifest = read_manifest(bundle_dir)
+    for name in ("summary.json", "sampler.json", "world_model/model.safetensors"):
+        if not (distill_run / name).is_file():
+            raise FileNotFoundError(f"{distill_run} is not a finished distill-world-model run: {name} is missing.")
+    summary = json.loads((distill_run / "summary.json").read_text())
+    teacher_digest = weights_digest(teacher)
+    if summary.get("teacher_weights_sha256") != teacher_digest:
+        raise BundleError(
+            f"{distill_run} was distilled from a world model with weights digest {summary.get('teacher_weights_sha256')}, "
+            f"but {bundle_dir}'s world model has {teacher_digest}; expected a student of this bundle's world model "
+            "(run dreamgym distill-world-model --teacher <this bundle>)."
+        )
+    sampler = SamplerConfig(**json.loads((distill_run / "sampler.json").read_text()))
+    student = load_world_model(distill_run / "world_model")
+    save_world_model(bundle_dir / "distilled_world_model", student, torch.float16 if half_precision else None)
+    provenance = dict(manifest.provenance)
+    provenance["distilled_world_model"] = {
+        key: summary.get(key) for key in ("steps", "heldout", "teacher_sampler", "wall_time_s", "hardware")
+    } | {"stored_as": "float16" if half_precision else "float32"}
+    if notes:
+        provenance["notes"] = f"{provenance.get('notes', '')} {notes}".strip()
+    components = {**manifest.components, "distilled_world_model": "distilled_world_model"}
+    write_manifest(bundle_dir, replace(
+        manifest, components=components, distilled_sampler=sampler.to_dict(),
+        default_sampler="distilled" if make_default else "teacher", provenance=provenance,
+    ))
+    for choice in ("teacher", "distilled"):
+        LearnedSimulator.load(bundle_dir, sampler=choice)  # the extended bundle must load both ways
+    return bundle_dir

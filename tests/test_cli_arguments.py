@@ -73,6 +73,7 @@ PATHS = {
     "refine": ["--bc-model", "--bundle"],
     "evaluate": ["--model"],
     "replace-reward": ["--bundle", "--reward-run"],
+    "add-distilled-world-model": ["--bundle", "--distill-run"],
 }
 """Command -> options naming an input file or folder that must exist."""
 

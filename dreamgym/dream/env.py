@@ -51,12 +51,13 @@ class DreamWorldEnv(gym.Env):
         reward_mode: str = "sparse",
         max_episode_steps: int | None = None,
         render_mode: str | None = "rgb_array",
+        sampler: str | None = None,
     ):
         self.render_mode = check_render_mode(render_mode, self.metadata, type(self).__name__)
         self._vector = DreamWorldVectorEnv(
             num_envs=1, bundle=bundle, task=task, simulator=simulator, device=device,
             denoising_steps=denoising_steps, reset_mode=reset_mode, reward_mode=reward_mode,
-            max_episode_steps=max_episode_steps, render_mode=None,
+            max_episode_steps=max_episode_steps, render_mode=None, sampler=sampler,
         )
         self.observation_space = self._vector.single_observation_space
         self.action_space = self._vector.single_action_space

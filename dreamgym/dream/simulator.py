@@ -33,6 +33,8 @@ class LearnedSimulator:
     reward_model: RewardClassifier
     initial_states: InitialStates
     sampler: SamplerConfig
+    sampler_name: str = "teacher"
+    """Which of the bundle's world models this is: ``"teacher"`` or its one-step student ``"distilled"``."""
 
     def __post_init__(self) -> None:
         size = self.manifest.image_size
@@ -49,8 +51,14 @@ class LearnedSimulator:
             raise BundleError("Learned simulator components do not match: " + "; ".join(problems) + ".")
 
     @classmethod
-    def load(cls, folder: str | Path, device: str | torch.device = "cpu", check_rendering: bool = True) -> "LearnedSimulator":
+    def load(
+        cls, folder: str | Path, device: str | torch.device = "cpu", check_rendering: bool = True, sampler: str | None = None
+    ) -> "LearnedSimulator":
         """Load and cross-check a bundle that has all of world model, reward model and initial states.
+
+        :param sampler: ``"teacher"`` (the trained world model and its multi-step sampler) or
+            ``"distilled"`` (its one-step student, where the bundle has one); ``None``: the bundle's
+            ``default_sampler``.
 
         :param check_rendering: refuse (:class:`BundleError`) a bundle trained on frames rendered
             differently from how dreamgym renders its task now (see
@@ -58,7 +66,7 @@ class LearnedSimulator:
             next to a real env built with ``rendering=manifest.rendering``.
         """
         folder = Path(folder)
-        manifest, world_model, sampler = load_bundle(folder, device)
+        manifest, world_model, sampler_config = load_bundle(folder, device, sampler)
         if check_rendering:
             manifest.check_rendering_matches_tasks(where=str(folder))
         missing = [name for name in REQUIRED_COMPONENTS if name not in manifest.components]
@@ -66,13 +74,16 @@ class LearnedSimulator:
             raise BundleError(f"{folder}: the bundle lacks {missing}; an imagined environment needs {list(REQUIRED_COMPONENTS)}.")
         reward_model = load_reward_model(component_folder(folder, manifest, "reward_model"), device)
         initial_states = InitialStates.load(component_folder(folder, manifest, "initial_states"))
-        return cls(manifest, world_model, reward_model, initial_states, sampler)
+        name = manifest.default_sampler if sampler is None else sampler
+        return cls(manifest, world_model, reward_model, initial_states, sampler_config, name)
 
     def save(self, folder: str | Path) -> Path:
-        """Write the whole simulator as a bundle."""
+        """Write the whole simulator as a bundle: its world model with its sampler (a distilled student
+        loaded with ``sampler="distilled"`` is saved as the bundle's only world model)."""
         folder = Path(folder)
         components = {name: name for name in REQUIRED_COMPONENTS}
-        manifest = replace(self.manifest, components=components, sampler=self.sampler.to_dict())
+        manifest = replace(self.manifest, components=components, sampler=self.sampler.to_dict(),
+                           distilled_sampler=None, default_sampler="teacher")
         save_reward_model(folder / "reward_model", self.reward_model)
         self.initial_states.save(folder / "initial_states")
         save_bundle(folder, manifest, self.world_model)  # writes the manifest last

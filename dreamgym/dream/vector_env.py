@@ -73,7 +73,10 @@ class DreamWorldVectorEnv(VectorEnv):
     :param task: task whose shipped bundle to use when ``bundle`` is not given.
     :param simulator: an already loaded :class:`LearnedSimulator` (overrides ``bundle``).
     :param device: ``"cpu"``, ``"cuda"``, ...; the models run there.
-    :param denoising_steps: Euler steps per frame (default: the bundle's sampler setting, 3).
+    :param sampler: ``"distilled"`` (the bundle's one-step student of its world model) or
+        ``"teacher"`` (the world model with its multi-step sampler); default: the bundle's
+        ``default_sampler``. Only when the env loads the bundle (not with ``simulator``).
+    :param denoising_steps: Euler steps per frame of the teacher (default: the bundle's setting, 3).
     :param reset_mode: ``"episode_start"`` or ``"random"``.
     :param reward_mode: ``"sparse"`` or ``"probability"``.
     :param max_episode_steps: decisions before truncation (default: the bundle's episode length).
@@ -103,6 +106,7 @@ class DreamWorldVectorEnv(VectorEnv):
         render_mode: str | None = None,
         output: str = "numpy",
         success_confirmation: SuccessConfirmation | dict | None = None,
+        sampler: str | None = None,
     ):
         num_envs = check_positive_int(num_envs, "num_envs")
         max_episode_steps = check_positive_int(max_episode_steps, "max_episode_steps", optional=True)
@@ -123,12 +127,24 @@ class DreamWorldVectorEnv(VectorEnv):
         if simulator is None:
             from dreamgym.bundle import find_bundle
 
-            simulator = LearnedSimulator.load(bundle if bundle is not None else find_bundle(task), self.device)
+            simulator = LearnedSimulator.load(bundle if bundle is not None else find_bundle(task), self.device, sampler=sampler)
+        elif sampler is not None:
+            raise ValueError(
+                f"sampler={sampler!r} chooses which world model the env loads from a bundle; the given simulator "
+                "already holds one (choose it with LearnedSimulator.load(bundle, sampler=...))."
+            )
         else:
             simulator.world_model.to(self.device).eval()
             simulator.reward_model.to(self.device).eval()
+        # channels-last weights: the U-Net's convolutions run faster that way (oneDNN on CPUs, cuDNN on GPUs)
+        simulator.world_model.to(memory_format=torch.channels_last)
         self.simulator = simulator
         manifest = simulator.manifest
+        if denoising_steps is not None and simulator.sampler_name == "distilled":
+            raise ValueError(
+                f"denoising_steps={denoising_steps} sets the teacher's sampler, but this env samples the distilled "
+                "one-step world model; pass sampler='teacher' to choose the number of denoising steps."
+            )
         self.sampler = simulator.sampler if denoising_steps is None else SamplerConfig(
             **{**simulator.sampler.to_dict(), "num_steps": denoising_steps}
         )

@@ -128,6 +128,7 @@ def evaluate_dream(
     simulator=None,
     progress: bool = True,
     success_confirmation: dict | None = None,
+    sampler: str | None = None,
 ) -> dict:
     """Success rate of an SB3 ``model`` inside the learned simulator of ``task``.
 
@@ -139,7 +140,7 @@ def evaluate_dream(
 
     env = DreamWorldVectorEnv(
         num_envs=min(num_envs, episodes), task=task, simulator=simulator, device=device, denoising_steps=denoising_steps,
-        success_confirmation=success_confirmation,
+        success_confirmation=success_confirmation, sampler=sampler,
     )
     per_seed = []
     bar = tqdm(total=len(seeds) * episodes, desc="dream evaluation", unit="ep", disable=not progress)
@@ -172,6 +173,7 @@ def evaluate_dream(
         "task": task,
         "deterministic": deterministic,
         "episodes_per_seed": episodes,
+        "sampler": env.simulator.sampler_name,
         "denoising_steps": env.sampler.num_steps,
         "success_confirmation": success_confirmation,
         "per_seed": per_seed,

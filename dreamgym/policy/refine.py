@@ -86,7 +86,8 @@ class RefineConfig:
         ``"random"`` (any stored real context, also mid-episode).
     :param success_confirmation: pessimistic success, e.g. ``{"rerolls": 2, "horizon": 8}``
         (:class:`~dreamgym.dream.confirmation.SuccessConfirmation`); ``None``: off.
-    :param denoising_steps: Euler steps per imagined frame (default: the bundle's).
+    :param denoising_steps: Euler steps per imagined frame of the teacher sampler (default: the bundle's).
+    :param sampler: ``"distilled"`` or ``"teacher"`` world model (default: the bundle's ``default_sampler``).
     :param checkpoint_every: iterations between checkpoints.
     :param monitor_real_episodes: real Meta-World episodes per checkpoint for monitoring (0: off).
     :param seed: seed of PPO and of the dream.
@@ -117,6 +118,7 @@ class RefineConfig:
     reset_mode: str = "random"
     success_confirmation: dict | None = field(default_factory=lambda: dict(DEFAULT_CONFIRMATION))
     denoising_steps: int | None = None
+    sampler: str | None = None
     checkpoint_every: int = 5
     monitor_real_episodes: int = 0
     seed: int = 0
@@ -364,6 +366,7 @@ def make_dream_vec_env(config: RefineConfig):
         bundle=config.bundle,
         device=config.device,
         denoising_steps=config.denoising_steps,
+        sampler=config.sampler,
         max_episode_steps=config.max_episode_steps,
         reset_mode=config.reset_mode,
         success_confirmation=config.success_confirmation,

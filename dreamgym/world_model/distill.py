@@ -19,8 +19,9 @@ is sampled with ``SamplerConfig(num_steps=1)`` and costs one network call per fr
   run ends exactly where an uninterrupted one ends. A resume with other settings is refused.
 * TensorBoard: loss and, every ``eval_every`` steps, the held-out PSNR of the student against the
   teacher and against the real next frame (the teacher's own PSNR to the real frame next to it).
-* Output: ``out_dir/world_model/`` (config + safetensors) and ``out_dir/sampler.json`` (the one-step
-  sampler); ``dreamgym export-bundle --distilled`` adds both to a bundle next to the teacher.
+* Output: ``out_dir/world_model/`` (config + safetensors), ``out_dir/sampler.json`` (the one-step
+  sampler) and ``out_dir/summary.json`` (with the digest of the teacher's weights, :func:`~dreamgym.bundle.weights_digest`);
+  ``dreamgym add-distilled-world-model`` adds the student to the teacher's bundle.
 """
 
 from __future__ import annotations
@@ -235,16 +236,20 @@ def distill_world_model(config: DistillConfig, progress: bool = True) -> dict:
             bar.write(f"step {done}: " + ", ".join(f"{k} {v:.2f}" for k, v in metrics.items()))
     bar.close()
 
-    from dreamgym.bundle import save_world_model
+    from dreamgym.bundle import save_world_model, weights_digest
 
     with ema_weights(ema, student):
         student.eval()
+        if not metrics:  # resumed after the last step: measure what is exported
+            metrics = heldout_psnr(student, teacher, sampler, val_windows, config.eval_windows)
         save_world_model(config.out_dir / "world_model", student)
     _write_json(config.out_dir / "sampler.json", one_step.to_dict())
     summary = {
         "steps": config.steps,
         "final_loss_mean_last_50": float(np.mean(losses[-50:])) if losses else None,
         "heldout": metrics,
+        "teacher": str(config.teacher),
+        "teacher_weights_sha256": weights_digest(teacher),
         "teacher_sampler": sampler.to_dict(),
         "student_sampler": one_step.to_dict(),
         "wall_time_s": round(elapsed_before + time.perf_counter() - start_time, 1),
