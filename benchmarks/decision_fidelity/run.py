@@ -45,6 +45,8 @@ succeed to BC-like near misses of ~11 cm (see :data:`dreamgym.data.branches.LATE
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bundle", type=Path, help="learned simulator (default: the shipped coffee-pull bundle)")
+    parser.add_argument("--sampler", choices=["distilled", "teacher"],
+                        help="the bundle's distilled one-step world model or its teacher (default: the bundle's default)")
     parser.add_argument("--policy", type=Path, help="BC policy zip (default: <bundle>/policies/bc.zip)")
     parser.add_argument("--episodes", type=int, default=30, help="layouts for the policy with and without noise")
     parser.add_argument("--noise-std", type=float, default=0.3, help="Gaussian action noise of the noisy policy")
@@ -230,7 +232,7 @@ def main() -> None:
 
     started = time.time()
     bundle = args.bundle or find_bundle("coffee-pull")
-    simulator = LearnedSimulator.load(bundle, check_rendering=not args.no_rendering_check)
+    simulator = LearnedSimulator.load(bundle, check_rendering=not args.no_rendering_check, sampler=args.sampler)
     policy_path = args.policy or Path(bundle) / "policies" / "bc.zip"
     model = load_policy(policy_path)
     trials = record_trials(args, simulator.manifest, model)
@@ -257,6 +259,7 @@ def main() -> None:
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "layout_seeds_from": SEED_BASE + args.seed_offset,
         "classifier_threshold": threshold,
+        "sampler": simulator.sampler_name,
         "denoising_steps": simulator.sampler.num_steps,
         "trials_recorded": len(trials),
         "trials_decided_before_start": len(trials) - len(kept),

@@ -1,9 +1,11 @@
-"""Imagined transitions per second vs num_envs and denoising steps, next to the real simulator.
+"""Imagined transitions per second vs num_envs and sampler, next to the real simulator.
 
     python benchmarks/dream_throughput/run.py --bundle envs/coffee-pull --device cpu
 
-One "transition" is one world advancing one decision: a batched world-model sample (n Euler steps)
-plus the reward classifier, including the numpy round trip at the env boundary. In the same run the
+Samplers: the bundle's distilled one-step world model (``distilled``, where it has one) and its
+teacher with 1, 2, 3 and 5 Euler steps (``teacher-<n>``; the bundle's teacher setting is 3). One
+"transition" is one world advancing one decision: a batched world-model sample plus the reward
+classifier, including the numpy round trip at the env boundary. In the same run the
 real Meta-World pixel env is measured at the same resolution, with dreamgym's fast rendering and
 with Meta-World's default rendering. Writes results-<device>.json and throughput-<device>.png.
 """
@@ -27,11 +29,13 @@ from dreamgym.real.speed import default_renderer_steps_per_second, steps_per_sec
 HERE = Path(__file__).parent
 
 
-def dream_rate(simulator, num_envs: int, steps: int, device: str, min_seconds: float) -> float:
+def dream_rate(simulator, num_envs: int, steps: int | None, device: str, min_seconds: float) -> float:
+    """Transitions per second of ``num_envs`` worlds of ``simulator`` (``steps``: teacher Euler steps; ``None``: its own)."""
     env = DreamWorldVectorEnv(num_envs=num_envs, simulator=simulator, device=device, denoising_steps=steps)
     env.reset(seed=0)
     actions = np.zeros((num_envs, 4), np.float32)
     env.step(actions)  # warm-up
+    env.step(actions)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     count, start = 0, time.perf_counter()
@@ -60,7 +64,11 @@ def main() -> None:
     parser.add_argument("--skip-real", action="store_true", help="do not measure the real simulator (e.g. on a GPU box without it)")
     args = parser.parse_args()
 
-    simulator = LearnedSimulator.load(args.bundle, args.device)
+    teacher = LearnedSimulator.load(args.bundle, args.device, sampler="teacher")
+    samplers = [(f"teacher-{steps}", teacher, steps) for steps in args.denoising_steps]
+    if "distilled" in teacher.manifest.sampler_choices():
+        samplers.insert(0, ("distilled", LearnedSimulator.load(args.bundle, args.device, sampler="distilled"), None))
+    simulator = teacher
     results = {
         "command": f"python benchmarks/dream_throughput/run.py --bundle {args.bundle} --device {args.device}",
         "machine": {
@@ -73,12 +81,14 @@ def main() -> None:
         "image_size": simulator.manifest.image_size,
         "dream_transitions_per_s": {},
     }
-    for steps in args.denoising_steps:
+    results["default_sampler"] = teacher.manifest.default_sampler
+    results["teacher_steps"] = teacher.sampler.num_steps
+    for label, sampler_simulator, steps in samplers:
         row = {}
         for num_envs in args.num_envs:
-            row[str(num_envs)] = round(dream_rate(simulator, num_envs, steps, args.device, args.min_seconds), 1)
-            print(f"denoising steps {steps}, num_envs {num_envs}: {row[str(num_envs)]} transitions/s", flush=True)
-        results["dream_transitions_per_s"][str(steps)] = row
+            row[str(num_envs)] = round(dream_rate(sampler_simulator, num_envs, steps, args.device, args.min_seconds), 1)
+            print(f"{label}, num_envs {num_envs}: {row[str(num_envs)]} transitions/s", flush=True)
+        results["dream_transitions_per_s"][label] = row
     if not args.skip_real:
         results["real"] = {k: round(v, 1) for k, v in real_rates(simulator.manifest.tasks[0]).items()}
         print("real:", results["real"])
@@ -100,11 +110,12 @@ def write_summary(results: dict, name: str) -> None:
         f"{results['image_size']}x{results['image_size']} frames. Imagined transitions per second "
         "(one world advancing one decision, reward classifier and numpy boundary included):",
         "",
-        "| denoising steps | " + " | ".join(f"num_envs {n}" for n in counts) + " |",
+        "| sampler | " + " | ".join(f"num_envs {n}" for n in counts) + " |",
         "|---|" + "---|" * len(counts),
     ]
-    for steps, row in results["dream_transitions_per_s"].items():
-        lines.append(f"| {steps} | " + " | ".join(f"{row[n]:.1f}" for n in counts) + " |")
+    for label, row in results["dream_transitions_per_s"].items():
+        shown = sampler_label(label, results)
+        lines.append(f"| {shown} | " + " | ".join(f"{row[n]:.1f}" for n in counts) + " |")
     if "real" in results:
         real = results["real"]
         lines += [
@@ -122,6 +133,20 @@ def write_summary(results: dict, name: str) -> None:
     readme.write_text(header + "".join(kept) + "\n".join(lines))
 
 
+def sampler_label(label: str, results: dict) -> str:
+    """``"distilled, 1 step (default)"``, ``"teacher, 3 steps (teacher's setting)"``, ... for a table row."""
+    if label == "distilled":
+        shown = "distilled, 1 step"
+    else:
+        steps = int(label.removeprefix("teacher-"))
+        shown = f"teacher, {steps} step{'s' if steps > 1 else ''}"
+        if steps == results["teacher_steps"]:
+            shown += " (teacher's setting)"
+    if label == results["default_sampler"] or (results["default_sampler"] == "teacher" and label == f"teacher-{results['teacher_steps']}"):
+        shown += " (default)"
+    return shown
+
+
 def plot(results: dict, path: Path) -> None:
     import matplotlib
 
@@ -129,8 +154,8 @@ def plot(results: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(6, 4))
-    for steps, row in results["dream_transitions_per_s"].items():
-        axis.plot([int(n) for n in row], list(row.values()), marker="o", label=f"dream, {steps} denoising steps")
+    for label, row in results["dream_transitions_per_s"].items():
+        axis.plot([int(n) for n in row], list(row.values()), marker="o", label=f"dream, {label}")
     for key, style in (("fast_rendering_decisions_per_s", "--"), ("metaworld_default_rendering_steps_per_s", ":")):
         if "real" in results:
             axis.axhline(results["real"][key], linestyle=style, color="black", label=f"real: {key.replace('_', ' ')}")

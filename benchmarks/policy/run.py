@@ -172,6 +172,16 @@ def write_results_md(results: dict, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def simulator_description(task: str) -> dict:
+    """Which shipped learned simulator the dream runs: its folder, default sampler and component checksums."""
+    from dreamgym.bundle import find_bundle, read_manifest
+
+    folder = find_bundle(task)
+    manifest = read_manifest(folder)
+    return {"bundle": str(folder), "default_sampler": manifest.default_sampler, "files_sha256": manifest.files,
+            "notes": manifest.provenance.get("notes", "")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bc", type=Path, nargs="+", default=[Path("runs/bc-coffee-pull/bc.zip"),
@@ -201,6 +211,7 @@ def main() -> None:
                "variants": {v: {"what": VARIANTS[v][0], "settings": VARIANTS[v][1]} for v in args.variants},
                "runs": {}, "final": {}}
     results["transitions_per_iteration"] = RefineConfig(bc_model=args.bc[0], out_dir=args.runs).transitions_per_iteration
+    results["simulator"] = simulator_description(args.task)
     start = time.time()
 
     def final_for(name: str, what: str, models: dict[int, Path]) -> None:

@@ -52,7 +52,8 @@ def imagine(model_dir: str, episodes: list, horizon: int, seed: int, sampler: Sa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", action="append", default=[], help="LABEL=WORLD_MODEL_DIR (repeatable)")
+    parser.add_argument("--model", action="append", default=[],
+                        help="LABEL=WORLD_MODEL_DIR or LABEL=WORLD_MODEL_DIR@STEPS (Euler steps of that model; repeatable)")
     parser.add_argument("--data", type=Path, default=Path("data-heldout"), help="where held-out episodes go")
     parser.add_argument("--per-source", type=int, default=10)
     parser.add_argument("--horizon", type=int, default=50)
@@ -74,16 +75,21 @@ def main() -> None:
     real = np.stack([ep.frames[CONTEXT : CONTEXT + args.horizon] for ep in episodes])  # (N, H, 3, h, w)
     predictions = {"copy_last_frame": np.repeat(np.stack([ep.frames[CONTEXT - 1] for ep in episodes])[:, None], args.horizon, 1)}
     sampler = SamplerConfig(num_steps=args.denoising_steps)
+    steps_per_model = {}
     for spec in args.model:
         label, _, model_dir = spec.partition("=")
-        if not model_dir:
-            raise SystemExit(f"--model must be LABEL=DIR, got {spec!r}")
-        predictions[label] = imagine(model_dir, episodes, args.horizon, args.seed, sampler)
+        model_dir, _, steps = model_dir.partition("@")
+        if not model_dir or (steps and not steps.isdigit()):
+            raise SystemExit(f"--model must be LABEL=DIR or LABEL=DIR@STEPS, got {spec!r}")
+        model_sampler = SamplerConfig(num_steps=int(steps)) if steps else sampler
+        steps_per_model[label] = model_sampler.num_steps
+        predictions[label] = imagine(model_dir, episodes, args.horizon, args.seed, model_sampler)
 
     results = {
         "command": "python benchmarks/world_model_fidelity/run.py " + " ".join(f"--model {m}" for m in args.model),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "gpu": torch.cuda.is_available()},
         "sampler": sampler.to_dict(),
+        "denoising_steps_per_model": steps_per_model,
         "sampling_seed": args.seed,
         "models": {spec.partition("=")[0]: spec.partition("=")[2] for spec in args.model},
         "note": args.note,
@@ -105,6 +111,14 @@ def main() -> None:
     print((args.out / "README.md").read_text())
 
 
+def _steps_text(results: dict) -> str:
+    """How many Euler steps each model took, e.g. ``"3 Euler steps"`` or ``"Euler steps: a 3, b 1"``."""
+    per_model = results.get("denoising_steps_per_model") or {}
+    if len(set(per_model.values())) <= 1:
+        return f"{next(iter(per_model.values()), results['sampler']['num_steps'])} Euler steps"
+    return "Euler steps: " + ", ".join(f"`{label}` {steps}" for label, steps in per_model.items())
+
+
 def write_summary(results: dict, out: Path, horizon: int) -> None:
     import matplotlib
 
@@ -120,7 +134,7 @@ def write_summary(results: dict, out: Path, horizon: int) -> None:
         f"(GPU: {results['machine']['gpu']}). {len(results['trajectories'])} held-out trajectories "
         "(evaluation seeds; 1/3 expert, 1/3 noisy expert, 1/3 random actions). Each model sees the real "
         f"first 4 frames and real actions and imagines {horizon} frames autoregressively "
-        f"({results['sampler']['num_steps']} Euler steps, sampling seed {results['sampling_seed']}). "
+        f"({_steps_text(results)}, sampling seed {results['sampling_seed']}). "
         "Mean ± std over trajectories; higher is better.",
         "",
         "Models: " + ", ".join(f"`{k}` = {v}" for k, v in results["models"].items()) + "; `copy_last_frame` repeats the last real frame.",
