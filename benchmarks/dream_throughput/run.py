@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def main() -> None:
         samplers.insert(0, ("distilled", LearnedSimulator.load(args.bundle, args.device, sampler="distilled"), None))
     simulator = teacher
     results = {
-        "command": f"python benchmarks/dream_throughput/run.py --bundle {args.bundle} --device {args.device}",
+        "command": "python benchmarks/dream_throughput/run.py " + " ".join(sys.argv[1:]),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),

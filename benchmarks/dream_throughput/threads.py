@@ -3,11 +3,11 @@
     python benchmarks/dream_throughput/threads.py --bundle envs/coffee-pull
 
 Each process steps 16 imagined worlds with the bundle's default sampler for ``--seconds`` and reports
-its mean seconds per step. Settings compared (environment of each process):
+its mean seconds per step. Settings compared (environment of each process; torch uses OpenMP here):
 
-* ``spin``: ``OMP_WAIT_POLICY=ACTIVE`` (OpenMP's waiting threads spin: what torch does unless told);
-* ``dreamgym default``: no setting; ``import dreamgym`` sets ``OMP_WAIT_POLICY=PASSIVE`` unless the
-  environment already has it (see :mod:`dreamgym`);
+* ``spin``: ``OMP_WAIT_POLICY=ACTIVE``, OpenMP's waiting threads spin (what torch does unless told);
+* ``short spin``: ``GOMP_SPINCOUNT=10000``, they spin briefly, then sleep;
+* ``passive``: ``OMP_WAIT_POLICY=PASSIVE``, they sleep at once;
 * ``1 thread``: ``OMP_NUM_THREADS=1`` per process.
 
 Each is run alone and as two processes at once. Writes ``threads-cpu.json`` next to this file.
@@ -27,7 +27,6 @@ HERE = Path(__file__).parent
 WORKER = """
 import sys, time
 import numpy as np
-import dreamgym  # first: its thread settings apply before torch loads OpenMP
 import torch
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
 env = DreamWorldVectorEnv(num_envs=16, bundle=sys.argv[1])
@@ -43,14 +42,15 @@ print((time.perf_counter() - start) / steps, torch.get_num_threads())
 
 SETTINGS = {
     "spin": {"OMP_WAIT_POLICY": "ACTIVE"},
-    "dreamgym default": {},
+    "short spin": {"GOMP_SPINCOUNT": "10000"},
+    "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
     "1 thread": {"OMP_NUM_THREADS": "1"},
 }
 
 
 def run(bundle: Path, seconds: float, processes: int, settings: dict) -> list[dict]:
     """Start ``processes`` workers at once with ``settings``; their seconds per step and thread counts."""
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")} | settings
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "GOMP_SPINCOUNT")} | settings
     workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(bundle), str(seconds)], env=env,
                                 stdout=subprocess.PIPE, text=True) for _ in range(processes)]
     results = []
