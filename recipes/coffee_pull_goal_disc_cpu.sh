@@ -12,6 +12,11 @@
 #   6. export (first 20 frames of every training episode as starting states: bundle under 50 MB), BC shipped
 #   7. benchmarks: decision fidelity (new simulator), world-model fidelity (PSNR), reward classifier
 #   8. two more BC seeds, the policy benchmark (every refinement variant), the shipped refined.zip
+#   9. experiment, not shipped (benchmarks/policy/bcseeds/README.md): rollouts and branches of BC seeds 1 and 2
+#      in the data, the world model fine-tuned on them, reward classifier, export to $ROOT/bundle-bcseeds,
+#      its decision fidelity (label bcseeds-teacher) and BC in its dream
+#  10. the shipped world model distilled into a one-step student (600 steps, ~10 min), added to
+#      envs/coffee-pull as the default sampler; decision fidelity, fidelity and speed of student vs teacher
 # Resumable: collection skips recorded episodes and training resumes from its checkpoint.
 # Usage: bash recipes/coffee_pull_goal_disc_cpu.sh [RUNS_ROOT]
 set -euo pipefail
@@ -54,3 +59,38 @@ done
 $PY benchmarks/policy/run.py --runs "$ROOT/policy-bench" --iterations 15 --curve-episodes 12 --criterion-episodes 16 \
   --bc "$ROOT/bc-coffee-pull/bc.zip" "$ROOT/bc-coffee-pull-seed1/bc.zip" "$ROOT/bc-coffee-pull-seed2/bc.zip"
 cp "$ROOT/policy-bench/combined-seed0/refined.zip" envs/coffee-pull/policies/refined.zip
+# 9. Experiment (not shipped): coverage of the failures of two more BC policies.
+for s in 1 2; do
+  $DREAMGYM collect --task coffee-pull --out data-bcseeds/s$s --expert 0 --noisy-expert 0 --random 0 \
+    --bc 100 --branch 100 --bc-policy "$ROOT/bc-coffee-pull-seed$s/bc.zip" --seed-offset ${s}0000 --workers 2 --no-progress
+done
+if [ ! -d data-mix ]; then  # one dataset root: hard links to data/ and the new episodes
+  mkdir -p data-mix/coffee-pull
+  cp -al data/coffee-pull/* data-mix/coffee-pull/
+  for s in 1 2; do for src in bc branch; do cp -al data-bcseeds/s$s/coffee-pull/$src data-mix/coffee-pull/$src-bcseed$s; done; done
+fi
+$DREAMGYM train-world-model --data data-mix --task coffee-pull --out "$ROOT/world-model-coffee-pull-bcseeds" \
+  --init-from "$ROOT/world-model-coffee-pull-disc/world_model" --batch-size 32 --lr 3e-4 --steps 1500 \
+  --checkpoint-every 250 --eval-every 1500 --seed 0 --no-progress
+$DREAMGYM train-reward --data data-mix --task coffee-pull --out "$ROOT/reward-coffee-pull-bcseeds" --steps 2000 --no-progress \
+  --world-model "$ROOT/world-model-coffee-pull-bcseeds/world_model" --imagined-horizon 8
+$DREAMGYM export-bundle --run "$ROOT/world-model-coffee-pull-bcseeds" --reward-run "$ROOT/reward-coffee-pull-bcseeds" \
+  --out "$ROOT/bundle-bcseeds" --initial-state-frames 14 \
+  --notes "CPU recipe: recipes/coffee_pull_goal_disc_cpu.sh step 9 (the step-4 world model fine-tuned 1500 more steps on data with rollouts and branches of BC seeds 1 and 2)."
+$PY benchmarks/decision_fidelity/run.py --bundle "$ROOT/bundle-bcseeds" --sampler teacher --policy envs/coffee-pull/policies/bc.zip --label bcseeds-teacher
+# (benchmarks/policy/bcseeds/results.json: the same simulator, with a distilled student as step 10 makes, copied into
+# envs/coffee-pull for the first step of: benchmarks/policy/run.py --runs "$ROOT/policy-bench-bcseeds" --variants combined
+# --full-variants combined --iterations 15 --curve-episodes 12 --criterion-episodes 16 --out benchmarks/policy/bcseeds/results.json)
+
+# 10. The shipped world model distilled into a one-step student, the bundle's default sampler.
+$DREAMGYM distill-world-model --teacher envs/coffee-pull --data data --task coffee-pull --out "$ROOT/distill-shipped" \
+  --steps 600 --batch-size 16 --lr 1e-4 --checkpoint-every 50 --eval-every 150 --no-progress
+$DREAMGYM add-distilled-world-model --bundle envs/coffee-pull --distill-run "$ROOT/distill-shipped" \
+  --notes "Default sampler: a one-step student of this world model (dreamgym distill-world-model, 600 steps, batch 16, lr 1e-4, from its 3-step sampler; stored in float16)."
+# the teacher's decision fidelity is label "shipped" (step 7: same bundle files, trials and dream seed)
+$PY benchmarks/decision_fidelity/run.py --sampler distilled --label shipped-distilled
+$PY benchmarks/world_model_fidelity/run.py --out benchmarks/world_model_fidelity/distilled \
+  --model teacher-3-steps=envs/coffee-pull/world_model@3 --model teacher-1-step=envs/coffee-pull/world_model@1 \
+  --model distilled-1-step=envs/coffee-pull/distilled_world_model@1
+$PY benchmarks/dream_throughput/run.py --bundle envs/coffee-pull --device cpu --num-envs 1 4 16 64 256 --denoising-steps 1 3
+$PY benchmarks/dream_throughput/threads.py --bundle envs/coffee-pull
