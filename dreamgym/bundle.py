@@ -34,7 +34,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from dreamgym.files import atomic_write, sha256_file
+from dreamgym.files import atomic_write, atomic_write_json, sha256_file
 from dreamgym.tasks import CameraConfig
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
 from dreamgym.world_model.sampler import SamplerConfig
@@ -281,14 +281,6 @@ class Manifest:
                 )
 
 
-def _write_json_atomic(path: Path, payload: dict) -> None:
-    def write(temporary: Path) -> None:
-        with open(temporary, "w") as handle:
-            json.dump(payload, handle, indent=2, sort_keys=True)
-
-    atomic_write(path, write)
-
-
 def shipped_bundles_root() -> Path:
     """Where shipped bundles live: ``$DREAMGYM_ENVS`` if set, else the repository's ``envs/`` folder,
     which installs as the data package ``dreamgym_envs`` (so installed wheels find it too)."""
@@ -331,7 +323,7 @@ def save_component(
     }
     metadata = {"format": "pt", "dreamgym_component": component}
     atomic_write(folder / "model.safetensors", lambda temporary: save_file(state, temporary, metadata=metadata))
-    _write_json_atomic(folder / "config.json", config)
+    atomic_write_json(folder / "config.json", config, sort_keys=True)
     return folder
 
 
@@ -508,7 +500,7 @@ def write_manifest(folder: str | Path, manifest: Manifest) -> Path:
     folder = Path(folder)
     manifest = replace(manifest, files=file_checksums(folder, manifest))
     Manifest.from_dict(manifest.to_dict(), where=f"manifest for {folder}")  # never write one that cannot be read
-    _write_json_atomic(folder / "manifest.json", manifest.to_dict())
+    atomic_write_json(folder / "manifest.json", manifest.to_dict(), sort_keys=True)
     return folder
 
 
@@ -548,7 +540,7 @@ def record_checksums(folder: str | Path) -> Path:
     manifest = Manifest.from_dict(data, where=str(path))
     if manifest.files is not None:
         verify_checksums(folder, manifest)
-    _write_json_atomic(path, {**data, "files": file_checksums(folder, manifest)})
+    atomic_write_json(path, {**data, "files": file_checksums(folder, manifest)}, sort_keys=True)
     return folder
 
 

@@ -62,6 +62,17 @@ def write_error(path: Path, error: OSError) -> OSError:
     return type(error)(f"Cannot write {path}: {error.strerror or error}.")
 
 
+def atomic_write_json(path: str | Path, payload, sort_keys: bool = False) -> Path:
+    """Write ``payload`` as indented JSON through :func:`atomic_write`."""
+    import json
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "w") as handle:
+            json.dump(payload, handle, indent=2, sort_keys=sort_keys)
+
+    return atomic_write(path, write)
+
+
 def sha256_file(path: str | Path) -> str:
     """The sha256 hex digest of a file's bytes."""
     digest = hashlib.sha256()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 from pathlib import Path
@@ -20,3 +21,58 @@ def hardware_description(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     return f"CPU ({os.cpu_count()} cores, {platform.machine()}, torch threads {torch.get_num_threads()})"
+
+
+def settings_changed_since(checkpoint_config: dict, config, resumable: tuple[str, ...]) -> list[str]:
+    """Every setting of ``config`` (a config dataclass with ``to_dict``) that differs from the
+    checkpoint's, except the ``resumable`` ones, as ``"name: old -> new"``."""
+    current = json.loads(json.dumps(config.to_dict()))  # the same JSON round trip the checkpoint went through
+    return [
+        f"{name}: {checkpoint_config.get(name)!r} -> {value!r}"
+        for name, value in current.items()
+        if name not in resumable and checkpoint_config.get(name) != value
+    ]
+
+
+def save_training_state(path: Path, model, ema, optimizer, scheduler, step: int, elapsed: float, hardware: str, config) -> None:
+    """Write a full-state checkpoint (model, EMA, optimizer, scheduler, step, time, hardware, settings) atomically."""
+    atomic_torch_save(
+        {
+            "model": model.state_dict(),
+            "ema": ema.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "step": step,
+            "elapsed_s": elapsed,
+            "hardware": hardware,
+            "config": json.dumps(config.to_dict()),
+        },
+        path,
+    )
+
+
+def resume_training_state(
+    path: Path, config, model, ema, optimizer, scheduler, resumable: tuple[str, ...], done: str, redo: str
+) -> tuple[int, float]:
+    """Load the checkpoint at ``path`` (written by :func:`save_training_state`) into the given objects.
+
+    :param resumable: settings a resume may change; any other difference is refused.
+    :param done: what the run did, for the message (``"trained"``); :param redo: the verb to start anew (``"train"``).
+    :returns: ``(step, elapsed seconds)`` to continue from; ``(0, 0.0)`` when there is no checkpoint.
+    :raises ValueError: naming every setting that differs from the checkpoint's.
+    """
+    if not path.exists():
+        return 0, 0.0
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    changed = settings_changed_since(json.loads(state["config"]), config, resumable)
+    if changed:
+        raise ValueError(
+            f"{path} was {done} with other settings than this run asks for ({'; '.join(changed)}). "
+            f"Resume with the checkpoint's settings, or {redo} into a new --out folder. Only "
+            f"{', '.join(resumable)} may change on resume."
+        )
+    model.load_state_dict(state["model"])
+    ema.load_state_dict(state["ema"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    return int(state["step"]), float(state["elapsed_s"])

@@ -38,16 +38,12 @@ from tqdm.auto import tqdm
 
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.data.windows import TransitionWindows, check_batch_size
-from dreamgym.runs import atomic_torch_save, hardware_description
+from dreamgym.files import atomic_write_json
+from dreamgym.runs import hardware_description, resume_training_state, save_training_state
 from dreamgym.world_model.denoiser import Denoiser, frames_to_model
 from dreamgym.world_model.evaluation import psnr
 from dreamgym.world_model.sampler import SamplerConfig, denoise_from_noise
-from dreamgym.world_model.train import (
-    ema_weights,
-    settings_changed_since,
-    step_generator,
-    world_model_folder,
-)
+from dreamgym.world_model.train import ema_weights, step_generator, world_model_folder
 
 RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "eval_windows", "torch_threads")
 """Settings a resumed distillation may change: how long and how visibly it runs, not what it learns."""
@@ -167,21 +163,10 @@ def distill_world_model(config: DistillConfig, progress: bool = True) -> dict:
     one_step = student_sampler(sampler)
 
     checkpoint_path = config.out_dir / "checkpoint.pt"
-    start_step, elapsed_before = 0, 0.0
-    if checkpoint_path.exists():
-        state = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
-        changed = settings_changed_since(json.loads(state["config"]), config, RESUMABLE_CHANGES)
-        if changed:
-            raise ValueError(
-                f"{checkpoint_path} was distilled with other settings than this run asks for ({'; '.join(changed)}). "
-                f"Resume with the checkpoint's settings, or distil into a new --out folder. Only "
-                f"{', '.join(RESUMABLE_CHANGES)} may change on resume."
-            )
-        student.load_state_dict(state["model"])
-        ema.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        start_step, elapsed_before = int(state["step"]), float(state["elapsed_s"])
+    start_step, elapsed_before = resume_training_state(
+        checkpoint_path, config, student, ema, optimizer, scheduler, RESUMABLE_CHANGES, done="distilled", redo="distil"
+    )
+    if start_step:
         print(f"resuming from {checkpoint_path} at step {start_step}")
 
     writer = SummaryWriter(str(config.out_dir / "tensorboard"))
@@ -189,19 +174,8 @@ def distill_world_model(config: DistillConfig, progress: bool = True) -> dict:
         writer.add_text("config", f"```\n{json.dumps(config.to_dict(), indent=2)}\n```")
 
     def save_checkpoint(step: int, elapsed: float) -> None:
-        atomic_torch_save(
-            {
-                "model": student.state_dict(),
-                "ema": ema.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "step": step,
-                "elapsed_s": elapsed,
-                "hardware": hardware_description(torch.device("cpu")),
-                "config": json.dumps(config.to_dict()),
-            },
-            checkpoint_path,
-        )
+        save_training_state(checkpoint_path, student, ema, optimizer, scheduler, step, elapsed,
+                            hardware_description(torch.device("cpu")), config)
 
     losses: list[float] = []
     metrics: dict[str, float] = {}
@@ -243,7 +217,7 @@ def distill_world_model(config: DistillConfig, progress: bool = True) -> dict:
         if not metrics:  # resumed after the last step: measure what is exported
             metrics = heldout_psnr(student, teacher, sampler, val_windows, config.eval_windows)
         save_world_model(config.out_dir / "world_model", student)
-    _write_json(config.out_dir / "sampler.json", one_step.to_dict())
+    atomic_write_json(config.out_dir / "sampler.json", one_step.to_dict())
     summary = {
         "steps": config.steps,
         "final_loss_mean_last_50": float(np.mean(losses[-50:])) if losses else None,
@@ -255,15 +229,9 @@ def distill_world_model(config: DistillConfig, progress: bool = True) -> dict:
         "wall_time_s": round(elapsed_before + time.perf_counter() - start_time, 1),
         "hardware": hardware_description(torch.device("cpu")),
     }
-    _write_json(config.out_dir / "summary.json", summary)
+    atomic_write_json(config.out_dir / "summary.json", summary)
     writer.close()
     return summary
-
-
-def _write_json(path: Path, payload: dict) -> None:
-    from dreamgym.files import atomic_write
-
-    atomic_write(path, lambda temporary: temporary.write_text(json.dumps(payload, indent=2)))
 
 
 @torch.no_grad()

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.data.windows import TransitionWindows, check_batch_size
-from dreamgym.runs import atomic_torch_save, hardware_description
+from dreamgym.runs import hardware_description, resume_training_state, save_training_state
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model
 from dreamgym.world_model.evaluation import psnr, rollout_episode
 from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
@@ -111,17 +111,6 @@ RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "ro
 """Settings a resumed run may change: they decide how long and how visibly it trains, not what it learns."""
 
 
-def settings_changed_since(checkpoint_config: dict, config, resumable: tuple[str, ...] = RESUMABLE_CHANGES) -> list[str]:
-    """Every setting of ``config`` (a config dataclass with ``to_dict``) that differs from the
-    checkpoint's, except the ``resumable`` ones, as ``"name: old -> new"``."""
-    current = json.loads(json.dumps(config.to_dict()))  # the same JSON round trip the checkpoint went through
-    return [
-        f"{name}: {checkpoint_config.get(name)!r} -> {value!r}"
-        for name, value in current.items()
-        if name not in resumable and checkpoint_config.get(name) != value
-    ]
-
-
 def step_generator(seed: int, step: int, process: int, stream: int) -> torch.Generator:
     """A generator for one purpose (``stream``) at one step of one process: resumable by construction."""
     return torch.Generator().manual_seed(((seed * 1_000_003 + step) * 97 + process) * 7 + stream)
@@ -182,23 +171,11 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     warmup = max(1, config.warmup_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
 
-    start_step, elapsed_before = 0, 0.0
-    if checkpoint_path.exists():
-        state = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
-        changed = settings_changed_since(json.loads(state["config"]), config)
-        if changed:
-            raise ValueError(
-                f"{checkpoint_path} was trained with other settings than this run asks for ({'; '.join(changed)}). "
-                f"Resume with the checkpoint's settings, or train into a new --out folder. Only "
-                f"{', '.join(RESUMABLE_CHANGES)} may change on resume."
-            )
-        denoiser.load_state_dict(state["model"])
-        ema.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        start_step, elapsed_before = int(state["step"]), float(state["elapsed_s"])
-        if is_main:
-            print(f"resuming from {checkpoint_path} at step {start_step}")
+    start_step, elapsed_before = resume_training_state(
+        checkpoint_path, config, denoiser, ema, optimizer, scheduler, RESUMABLE_CHANGES, done="trained", redo="train"
+    )
+    if start_step and is_main:
+        print(f"resuming from {checkpoint_path} at step {start_step}")
     ema.to(device)
 
     loss_module = _LossModule(denoiser)
@@ -213,19 +190,8 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     def save_checkpoint(step: int, elapsed: float) -> None:
         if not is_main:
             return
-        atomic_torch_save(
-            {
-                "model": denoiser.state_dict(),  # the same parameters the (possibly wrapped) loss module trains
-                "ema": ema.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "step": step,
-                "elapsed_s": elapsed,
-                "hardware": hardware_description(device),
-                "config": json.dumps(config.to_dict()),
-            },
-            checkpoint_path,
-        )
+        # the denoiser holds the same parameters the (possibly wrapped) loss module trains
+        save_training_state(checkpoint_path, denoiser, ema, optimizer, scheduler, step, elapsed, hardware_description(device), config)
 
     losses: list[float] = []
     start_time = time.perf_counter()
