@@ -69,7 +69,6 @@ def main() -> None:
     samplers = [(f"teacher-{steps}", teacher, steps) for steps in args.denoising_steps]
     if "distilled" in teacher.manifest.sampler_choices():
         samplers.insert(0, ("distilled", LearnedSimulator.load(args.bundle, args.device, sampler="distilled"), None))
-    simulator = teacher
     results = {
         "command": "python benchmarks/dream_throughput/run.py " + " ".join(sys.argv[1:]),
         "machine": {
@@ -78,20 +77,20 @@ def main() -> None:
             "device": torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu",
             "torch_threads": torch.get_num_threads(),
         },
-        "world_model_parameters": simulator.world_model.num_parameters(),
-        "image_size": simulator.manifest.image_size,
+        "world_model_parameters": teacher.world_model.num_parameters(),
+        "image_size": teacher.manifest.image_size,
         "dream_transitions_per_s": {},
     }
     results["default_sampler"] = teacher.manifest.default_sampler
     results["teacher_steps"] = teacher.sampler.num_steps
-    for label, sampler_simulator, steps in samplers:
+    for label, simulator, steps in samplers:
         row = {}
         for num_envs in args.num_envs:
-            row[str(num_envs)] = round(dream_rate(sampler_simulator, num_envs, steps, args.device, args.min_seconds), 1)
+            row[str(num_envs)] = round(dream_rate(simulator, num_envs, steps, args.device, args.min_seconds), 1)
             print(f"{label}, num_envs {num_envs}: {row[str(num_envs)]} transitions/s", flush=True)
         results["dream_transitions_per_s"][label] = row
     if not args.skip_real:
-        results["real"] = {k: round(v, 1) for k, v in real_rates(simulator.manifest.tasks[0]).items()}
+        results["real"] = {k: round(v, 1) for k, v in real_rates(teacher.manifest.tasks[0]).items()}
         print("real:", results["real"])
     name = "cpu" if args.device == "cpu" else "gpu"
     (HERE / f"results-{name}.json").write_text(json.dumps(results, indent=1))
