@@ -23,7 +23,6 @@ after following symlinks.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -34,7 +33,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from dreamgym.files import atomic_write, atomic_write_json, sha256_file
+from dreamgym.files import atomic_write, atomic_write_json, sha256_file, shipped_bundles_root  # noqa: F401 (re-exported)
 from dreamgym.tasks import CameraConfig
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
 from dreamgym.world_model.sampler import SamplerConfig
@@ -279,20 +278,6 @@ class Manifest:
                     f"{task!r} with {current.describe()}. Retrain or re-export the simulator on data recorded by this "
                     f"version (`dreamgym collect`), or load it with check_rendering=False to study it on its own rendering."
                 )
-
-
-def shipped_bundles_root() -> Path:
-    """Where shipped bundles live: ``$DREAMGYM_ENVS`` if set, else the repository's ``envs/`` folder,
-    which installs as the data package ``dreamgym_envs`` (so installed wheels find it too)."""
-    override = os.environ.get("DREAMGYM_ENVS")
-    if override:
-        return Path(override)
-    try:
-        from importlib.resources import files
-
-        return Path(str(files("dreamgym_envs")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "envs"
 
 
 def find_bundle(task: str) -> Path:

@@ -112,3 +112,17 @@ def read_npz(
         if isinstance(problem, error):
             raise
         raise error(f"{path}: not a readable {what}: truncated or corrupt ({type(problem).__name__}: {problem}).") from problem
+
+
+def shipped_bundles_root() -> Path:
+    """Where shipped bundles live: ``$DREAMGYM_ENVS`` if set, else the repository's ``envs/`` folder,
+    which installs as the data package ``dreamgym_envs`` (so installed wheels find it too)."""
+    override = os.environ.get("DREAMGYM_ENVS")
+    if override:
+        return Path(override)
+    try:
+        from importlib.resources import files
+
+        return Path(str(files("dreamgym_envs")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "envs"

@@ -34,7 +34,7 @@ def dream_env_id(task_name: str) -> str:
 
 def shipped_tasks() -> list[str]:
     """Tasks with a shipped learned simulator (a folder with ``manifest.json`` under the bundles root)."""
-    from dreamgym.bundle import shipped_bundles_root
+    from dreamgym.files import shipped_bundles_root  # not dreamgym.bundle: that imports torch (seconds per CLI call)
 
     root = shipped_bundles_root()
     return sorted(p.parent.name for p in root.glob("*/manifest.json")) if root.is_dir() else []
