@@ -131,6 +131,8 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
         checkpoint_every=args.checkpoint_every,
         eval_every=args.eval_every,
         compile=args.compile,
+        window_sampling=args.window_sampling,
+        moving_pixel_weight=args.moving_pixel_weight,
     )
     print(json.dumps(train_world_model(config, progress=not args.no_progress)))
 
@@ -324,6 +326,15 @@ def build_parser() -> argparse.ArgumentParser:
     wm.add_argument(
         "--init-from", type=existing_path,
         help="fine-tune: start from this bundle's (or world_model/ folder's) weights and architecture",
+    )
+    wm.add_argument(
+        "--window-sampling", choices=["uniform", "contact"], default="uniform",
+        help="contact: 15%% of every batch from windows where the object follows the moving hand and 15%% where it "
+        "is left behind (needs states in the episodes; dreamgym.data.contact_windows)",
+    )
+    wm.add_argument(
+        "--moving-pixel-weight", type=non_negative_float, default=0.0,
+        help="extra loss weight on pixels that change between the last context frame and the next frame (0 = none)",
     )
     wm.add_argument("--checkpoint-every", type=positive_int, default=250)
     wm.add_argument("--eval-every", type=positive_int, default=500)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -27,11 +28,24 @@ def settings_changed_since(checkpoint_config: dict, config, resumable: tuple[str
     """Every setting of ``config`` (a config dataclass with ``to_dict``) that differs from the
     checkpoint's, except the ``resumable`` ones, as ``"name: old -> new"``."""
     current = json.loads(json.dumps(config.to_dict()))  # the same JSON round trip the checkpoint went through
+    defaults = json.loads(json.dumps(type(config)(**_required_fields(config)).to_dict()))
     return [
         f"{name}: {checkpoint_config.get(name)!r} -> {value!r}"
         for name, value in current.items()
-        if name not in resumable and checkpoint_config.get(name) != value
+        if name not in resumable
+        and checkpoint_config.get(name) != value
+        # a setting newer than the checkpoint, left at its default, is what the checkpoint was trained with
+        and not (name not in checkpoint_config and value == defaults.get(name))
     ]
+
+
+def _required_fields(config) -> dict:
+    """``config``'s values of the fields without a default (enough to build a default config of its type)."""
+    return {
+        f.name: getattr(config, f.name)
+        for f in dataclasses.fields(config)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
 
 
 def save_training_state(path: Path, model, ema, optimizer, scheduler, step: int, elapsed: float, hardware: str, config) -> None:

@@ -257,6 +257,38 @@ def test_resuming_with_other_settings_is_refused_naming_each(tmp_path):
     assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 4
 
 
+def test_settings_newer_than_a_checkpoint_resume_only_at_their_defaults(tmp_path):
+    """A checkpoint written before a setting existed was trained with that setting's default."""
+    import json
+
+    from dreamgym.world_model.train import train_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    train_world_model(_train_config(tmp_path, tmp_path / "run", 2), progress=False)
+    path = tmp_path / "run" / "checkpoint.pt"
+    state = torch.load(path, weights_only=True)
+    old_config = json.loads(state["config"])
+    for newer in ("window_sampling", "contact_sampling", "moving_pixel_weight"):
+        del old_config[newer]
+    state["config"] = json.dumps(old_config)
+    torch.save(state, path)
+    with pytest.raises(ValueError, match=r"moving_pixel_weight: None -> 2.0"):
+        train_world_model(_train_config(tmp_path, tmp_path / "run", 3, moving_pixel_weight=2.0), progress=False)
+    train_world_model(_train_config(tmp_path, tmp_path / "run", 3), progress=False)
+    assert torch.load(path, weights_only=True)["step"] == 3
+
+
+def test_training_with_moving_pixel_weight_and_contact_sampling(tmp_path):
+    from dreamgym.world_model.train import train_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    summary = train_world_model(_train_config(tmp_path, tmp_path / "moving", 3, moving_pixel_weight=4.0), progress=False)
+    assert summary["steps"] == 3 and np.isfinite(summary["final_loss_mean_last_100"])
+    # the toy episodes carry no simulator states: contact sampling says so before training
+    with pytest.raises(ValueError, match="needs Meta-World states"):
+        train_world_model(_train_config(tmp_path, tmp_path / "contact", 3, window_sampling="contact"), progress=False)
+
+
 def test_fine_tuning_starts_from_the_given_weights(tmp_path):
     from dreamgym.world_model.train import train_world_model
 

@@ -139,10 +139,23 @@ class TransitionWindows(torch.utils.data.Dataset):
         first, length = self.episode_offsets[number]
         return self.frames[first : first + length], self.actions[first : first + length - 1]
 
-    def sample(self, batch_size: int, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """A uniformly random batch of windows (with replacement, so it may be larger than the dataset).
+    def sample(
+        self, batch_size: int, generator: torch.Generator | None = None, weights: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """A random batch of windows, drawn with replacement (so it may be larger than the dataset).
 
         :param batch_size: windows to draw, from 1 to :data:`MAX_BATCH_SIZE`; anything else is a ``ValueError``.
+        :param weights: optional non-negative sampling weight per window (for example
+            :func:`dreamgym.data.contact_windows.contact_sampling_weights`); uniform when ``None``.
         """
-        indices = torch.randint(len(self), (check_batch_size(batch_size),), generator=generator)
+        batch_size = check_batch_size(batch_size)
+        if weights is None:
+            indices = torch.randint(len(self), (batch_size,), generator=generator)
+        else:
+            if weights.shape != (len(self),) or not torch.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+                raise ValueError(
+                    f"weights must be {len(self)} finite non-negative numbers (one per window) with a positive sum, "
+                    f"got shape {tuple(weights.shape)}."
+                )
+            indices = torch.multinomial(weights, batch_size, replacement=True, generator=generator)
         return self.get(indices)

@@ -152,9 +152,18 @@ class Denoiser(nn.Module):
 
     # -- training ----------------------------------------------------------------------------------
     def loss(
-        self, context: torch.Tensor, actions: torch.Tensor, target: torch.Tensor, generator: torch.Generator | None = None
+        self,
+        context: torch.Tensor,
+        actions: torch.Tensor,
+        target: torch.Tensor,
+        generator: torch.Generator | None = None,
+        pixel_weights: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """EDM training loss on a batch (frames in [-1, 1]); all noise is drawn from ``generator``."""
+        """EDM training loss on a batch (frames in [-1, 1]); all noise is drawn from ``generator``.
+
+        :param pixel_weights: optional ``(B, 1, H, W)`` weight per pixel (see :func:`moving_pixel_weights`);
+            the loss is then the weighted mean of the squared errors.
+        """
         cfg = self.config
         batch, device = target.shape[0], target.device
 
@@ -173,10 +182,30 @@ class Denoiser(nn.Module):
         c_skip, c_out, c_in = (c.view(-1, 1, 1, 1) for c in (c_skip, c_out, c_in))
         prediction = self.raw_network(c_in * noisy, c_noise, context, actions)
         network_target = (target - c_skip * noisy) / c_out
-        return nn.functional.mse_loss(prediction.float(), network_target.float())
+        if pixel_weights is None:
+            return nn.functional.mse_loss(prediction.float(), network_target.float())
+        squared_error = (prediction.float() - network_target.float()).pow(2)
+        weights = pixel_weights.float().expand_as(squared_error)
+        return (weights * squared_error).sum() / weights.sum()
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+MOVING_PIXEL_THRESHOLD = 0.1
+"""A pixel moves when a channel changes by more than this (in [-1, 1] units, about 13 of 255 grey levels)."""
+
+
+def moving_pixel_weights(last_context: torch.Tensor, target: torch.Tensor, extra_weight: float) -> torch.Tensor:
+    """``(B, 1, H, W)`` loss weights: ``1 + extra_weight`` where the next frame differs from the last
+    context frame (and at the 8 neighbours of such a pixel), 1 elsewhere.
+
+    Moving pixels are the arm, the object it carries or leaves behind, and whatever the action
+    changed: a small part of a 64x64 frame that decides what happens next.
+    """
+    changed = (target - last_context).abs().amax(dim=1, keepdim=True) > MOVING_PIXEL_THRESHOLD
+    near_changed = nn.functional.max_pool2d(changed.float(), kernel_size=3, stride=1, padding=1)
+    return 1.0 + extra_weight * near_changed
 
 
 def frames_to_model(frames: torch.Tensor) -> torch.Tensor:

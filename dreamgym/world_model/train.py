@@ -30,12 +30,16 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from dreamgym.data.contact_windows import ContactSamplingConfig, contact_sampling_weights
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.data.windows import TransitionWindows, check_batch_size
 from dreamgym.runs import hardware_description, resume_training_state, save_training_state
-from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model
+from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model, moving_pixel_weights
 from dreamgym.world_model.evaluation import psnr, rollout_episode
 from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
+
+WINDOW_SAMPLINGS = ("uniform", "contact")
+"""How training windows are drawn: uniformly, or contact-balanced (:mod:`dreamgym.data.contact_windows`)."""
 
 
 @dataclass
@@ -62,12 +66,22 @@ class TrainConfig:
     compile: bool = False
     torch_threads: int | None = None
     init_from: Path | None = None
+    window_sampling: str = "uniform"
+    contact_sampling: ContactSamplingConfig = field(default_factory=ContactSamplingConfig)
+    moving_pixel_weight: float = 0.0
 
     def __post_init__(self) -> None:
         self.data, self.out_dir = Path(self.data), Path(self.out_dir)
         self.init_from = Path(self.init_from) if self.init_from is not None else None
         if isinstance(self.model, dict):
             self.model = DenoiserConfig(**self.model)
+        if isinstance(self.contact_sampling, dict):
+            self.contact_sampling = ContactSamplingConfig(**self.contact_sampling)
+        if self.window_sampling not in WINDOW_SAMPLINGS:
+            raise ValueError(f"window_sampling must be one of {WINDOW_SAMPLINGS}, got {self.window_sampling!r}.")
+        weight = self.moving_pixel_weight
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 100:
+            raise ValueError(f"moving_pixel_weight must be a number from 0 to 100 (0 = unweighted loss), got {weight!r}.")
         for name in ("steps", "batch_size", "checkpoint_every", "log_every", "eval_every", "holdout_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
@@ -79,6 +93,7 @@ class TrainConfig:
         data = asdict(self)
         data["data"], data["out_dir"] = str(self.data), str(self.out_dir)
         data["init_from"] = str(self.init_from) if self.init_from is not None else None
+        data["contact_sampling"] = self.contact_sampling.to_dict()
         return data
 
 
@@ -123,8 +138,8 @@ class _LossModule(torch.nn.Module):
         super().__init__()
         self.denoiser = denoiser
 
-    def forward(self, context, actions, target, generator):
-        return self.denoiser.loss(context, actions, target, generator)
+    def forward(self, context, actions, target, generator, pixel_weights=None):
+        return self.denoiser.loss(context, actions, target, generator, pixel_weights)
 
 
 def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
@@ -140,12 +155,18 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     device, rank, is_main = accelerator.device, accelerator.process_index, accelerator.is_main_process
     config.out_dir.mkdir(parents=True, exist_ok=True)
 
-    episodes = load_episodes(config.data, tasks=config.tasks, progress=progress and is_main)
+    contact = config.window_sampling == "contact"
+    episodes = load_episodes(config.data, tasks=config.tasks, progress=progress and is_main, with_states=contact)
     train_episodes, val_episodes = split_held_out(episodes, config.holdout_every)
     if not train_episodes:
         raise ValueError(f"No training episodes under {config.data} for tasks={config.tasks}.")
     train_windows = TransitionWindows(train_episodes, context=config.model.context_frames)
     val_windows = TransitionWindows(val_episodes, context=config.model.context_frames) if val_episodes else None
+    sampling_weights = None
+    if contact:
+        sampling_weights, group_counts = contact_sampling_weights(train_episodes, config.model.context_frames, config.contact_sampling)
+        if is_main:
+            print(f"contact-balanced sampling: training windows per group {group_counts}")
     if val_windows is None and is_main:
         print(f"note: no episode index is held out with holdout_every={config.holdout_every}; validation is skipped")
     if train_windows.frame_shape[-1] != config.model.image_size:
@@ -199,12 +220,13 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     step = start_step
     for step in range(start_step, config.steps):
         loss_module.train()
-        batch = train_windows.sample(config.batch_size, step_generator(config.seed, step, rank, 0))
+        batch = train_windows.sample(config.batch_size, step_generator(config.seed, step, rank, 0), sampling_weights)
         context = frames_to_model(batch["context_frames"].to(device))
         target = frames_to_model(batch["next_frame"].to(device))
         actions = batch["context_actions"].to(device)
+        pixel_weights = moving_pixel_weights(context[:, -1], target, config.moving_pixel_weight) if config.moving_pixel_weight else None
         with accelerator.autocast():
-            loss = loss_module(context, actions, target, step_generator(config.seed, step, rank, 1))
+            loss = loss_module(context, actions, target, step_generator(config.seed, step, rank, 1), pixel_weights)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"Training loss became {loss.item()} at step {step}; lower the learning rate.")
         accelerator.backward(loss)
