@@ -240,7 +240,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     if not args.real_only:
         report["dream"] = evaluate_dream(
             model, args.task, args.seeds, args.dream_episodes, deterministic=not args.stochastic,
-            denoising_steps=args.denoising_steps, sampler=args.sampler, progress=not args.no_progress,
+            denoising_steps=args.denoising_steps, sampler=args.sampler, bundle=args.bundle, progress=not args.no_progress,
         )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -458,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--dream-episodes", type=positive_int, default=32, help="imagined episodes per seed")
     ev.add_argument("--denoising-steps", type=denoising_steps)
     ev.add_argument("--sampler", choices=["distilled", "teacher"], help="world model of the dream evaluation (default: the bundle's)")
+    ev.add_argument("--bundle", type=existing_path, help="learned simulator of the dream evaluation (default: the shipped one of --task)")
     ev.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mean")
     only = ev.add_mutually_exclusive_group()
     only.add_argument("--real-only", action="store_true", help="skip the dream evaluation")

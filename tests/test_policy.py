@@ -158,6 +158,9 @@ def test_dream_evaluation_runs_exactly_the_requested_episodes(tiny_bundle):
     assert [len(s["episodes"]) for s in report["per_seed"]] == [3, 3]
     assert all(1 <= e["steps"] <= 6 for s in report["per_seed"] for e in s["episodes"])
     assert 0.0 <= report["mean"] <= 1.0
+    # the same worlds from the bundle folder: the same outcomes
+    from_folder = evaluate_dream(model, seeds=[0, 1], episodes=3, num_envs=2, bundle=tiny_bundle, progress=False)
+    assert from_folder["per_seed"] == report["per_seed"]
 
 
 def test_evaluation_seeds_and_summary():

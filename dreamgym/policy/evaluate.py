@@ -129,8 +129,9 @@ def evaluate_dream(
     progress: bool = True,
     success_confirmation: dict | None = None,
     sampler: str | None = None,
+    bundle: str | Path | None = None,
 ) -> dict:
-    """Success rate of an SB3 ``model`` inside the learned simulator of ``task``.
+    """Success rate of an SB3 ``model`` inside the learned simulator of ``task`` (or of ``bundle``).
 
     Each evaluation seed imagines ``episodes`` episodes (seeded starting contexts and sampling noise),
     ``num_envs`` at a time, each world running exactly one episode. Success is the classifier's, or the
@@ -139,7 +140,7 @@ def evaluate_dream(
     from dreamgym.dream.vector_env import DreamWorldVectorEnv
 
     env = DreamWorldVectorEnv(
-        num_envs=min(num_envs, episodes), task=task, simulator=simulator, device=device, denoising_steps=denoising_steps,
+        num_envs=min(num_envs, episodes), task=task, bundle=bundle, simulator=simulator, device=device, denoising_steps=denoising_steps,
         success_confirmation=success_confirmation, sampler=sampler,
     )
     per_seed = []
