@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium import error, spaces
+from gymnasium.utils import seeding
 
 ACTION_DIM = 4
 """Meta-World's action: end-effector dx, dy, dz and gripper effort, each in [-1, 1]."""
@@ -80,6 +81,19 @@ def check_action(
     """
     expected = f"a float array of shape {tuple(expected_shape)}{meaning} with values in [-1, 1]"
     return np.clip(check_real_array(action, name, expected_shape, expected), -1.0, 1.0)
+
+
+def check_seed(seed: Any, call: str = "reset") -> int | None:
+    """Apply gymnasium's rules for seeds: ``None`` or a Python ``int >= 0`` (of any size).
+
+    :param call: the method the seed was given to, for the message (``"reset"``, ``"SB3VecEnvAdapter.seed"``).
+    :raises gymnasium.error.Error: gymnasium's own error for a bad seed, with the seed's value added.
+    """
+    try:
+        seeding.np_random(seed)
+    except error.Error as refused:
+        raise error.Error(f"{call}(seed={seed!r}) is refused: {refused}; expected None or a Python int >= 0.") from None
+    return seed
 
 
 class ResetNeeded(error.ResetNeeded, RuntimeError):

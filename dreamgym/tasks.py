@@ -230,7 +230,7 @@ WORLD4RL_TASKS: dict[str, TaskSpec] = {
 def _canonical_name(name: str) -> str:
     """Turn ``"CoffeePull"``, ``"coffee-pull-v3"`` or ``"coffee_pull"`` into ``"coffee-pull"``."""
     text = name.strip()
-    text = re.sub(r"-v\d+$", "", text)
+    text = re.sub(r"-v3$", "", text)  # Meta-World v3's own names; another version ("reach-v2") is not this task
     if "-" not in text and "_" not in text and any(c.isupper() for c in text[1:]):
         text = re.sub(r"(?<!^)(?=[A-Z])", "-", text)
     return text.replace("_", "-").lower()
@@ -247,8 +247,11 @@ def all_task_names() -> list[str]:
 def get_task(name: str) -> TaskSpec:
     """Look a task up by any of its spellings (``coffee-pull``, ``coffee-pull-v3``, ``CoffeePull``).
 
-    :raises ValueError: if no Meta-World v3 task has that name; the message lists the valid names.
+    :raises ValueError: if no Meta-World v3 task has that name (or ``name`` is not a string); the message
+        lists the valid names.
     """
+    if not isinstance(name, str):
+        raise ValueError(f"A task name must be a string such as 'coffee-pull', got {type(name).__name__} {name!r}.")
     canonical = _canonical_name(name)
     if canonical in WORLD4RL_TASKS:
         return WORLD4RL_TASKS[canonical]
@@ -259,6 +262,6 @@ def get_task(name: str) -> TaskSpec:
     if canonical in known:
         return TaskSpec(canonical)
     raise ValueError(
-        f"Unknown task {name!r}. Tuned World4RL tasks: {', '.join(sorted(WORLD4RL_TASKS))}. "
-        f"All valid tasks: {', '.join(known)}."
+        f"Unknown task {name!r}; expected a Meta-World v3 task name. Tuned World4RL tasks: "
+        f"{', '.join(sorted(WORLD4RL_TASKS))}. All valid tasks: {', '.join(known)}."
     )

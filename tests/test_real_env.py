@@ -214,8 +214,51 @@ def test_registered_ids():
         ({"camera": {"lookat": [0, 0.6, 0.1], "distance": 0}}, r"A camera .* lacks \['azimuth', 'elevation'\]; expected exactly the keys"),
         ({"camera": {"lookat": [0, 0.6, 0.1], "distance": -1, "azimuth": 0, "elevation": 0}},
          r"CameraConfig distance is -1; expected a finite number > 0 \(metres\)\."),
+        ({"camera": "top"}, r"camera must be a CameraConfig, a dict of its fields \(see CameraConfig.to_dict\(\)\) or None for the "
+                            r"task's own, got str 'top'\."),
+        ({"camera": [0, 0.6, 0.1]}, r"camera must be a CameraConfig, .* got list \[0, 0.6, 0.1\]\."),
+        ({"rendering": "disc"}, r"rendering must be a RenderingConfig, a dict of its fields \(see RenderingConfig.to_dict\(\)\) or "
+                                r"None for the task's own, got str 'disc'\."),
+        ({"task": "coffee-pull-v2"}, r"Unknown task 'coffee-pull-v2'; expected a Meta-World v3 task name\."),
     ],
 )
 def test_bad_settings_are_refused_before_anything_is_built(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MetaWorldPixelEnv(**kwargs)
+
+
+@pytest.mark.parametrize("seed, shown", [(-1, "-1"), (1.5, "1.5"), ("5", "'5'"), (np.int64(3), "np.int64(3)")])
+def test_bad_seed_is_gymnasiums_error_naming_it(env, seed, shown):
+    with pytest.raises(gym.error.Error, match=re.escape(f"reset(seed={shown}) is refused: ") + ".*; expected None or a Python int >= 0"):
+        env.reset(seed=seed)
+
+
+@pytest.mark.parametrize("options", [{"layout": 3}, "hard", np.zeros(2)])
+def test_reset_options_are_refused_not_ignored(env, options):
+    """The real env takes no options: one would be ignored, and the episode not be the one asked for."""
+    with pytest.raises(ValueError, match=r"MetaWorldPixelEnv.reset\(options=.*\) is refused: this env takes no options \(each "
+                                         r"reset draws a fresh layout from its seed\); expected options=None\."):
+        env.reset(seed=0, options=options)
+    env.reset(seed=0, options={})  # empty options are no options
+
+
+@pytest.mark.parametrize("state, message", [
+    (np.full(39, np.nan), r"The expert's state contains NaN or infinite values \(nan at index \(0,\)\); expected only finite values"),
+    (np.zeros(38), r"The expert's state has shape \(38,\); expected the 39-D Meta-World state"),
+])
+def test_expert_refuses_a_bad_state(state, message):
+    with pytest.raises(ValueError, match=message):
+        ScriptedExpert("coffee-pull")(state)
+
+
+def test_env_left_open_at_interpreter_exit_prints_no_egl_traceback():
+    """MuJoCo's EGL display ends at exit; renderers nobody closed are freed before that, not by the garbage collector."""
+    import subprocess
+    import sys
+
+    script = ("import gymnasium as gym, dreamgym\n"
+              "env = gym.make('MetaWorldPixels-CoffeePull-v0')\nenv.reset(seed=0)\n"
+              "closed = gym.make('MetaWorldPixels-Hammer-v0')\nclosed.reset(seed=0)\nclosed.close()\nprint('left open')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "left open", done.stderr
+    assert "Traceback" not in done.stderr and "EGLError" not in done.stderr, done.stderr

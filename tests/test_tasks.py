@@ -81,3 +81,14 @@ def test_goal_marker_without_radius_names_it():
         GoalMarker.from_dict({"site": "mug_goal", "rgba": [0, 1, 0, 1]})
     with pytest.raises(TypeError, match=r"missing 1 required positional argument: 'radius'"):
         GoalMarker("mug_goal")
+
+
+@pytest.mark.parametrize("name, message", [
+    (None, r"A task name must be a string such as 'coffee-pull', got NoneType None\."),
+    (3, r"A task name must be a string such as 'coffee-pull', got int 3\."),
+    ("reach-v2", r"Unknown task 'reach-v2'; expected a Meta-World v3 task name\. Tuned World4RL tasks: coffee-pull"),
+])
+def test_task_names_are_strings_of_v3_tasks(name, message):
+    """Meta-World's v2 envs differ from v3: a name of another version is not silently read as the v3 task."""
+    with pytest.raises(ValueError, match=message):
+        get_task(name)

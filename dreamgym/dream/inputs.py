@@ -16,10 +16,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from gymnasium import error
-from gymnasium.utils import seeding
 
-from dreamgym.spaces import ACTION_DIM, as_array, check_action, check_real_array
+from dreamgym.spaces import ACTION_DIM, as_array, check_action, check_real_array, check_seed  # noqa: F401 (check_seed: re-exported)
 
 CONTEXT_KEYS = ("frames", "actions")
 """The keys of ``reset(options=...)``: a caller's own context to start from."""
@@ -195,19 +193,6 @@ def check_bundle(bundle: Any) -> Any:
             f"bundle must be a folder path (str or os.PathLike) or None, got {type(bundle).__name__} {bundle!r}."
         )
     return bundle
-
-
-def check_seed(seed: Any, call: str = "reset") -> int | None:
-    """Apply gymnasium's rules for seeds: ``None`` or a Python ``int >= 0`` (of any size).
-
-    :param call: the method the seed was given to, for the message (``"reset"``, ``"SB3VecEnvAdapter.seed"``).
-    :raises gymnasium.error.Error: gymnasium's own error for a bad seed, with the seed's value added.
-    """
-    try:
-        seeding.np_random(seed)
-    except error.Error as refused:
-        raise error.Error(f"{call}(seed={seed!r}) is refused: {refused}; expected None or a Python int >= 0.") from None
-    return seed
 
 
 def _batched(shape: tuple[int, ...], worlds: int | None) -> tuple[int, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dreamgym.spaces import check_real_array
 from dreamgym.tasks import TaskSpec, get_task
 
 
@@ -22,9 +23,8 @@ class ScriptedExpert:
         self._policy = ENV_POLICY_MAP[self.task.metaworld_name]()
 
     def __call__(self, state: np.ndarray) -> np.ndarray:
-        state = np.asarray(state, dtype=np.float64)
-        if state.shape != (39,):
-            raise ValueError(f"The expert expects the 39-D Meta-World state, got shape {state.shape}.")
+        check_real_array(state, "The expert's state", (39,), "the 39-D Meta-World state (info['state']) of finite numbers")
+        state = np.asarray(state, dtype=np.float64)  # the checked copy is float32: the expert gets full precision
         action = np.asarray(self._policy.get_action(state), dtype=np.float32)
         return np.clip(action, -1.0, 1.0)
 

@@ -22,6 +22,7 @@ from dreamgym.spaces import (
     check_open,
     check_render_mode,
     check_reset_done,
+    check_seed,
     episode_end,
     image_space,
 )
@@ -39,6 +40,21 @@ def _make_metaworld_env(task: TaskSpec):
     env._partially_observable = False  # the goal position is part of the state (experts need it)
     env.__dict__.pop("sawyer_observation_space", None)  # cached bounds would clip the goal to 0
     return env
+
+
+def _setting(value: Any, kind: type, name: str) -> Any:
+    """``value`` as a ``kind`` (``CameraConfig`` or ``RenderingConfig``): one, its dict form (validated), or ``None``.
+
+    :raises ValueError: for anything else, naming the value and what is expected.
+    """
+    if value is None or isinstance(value, kind):
+        return value
+    if isinstance(value, dict):
+        return kind.from_dict(value)
+    raise ValueError(
+        f"{name} must be a {kind.__name__}, a dict of its fields (see {kind.__name__}.to_dict()) or None for the task's "
+        f"own, got {type(value).__name__} {value!r}."
+    )
 
 
 class MetaWorldPixelEnv(gym.Env):
@@ -91,12 +107,8 @@ class MetaWorldPixelEnv(gym.Env):
             raise ValueError(f"terminate_on_success must be True or False, got {terminate_on_success!r}.")
         self.action_repeat = int(action_repeat if action_repeat is not None else self.task.action_repeat)
         self.episode_steps = int(episode_steps if episode_steps is not None else self.task.episode_steps)
-        if isinstance(camera, dict):
-            camera = CameraConfig.from_dict(camera)
-        self.camera = camera or self.task.camera
-        if isinstance(rendering, dict):
-            rendering = RenderingConfig.from_dict(rendering)
-        self.rendering = rendering or self.task.rendering
+        self.camera = _setting(camera, CameraConfig, "camera") or self.task.camera
+        self.rendering = _setting(rendering, RenderingConfig, "rendering") or self.task.rendering
         self.terminate_on_success = bool(terminate_on_success)
         self.width, self.height = int(width), int(height)
 
@@ -115,7 +127,12 @@ class MetaWorldPixelEnv(gym.Env):
     # -- gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         check_open(self._closed, type(self).__name__, "reset")
-        super().reset(seed=seed)
+        if options is not None and not (isinstance(options, dict) and not options):  # an option would be ignored
+            raise ValueError(
+                f"{type(self).__name__}.reset(options={options!r}) is refused: this env takes no options (each reset draws "
+                "a fresh layout from its seed); expected options=None."
+            )
+        super().reset(seed=check_seed(seed))
         layout_seed = int(self.np_random.integers(0, 2**31 - 1))
         self._mw.seed(layout_seed)
         state, _ = self._mw.reset()

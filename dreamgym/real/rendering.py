@@ -8,7 +8,9 @@ without blanking each other's frames.
 
 from __future__ import annotations
 
+import atexit
 import os
+import weakref
 
 import mujoco
 import numpy as np
@@ -19,6 +21,23 @@ from dreamgym.tasks import CameraConfig, RenderingConfig
 
 class RenderingUnavailableError(RuntimeError):
     """Offscreen rendering could not be started; the message says how to fix it."""
+
+
+_LIVE_RENDERERS: weakref.WeakSet = weakref.WeakSet()
+_CLOSE_AT_EXIT: list[bool] = []
+
+
+def _close_live_renderers() -> None:
+    """Free every renderer still open at interpreter exit (an env nobody closed), while EGL still works.
+
+    MuJoCo's EGL backend terminates its display at exit (``atexit``, registered by the first GL context); a
+    context freed later, by a garbage-collected renderer, prints an ``EGLError`` traceback.
+    """
+    for renderer in list(_LIVE_RENDERERS):
+        try:
+            renderer.close()
+        except Exception:  # noqa: BLE001 - exiting: nothing useful left to do
+            pass
 
 
 class FrameRenderer:
@@ -43,6 +62,10 @@ class FrameRenderer:
             raise RenderingUnavailableError(
                 f"Could not start offscreen rendering with MUJOCO_GL={backend}: {error}\n{rendering_fix_hint()}"
             ) from error
+        _LIVE_RENDERERS.add(self)
+        if not _CLOSE_AT_EXIT:  # registered after MuJoCo's EGL exit handler (made with the first context): runs before it
+            atexit.register(_close_live_renderers)
+            _CLOSE_AT_EXIT.append(True)
         flags = self._renderer.scene.flags
         flags[mujoco.mjtRndFlag.mjRND_SHADOW] = 0
         flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = 0
