@@ -11,6 +11,7 @@ import dreamgym  # noqa: F401
 from dreamgym.bundle import Manifest
 from dreamgym.dream.env import DreamWorldEnv
 from dreamgym.dream.initial_states import InitialStates
+from dreamgym.dream.sb3 import SB3VecEnvAdapter
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
 from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
@@ -112,10 +113,11 @@ def test_sb3_adapter_contract():
 def test_sb3_adapter_refuses_next_step_autoreset():
     from dreamgym.dream.sb3 import SB3VecEnvAdapter
 
-    class NextStep:
+    class NextStep(gym.vector.VectorEnv):
         metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP}
 
-    with pytest.raises(ValueError, match="SAME_STEP"):
+    with pytest.raises(ValueError, match=r"SB3VecEnvAdapter got NextStep with autoreset_mode <AutoresetMode.NEXT_STEP: "
+                                         r"'NextStep'>; expected a gymnasium VectorEnv with AutoresetMode.SAME_STEP"):
         SB3VecEnvAdapter(NextStep())
 
 
@@ -258,3 +260,31 @@ def test_adapter_needs_numpy_output(small_simulator, adapter):
     with pytest.raises(ValueError, match=message):
         adapter.set_attr("output", "torch")
     assert adapter.vector_env.output == "numpy"
+
+
+@pytest.mark.parametrize("wrapped, shown", [("DreamWorld-CoffeePull-v0", "str 'DreamWorld-CoffeePull-v0'"), (None, "NoneType None")])
+def test_adapter_refuses_what_is_not_a_vector_env(wrapped, shown):
+    with pytest.raises(TypeError, match=re.escape(f"SB3VecEnvAdapter got {shown}; expected a gymnasium VectorEnv with "
+                                                  "AutoresetMode.SAME_STEP, e.g. gym.make_vec(")):
+        SB3VecEnvAdapter(wrapped)
+
+
+def test_adapter_refuses_a_single_env_naming_it():
+    with pytest.raises(TypeError, match=r"SB3VecEnvAdapter got DreamWorldEnv .*; expected a gymnasium VectorEnv with AutoresetMode.SAME_STEP"):
+        SB3VecEnvAdapter(DreamWorldEnv(simulator=tiny_simulator()))
+
+
+@pytest.mark.parametrize("call", ["get_attr", "set_attr", "env_method"])
+def test_adapter_refuses_an_attribute_the_vector_env_lacks(adapter, call):
+    """A misspelt name is an error: set_attr('reward_mod', ...) would otherwise add an attribute nothing reads."""
+    with pytest.raises(AttributeError, match=re.escape(f"{call}('reward_mod'): DreamWorldVectorEnv has no attribute 'reward_mod'; "
+                                                       "expected one of [") + ".*'reward_mode'"):
+        {"get_attr": lambda: adapter.get_attr("reward_mod"), "set_attr": lambda: adapter.set_attr("reward_mod", "probability"),
+         "env_method": lambda: adapter.env_method("reward_mod")}[call]()
+    assert not hasattr(adapter.vector_env, "reward_mod")
+
+
+def test_adapter_env_method_of_an_attribute_that_is_no_method(adapter):
+    with pytest.raises(TypeError, match=re.escape("env_method('reward_mode'): that attribute of DreamWorldVectorEnv is a str, "
+                                                  "not a method; expected a method name (use get_attr for attributes).")):
+        adapter.env_method("reward_mode")

@@ -30,9 +30,14 @@ class SB3VecEnvAdapter(VecEnv):
     """Expose a same-step-autoreset gymnasium ``VectorEnv`` (e.g. ``DreamWorldVectorEnv``) as an SB3 ``VecEnv``."""
 
     def __init__(self, vector_env: VectorEnv):
+        expected = "a gymnasium VectorEnv with AutoresetMode.SAME_STEP, e.g. gym.make_vec('DreamWorld-CoffeePull-v0', num_envs=16)"
+        if not isinstance(vector_env, VectorEnv):
+            raise TypeError(f"SB3VecEnvAdapter got {type(vector_env).__name__} {vector_env!r}; expected {expected}.")
         mode = vector_env.metadata.get("autoreset_mode")
         if mode != AutoresetMode.SAME_STEP:
-            raise ValueError(f"SB3VecEnvAdapter needs a vector env with AutoresetMode.SAME_STEP, got {mode!r}.")
+            raise ValueError(
+                f"SB3VecEnvAdapter got {type(vector_env).__name__} with autoreset_mode {mode!r}; expected {expected}."
+            )
         _check_numpy_output(getattr(vector_env, "output", "numpy"))
         self.vector_env = vector_env
         self._actions: np.ndarray | None = None
@@ -95,14 +100,28 @@ class SB3VecEnvAdapter(VecEnv):
             return [None] * self.num_envs
         return list(current_frames())
 
+    def _attribute(self, name: Any, call: str) -> Any:
+        """The vector env's attribute ``name``; a name it does not have (a typo) is refused.
+
+        :raises AttributeError: naming the attribute and the vector env's public attributes.
+        """
+        if not isinstance(name, str) or not hasattr(self.vector_env, name):
+            public = sorted(attribute for attribute in dir(self.vector_env) if not attribute.startswith("_"))
+            raise AttributeError(
+                f"{call}({name!r}): {type(self.vector_env).__name__} has no attribute {name!r}; expected one of {public}."
+            )
+        return getattr(self.vector_env, name)
+
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
         chosen = check_indices(indices, self.num_envs)
-        value = getattr(self.vector_env, attr_name)
+        value = self._attribute(attr_name, "get_attr")
         return [value for _ in chosen]
 
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        """Set ``attr_name`` of the vector env (for all worlds; settings are checked there)."""
+        """Set ``attr_name`` of the vector env (for all worlds; settings are checked there). Only attributes the
+        vector env has can be set: a misspelt name would otherwise change nothing the worlds use."""
         check_all_indices(indices, self.num_envs, f"set_attr({attr_name!r})")
+        self._attribute(attr_name, "set_attr")
         if attr_name == "output":
             _check_numpy_output(value)
         setattr(self.vector_env, attr_name, value)
@@ -110,7 +129,11 @@ class SB3VecEnvAdapter(VecEnv):
     def env_method(self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs) -> list[Any]:
         """Call ``method_name`` of the vector env once (it acts on all worlds); one copy of the result per world."""
         check_all_indices(indices, self.num_envs, f"env_method({method_name!r})")
-        result = getattr(self.vector_env, method_name)(*method_args, **method_kwargs)
+        method = self._attribute(method_name, "env_method")
+        if not callable(method):
+            raise TypeError(f"env_method({method_name!r}): that attribute of {type(self.vector_env).__name__} is a "
+                            f"{type(method).__name__}, not a method; expected a method name (use get_attr for attributes).")
+        result = method(*method_args, **method_kwargs)
         return [result for _ in range(self.num_envs)]
 
     def env_is_wrapped(self, wrapper_class, indices: VecEnvIndices = None) -> list[bool]:
