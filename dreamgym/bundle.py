@@ -23,6 +23,7 @@ after following symlinks.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -213,7 +214,7 @@ class Manifest:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise BundleError(f"{where}: unknown keys {sorted(unknown)}.")
+            raise BundleError(f"{where}: unknown keys {sorted(unknown)}; expected only the keys {sorted(known)}.")
         problem = _manifest_problem(data)
         if problem:
             raise BundleError(f"{where}: {problem}.")
@@ -244,7 +245,8 @@ class Manifest:
         name = self.default_sampler if sampler is None else sampler
         if name not in self.sampler_choices():
             raise BundleError(
-                f"{where}: sampler {name!r} is not available; this bundle offers {list(self.sampler_choices())}"
+                f"{where}: sampler {name!r} is not available; expected one of {list(self.sampler_choices())}, which this "
+                "bundle offers"
                 + (" (add a distilled world model with `dreamgym add-distilled-world-model`)" if name == "distilled" else "")
                 + "."
             )
@@ -275,7 +277,8 @@ class Manifest:
             if current != bundle_rendering:
                 raise BundleError(
                     f"{where} was trained on frames with {bundle_rendering.describe()}, but dreamgym now renders "
-                    f"{task!r} with {current.describe()}. Retrain or re-export the simulator on data recorded by this "
+                    f"{task!r} with {current.describe()}; expected a bundle trained on frames rendered as dreamgym renders "
+                    f"them now. Retrain or re-export the simulator on data recorded by this "
                     f"version (`dreamgym collect`), or load it with check_rendering=False to study it on its own rendering."
                 )
 
@@ -289,7 +292,9 @@ def find_bundle(task: str) -> Path:
     folder = root / task
     if not (folder / "manifest.json").is_file():
         available = sorted(p.parent.name for p in root.glob("*/manifest.json")) if root.is_dir() else []
-        raise BundleError(f"No learned simulator for {task!r} under {root}; available: {available or 'none'}.")
+        raise BundleError(
+            f"No learned simulator for {task!r} under {root}; expected one of the shipped bundles: {available or 'none'}."
+        )
     return folder
 
 
@@ -496,16 +501,26 @@ def save_bundle(folder: str | Path, manifest: Manifest, denoiser: Denoiser) -> P
     return write_manifest(folder, manifest)
 
 
+def bundle_folder(folder: Any) -> Path:
+    """``folder`` (a ``str`` or ``os.PathLike``) as a ``Path``.
+
+    :raises TypeError: naming the value, for anything else.
+    """
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"A bundle folder must be a str or os.PathLike, got {type(folder).__name__} {folder!r}.")
+    return Path(folder)
+
+
 def _read_manifest_json(folder: str | Path) -> tuple[Path, Any]:
     """The path of a bundle's ``manifest.json`` and its parsed, not yet validated, content."""
-    path = Path(folder) / "manifest.json"
+    path = bundle_folder(folder) / "manifest.json"
     if not path.is_file():
         raise BundleError(f"{folder} is not a dreamgym bundle: {path} is missing.")
     confined(folder, "manifest.json")
     try:
         return path, json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BundleError(f"{path}: invalid JSON ({_cause(error)}).") from error
+        raise BundleError(f"{path}: invalid JSON ({_cause(error)}); expected a UTF-8 JSON object.") from error
 
 
 def read_manifest(folder: str | Path) -> Manifest:
@@ -538,6 +553,9 @@ def load_bundle(
     :param sampler: ``"teacher"`` or ``"distilled"`` (see :data:`SAMPLER_CHOICES`); ``None``: the
         bundle's ``default_sampler``. The world model returned is the one that sampler runs.
     """
+    from dreamgym.dream.inputs import check_device
+
+    device = check_device(device)
     manifest = read_manifest(folder)
     verify_checksums(folder, manifest)
     component, sampler_config = manifest.choose_sampler(sampler, where=str(folder))
@@ -551,5 +569,8 @@ def load_bundle(
     if cfg.context_frames != manifest.context_frames:
         mismatches.append(f"context_frames {cfg.context_frames} != manifest {manifest.context_frames}")
     if mismatches:
-        raise BundleError(f"{folder}: world model does not match the manifest: {'; '.join(mismatches)}.")
+        raise BundleError(
+            f"{folder}: world model does not match the manifest: {'; '.join(mismatches)}; expected the world model's "
+            "config.json and manifest.json to agree (they belong to different simulators)."
+        )
     return manifest, denoiser, sampler_config

@@ -405,8 +405,11 @@ INITIAL_STATES = {
     "float frames": (dict(frames=np.zeros((4, 8, 3, 64, 64), np.float32)), r"initial-state frames must be uint8 \(M, L, 3, H, W\), got torch.float32 \(4, 8, 3, 64, 64\)"),
     "integer actions": (dict(actions=np.zeros((4, 7, 4), np.int64)), r"initial-state actions must be floating-point \(M, L-1, A\), got torch.int64 \(4, 7, 4\)"),
     "actions of wrong length": (dict(actions=np.zeros((4, 8, 4), np.float32)), r"initial-state actions must be \(M, L-1, A\) = \(4, 7, A\), got \(4, 8, 4\)"),
-    "string frames": (dict(frames=np.full((4,), "x")), r"can't convert np.ndarray of type numpy.str_"),
+    "string frames": (dict(frames=np.full((4,), "x")), r"can't convert np.ndarray of type numpy.str_.*; expected uint8 frames "
+                                                       r"\(M, L, 3, H, W\) and floating-point actions \(M, L-1, A\)\."),
     "missing actions": (dict(actions=None), r"missing arrays \['actions'\]; a dreamgym initial-states file holds \['actions', 'frames'\]"),
+    "action outside [-1, 1]": (dict(actions=np.full((4, 7, 4), 7.0, np.float32)),
+                               r"initial-state actions must lie in \[-1, 1\] \(the action space\); found 7.0 at index \(0, 0, 0\)"),
 }
 
 
@@ -471,3 +474,45 @@ def test_invalid_reward_threshold_names_the_file(saved, tmp_path, threshold, mes
     _reseal(bundle)
     with pytest.raises(BundleError, match=re.escape(f"{path}: not a valid configuration (") + message):
         LearnedSimulator.load(bundle)
+
+
+@pytest.mark.parametrize("folder", [42, None, ["bundle"]])
+@pytest.mark.parametrize("load", [LearnedSimulator.load, load_bundle, read_manifest])
+def test_bundle_folder_of_the_wrong_type(load, folder):
+    with pytest.raises(TypeError, match=re.escape(f"A bundle folder must be a str or os.PathLike, got {type(folder).__name__} {folder!r}.")):
+        load(folder)
+
+
+@pytest.mark.parametrize("load", [LearnedSimulator.load, load_bundle])
+def test_unknown_device_is_refused_before_loading(saved, load):
+    with pytest.raises(ValueError, match=r"device 'gpu' is not a known device .*; expected a device string such as 'cpu'"):
+        load(saved, device="gpu")
+
+
+def test_manifest_that_disagrees_with_the_world_model_says_what_is_expected(saved, tmp_path):
+    bundle = _bundle(saved, tmp_path)
+    data = _manifest(bundle)
+    data["context_frames"] = 2
+    _write_manifest(bundle, data)
+    with pytest.raises(BundleError, match=re.escape(
+        f"{bundle}: world model does not match the manifest: context_frames 4 != manifest 2; expected the world model's "
+        "config.json and manifest.json to agree")):
+        load_bundle(bundle)
+
+
+def test_components_of_different_simulators_say_what_is_expected(saved, tmp_path):
+    bundle = _bundle(saved, tmp_path)
+    path = bundle / "reward_model" / "config.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "image_size": 32}))
+    _reseal(bundle)
+    with pytest.raises(BundleError, match=re.escape(
+        "Learned simulator components do not match: reward model image_size 32 != 64; expected world model, reward model "
+        "and initial states of one simulator")):
+        LearnedSimulator.load(bundle)
+
+
+def test_unknown_manifest_key_lists_the_known_ones(saved, tmp_path):
+    bundle = _bundle(saved, tmp_path)
+    _write_manifest(bundle, {**_manifest(bundle), "checksum": "none"})
+    with pytest.raises(BundleError, match=r"unknown keys \['checksum'\]; expected only the keys \[.*'episode_steps'"):
+        read_manifest(bundle)

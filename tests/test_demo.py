@@ -34,5 +34,5 @@ def test_demo_evaluates_refines_and_films(tmp_path, monkeypatch):
 
 def test_missing_bundle_is_explained(tmp_path, monkeypatch):
     monkeypatch.setenv("DREAMGYM_ENVS", str(tmp_path))
-    with pytest.raises(BundleError, match="No learned simulator for 'soccer'.*available: none"):
+    with pytest.raises(BundleError, match="No learned simulator for 'soccer'.*expected one of the shipped bundles: none"):
         find_bundle("soccer")

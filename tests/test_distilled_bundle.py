@@ -72,7 +72,7 @@ def test_env_runs_the_chosen_world_model(distilled_bundle):
 
 def test_bad_sampler_choices_are_refused(distilled_bundle, tmp_path):
     bundle, _ = distilled_bundle
-    with pytest.raises(BundleError, match=r"sampler 'fast' is not available; this bundle offers \['teacher', 'distilled'\]"):
+    with pytest.raises(BundleError, match=r"sampler 'fast' is not available; expected one of \['teacher', 'distilled'\], which this bundle offers"):
         DreamWorldVectorEnv(bundle=bundle, sampler="fast")
     with pytest.raises(ValueError, match=r"denoising_steps=3 sets the teacher's sampler.*sampler='teacher'"):
         DreamWorldVectorEnv(bundle=bundle, denoising_steps=3)
@@ -80,7 +80,7 @@ def test_bad_sampler_choices_are_refused(distilled_bundle, tmp_path):
     with pytest.raises(ValueError, match="the given simulator already holds one"):
         DreamWorldVectorEnv(simulator=LearnedSimulator.load(bundle), sampler="teacher")
     plain = tiny_simulator().save(tmp_path / "plain")
-    with pytest.raises(BundleError, match=r"sampler 'distilled' is not available; this bundle offers \['teacher'\].*add-distilled-world-model"):
+    with pytest.raises(BundleError, match=r"sampler 'distilled' is not available; expected one of \['teacher'\], which this bundle offers.*add-distilled-world-model"):
         LearnedSimulator.load(plain, sampler="distilled")
 
 

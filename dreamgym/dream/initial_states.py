@@ -48,6 +48,12 @@ class InitialStates:
         if not torch.isfinite(actions).all():
             index = tuple(int(i) for i in (~torch.isfinite(actions)).nonzero()[0])
             raise ValueError(f"initial-state actions must be finite; found {actions[index].item()} at index {index}.")
+        outside = actions.abs() > 1.0 + 1e-6  # the tolerance of the episode format
+        if outside.any():
+            index = tuple(int(i) for i in outside.nonzero()[0])
+            raise ValueError(
+                f"initial-state actions must lie in [-1, 1] (the action space); found {actions[index].item()} at index {index}."
+            )
 
     @classmethod
     def from_episodes(cls, episodes: list[Episode], length: int) -> "InitialStates":
@@ -96,7 +102,11 @@ class InitialStates:
         arrays = read_npz(path, ("frames", "actions"), BundleError, "dreamgym initial-states file")
         try:
             return cls(torch.from_numpy(arrays["frames"]), torch.from_numpy(arrays["actions"]))
-        except (ValueError, TypeError) as error:
+        except TypeError as error:  # an array torch cannot hold (strings): the message is torch's
+            raise BundleError(
+                f"{path}: {error}; expected uint8 frames (M, L, 3, H, W) and floating-point actions (M, L-1, A)."
+            ) from None
+        except ValueError as error:
             raise BundleError(f"{path}: {error}") from None
 
 

@@ -10,6 +10,7 @@ import torch
 from dreamgym.bundle import (
     BundleError,
     Manifest,
+    bundle_folder,
     component_folder,
     load_bundle,
     load_reward_model,
@@ -48,7 +49,10 @@ class LearnedSimulator:
         if self.initial_states.actions.shape[-1] != self.manifest.action_dim:
             problems.append(f"initial-state actions have size {self.initial_states.actions.shape[-1]}, not {self.manifest.action_dim}")
         if problems:
-            raise BundleError("Learned simulator components do not match: " + "; ".join(problems) + ".")
+            raise BundleError(
+                "Learned simulator components do not match: " + "; ".join(problems) + "; expected world model, reward "
+                "model and initial states of one simulator (the same image size, context and action size)."
+            )
 
     @classmethod
     def load(
@@ -65,7 +69,9 @@ class LearnedSimulator:
             :meth:`Manifest.check_rendering_matches_tasks`); switch off only to study an old bundle
             next to a real env built with ``rendering=manifest.rendering``.
         """
-        folder = Path(folder)
+        from dreamgym.dream.inputs import check_device
+
+        folder, device = bundle_folder(folder), check_device(device)
         manifest, world_model, sampler_config = load_bundle(folder, device, sampler)
         if check_rendering:
             manifest.check_rendering_matches_tasks(where=str(folder))
