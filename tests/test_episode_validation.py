@@ -9,6 +9,7 @@ import pytest
 from dreamgym.data.episode import (
     Episode,
     EpisodeFormatError,
+    check_task_label,
     episode_paths,
     load_episode,
     load_episodes,
@@ -61,7 +62,13 @@ MADE_BADLY = {
     "meta with a non-string key": (dict(meta={"task": "x", "source": "y", 3: "z"}), r"meta key 3 is a int; expected string keys"),
     "meta with an array value": (dict(meta={"task": "x", "source": "y", "seed": np.array([1, 2])}), r"meta 'seed' is array\(\[1, 2\]\), which is not JSON-serialisable .*; expected JSON values"),
     "meta with an object value": (dict(meta={"task": "x", "source": "y", "camera": object()}), r"meta 'camera' is <object object at .*>, which is not JSON-serialisable"),
-    "width disagrees with frames": (dict(meta={"task": "x", "source": "y", "width": 64}), r"meta 'width' is 64, but the frames are 8x8"),
+    "width disagrees with frames": (dict(meta={"task": "x", "source": "y", "width": 64}),
+                                    r"meta 'width' is 64, but the frames are 8x8; expected width 8 \(or no 'width'\)\."),
+    "meta with NaN": (dict(meta={"task": "x", "source": "y", "noise_std": float("nan")}),
+                      r"meta 'noise_std' is nan, which is not JSON-serialisable .*; expected JSON values \(str, int, finite float"),
+    "meta with infinity": (dict(meta={"task": "x", "source": "y", "seed": [1, float("inf")]}), r"meta 'seed' is \[1, inf\], which is not JSON"),
+    "meta a list": (dict(meta=["coffee-pull", "expert"]),
+                    r"meta must be a dict \(JSON object\) with at least 'task' and 'source', got list \['coffee-pull', 'expert'\]\."),
 }
 
 
@@ -210,6 +217,25 @@ def test_save_episode_needs_a_npz_name(tmp_path, name, suggestion):
 def test_save_episode_path_of_another_type():
     with pytest.raises(TypeError, match=r"An episode path must be a str or os.PathLike, got int 5\."):
         save_episode(make_episode(**_arrays()), 5)
+
+
+def test_load_episode_path_of_another_type():
+    with pytest.raises(TypeError, match=r"An episode path must be a str or os.PathLike, got float 3.5\."):
+        load_episode(3.5)
+
+
+def test_save_episode_of_something_else_than_an_episode(tmp_path):
+    with pytest.raises(TypeError, match=r"save_episode needs an Episode \(make one with make_episode\), got dict\."):
+        save_episode(_arrays(), tmp_path / "ep.npz")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("task", ["", " ", "../x", "a/b", "a\\b", ".", "..", 5, None])
+def test_task_label_must_be_a_folder_name(task):
+    with pytest.raises(ValueError, match=re.escape(f"task {task!r} is not a usable task label; expected a task name such as "
+                                                   "'coffee-pull' or your own label: non-empty, without '/' or '\\', not '.' or '..'.")):
+        check_task_label(task)
+    assert check_task_label("my-task") == "my-task"
 
 
 def test_save_episode_under_a_file_names_it(tmp_path):

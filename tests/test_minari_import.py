@@ -1,5 +1,6 @@
 """Importing Minari image datasets into the dreamgym episode format."""
 
+import re
 import types
 
 import numpy as np
@@ -67,3 +68,19 @@ def test_step_only_success_infos_get_a_false_reset_frame():
 def test_unusable_minari_episodes_are_explained(observations, actions, message):
     with pytest.raises(EpisodeFormatError, match=message):
         episode_from_minari(_fake(observations, actions), "t", "s")
+
+
+@pytest.mark.parametrize("task", ["", "../outside", "a/b"])
+def test_import_refuses_a_task_label_that_is_no_folder_name(tmp_path, task):
+    """Checked before the dataset is looked up: '../outside' would write beside the dataset folder."""
+    with pytest.raises(ValueError, match=re.escape(f"task {task!r} is not a usable task label; expected a task name")):
+        import_minari("no-such/dataset-v0", tmp_path / "data", task=task, progress=False)
+    assert not (tmp_path / "outside").exists()
+
+
+def test_import_of_a_dataset_that_is_not_local_names_it(tmp_path, monkeypatch):
+    pytest.importorskip("minari")
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
+    with pytest.raises(FileNotFoundError, match=re.escape("Minari dataset 'no-such/dataset-v0' not found locally (") +
+                       r".*; expected the id of a local dataset \(`minari list local`"):
+        import_minari("no-such/dataset-v0", tmp_path / "data", task="toy", progress=False)

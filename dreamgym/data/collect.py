@@ -87,14 +87,22 @@ class CollectConfig:
         self.task = get_task(self.task).name
         self.out_dir = Path(self.out_dir)
         if self.num_bc > 0 and self.bc_policy is None:
-            raise ValueError(f"num_bc={self.num_bc} needs bc_policy, an SB3 zip from `dreamgym train-bc`; got None.")
+            raise ValueError(
+                f"num_bc={self.num_bc} (--bc) needs bc_policy (--bc-policy), an SB3 zip from `dreamgym train-bc`; got None."
+            )
         if self.bc_policy is not None:
             self.bc_policy = Path(self.bc_policy)
             if not self.bc_policy.is_file():
                 raise ValueError(f"bc_policy {self.bc_policy} is not a file; expected an SB3 zip from `dreamgym train-bc`.")
-        for name in ("num_expert", "num_noisy_expert", "num_random", "num_bc", "num_branch"):
+        counts = ("num_expert", "num_noisy_expert", "num_random", "num_bc", "num_branch")
+        for name in counts:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
+        if not any(getattr(self, name) for name in counts):
+            raise ValueError(
+                f"Nothing to record: {', '.join(counts)} (--expert, --noisy-expert, --random, --bc, --branch) are all 0; "
+                "expected at least one episode."
+            )
         for name in ("episode_steps", "workers", "width", "height"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")

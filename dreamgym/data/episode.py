@@ -115,9 +115,10 @@ def _meta_problem(meta: Any, size: int) -> str | None:
         if not isinstance(key, str):
             return f"meta key {key!r} is a {type(key).__name__}; expected string keys (meta is stored as a JSON object)."
         try:
-            json.dumps(value)
+            json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as problem:
-            return f"meta {key!r} is {value!r}, which is not JSON-serialisable ({problem}); expected JSON values (str, int, float, bool, None, list, dict)."
+            return (f"meta {key!r} is {value!r}, which is not JSON-serialisable ({problem}); expected JSON values (str, int, "
+                    "finite float, bool, None, list, dict).")
     missing = [key for key in REQUIRED_META if key not in meta]
     if missing:
         return f"meta lacks {missing}; required keys are {list(REQUIRED_META)}."
@@ -128,7 +129,7 @@ def _meta_problem(meta: Any, size: int) -> str | None:
             return f"meta {key!r} is {meta[key]!r}; expected a non-empty string."
     for key in ("width", "height"):
         if key in meta and meta[key] != size:
-            return f"meta {key!r} is {meta[key]!r}, but the frames are {size}x{size}."
+            return f"meta {key!r} is {meta[key]!r}, but the frames are {size}x{size}; expected {key} {size} (or no {key!r})."
     return None
 
 
@@ -175,6 +176,8 @@ def make_episode(frames, actions, rewards, success, meta: dict[str, Any], states
     Numbers become float32 (float64 for states); booleans are refused as actions, rewards or states,
     and success labels must be booleans or exactly 0/1.
     """
+    if not isinstance(meta, dict):
+        raise EpisodeFormatError(f"meta must be a dict (JSON object) with at least 'task' and 'source', got {type(meta).__name__} {meta!r}.")
     meta = {"format_version": FORMAT_VERSION, **meta}
     frames = np.asarray(frames)
     if frames.dtype != np.uint8:
@@ -233,6 +236,8 @@ def save_episode(episode: Episode, path: str | Path) -> Path:
         written (a folder on the way is a file, the path is a folder, the folder is not writable).
     """
     path = episode_file(path)
+    if not isinstance(episode, Episode):
+        raise TypeError(f"save_episode needs an Episode (make one with make_episode), got {type(episode).__name__}.")
     episode.validate()
     arrays = {
         "frames": episode.frames,
@@ -264,7 +269,10 @@ def load_episode(path: str | Path, with_states: bool = True) -> Episode:
 
     :raises EpisodeFormatError: naming ``path``, if the file is truncated, corrupt or breaks the format.
     :raises FileNotFoundError: if there is no file at ``path``.
+    :raises TypeError: if ``path`` is not a ``str`` or ``os.PathLike``.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"An episode path must be a str or os.PathLike, got {type(path).__name__} {path!r}.")
     path = Path(path)
     arrays = read_npz(path, EPISODE_ARRAYS, EpisodeFormatError, "dreamgym episode file", skip=() if with_states else ("states",))
     try:
@@ -341,6 +349,20 @@ def load_episodes(
             first_path = path
         episodes.append(episode)
     return episodes
+
+
+def check_task_label(task: Any) -> str:
+    """``task`` as the label of a dataset's episodes (``meta["task"]``), which also names its folder
+    (``<root>/<task>/<source>/``): a non-empty string without path separators, not ``.`` or ``..``.
+
+    Own labels (``"my-task"``) are fine; a label such as ``"../x"`` would write outside the dataset folder.
+
+    :raises ValueError: naming the value and what is expected.
+    """
+    expected = "a task name such as 'coffee-pull' or your own label: non-empty, without '/' or '\\', not '.' or '..'"
+    if not isinstance(task, str) or not task.strip() or any(sep in task for sep in ("/", "\\", os.sep)) or task in (".", ".."):
+        raise ValueError(f"task {task!r} is not a usable task label; expected {expected}.")
+    return task
 
 
 def check_task_names(tasks: Any) -> list[str] | None:

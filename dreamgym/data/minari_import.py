@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from dreamgym.data.episode import Episode, EpisodeFormatError, make_episode, save_episode, success_labels
+from dreamgym.data.episode import (
+    Episode,
+    EpisodeFormatError,
+    check_task_label,
+    make_episode,
+    save_episode,
+    success_labels,
+)
 
 
 def episode_from_minari(data, task: str, source: str) -> Episode:
@@ -57,12 +64,23 @@ def episode_from_minari(data, task: str, source: str) -> Episode:
 
 def import_minari(dataset_id: str, out_dir: str | Path, task: str, progress: bool = True) -> int:
     """Write every episode of the local Minari dataset ``dataset_id`` to
-    ``out_dir/<task>/minari/<id>.npz``; return how many were written."""
+    ``out_dir/<task>/minari/<id>.npz``; return how many were written.
+
+    :raises ValueError: for a task label that is not a folder name (see :func:`check_task_label`).
+    :raises FileNotFoundError: naming the dataset id, if no local Minari dataset has it.
+    """
+    task = check_task_label(task)
     try:
         import minari
     except ImportError as error:
         raise ImportError("Importing Minari datasets needs `pip install 'dreamgym[minari]'`.") from error
-    dataset = minari.load_dataset(dataset_id)
+    try:
+        dataset = minari.load_dataset(dataset_id)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(
+            f"Minari dataset {dataset_id!r} not found locally ({error}); expected the id of a local dataset "
+            "(`minari list local`; fetch others with `minari download <id>`)."
+        ) from error
     folder = Path(out_dir) / task / "minari"
     count = 0
     for data in tqdm(dataset.iterate_episodes(), total=dataset.total_episodes, desc=f"import {dataset_id}", disable=not progress):
