@@ -10,6 +10,7 @@ from pathlib import Path
 from dreamgym.cli_arguments import (
     OneLineParser,
     batch_of_two,
+    batch_size,
     denoising_steps,
     device,
     existing_path,
@@ -227,6 +228,11 @@ def _cmd_refine(args: argparse.Namespace) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
+    if args.real_only and (args.denoising_steps is not None or args.sampler is not None):
+        raise ValueError("--denoising-steps and --sampler set the dream evaluation, which --real-only skips; "
+                         "expected them without --real-only.")
+    if args.dream_only and args.videos is not None:
+        raise ValueError("--videos films real episodes, which --dream-only skips; expected --videos without --dream-only.")
     from dreamgym.policy.evaluate import evaluate_dream, evaluate_real
     from dreamgym.policy.model import load_policy
 
@@ -315,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     wm.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, TensorBoard, exported model")
     wm.add_argument("--task", nargs="+", default=["all"], help="tasks to train on (default: all in --data)")
     wm.add_argument("--steps", type=positive_int, default=8000)
-    wm.add_argument("--batch-size", type=positive_int, default=32)
+    wm.add_argument("--batch-size", type=batch_size, default=32)
     wm.add_argument("--lr", type=positive_float, default=3e-4)
     wm.add_argument("--seed", type=non_negative_int, default=0)
     wm.add_argument("--size", type=positive_int, default=64, help="frame size the data was recorded at")
@@ -351,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     distil.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, TensorBoard, OUT/world_model, OUT/sampler.json")
     distil.add_argument("--task", nargs="+", default=["all"])
     distil.add_argument("--steps", type=positive_int, default=1000)
-    distil.add_argument("--batch-size", type=positive_int, default=16)
+    distil.add_argument("--batch-size", type=batch_size, default=16)
     distil.add_argument("--lr", type=positive_float, default=5e-5)
     distil.add_argument("--seed", type=non_negative_int, default=0)
     distil.add_argument("--checkpoint-every", type=positive_int, default=100)
@@ -400,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--data", type=existing_path, default="data", help="dataset root written by `dreamgym collect`")
     bc.add_argument("--out", type=Path, default=Path("runs/bc-coffee-pull/bc.zip"))
     bc.add_argument("--steps", type=positive_int, default=4000)
-    bc.add_argument("--batch-size", type=positive_int, default=64)
+    bc.add_argument("--batch-size", type=batch_size, default=64)
     bc.add_argument("--lr", type=positive_float, default=3e-4)
     bc.add_argument("--shift", type=non_negative_int, default=4, help="random-shift augmentation in pixels (0: off)")
     bc.add_argument("--seed", type=non_negative_int, default=0)
@@ -502,21 +508,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 OUTPUT_FOLDERS = {
     "collect": "out", "import-minari": "out", "cameras": "out", "train-world-model": "out", "distill-world-model": "out",
-    "train-reward": "out", "export-bundle": "out", "demo": "out", "refine": "out",
+    "train-reward": "out", "export-bundle": "out", "demo": "out", "refine": "out", "evaluate": "videos",
 }
 """Commands whose output option names a folder (created if missing): command -> option."""
+OUTPUT_FILES = {"train-bc": "out", "evaluate": "out"}
+"""Commands whose output option names a file (its folders created if missing): command -> option."""
 
 
 def _check_output_folder(args: argparse.Namespace) -> None:
-    """Refuse an output folder that is, or lies under, an existing file."""
-    option = OUTPUT_FOLDERS.get(args.command)
-    folder = getattr(args, option, None) if option else None
-    if folder is None:
-        return
-    existing = next((path for path in (folder, *folder.parents) if path.exists()), None)
-    if existing is not None and not existing.is_dir():
-        where = "is" if existing == folder else f"lies under {existing}, which is"
-        raise NotADirectoryError(f"--{option} {folder} {where} an existing file; expected a folder (created if missing).")
+    """Refuse an output folder that is, or lies under, an existing file, and an output file that is an existing
+    folder or lies under an existing file: before the command works (not when it writes its results)."""
+    for outputs, kind in ((OUTPUT_FOLDERS, "folder"), (OUTPUT_FILES, "file")):
+        option = outputs.get(args.command)
+        path = getattr(args, option, None) if option else None
+        if path is None:
+            continue
+        existing = next((parent for parent in (path, *path.parents) if parent.exists()), None)
+        if existing is None or (existing.is_dir() and existing != path) or (existing == path and kind == "folder" and path.is_dir()):
+            continue
+        if existing == path and kind == "file":
+            if path.is_dir():
+                raise IsADirectoryError(f"--{option} {path} is an existing folder; expected a file name (folders on the "
+                                        "way are created if missing).")
+            continue  # an existing file is replaced
+        where = "is" if existing == path else f"lies under {existing}, which is"
+        expected = "a folder (created if missing)" if kind == "folder" else "a file in a folder (created if missing)"
+        raise NotADirectoryError(f"--{option} {path} {where} an existing file; expected {expected}.")
 
 
 def user_errors() -> tuple[type[BaseException], ...]:

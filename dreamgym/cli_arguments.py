@@ -62,9 +62,15 @@ def finite_float_where(accept: Callable[[float], bool], expectation: str) -> Cal
     return parse
 
 
+MAX_BATCH_SIZE = 4096
+"""The largest batch a trainer takes: ``dreamgym.data.windows.MAX_BATCH_SIZE``, repeated here because importing that
+module imports torch (seconds per command); a test keeps the two equal."""
+
 positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
-batch_of_two = int_at_least(2)
+batch_size = int_between(1, MAX_BATCH_SIZE)
+"""``--batch-size``: the range of the trainers' own check, named by the option rather than by the config field."""
+batch_of_two = int_between(2, MAX_BATCH_SIZE)
 """Batch sizes that must hold two samples (the reward classifier's threshold, SB3 PPO's advantage normalisation)."""
 denoising_steps = int_between(1, 10)
 """Euler steps per imagined frame: the sampler's range (``SamplerConfig.num_steps``)."""

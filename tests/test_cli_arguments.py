@@ -12,7 +12,8 @@ from dreamgym import cli, cli_arguments
 
 AT_LEAST_1 = "an integer >= 1"
 AT_LEAST_0 = "an integer >= 0"
-AT_LEAST_2 = "an integer >= 2"
+BATCH = "an integer from 1 to 4096"
+BATCH_OF_TWO = "an integer from 2 to 4096"
 DENOISING = "an integer from 1 to 10"
 POSITIVE = "a finite number > 0"
 NON_NEGATIVE = "a finite number >= 0"
@@ -25,22 +26,22 @@ RANGES = {
         "--workers": AT_LEAST_1,
     },
     "train-world-model": {
-        "--steps": AT_LEAST_1, "--batch-size": AT_LEAST_1, "--lr": POSITIVE, "--seed": AT_LEAST_0, "--size": AT_LEAST_1,
+        "--steps": AT_LEAST_1, "--batch-size": BATCH, "--lr": POSITIVE, "--seed": AT_LEAST_0, "--size": AT_LEAST_1,
         "--channels": AT_LEAST_1, "--layers-per-block": AT_LEAST_1, "--patch-size": AT_LEAST_1,
-        "--checkpoint-every": AT_LEAST_1, "--eval-every": AT_LEAST_1,
+        "--checkpoint-every": AT_LEAST_1, "--eval-every": AT_LEAST_1, "--moving-pixel-weight": NON_NEGATIVE,
     },
     "distill-world-model": {
-        "--steps": AT_LEAST_1, "--batch-size": AT_LEAST_1, "--lr": POSITIVE, "--seed": AT_LEAST_0,
+        "--steps": AT_LEAST_1, "--batch-size": BATCH, "--lr": POSITIVE, "--seed": AT_LEAST_0,
         "--checkpoint-every": AT_LEAST_1, "--eval-every": AT_LEAST_1,
     },
     "train-reward": {
-        "--steps": AT_LEAST_1, "--batch-size": AT_LEAST_2, "--lr": POSITIVE, "--size": AT_LEAST_1, "--seed": AT_LEAST_0,
+        "--steps": AT_LEAST_1, "--batch-size": BATCH_OF_TWO, "--lr": POSITIVE, "--size": AT_LEAST_1, "--seed": AT_LEAST_0,
         "--imagined-horizon": AT_LEAST_1,
     },
     "export-bundle": {"--initial-state-frames": AT_LEAST_1},
-    "train-bc": {"--steps": AT_LEAST_1, "--batch-size": AT_LEAST_1, "--lr": POSITIVE, "--shift": AT_LEAST_0, "--seed": AT_LEAST_0},
+    "train-bc": {"--steps": AT_LEAST_1, "--batch-size": BATCH, "--lr": POSITIVE, "--shift": AT_LEAST_0, "--seed": AT_LEAST_0},
     "refine": {
-        "--iterations": AT_LEAST_1, "--num-envs": AT_LEAST_1, "--n-steps": AT_LEAST_1, "--batch-size": AT_LEAST_2,
+        "--iterations": AT_LEAST_1, "--num-envs": AT_LEAST_1, "--n-steps": AT_LEAST_1, "--batch-size": BATCH_OF_TWO,
         "--epochs": AT_LEAST_1, "--actor-lr": NON_NEGATIVE, "--critic-lr": POSITIVE, "--critic-warmup": AT_LEAST_0,
         "--log-std-max": FINITE, "--ent-coef": NON_NEGATIVE, "--initial-log-std": FINITE, "--log-std-lr": NON_NEGATIVE,
         "--anchor-kl": NON_NEGATIVE, "--horizon": AT_LEAST_1, "--confirm-rerolls": AT_LEAST_0, "--confirm-horizon": AT_LEAST_1,
@@ -55,13 +56,14 @@ RANGES = {
 BAD_VALUES = {
     AT_LEAST_1: ["0", "-3", "2.5", "1e3", "ten", ""],
     AT_LEAST_0: ["-1", "0.5", "x"],
-    AT_LEAST_2: ["1", "0"],
+    BATCH: ["0", "4097", "1000000000", "1.5"],
+    BATCH_OF_TWO: ["1", "0", "4097"],
     DENOISING: ["0", "11", "2.0"],
     POSITIVE: ["0", "-1e-4", "nan", "inf", "abc"],
     NON_NEGATIVE: ["-0.1", "nan", "-inf"],
     FINITE: ["nan", "inf", "-inf", "x"],
 }
-GOOD_VALUES = {AT_LEAST_1: "1", AT_LEAST_0: "0", AT_LEAST_2: "2", DENOISING: "10", POSITIVE: "1e-4", NON_NEGATIVE: "0", FINITE: "-0.5"}
+GOOD_VALUES = {AT_LEAST_1: "1", AT_LEAST_0: "0", BATCH: "4096", BATCH_OF_TWO: "2", DENOISING: "10", POSITIVE: "1e-4", NON_NEGATIVE: "0", FINITE: "-0.5"}
 
 PATHS = {
     "collect": ["--bc-policy"],
@@ -71,7 +73,7 @@ PATHS = {
     "export-bundle": ["--run", "--metrics", "--reward-run"],
     "train-bc": ["--data"],
     "refine": ["--bc-model", "--bundle"],
-    "evaluate": ["--model"],
+    "evaluate": ["--model", "--bundle"],
     "replace-reward": ["--bundle", "--reward-run"],
     "add-distilled-world-model": ["--bundle", "--distill-run"],
 }
@@ -126,7 +128,7 @@ def _parser_actions():
 
 def test_every_numeric_option_has_a_range_and_every_input_path_is_checked():
     """A new ``type=int`` / ``type=float`` option, or an input path not in PATHS, fails here."""
-    ranged = {cli_arguments.positive_int, cli_arguments.non_negative_int, cli_arguments.batch_of_two,
+    ranged = {cli_arguments.positive_int, cli_arguments.non_negative_int, cli_arguments.batch_size, cli_arguments.batch_of_two,
               cli_arguments.denoising_steps, cli_arguments.positive_float, cli_arguments.non_negative_float,
               cli_arguments.finite_float}
     found_ranges, found_paths = {}, {}
@@ -184,3 +186,10 @@ def test_cuda_device_without_cuda(capsys, tmp_path, monkeypatch):
     assert code == 2
     assert line == ("dreamgym refine: error: argument --device: expected a torch device such as 'cpu' or 'cuda' "
                     "(CUDA is not available on this machine), got 'cuda'")
+
+
+def test_batch_size_bound_is_the_trainers_bound():
+    """cli_arguments repeats MAX_BATCH_SIZE (importing dreamgym.data.windows would import torch on every command)."""
+    from dreamgym.data.windows import MAX_BATCH_SIZE
+
+    assert cli_arguments.MAX_BATCH_SIZE == MAX_BATCH_SIZE

@@ -207,6 +207,7 @@ def test_file_that_is_not_an_sb3_policy(capsys, tmp_path, not_a_policy, command,
     assert code == 2
     assert line.startswith(f"dreamgym {command}: error: {not_a_policy} is not an SB3 policy zip written by "
                            "`dreamgym train-bc` or `dreamgym refine` (")
+    assert line.endswith("); expected such a .zip (PPO.load reads it).")
 
 
 def test_critic_warmup_not_below_iterations_names_the_flags(capsys, tmp_path):
@@ -244,13 +245,13 @@ def test_metrics_of_the_api_must_be_a_dict(tmp_path):
         export_bundle(tmp_path, tmp_path / "bundle", metrics=[1, 2])
 
 
-@pytest.mark.parametrize("command, extra", [("train-world-model", []), ("train-reward", ["--size", "8"])])
-def test_huge_batch_size_is_refused_before_loading_data(capsys, tmp_path, command, extra):
+@pytest.mark.parametrize("command, extra", [("train-world-model", []), ("train-reward", ["--size", "8"]), ("train-bc", []),
+                                            ("distill-world-model", ["--teacher", "."])])
+def test_huge_batch_size_is_refused_naming_the_option(capsys, tmp_path, command, extra):
     code, line = _run(capsys, command, "--data", tmp_path, "--out", tmp_path / "run", "--batch-size", 10**9, *extra)
     assert code == 2
     minimum = 2 if command == "train-reward" else 1
-    assert line == (f"dreamgym {command}: error: batch_size must be an integer from {minimum} to 4096 "
-                    "(dreamgym.data.windows.MAX_BATCH_SIZE), got 1000000000.")
+    assert line == f"dreamgym {command}: error: argument --batch-size: expected an integer from {minimum} to 4096, got '1000000000'"
 
 
 def test_bundle_without_checksums_says_how_to_export_again(capsys, tmp_path, bundle):
@@ -261,3 +262,68 @@ def test_bundle_without_checksums_says_how_to_export_again(capsys, tmp_path, bun
     assert code == 2
     assert line.startswith(f"dreamgym train-world-model: error: {bundle / 'manifest.json'} records no sha256 of the component files")
     assert "export it again with `dreamgym export-bundle`" in line
+
+
+OUT_FILE_COMMANDS = {"train-bc": ["--data", "."], "evaluate": ["--model", "."]}
+
+
+@pytest.mark.parametrize("command", OUT_FILE_COMMANDS)
+def test_existing_folder_as_output_file(capsys, tmp_path, command):
+    """Refused before the command works: evaluate wrote its report only after the whole evaluation."""
+    folder = tmp_path / "report"
+    folder.mkdir()
+    code, line = _run(capsys, command, *OUT_FILE_COMMANDS[command], "--out", folder)
+    assert code == 2
+    assert line == (f"dreamgym {command}: error: --out {folder} is an existing folder; expected a file name (folders on the "
+                    "way are created if missing).")
+
+
+@pytest.mark.parametrize("command", OUT_FILE_COMMANDS)
+def test_output_file_under_a_file(capsys, a_file, command):
+    code, line = _run(capsys, command, *OUT_FILE_COMMANDS[command], "--out", a_file / "out.json")
+    assert code == 2
+    assert line == (f"dreamgym {command}: error: --out {a_file / 'out.json'} lies under {a_file}, which is an existing file; "
+                    "expected a file in a folder (created if missing).")
+    assert a_file.read_text() == "not a folder"
+
+
+def test_existing_file_as_videos_folder(capsys, a_file):
+    code, line = _run(capsys, "evaluate", "--model", ".", "--videos", a_file)
+    assert code == 2
+    assert line == f"dreamgym evaluate: error: --videos {a_file} is an existing file; expected a folder (created if missing)."
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--real-only", "--denoising-steps", "3"], "--denoising-steps and --sampler set the dream evaluation, which --real-only "
+                                                 "skips; expected them without --real-only."),
+    (["--real-only", "--sampler", "teacher"], "--denoising-steps and --sampler set the dream evaluation, which --real-only "
+                                              "skips; expected them without --real-only."),
+    (["--dream-only", "--videos", "videos"], "--videos films real episodes, which --dream-only skips; expected --videos without "
+                                             "--dream-only."),
+])
+def test_evaluate_options_that_the_chosen_evaluation_ignores(capsys, tmp_path, flags, message):
+    code, line = _run(capsys, "evaluate", "--model", tmp_path, *flags)
+    assert code == 2
+    assert line == f"dreamgym evaluate: error: {message}"
+
+
+def test_collect_with_nothing_to_record(capsys, tmp_path):
+    code, line = _run(capsys, "collect", "--out", tmp_path / "data", "--expert", "0", "--noisy-expert", "0", "--random", "0")
+    assert code == 2
+    assert line == ("dreamgym collect: error: Nothing to record: num_expert, num_noisy_expert, num_random, num_bc, num_branch "
+                    "(--expert, --noisy-expert, --random, --bc, --branch) are all 0; expected at least one episode.")
+    assert not (tmp_path / "data").exists()
+
+
+def test_collect_bc_without_a_policy_names_the_flags(capsys, tmp_path):
+    code, line = _run(capsys, "collect", "--out", tmp_path / "data", "--bc", "2")
+    assert code == 2
+    assert line == ("dreamgym collect: error: num_bc=2 (--bc) needs bc_policy (--bc-policy), an SB3 zip from "
+                    "`dreamgym train-bc`; got None.")
+
+
+@pytest.mark.parametrize("task", ["", "../elsewhere"])
+def test_import_minari_task_label_that_is_no_folder_name(capsys, tmp_path, task):
+    code, line = _run(capsys, "import-minari", "some/dataset-v0", "--task", task, "--out", tmp_path / "data")
+    assert code == 2
+    assert line.startswith(f"dreamgym import-minari: error: task {task!r} is not a usable task label; expected a task name")

@@ -110,10 +110,15 @@ def train_bc(config: BCConfig, progress: bool = True) -> dict:
     torch.manual_seed(config.seed)
     root = config.data_dir / config.task
     if not root.is_dir():
-        raise FileNotFoundError(f"No dataset folder {root}; record demonstrations with `dreamgym collect --task {config.task}`.")
+        raise FileNotFoundError(
+            f"No dataset folder {root}; expected the {config.task} episodes there (record demonstrations with "
+            f"`dreamgym collect --task {config.task}`)."
+        )
     episodes = load_episodes(root, keep=lambda meta: meta.get("source") in config.sources)
     if not episodes:
-        raise FileNotFoundError(f"No {config.sources} episodes under {root}; record them with `dreamgym collect`.")
+        raise FileNotFoundError(
+            f"No {config.sources} episodes under {root}; expected at least one (record them with `dreamgym collect`)."
+        )
     training, held_out = split_held_out(episodes, config.holdout_every)
     train_frames, train_actions = demonstration_pairs(training)
     val_frames, val_actions = demonstration_pairs(held_out) if held_out else demonstration_pairs(training[:1])

@@ -100,5 +100,5 @@ def load_policy(path: str | Path, device: str | torch.device = "cpu") -> PPO:
     except Exception as error:  # SB3 raises BadZipFile, KeyError, EOFError, ... for a file that is not its zip
         raise ValueError(
             f"{path} is not an SB3 policy zip written by `dreamgym train-bc` or `dreamgym refine` "
-            f"({type(error).__name__}: {error})."
+            f"({type(error).__name__}: {error}); expected such a .zip (PPO.load reads it)."
         ) from error

@@ -147,7 +147,10 @@ def distill_world_model(config: DistillConfig, progress: bool = True) -> dict:
     episodes = load_episodes(config.data, tasks=config.tasks, progress=progress)
     train_episodes, val_episodes = split_held_out(episodes, config.holdout_every)
     if not train_episodes:
-        raise ValueError(f"No training episodes under {config.data} for tasks={config.tasks}.")
+        raise ValueError(
+            f"No training episodes under {config.data} for tasks={config.tasks}; expected dreamgym episode files (.npz, "
+            "`dreamgym collect`) of those tasks, the data the teacher was trained on."
+        )
     if episodes[0].frames.shape[-1] != teacher.config.image_size:
         raise ValueError(
             f"{config.data} holds {episodes[0].frames.shape[-1]}px frames, the teacher expects {teacher.config.image_size}px."
