@@ -1,5 +1,7 @@
 """The imagined environment on a tiny random learned simulator (fast); shipped-bundle tests come later."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -240,3 +242,21 @@ def test_confirmed_success_terminates_and_bad_confirmation_settings_are_refused(
         DreamWorldVectorEnv(num_envs=1, simulator=simulator, success_confirmation={"rerolls": 0})
     with pytest.raises(ValueError, match=r"Unknown success-confirmation settings \['reroll'\]"):
         DreamWorldVectorEnv(num_envs=1, simulator=simulator, success_confirmation={"reroll": 2})
+
+
+@pytest.mark.parametrize("part, value", [("manifest", "manifest.json"), ("world_model", None), ("initial_states", [1, 2])])
+def test_simulator_parts_of_the_wrong_type_are_named(simulator, part, value):
+    from dataclasses import fields
+
+    parts = {field.name: getattr(simulator, field.name) for field in fields(simulator)}
+    parts[part] = value
+    kind = {"manifest": "Manifest", "world_model": "Denoiser", "initial_states": "InitialStates"}[part]
+    with pytest.raises(TypeError, match=re.escape(f"LearnedSimulator {part} must be a {kind}, got {type(value).__name__} {value!r}; "
+                                                  "expected the parts of one simulator")):
+        LearnedSimulator(**parts)
+
+
+def test_simulator_sampler_name_is_checked(simulator):
+    with pytest.raises(ValueError, match=re.escape("LearnedSimulator sampler_name must be one of ['teacher', 'distilled'], got 'student'.")):
+        LearnedSimulator(simulator.manifest, simulator.world_model, simulator.reward_model, simulator.initial_states,
+                         simulator.sampler, "student")

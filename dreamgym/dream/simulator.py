@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from dreamgym.bundle import (
+    SAMPLER_CHOICES,
     BundleError,
     Manifest,
     bundle_folder,
@@ -38,6 +39,14 @@ class LearnedSimulator:
     """Which of the bundle's world models this is: ``"teacher"`` or its one-step student ``"distilled"``."""
 
     def __post_init__(self) -> None:
+        for name, kind in (("manifest", Manifest), ("world_model", Denoiser), ("reward_model", RewardClassifier),
+                           ("initial_states", InitialStates), ("sampler", SamplerConfig)):
+            value = getattr(self, name)
+            if not isinstance(value, kind):
+                raise TypeError(f"LearnedSimulator {name} must be a {kind.__name__}, got {type(value).__name__} {value!r:.80}; "
+                                "expected the parts of one simulator (or LearnedSimulator.load(<bundle>)).")
+        if self.sampler_name not in SAMPLER_CHOICES:
+            raise ValueError(f"LearnedSimulator sampler_name must be one of {list(SAMPLER_CHOICES)}, got {self.sampler_name!r}.")
         size = self.manifest.image_size
         problems = []
         if self.reward_model.config.image_size != size:
