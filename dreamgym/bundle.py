@@ -514,6 +514,8 @@ def bundle_folder(folder: Any) -> Path:
 def _read_manifest_json(folder: str | Path) -> tuple[Path, Any]:
     """The path of a bundle's ``manifest.json`` and its parsed, not yet validated, content."""
     path = bundle_folder(folder) / "manifest.json"
+    if Path(folder).is_file():
+        raise BundleError(f"{folder} is a file; expected a bundle folder (holding manifest.json).")
     if not path.is_file():
         raise BundleError(f"{folder} is not a dreamgym bundle: {path} is missing.")
     confined(folder, "manifest.json")

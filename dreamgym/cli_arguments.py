@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -113,6 +114,12 @@ class OneLineParser(argparse.ArgumentParser):
     It matches the one-line errors ``dreamgym`` prints for every other user error; ``--help`` still
     shows the usage. Subcommand parsers made by :meth:`add_subparsers` are of the same class.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse reads '-1e-3' as an option (its pattern knows only '-1' and '-1.5'), so '--lr -1e-3' said
+        # "expected one argument"; as a number it gets the option's own range message
+        self._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d*\.?\d+[eE][-+]?\d+$")
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")

@@ -516,3 +516,10 @@ def test_unknown_manifest_key_lists_the_known_ones(saved, tmp_path):
     _write_manifest(bundle, {**_manifest(bundle), "checksum": "none"})
     with pytest.raises(BundleError, match=r"unknown keys \['checksum'\]; expected only the keys \[.*'episode_steps'"):
         read_manifest(bundle)
+
+
+def test_file_given_as_bundle_folder(tmp_path):
+    path = tmp_path / "manifest.json"
+    path.write_text("{}")
+    with pytest.raises(BundleError, match=re.escape(f"{path} is a file; expected a bundle folder (holding manifest.json).")):
+        LearnedSimulator.load(path)

@@ -193,3 +193,11 @@ def test_batch_size_bound_is_the_trainers_bound():
     from dreamgym.data.windows import MAX_BATCH_SIZE
 
     assert cli_arguments.MAX_BATCH_SIZE == MAX_BATCH_SIZE
+
+
+def test_negative_numbers_in_exponent_notation_are_values_not_options(capsys):
+    """'--lr -1e-3' said 'expected one argument' (argparse took '-1e-3' for an option); now the range is named."""
+    code, line = _error(capsys, "train-world-model", "--data", ".", "--out", ".", "--lr", "-1e-3")
+    assert code == 2 and line == "dreamgym train-world-model: error: argument --lr: expected a finite number > 0, got '-1e-3'"
+    args = cli.build_parser().parse_args(["refine", "--bc-model", ".", "--initial-log-std", "-1e-1", "--log-std-max", "-2.5E+0"])
+    assert (args.initial_log_std, args.log_std_max) == (-0.1, -2.5)

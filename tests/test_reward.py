@@ -1,5 +1,7 @@
 """The reward classifier learns success from frames, picks a threshold and round-trips through safetensors."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -93,3 +95,14 @@ def test_classifier_can_learn_from_imagined_frames(tmp_path):
     assert summary["train_imagined_frame_count"] == 8 * 2 * 3 and summary["heldout_imagined_frame_count"] == 2 * 2 * 3
     assert summary["heldout_real_frames"]["frames"] == 2 * 13
     assert set(summary["heldout_imagined_frames"]) >= {"precision", "recall", "f1"}  # metrics, not a count
+
+
+def test_imagined_frames_world_model_that_is_neither_bundle_nor_world_model_folder(tmp_path):
+    """A file given as the world model names itself and both things it could have been (was: '<file>/config.json is missing')."""
+    _dataset(tmp_path / "data")
+    not_a_model = tmp_path / "notes.txt"
+    not_a_model.write_text("hi")
+    config = RewardTrainConfig(data=tmp_path / "data", out_dir=tmp_path / "run", model=RewardClassifierConfig(image_size=16, channels=(8, 8)),
+                               steps=1, batch_size=8, holdout_every=5, world_model=not_a_model)
+    with pytest.raises(FileNotFoundError, match=re.escape(f"{not_a_model} is neither a bundle (manifest.json) nor a world-model folder")):
+        train_reward_classifier(config, progress=False)

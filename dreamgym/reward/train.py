@@ -150,8 +150,9 @@ def train_reward_classifier(config: RewardTrainConfig, progress: bool = True) ->
     imagined_counts = {}
     if config.world_model is not None:
         from dreamgym.bundle import load_world_model
+        from dreamgym.world_model.train import world_model_folder
 
-        denoiser = load_world_model(config.world_model)
+        denoiser = load_world_model(world_model_folder(config.world_model))  # a bundle or its world_model/ folder
         horizon, stride = config.imagined_horizon, config.imagined_stride
         extra_frames, extra_labels = imagined_labelled_frames(denoiser, train_episodes, horizon, stride, config.seed, progress=progress)
         val_extra_frames, val_extra_labels = imagined_labelled_frames(
