@@ -108,7 +108,7 @@ FILES_BADLY = {
     "float64 actions": (dict(actions=np.zeros((STEPS, 4))), r"actions must be float32 .* got float64 \(5, 4\)"),
     "non-square frames": (dict(frames=np.zeros((STEPS + 1, 3, 8, 6), np.uint8)), r"frames are 8x6 \(height x width\); expected square"),
     "NaN action": (dict(actions=_with_nan((STEPS, 4), (0, 3))), r"found nan at index \(0, 3\)"),
-    "meta not JSON": (dict(meta=np.array("{task:")), r"'meta' is not a JSON string"),
+    "meta not JSON": (dict(meta=np.array("{task:")), r"'meta' is not a JSON string \(.*\); expected the episode's metadata as a JSON object string\."),
     "meta a list": (dict(meta=np.array("[1, 2]")), r"meta must be a JSON object \(dict\), got list"),
 }
 

@@ -278,7 +278,9 @@ def load_episode(path: str | Path, with_states: bool = True) -> Episode:
     try:
         meta = json.loads(str(arrays["meta"]))
     except json.JSONDecodeError as error:
-        raise EpisodeFormatError(f"{path}: 'meta' is not a JSON string ({error}).") from None
+        raise EpisodeFormatError(
+            f"{path}: 'meta' is not a JSON string ({error}); expected the episode's metadata as a JSON object string."
+        ) from None
     episode = Episode(
         frames=arrays["frames"],
         actions=arrays["actions"],
