@@ -36,3 +36,13 @@ for lever in ${LEVERS[@]}; do
     $PY benchmarks/decision_fidelity/run.py --bundle "$ROOT/bundle-lever-$lever" --sampler teacher \
       --policy envs/coffee-pull/policies/bc.zip --label "lever-$lever"
 done
+# Closed loop: each BC seed's success in each lever's dream (teacher sampler, 32 imagined episodes; real
+# success of BC seeds 0/1/2 on their 50 held-out layouts: 0.94/0.54/0.64, benchmarks/policy/results.json).
+for lever in ${LEVERS[@]}; do
+  for s in 0 1 2; do
+    bc="$ROOT/bc-coffee-pull/bc.zip"; [ $s = 0 ] || bc="$ROOT/bc-coffee-pull-seed$s/bc.zip"
+    out="benchmarks/decision_fidelity/levers/bc-seed$s-in-$lever.json"
+    [ -e "$out" ] || $DREAMGYM evaluate --model "$bc" --bundle "$ROOT/bundle-lever-$lever" --sampler teacher \
+      --dream-only --seeds 0 --dream-episodes 32 --out "$out" --no-progress
+  done
+done

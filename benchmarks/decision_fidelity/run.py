@@ -60,6 +60,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--confirm-rerolls", type=int, default=0,
                         help="pessimistic dream outcomes: re-imaginings that must reproduce a predicted success (0: off)")
     parser.add_argument("--confirm-horizon", type=int, default=8, help="transitions re-imagined per confirmation")
+    parser.add_argument("--real-cache", type=Path, default=Path("runs/decision-fidelity-real"),
+                        help="folder caching the recorded real trials (the real simulator is deterministic under reset(seed)); "
+                        "reused when policy file, trial settings, rendering and Meta-World version are the same")
+    parser.add_argument("--no-real-cache", action="store_true", help="record the real trials anew and cache nothing")
     parser.add_argument("--label", default="shipped")
     parser.add_argument("--out-dir", type=Path, default=HERE)
     args = parser.parse_args()
@@ -71,6 +75,52 @@ def parse_args() -> argparse.Namespace:
     if any(at < 3 or at > 45 for at in args.branch_at):
         parser.error("--branch-at decisions must be in [3, 45] (the dream needs 4 real frames before a branch)")
     return args
+
+
+def real_trials_key(args, manifest, policy_path: Path) -> str:
+    """A digest of everything that decides the recorded real trials."""
+    import hashlib
+    from importlib.metadata import version
+
+    settings = {
+        "policy_sha256": hashlib.sha256(Path(policy_path).read_bytes()).hexdigest(),
+        "trials": [args.episodes, args.noise_std, args.random_episodes, args.branch_layouts, list(args.branch_at), args.seed_offset],
+        "env": [manifest.tasks[0], manifest.camera, manifest.rendering, manifest.action_repeat,
+                manifest.episode_steps, manifest.context_frames],
+        "metaworld": version("metaworld"),
+        "lateral": list(LATERAL_MAGNITUDES),
+        "seed_base": SEED_BASE,
+    }
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+
+TRIAL_ARRAYS = ("frames", "actions", "success")
+
+
+def load_cached_trials(folder: Path) -> list | None:
+    """The trials saved by :func:`save_cached_trials` in ``folder``, or ``None`` if it holds no complete set."""
+    from dreamgym.decision_fidelity import Trial
+
+    index = folder / "trials.json"
+    if not index.is_file():
+        return None
+    trials = []
+    for i, labels in enumerate(json.loads(index.read_text())):
+        with np.load(folder / f"trial-{i:04d}.npz") as arrays:
+            trials.append(Trial(**labels, **{name: arrays[name] for name in TRIAL_ARRAYS}))
+    return trials
+
+
+def save_cached_trials(folder: Path, trials: list) -> None:
+    """One ``.npz`` per trial, then ``trials.json`` (written last, atomically: its presence marks a complete set)."""
+    from dreamgym.files import atomic_write_json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = []
+    for i, trial in enumerate(trials):
+        np.savez_compressed(folder / f"trial-{i:04d}.npz", **{name: getattr(trial, name) for name in TRIAL_ARRAYS})
+        labels.append({name: getattr(trial, name) for name in ("group", "kind", "base", "start", "reset_seed", "final_distance", "branch")})
+    atomic_write_json(folder / "trials.json", labels)
 
 
 def record_trials(args, manifest, model) -> list:
@@ -235,7 +285,14 @@ def main() -> None:
     simulator = LearnedSimulator.load(bundle, check_rendering=not args.no_rendering_check, sampler=args.sampler)
     policy_path = args.policy or Path(bundle) / "policies" / "bc.zip"
     model = load_policy(policy_path)
-    trials = record_trials(args, simulator.manifest, model)
+    cache = None if args.no_real_cache else args.real_cache / real_trials_key(args, simulator.manifest, policy_path)
+    trials = load_cached_trials(cache) if cache is not None else None
+    if trials is None:
+        trials = record_trials(args, simulator.manifest, model)
+        if cache is not None:
+            save_cached_trials(cache, trials)
+    else:
+        print(f"real trials from the cache {cache}")
     real_seconds = time.time() - started
     kept = [t for t in trials if not t.decided_before_start]
     with tqdm(total=len(kept), desc="dream replays", unit="trial") as bar:
