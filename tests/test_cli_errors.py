@@ -327,3 +327,14 @@ def test_import_minari_task_label_that_is_no_folder_name(capsys, tmp_path, task)
     code, line = _run(capsys, "import-minari", "some/dataset-v0", "--task", task, "--out", tmp_path / "data")
     assert code == 2
     assert line.startswith(f"dreamgym import-minari: error: task {task!r} is not a usable task label; expected a task name")
+
+
+def test_world_model_training_without_episodes_of_the_task(capsys, tmp_path):
+    save_episode(_episode(), tmp_path / "data" / "ep.npz")
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path / "data", "--task", "soccer", "--out", tmp_path / "run",
+                      "--no-progress")
+    assert code == 2
+    assert line == (
+        f"dreamgym train-world-model: error: No training episodes under {tmp_path / 'data'} for tasks=['soccer']; expected "
+        "dreamgym episode files (.npz, written by `dreamgym collect` or `dreamgym import-minari`) of those tasks (None = any task)."
+    )

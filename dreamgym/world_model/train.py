@@ -159,7 +159,10 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     episodes = load_episodes(config.data, tasks=config.tasks, progress=progress and is_main, with_states=contact)
     train_episodes, val_episodes = split_held_out(episodes, config.holdout_every)
     if not train_episodes:
-        raise ValueError(f"No training episodes under {config.data} for tasks={config.tasks}.")
+        raise ValueError(
+            f"No training episodes under {config.data} for tasks={config.tasks}; expected dreamgym episode files "
+            f"(.npz, written by `dreamgym collect` or `dreamgym import-minari`) of those tasks (None = any task)."
+        )
     train_windows = TransitionWindows(train_episodes, context=config.model.context_frames)
     val_windows = TransitionWindows(val_episodes, context=config.model.context_frames) if val_episodes else None
     sampling_weights = None
