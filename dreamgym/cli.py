@@ -20,6 +20,7 @@ from dreamgym.cli_arguments import (
     non_negative_int,
     positive_float,
     positive_int,
+    unit_share,
 )
 from dreamgym.tasks import WORLD4RL_TASKS
 
@@ -96,11 +97,18 @@ ARCHITECTURE_DEFAULTS = {"channels": [32, 64, 64, 128], "layers_per_block": 1, "
 """World-model architecture of ``train-world-model`` when neither the flags nor ``--init-from`` set it."""
 
 
+CONTACT_SHARES_DEFAULT = (0.15, 0.15, 0.0)
+"""``--contact-shares``: the defaults of :class:`dreamgym.data.contact_windows.ContactSamplingConfig`."""
+
+
 def _cmd_train_world_model(args: argparse.Namespace) -> None:
+    from dreamgym.data.contact_windows import ContactSamplingConfig
     from dreamgym.world_model.actions import ActionEncoderConfig
     from dreamgym.world_model.denoiser import DenoiserConfig
     from dreamgym.world_model.train import TrainConfig, train_world_model
 
+    if args.window_sampling != "contact" and args.contact_shares != list(CONTACT_SHARES_DEFAULT):
+        raise ValueError("--contact-shares applies only with --window-sampling contact.")
     architecture = {"channels": args.channels, "layers_per_block": args.layers_per_block,
                     "patch_size": args.patch_size, "action_encoding": args.action_encoding}
     if args.init_from is not None:
@@ -133,6 +141,7 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
         eval_every=args.eval_every,
         compile=args.compile,
         window_sampling=args.window_sampling,
+        contact_sampling=ContactSamplingConfig(**dict(zip(("follows_share", "left_share", "tips_share"), args.contact_shares))),
         moving_pixel_weight=args.moving_pixel_weight,
     )
     print(json.dumps(train_world_model(config, progress=not args.no_progress)))
@@ -335,8 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wm.add_argument(
         "--window-sampling", choices=["uniform", "contact"], default="uniform",
-        help="contact: 15%% of every batch from windows where the object follows the moving hand and 15%% where it "
-        "is left behind (needs states in the episodes; dreamgym.data.contact_windows)",
+        help="contact: a share of every batch from windows where the object follows the moving hand, where it is left "
+        "behind and where it tips over (--contact-shares; needs states in the episodes; dreamgym.data.contact_windows)",
+    )
+    wm.add_argument(
+        "--contact-shares", type=unit_share, nargs=3, default=list(CONTACT_SHARES_DEFAULT), metavar=("FOLLOWS", "LEFT", "TIPS"),
+        help="shares of each batch from the three contact groups with --window-sampling contact (default 0.15 0.15 0)",
     )
     wm.add_argument(
         "--moving-pixel-weight", type=non_negative_float, default=0.0,

@@ -78,6 +78,7 @@ denoising_steps = int_between(1, 10)
 finite_float = finite_float_where(lambda value: True, "a finite number")
 positive_float = finite_float_where(lambda value: value > 0, "a finite number > 0")
 non_negative_float = finite_float_where(lambda value: value >= 0, "a finite number >= 0")
+unit_share = finite_float_where(lambda value: 0 <= value < 1, "a number from 0 to below 1")
 
 
 def existing_path(text: str) -> Path:

@@ -32,11 +32,19 @@ def settings_changed_since(checkpoint_config: dict, config, resumable: tuple[str
     return [
         f"{name}: {checkpoint_config.get(name)!r} -> {value!r}"
         for name, value in current.items()
-        if name not in resumable
-        and checkpoint_config.get(name) != value
-        # a setting newer than the checkpoint, left at its default, is what the checkpoint was trained with
-        and not (name not in checkpoint_config and value == defaults.get(name))
+        if name not in resumable and not _same_setting(checkpoint_config, name, value, defaults.get(name))
     ]
+
+
+def _same_setting(checkpoint_config: dict, name: str, value, default) -> bool:
+    """Whether ``value`` is what the checkpoint was trained with. A setting newer than the checkpoint
+    (absent from it) that is left at its default counts as the same, also inside nested settings."""
+    if name not in checkpoint_config:
+        return value == default
+    old = checkpoint_config[name]
+    if isinstance(old, dict) and isinstance(value, dict) and isinstance(default, dict):
+        return set(old) <= set(value) and all(_same_setting(old, key, value[key], default.get(key)) for key in value)
+    return old == value
 
 
 def _required_fields(config) -> dict:

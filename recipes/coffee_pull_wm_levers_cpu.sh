@@ -6,6 +6,8 @@
 #   contact   contact-balanced windows: 15% of each batch where the mug follows the moving hand, 15% where
 #             it is left behind (dreamgym.data.contact_windows)
 #   moving    loss weight 1 + 4 on pixels that change between the last context frame and the next frame
+#   tips      20% of each batch from windows in which the mug tips over (its axis turns > 10 degrees in one
+#             decision): the failure noisy BC shows in reality and the dream does not (filmstrip.py)
 # Each is exported with the shipped reward classifier (only the world model differs) and judged by the
 # decision-fidelity benchmark with the 3-step teacher sampler, on the trials and dream seed of label "shipped".
 # About 18 min of training + 9 min of benchmark per lever on the 2-core CPU. Resumable.
@@ -14,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="${1:-runs}"
 shift || true
-LEVERS=("${@:-contact moving control}")
+LEVERS=("${@:-contact moving control tips}")
 LEVER_STEPS="${LEVER_STEPS:-1000}"
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 PY="${PY:-.venv/bin/python}"
@@ -23,7 +25,8 @@ for lever in ${LEVERS[@]}; do
     control) flags=() ;;
     contact) flags=(--window-sampling contact) ;;
     moving) flags=(--moving-pixel-weight 4) ;;
-    *) echo "unknown lever $lever (expected control, contact or moving)" >&2; exit 2 ;;
+    tips) flags=(--window-sampling contact --contact-shares 0 0 0.2) ;;
+    *) echo "unknown lever $lever (expected control, contact, moving or tips)" >&2; exit 2 ;;
   esac
   run="$ROOT/wm-lever-$lever"
   $DREAMGYM train-world-model --data data --task coffee-pull --out "$run" --init-from envs/coffee-pull \

@@ -338,3 +338,16 @@ def test_world_model_training_without_episodes_of_the_task(capsys, tmp_path):
         f"dreamgym train-world-model: error: No training episodes under {tmp_path / 'data'} for tasks=['soccer']; expected "
         "dreamgym episode files (.npz, written by `dreamgym collect` or `dreamgym import-minari`) of those tasks (None = any task)."
     )
+
+
+def test_contact_shares_without_contact_sampling(capsys, tmp_path):
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path, "--out", tmp_path / "run", "--contact-shares", "0", "0", "0.2")
+    assert code == 2
+    assert line == "dreamgym train-world-model: error: --contact-shares applies only with --window-sampling contact."
+
+
+def test_contact_share_out_of_range(capsys, tmp_path):
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path, "--out", tmp_path / "run", "--window-sampling", "contact",
+                      "--contact-shares", "0", "0", "1.5")
+    assert code == 2
+    assert "--contact-shares" in line and "1.5" in line and "from 0 to below 1" in line

@@ -22,6 +22,7 @@ def _episode_with_states(hand_x, object_x, size=8):
     steps = len(hand_x) - 1
     states = np.zeros((steps + 1, 39))
     states[:, 0], states[:, 4] = hand_x, object_x
+    states[:, 10] = 1.0  # upright object: quaternion x, y, z, w = 0, 0, 0, 1
     frames = np.zeros((steps + 1, 3, size, size), np.uint8)
     meta = {"task": "toy", "source": "test", "seed": 0}
     return make_episode(frames, np.zeros((steps, 4)), np.zeros(steps), np.zeros(steps + 1, bool), meta, states=states)
@@ -50,7 +51,7 @@ def test_weights_give_each_group_its_share():
     config = ContactSamplingConfig(follows_share=0.2, left_share=0.3)
     weights, counts = contact_sampling_weights([episode], 4, config)
     groups = contact_groups(episode, 4, config)
-    assert counts == {"other": 4, "object follows the hand": 1, "object left behind": 2}
+    assert counts == {"other": 4, "object follows the hand": 1, "object left behind": 2, "object tips": 0}
     assert weights.sum().item() == pytest.approx(1.0)
     uniform = 0.5 / len(groups)
     assert weights[groups == OBJECT_FOLLOWS].sum().item() == pytest.approx(0.2 + uniform)
@@ -126,3 +127,24 @@ def test_training_config_refuses_unknown_sampling_and_bad_pixel_weight(tmp_path)
         TrainConfig(data=tmp_path, out_dir=tmp_path, window_sampling="balanced")
     with pytest.raises(ValueError, match=r"moving_pixel_weight must be a number from 0 to 100.*got -1"):
         TrainConfig(data=tmp_path, out_dir=tmp_path, moving_pixel_weight=-1)
+
+
+def _quaternion_tilted(degrees):
+    """``x, y, z, w`` of a rotation by ``degrees`` about the x axis."""
+    half = np.radians(degrees) / 2
+    return [np.sin(half), 0.0, 0.0, np.cos(half)]
+
+
+def test_tipping_windows_form_their_own_group_only_when_sampled():
+    from dreamgym.data.contact_windows import OBJECT_TIPS, upright_angle_degrees
+
+    episode = _episode_with_states([0.0] * 8, [0.5] * 8)
+    tilt = [0, 0, 0, 0, 5, 40, 85, 90]  # the object falls over between frames 4 and 6
+    episode.states[:, 7:11] = [_quaternion_tilted(d) for d in tilt]
+    np.testing.assert_allclose(upright_angle_degrees(episode.states[:, 7:11]), tilt, atol=1e-9)
+    assert contact_groups(episode, 4, ContactSamplingConfig()).tolist() == [OTHER] * 4
+    groups = contact_groups(episode, 4, ContactSamplingConfig(follows_share=0, left_share=0, tips_share=0.2))
+    # windows t = 3..6 predict frames 4..7: tilt changes by 5, 35, 45, 5 degrees
+    assert groups.tolist() == [OTHER, OBJECT_TIPS, OBJECT_TIPS, OTHER]
+    _, counts = contact_sampling_weights([episode], 4, ContactSamplingConfig(tips_share=0.2))
+    assert counts["object tips"] == 2

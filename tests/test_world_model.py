@@ -268,12 +268,17 @@ def test_settings_newer_than_a_checkpoint_resume_only_at_their_defaults(tmp_path
     path = tmp_path / "run" / "checkpoint.pt"
     state = torch.load(path, weights_only=True)
     old_config = json.loads(state["config"])
-    for newer in ("window_sampling", "contact_sampling", "moving_pixel_weight"):
+    for newer in ("window_sampling", "moving_pixel_weight"):
         del old_config[newer]
+    del old_config["contact_sampling"]["tips_share"]  # a nested setting newer than the checkpoint
     state["config"] = json.dumps(old_config)
     torch.save(state, path)
     with pytest.raises(ValueError, match=r"moving_pixel_weight: None -> 2.0"):
         train_world_model(_train_config(tmp_path, tmp_path / "run", 3, moving_pixel_weight=2.0), progress=False)
+    from dreamgym.data.contact_windows import ContactSamplingConfig
+
+    with pytest.raises(ValueError, match=r"contact_sampling: .*'tips_share': 0.1"):
+        train_world_model(_train_config(tmp_path, tmp_path / "run", 3, contact_sampling=ContactSamplingConfig(tips_share=0.1)), progress=False)
     train_world_model(_train_config(tmp_path, tmp_path / "run", 3), progress=False)
     assert torch.load(path, weights_only=True)["step"] == 3
 

@@ -13,6 +13,11 @@ starts with the hand position (``states[:, 0:3]``), the gripper opening (``state
 object position (``states[:, 4:7]``), the same layout for every task; the thresholds are in metres.
 A window at frame ``t`` (see :mod:`dreamgym.data.windows`) predicts frame ``t+1``, so its group is
 decided by the motion from ``t`` to ``t+1``.
+
+A third group, off by default, holds the windows in which the object tips over (its upright axis
+turns by more than ``tip_degrees`` in one decision; the object quaternion is ``states[:, 7:11]``,
+``x, y, z, w``). Under noisy BC actions the real mug is often knocked over while the dream keeps it
+in the gripper (``benchmarks/decision_fidelity/filmstrip.py``); such windows are about 0.6% of the data.
 """
 
 from __future__ import annotations
@@ -25,9 +30,9 @@ import torch
 
 from dreamgym.data.episode import Episode
 
-OTHER, OBJECT_FOLLOWS, OBJECT_LEFT_BEHIND = 0, 1, 2
-GROUP_NAMES = ("other", "object follows the hand", "object left behind")
-HAND, OBJECT = slice(0, 3), slice(4, 7)
+OTHER, OBJECT_FOLLOWS, OBJECT_LEFT_BEHIND, OBJECT_TIPS = 0, 1, 2, 3
+GROUP_NAMES = ("other", "object follows the hand", "object left behind", "object tips")
+HAND, OBJECT, OBJECT_QUATERNION = slice(0, 3), slice(4, 7), slice(7, 11)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class ContactSamplingConfig:
     :param left_above: the object is left behind when that offset changes by more than this fraction.
     :param follows_share: share of every batch drawn from "object follows" windows.
     :param left_share: share of every batch drawn from "object left behind" windows.
+    :param tip_degrees: the object tips when its upright axis turns by more than this in one decision.
+    :param tips_share: share of every batch drawn from "object tips" windows (they win over the other groups;
+        with 0 there is no such group).
     """
 
     reach: float = 0.08
@@ -49,9 +57,11 @@ class ContactSamplingConfig:
     left_above: float = 0.5
     follows_share: float = 0.15
     left_share: float = 0.15
+    tip_degrees: float = 10.0
+    tips_share: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("reach", "min_hand_motion", "follows_below", "left_above"):
+        for name in ("reach", "min_hand_motion", "follows_below", "left_above", "tip_degrees"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value > 0):
                 raise ValueError(f"ContactSamplingConfig.{name} must be a positive finite number, got {value!r}.")
@@ -59,14 +69,14 @@ class ContactSamplingConfig:
             raise ValueError(
                 f"ContactSamplingConfig.follows_below ({self.follows_below}) must not exceed left_above ({self.left_above})."
             )
-        for name in ("follows_share", "left_share"):
+        for name in ("follows_share", "left_share", "tips_share"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1):
                 raise ValueError(f"ContactSamplingConfig.{name} must be a number in [0, 1), got {value!r}.")
-        if self.follows_share + self.left_share >= 1:
+        if self.follows_share + self.left_share + self.tips_share >= 1:
             raise ValueError(
-                f"follows_share + left_share must be below 1 (the rest of each batch is uniform), got "
-                f"{self.follows_share} + {self.left_share}."
+                f"follows_share + left_share + tips_share must be below 1 (the rest of each batch is uniform), got "
+                f"{self.follows_share} + {self.left_share} + {self.tips_share}."
             )
 
     def to_dict(self) -> dict:
@@ -74,18 +84,18 @@ class ContactSamplingConfig:
 
 
 def contact_groups(episode: Episode, context: int, config: ContactSamplingConfig) -> np.ndarray:
-    """The group (:data:`OTHER`, :data:`OBJECT_FOLLOWS`, :data:`OBJECT_LEFT_BEHIND`) of each window of ``episode``.
+    """The group (:data:`OTHER`, :data:`OBJECT_FOLLOWS`, :data:`OBJECT_LEFT_BEHIND`, :data:`OBJECT_TIPS`) of each window.
 
     One entry per window, in the order :class:`~dreamgym.data.windows.TransitionWindows` numbers
     them (``t = context-1 .. T-1``).
 
-    :raises ValueError: if the episode has no ``states`` or fewer than 7 state dimensions.
+    :raises ValueError: if the episode has no ``states`` or fewer than 11 state dimensions.
     """
     states = episode.states
-    if states is None or states.ndim != 2 or states.shape[1] < 7:
+    if states is None or states.ndim != 2 or states.shape[1] < 11:
         shape = None if states is None else tuple(states.shape)
         raise ValueError(
-            f"Contact-balanced sampling needs Meta-World states (hand xyz, gripper, object xyz: at least 7 "
+            f"Contact-balanced sampling needs Meta-World states (hand xyz, gripper, object xyz and quaternion: at least 11 "
             f"values per frame) in every episode; episode {episode.meta.get('source')!r} seed "
             f"{episode.meta.get('seed')!r} has states of shape {shape}. Record with `dreamgym collect`, "
             f"or train with uniform sampling."
@@ -99,7 +109,17 @@ def contact_groups(episode: Episode, context: int, config: ContactSamplingConfig
     groups = np.full(len(hand_motion), OTHER, dtype=np.int8)
     groups[moving & (offset_change < config.follows_below * hand_motion)] = OBJECT_FOLLOWS
     groups[moving & (offset_change > config.left_above * hand_motion)] = OBJECT_LEFT_BEHIND
+    if config.tips_share > 0:  # the group exists only when sampled from (so that the other groups stay as they were)
+        groups[np.diff(upright_angle_degrees(states[:, OBJECT_QUATERNION])) > config.tip_degrees] = OBJECT_TIPS
     return groups[context - 1 :]
+
+
+def upright_angle_degrees(quaternions: np.ndarray) -> np.ndarray:
+    """Angle between an object's own z axis and the world's z axis, from ``(N, 4)`` quaternions ``x, y, z, w``."""
+    x, y, z, w = (quaternions[:, i] for i in range(4))
+    norm = x * x + y * y + z * z + w * w
+    cosine = np.where(norm > 0, 1.0 - 2.0 * (x * x + y * y) / np.where(norm > 0, norm, 1.0), 1.0)
+    return np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
 
 
 def contact_sampling_weights(
@@ -114,7 +134,8 @@ def contact_sampling_weights(
     counts = {name: int((groups == value).sum()) for value, name in enumerate(GROUP_NAMES)}
     weights = np.zeros(len(groups), dtype=np.float64)
     uniform_share = 1.0
-    for value, share in ((OBJECT_FOLLOWS, config.follows_share), (OBJECT_LEFT_BEHIND, config.left_share)):
+    shares = ((OBJECT_FOLLOWS, config.follows_share), (OBJECT_LEFT_BEHIND, config.left_share), (OBJECT_TIPS, config.tips_share))
+    for value, share in shares:
         members = groups == value
         if members.any() and share > 0:
             weights[members] += share / members.sum()
