@@ -98,3 +98,16 @@ def resume_training_state(
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     return int(state["step"]), float(state["elapsed_s"])
+
+
+def recent_loss(losses: list[float], count: int, out_dir: Path, key: str) -> float | None:
+    """Mean of the last ``count`` losses of this process; a rerun of a finished run has none, and then
+    keeps the value its ``out_dir/summary.json`` recorded under ``key`` (``None`` if there is none)."""
+    import numpy as np
+
+    if losses:
+        return float(np.mean(losses[-count:]))
+    try:
+        return json.loads((Path(out_dir) / "summary.json").read_text()).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None

@@ -246,6 +246,18 @@ def test_resumed_training_ends_where_uninterrupted_training_ends(tmp_path):
         torch.testing.assert_close(split["model"][name], tensor, rtol=0, atol=0, msg=name)
 
 
+def test_rerunning_a_finished_run_keeps_its_summary(tmp_path):
+    import json
+
+    from dreamgym.world_model.train import train_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    first = train_world_model(_train_config(tmp_path, tmp_path / "run", 3), progress=False)
+    again = train_world_model(_train_config(tmp_path, tmp_path / "run", 3), progress=False)
+    assert again["final_loss_mean_last_100"] == first["final_loss_mean_last_100"] is not None
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["final_loss_mean_last_100"] == first["final_loss_mean_last_100"]
+
+
 def test_resuming_with_other_settings_is_refused_naming_each(tmp_path):
     from dreamgym.world_model.train import train_world_model
 

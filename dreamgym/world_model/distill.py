@@ -39,7 +39,7 @@ from tqdm.auto import tqdm
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.data.windows import TransitionWindows, check_batch_size
 from dreamgym.files import atomic_write_json
-from dreamgym.runs import hardware_description, resume_training_state, save_training_state
+from dreamgym.runs import hardware_description, recent_loss, resume_training_state, save_training_state
 from dreamgym.world_model.denoiser import Denoiser, frames_to_model
 from dreamgym.world_model.evaluation import psnr
 from dreamgym.world_model.sampler import SamplerConfig, denoise_from_noise
@@ -223,7 +223,7 @@ def distill_world_model(config: DistillConfig, progress: bool = True) -> dict:
     atomic_write_json(config.out_dir / "sampler.json", one_step.to_dict())
     summary = {
         "steps": config.steps,
-        "final_loss_mean_last_50": float(np.mean(losses[-50:])) if losses else None,
+        "final_loss_mean_last_50": recent_loss(losses, 50, config.out_dir, "final_loss_mean_last_50"),
         "heldout": metrics,
         "teacher": str(config.teacher),
         "teacher_weights_sha256": weights_digest(teacher),

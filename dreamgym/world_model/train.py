@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from dreamgym.data.contact_windows import ContactSamplingConfig, contact_sampling_weights
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.data.windows import TransitionWindows, check_batch_size
-from dreamgym.runs import hardware_description, resume_training_state, save_training_state
+from dreamgym.runs import hardware_description, recent_loss, resume_training_state, save_training_state
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_model, moving_pixel_weights
 from dreamgym.world_model.evaluation import psnr, rollout_episode
 from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
@@ -257,7 +257,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     elapsed = elapsed_before + time.perf_counter() - start_time
     summary = {
         "steps": config.steps,
-        "final_loss_mean_last_100": float(np.mean(losses[-100:])) if losses else None,
+        "final_loss_mean_last_100": recent_loss(losses, 100, config.out_dir, "final_loss_mean_last_100"),
         "wall_time_s": round(elapsed, 1),
         "hardware": hardware_description(device),
         "processes": accelerator.num_processes,
