@@ -49,3 +49,18 @@ for lever in ${LEVERS[@]}; do
       --dream-only --seeds 0 --dream-episodes 32 --out "$out" --no-progress
   done
 done
+# The same for the shipped simulator itself (teacher sampler), the reference of the table.
+for s in 0 1 2; do
+  bc="$ROOT/bc-coffee-pull/bc.zip"; [ $s = 0 ] || bc="$ROOT/bc-coffee-pull-seed$s/bc.zip"
+  out="benchmarks/decision_fidelity/levers/bc-seed$s-in-shipped.json"
+  [ -e "$out" ] || $DREAMGYM evaluate --model "$bc" --bundle envs/coffee-pull --sampler teacher \
+    --dream-only --seeds 0 --dream-episodes 32 --out "$out" --no-progress
+done
+# PSNR/SSIM against held-out real trajectories (the acceptance's PSNR@10 margin over copy-last-frame), every lever
+# next to the shipped world model, teacher sampler (3 steps).
+[ -e benchmarks/world_model_fidelity/levers/results.json ] || \
+  $PY benchmarks/world_model_fidelity/run.py --out benchmarks/world_model_fidelity/levers --model shipped=envs/coffee-pull/world_model@3 \
+    --model control=$ROOT/wm-lever-control/world_model@3 --model contact=$ROOT/wm-lever-contact/world_model@3 \
+    --model moving=$ROOT/wm-lever-moving/world_model@3 --model tips=$ROOT/wm-lever-tips/world_model@3 \
+    --note "recipes/coffee_pull_wm_levers_cpu.sh: the shipped world model fine-tuned $LEVER_STEPS more steps per lever"
+$PY benchmarks/decision_fidelity/levers/summarize.py --runs "$ROOT"
