@@ -56,6 +56,10 @@ for s in 0 1 2; do
   [ -e "$out" ] || $DREAMGYM evaluate --model "$bc" --bundle envs/coffee-pull --sampler teacher \
     --dream-only --seeds 0 --dream-episodes 32 --out "$out" --no-progress
 done
+# How much of the differences is the dream's own sampling noise: the shipped simulator on the same trials with
+# another dream seed.
+[ -e benchmarks/decision_fidelity/results-shipped-dream-seed1.json ] || \
+  $PY benchmarks/decision_fidelity/run.py --sampler teacher --dream-seed 1 --label shipped-dream-seed1
 # PSNR/SSIM against held-out real trajectories (the acceptance's PSNR@10 margin over copy-last-frame), every lever
 # next to the shipped world model, teacher sampler (3 steps).
 [ -e benchmarks/world_model_fidelity/levers/results.json ] || \

@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 LEVERS = ("control", "contact", "moving", "tips")
 WHAT = {
     "shipped": "the shipped world model (no extra training)",
+    "shipped-dream-seed1": "the same, another dream seed (the dream's sampling noise)",
     "control": "1000 more steps, uniform windows, plain loss",
     "contact": "contact-balanced windows (15% mug follows the moving hand, 15% mug left behind)",
     "moving": "moving-pixel loss weight (1 + 4 where the next frame changes)",
@@ -70,8 +71,8 @@ def main() -> None:
         "| lever | what | BC: hallucinated, missed | BC + noise 0.3: hallucinated, missed | random: predicted success | branches: agreement | release | weak grip | PSNR@10 (margin over copy-last) | dream success of BC seeds 0/1/2 (real 0.94/0.54/0.64) | training time |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for lever in ("shipped", *LEVERS):
-        label = "shipped" if lever == "shipped" else f"lever-{lever}"
+    for lever in ("shipped", "shipped-dream-seed1", *LEVERS):
+        label = lever if lever.startswith("shipped") else f"lever-{lever}"
         path = HERE.parent / f"results-{label}.json"
         if not path.is_file():
             continue
@@ -79,12 +80,12 @@ def main() -> None:
 
         branches = summary["branches"]
         kinds = summary["branches_by_kind"]
-        model = "shipped" if lever == "shipped" else lever
+        model = "shipped" if lever.startswith("shipped") else lever
         psnr = psnr_at(fidelity, model) if fidelity else None
         psnr_text = f"{psnr:.2f} (+{psnr - copy_last:.2f})" if psnr is not None else "-"
         dream = []
         for seed in BC_REAL:
-            evaluation = HERE / f"bc-seed{seed}-in-{lever}.json"
+            evaluation = HERE / f"bc-seed{seed}-in-{lever.replace('-dream-seed1', '')}.json"
             dream.append(f"{json.loads(evaluation.read_text())['dream']['mean']:.2f}" if evaluation.is_file() else "-")
         training = HERE / f"training-{lever}.json"
         seconds = json.loads(training.read_text()).get("wall_time_s") if training.is_file() else None
