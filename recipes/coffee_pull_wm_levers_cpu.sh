@@ -62,7 +62,9 @@ done
   $PY benchmarks/decision_fidelity/run.py --sampler teacher --dream-seed 1 --label shipped-dream-seed1
 # PSNR/SSIM against held-out real trajectories (the acceptance's PSNR@10 margin over copy-last-frame), every lever
 # next to the shipped world model, teacher sampler (3 steps).
-[ -e benchmarks/world_model_fidelity/levers/results.json ] || \
+all_levers_trained=true
+for lever in control contact moving tips; do [ -e "$ROOT/wm-lever-$lever/world_model/model.safetensors" ] || all_levers_trained=false; done
+[ -e benchmarks/world_model_fidelity/levers/results.json ] || [ $all_levers_trained = false ] || \
   $PY benchmarks/world_model_fidelity/run.py --out benchmarks/world_model_fidelity/levers --model shipped=envs/coffee-pull/world_model@3 \
     --model control=$ROOT/wm-lever-control/world_model@3 --model contact=$ROOT/wm-lever-contact/world_model@3 \
     --model moving=$ROOT/wm-lever-moving/world_model@3 --model tips=$ROOT/wm-lever-tips/world_model@3 \
