@@ -34,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import imageio.v3 as iio
-    from run import SEED_BASE
+    from run import SEED_BASE, real_env
 
     import dreamgym.real  # noqa: F401  (before MuJoCo: headless rendering settings)
     from dreamgym.bundle import find_bundle
@@ -42,13 +42,11 @@ def main() -> None:
     from dreamgym.dream.simulator import LearnedSimulator
     from dreamgym.media import grid, to_hwc, upscale
     from dreamgym.policy.model import load_policy
-    from dreamgym.real import MetaWorldPixelEnv
 
     bundle = args.bundle or find_bundle("coffee-pull")
     simulator = LearnedSimulator.load(bundle, sampler=args.sampler)
     manifest = simulator.manifest
-    env = MetaWorldPixelEnv(manifest.tasks[0], camera=manifest.camera, rendering=manifest.rendering_config(),
-                            action_repeat=manifest.action_repeat, episode_steps=manifest.episode_steps)
+    env = real_env(manifest)
     model = load_policy(args.policy or Path(bundle) / "policies" / "bc.zip")
     start = manifest.context_frames - 1
     trials = []

@@ -123,14 +123,21 @@ def save_cached_trials(folder: Path, trials: list) -> None:
     atomic_write_json(folder / "trials.json", labels)
 
 
+def real_env(manifest):
+    """The real env with the bundle's own camera, rendering, action repeat and episode length."""
+    from dreamgym.real import MetaWorldPixelEnv
+
+    return MetaWorldPixelEnv(manifest.tasks[0], camera=manifest.camera, rendering=manifest.rendering_config(),
+                             action_repeat=manifest.action_repeat, episode_steps=manifest.episode_steps)
+
+
 def record_trials(args, manifest, model) -> list:
     from dreamgym.data.branches import PERTURBATIONS, Branch
     from dreamgym.decision_fidelity import branch_act, expert_act, policy_act, random_act, record_real_trial
-    from dreamgym.real import MetaWorldPixelEnv, ScriptedExpert
+    from dreamgym.real import ScriptedExpert
 
     task = manifest.tasks[0]
-    env = MetaWorldPixelEnv(task, camera=manifest.camera, rendering=manifest.rendering_config(),
-                            action_repeat=manifest.action_repeat, episode_steps=manifest.episode_steps)
+    env = real_env(manifest)
     expert = ScriptedExpert(task)
     base = SEED_BASE + args.seed_offset
     history = manifest.context_frames
