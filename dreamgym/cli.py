@@ -11,6 +11,7 @@ from dreamgym.cli_arguments import (
     OneLineParser,
     batch_of_two,
     batch_size,
+    branch_kind,
     denoising_steps,
     device,
     existing_path,
@@ -47,6 +48,9 @@ def _cmd_collect(args: argparse.Namespace) -> None:
             num_bc=args.bc,
             bc_policy=args.bc_policy,
             num_branch=args.branch,
+            branch_at_range=tuple(args.branch_at),
+            **({"branch_kinds": tuple(args.branch_kinds)} if args.branch_kinds else {}),
+            branch_duration_range=tuple(args.branch_duration) if args.branch_duration else None,
             episode_steps=args.steps,
             width=args.size,
             height=args.size,
@@ -298,6 +302,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--branch", type=non_negative_int, default=0,
         help="counterfactual branches per task: expert or BC up to a random decision, then stop, slow, weak grip, "
         "release, lift or lateral offset (dreamgym.data.branches)",
+    )
+    col.add_argument(
+        "--branch-at", type=non_negative_int, nargs=2, default=[4, 30], metavar=("FIRST", "LAST"),
+        help="decisions (inclusive) at which a branch may start (default 4 30)",
+    )
+    col.add_argument(
+        "--branch-kinds", nargs="+", type=branch_kind, metavar="KIND",
+        help="perturbations the branches draw from: stop, slow, weak_grip, release, lift, lateral (default: all)",
+    )
+    col.add_argument(
+        "--branch-duration", type=positive_int, nargs=2, metavar=("FEWEST", "MOST"),
+        help="decisions a branch's perturbation lasts, drawn per episode (default: to the end of the episode); "
+        "e.g. --branch-kinds release --branch-duration 1 3 --branch-at 16 26 records grasp slips",
     )
     col.add_argument("--random", type=non_negative_int, default=30, help="random-action episodes per task (default 30)")
     col.add_argument("--steps", type=positive_int, default=50, help="decisions per episode (default 50)")

@@ -89,6 +89,15 @@ def existing_path(text: str) -> Path:
     return path
 
 
+def branch_kind(text: str) -> str:
+    """A ``type=`` for one counterfactual-branch perturbation (:data:`dreamgym.data.branches.PERTURBATIONS`)."""
+    from dreamgym.data.branches import PERTURBATIONS  # here, not at the top: the dreamgym.data package imports torch
+
+    if text not in PERTURBATIONS:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(PERTURBATIONS)}, got {text!r}")
+    return text
+
+
 JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
 """JSON's name of each type ``json.loads`` returns, for messages."""
 

@@ -23,7 +23,7 @@ RANGES = {
     "collect": {
         "--expert": AT_LEAST_0, "--noisy-expert": AT_LEAST_0, "--bc": AT_LEAST_0, "--branch": AT_LEAST_0,
         "--random": AT_LEAST_0, "--steps": AT_LEAST_1, "--size": AT_LEAST_1, "--seed-offset": AT_LEAST_0,
-        "--workers": AT_LEAST_1,
+        "--workers": AT_LEAST_1, "--branch-at": AT_LEAST_0, "--branch-duration": AT_LEAST_1,
     },
     "train-world-model": {
         "--steps": AT_LEAST_1, "--batch-size": BATCH, "--lr": POSITIVE, "--seed": AT_LEAST_0, "--size": AT_LEAST_1,
@@ -88,6 +88,16 @@ def _error(capsys, *argv):
     return code, lines[0]
 
 
+VALUES_PER_OPTION = {"--branch-at": 2, "--branch-duration": 2}
+"""Options that take several values (``nargs``); the others take one."""
+
+
+def _option(option, value):
+    """The command-line words that give ``option`` the value ``value`` (every value, for nargs options)."""
+    count = VALUES_PER_OPTION.get(option, 1)
+    return [f"{option}={value}"] if count == 1 else [option, *[value] * count]
+
+
 def _cases(table):
     return [(command, option, expected) for command, options in table.items() for option, expected in options.items()]
 
@@ -95,7 +105,7 @@ def _cases(table):
 @pytest.mark.parametrize("command, option, expected", _cases(RANGES), ids=str)
 def test_numeric_option_out_of_range(capsys, command, option, expected):
     for value in BAD_VALUES[expected]:
-        code, line = _error(capsys, command, f"{option}={value}")
+        code, line = _error(capsys, command, *_option(option, value))
         assert code == 2
         assert line == f"dreamgym {command}: error: argument {option}: expected {expected}, got {value!r}"
 
@@ -113,10 +123,10 @@ def _required(command, folder):
 @pytest.mark.parametrize("command, option, expected", _cases(RANGES), ids=str)
 def test_numeric_option_at_its_bound_is_accepted(tmp_path, command, option, expected):
     text = GOOD_VALUES[expected]
-    args = cli.build_parser().parse_args([command, *map(str, _required(command, tmp_path)), f"{option}={text}"])
+    args = cli.build_parser().parse_args([command, *map(str, _required(command, tmp_path)), *_option(option, text)])
     value = getattr(args, option.lstrip("-").replace("-", "_"))
     number = float(text) if "number" in expected else int(text)
-    assert value in (number, [number])
+    assert value in (number, [number], [number] * VALUES_PER_OPTION.get(option, 1))
 
 
 def _parser_actions():

@@ -39,6 +39,8 @@ def test_branch_changes_actions_only_from_its_decision(branch, expected):
         ({"kind": "stop", "at": 2.5}, "integer >= 0"),
         ({"kind": "stop", "at": True}, "integer >= 0"),
         ({"kind": "lateral", "at": 3, "lateral": float("nan")}, "finite"),
+        ({"kind": "release", "at": 3, "duration": -1}, "duration must be an integer >= 0"),
+        ({"kind": "release", "at": 3, "duration": 1.5}, "duration must be an integer >= 0"),
     ],
 )
 def test_bad_branches_are_refused(kwargs, message):
@@ -53,6 +55,27 @@ def test_drawn_branches_are_reproducible_and_cover_every_kind():
     assert all(4 <= b.at <= 30 for b in draws)
     lateral = [b.lateral for b in draws if b.kind == "lateral"]
     assert all(0.2 <= abs(v) <= 1.2 for v in lateral) and min(lateral) < 0 < max(lateral)
+
+
+def test_a_branch_with_a_duration_gives_control_back_to_the_base_policy():
+    slip = Branch("release", 5, duration=2)
+    assert [slip.apply(BASE_ACTION, d)[3] for d in range(4, 9)] == pytest.approx([0.7, -1.0, -1.0, 0.7, 0.7])
+
+
+def test_drawn_branches_keep_the_old_draws_and_can_be_restricted():
+    """The default draw consumes the generator exactly as before durations existed (recorded datasets
+    regenerate identically): the same kind, decision and bias, and no duration."""
+    for seed in range(50):
+        rng = np.random.default_rng(seed)
+        kind = PERTURBATIONS[int(rng.integers(len(PERTURBATIONS)))]
+        at = int(rng.integers(4, 31))
+        drawn = Branch.draw(np.random.default_rng(seed), (4, 30))
+        assert (drawn.kind, drawn.at, drawn.duration) == (kind, at, 0)
+    slips = [Branch.draw(np.random.default_rng(seed), (16, 26), ("release",), (1, 3)) for seed in range(100)]
+    assert {b.kind for b in slips} == {"release"}
+    assert {b.duration for b in slips} == {1, 2, 3} and all(16 <= b.at <= 26 for b in slips)
+    with pytest.raises(ValueError, match="subset of"):
+        Branch.draw(np.random.default_rng(0), (4, 30), ("release", "teleport"))
 
 
 def _trial(success, start=3, steps=8):
@@ -240,6 +263,23 @@ def test_collect_records_branches_with_their_description(tmp_path):
     with pytest.raises(ValueError, match="branch_at_range"):
         CollectConfig(task="coffee-pull", out_dir=tmp_path, num_branch=1, branch_at_range=(10, 60))
     CollectConfig(task="coffee-pull", out_dir=tmp_path, episode_steps=12)  # the range matters only with branches
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"branch_kinds": ("release", "teleport")}, r"branch_kinds \(--branch-kinds\)"),
+        ({"branch_kinds": ("release", "release")}, "distinct"),
+        ({"branch_kinds": ()}, "branch_kinds"),
+        ({"branch_duration_range": (0, 2)}, r"branch_duration_range \(--branch-duration\)"),
+        ({"branch_duration_range": (3, 1)}, "fewest <= most"),
+    ],
+)
+def test_collect_config_refuses_bad_branch_settings(tmp_path, kwargs, message):
+    from dreamgym.data.collect import CollectConfig
+
+    with pytest.raises(ValueError, match=message):
+        CollectConfig(task="coffee-pull", out_dir=tmp_path, num_branch=1, **kwargs)
 
 
 @pytest.mark.parametrize("k, span", [(0, 1), (2, 3), (4, 3)])

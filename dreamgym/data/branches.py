@@ -6,7 +6,8 @@ for the rest of the episode. Branches put data (``dreamgym collect --branch N``)
 (``benchmarks/decision_fidelity``) exactly where outcomes are decided: a grasp that slips, a pull that
 stops short or ends beside the goal.
 
-Perturbations, applied to the base policy's action ``a = (dx, dy, dz, grip)`` from decision ``at`` on:
+Perturbations, applied to the base policy's action ``a = (dx, dy, dz, grip)`` from decision ``at`` on
+(for ``duration`` decisions when it is set, after which the base policy acts unchanged again):
 
 ========== ===========================================================================================
 stop       no arm motion (``dx = dy = dz = 0``), the gripper command kept
@@ -16,6 +17,9 @@ release    the gripper opens (``grip = -1``)
 lift       ``dz`` raised by 0.6: the arm stays high, so a grasp happens above the object or lifts it
 lateral    ``dx`` biased by a constant (``lateral``, drawn per episode): the object ends beside the goal
 ========== ===========================================================================================
+
+A short ``release`` (``duration`` 1-3 decisions just after the grasp) is the slip a noisy policy
+makes: the gripper re-opens for a moment and closes again, and the object may tip or drop.
 """
 
 from __future__ import annotations
@@ -41,11 +45,13 @@ class Branch:
     :param kind: one of :data:`PERTURBATIONS`.
     :param at: first decision whose action is perturbed (``0 <= at``).
     :param lateral: the ``dx`` bias of a ``lateral`` branch (ignored by the other kinds).
+    :param duration: decisions the perturbation lasts; 0 (the default) keeps it to the end of the episode.
     """
 
     kind: str
     at: int
     lateral: float = 0.0
+    duration: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in PERTURBATIONS:
@@ -54,10 +60,12 @@ class Branch:
             raise ValueError(f"Branch decision 'at' must be an integer >= 0, got {self.at!r}.")
         if not np.isfinite(self.lateral) or abs(self.lateral) > 2:
             raise ValueError(f"Branch lateral bias must be finite and within [-2, 2], got {self.lateral!r}.")
+        if isinstance(self.duration, bool) or not isinstance(self.duration, (int, np.integer)) or self.duration < 0:
+            raise ValueError(f"Branch duration must be an integer >= 0 (0: to the end of the episode), got {self.duration!r}.")
 
     def apply(self, action: np.ndarray, decision: int) -> np.ndarray:
         """The action to take at ``decision`` when the base policy proposes ``action`` (clipped to [-1, 1])."""
-        if decision < self.at:
+        if decision < self.at or (self.duration and decision >= self.at + self.duration):
             return action
         changed = np.array(action, dtype=np.float32, copy=True)
         if self.kind == "stop":
@@ -78,10 +86,25 @@ class Branch:
         return asdict(self)
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, at_range: tuple[int, int]) -> "Branch":
-        """A random branch: kind uniform over :data:`PERTURBATIONS`, ``at`` uniform in ``at_range``
-        (inclusive), and for ``lateral`` a bias of random sign and magnitude in :data:`LATERAL_BIAS_RANGE`."""
-        kind = PERTURBATIONS[int(rng.integers(len(PERTURBATIONS)))]
+    def draw(
+        cls,
+        rng: np.random.Generator,
+        at_range: tuple[int, int],
+        kinds: tuple[str, ...] = PERTURBATIONS,
+        duration_range: tuple[int, int] | None = None,
+    ) -> "Branch":
+        """A random branch: kind uniform over ``kinds``, ``at`` uniform in ``at_range`` (inclusive), for
+        ``lateral`` a bias of random sign and magnitude in :data:`LATERAL_BIAS_RANGE`, and a duration
+        uniform in ``duration_range`` (inclusive; ``None``: to the end of the episode).
+
+        With the default ``kinds`` and no ``duration_range`` the draws are those of every earlier release,
+        so recorded datasets regenerate identically."""
+        kinds = tuple(kinds)
+        unknown = [kind for kind in kinds if kind not in PERTURBATIONS]
+        if not kinds or unknown:
+            raise ValueError(f"Branch kinds must be a non-empty subset of {PERTURBATIONS}, got {kinds!r}.")
+        kind = kinds[int(rng.integers(len(kinds)))]
         at = int(rng.integers(at_range[0], at_range[1] + 1))
         lateral = float(rng.choice([-1.0, 1.0]) * rng.uniform(*LATERAL_BIAS_RANGE)) if kind == "lateral" else 0.0
-        return cls(kind, at, lateral)
+        duration = 0 if duration_range is None else int(rng.integers(duration_range[0], duration_range[1] + 1))
+        return cls(kind, at, lateral, duration)

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from dreamgym.data.branches import Branch
+from dreamgym.data.branches import PERTURBATIONS, Branch
 from dreamgym.data.episode import Episode, episode_layout, episode_paths, load_episode, make_episode, save_episode
 from dreamgym.tasks import get_task
 
@@ -56,6 +56,10 @@ class CollectConfig:
         and used as a base of half the branches when given.
     :param num_branch: counterfactual-branch episodes (see the module docstring).
     :param branch_at_range: first and last decision (inclusive) at which a branch may start.
+    :param branch_kinds: the perturbations branches draw from (default: all of
+        :data:`dreamgym.data.branches.PERTURBATIONS`).
+    :param branch_duration_range: fewest and most decisions (inclusive) a branch's perturbation lasts;
+        ``None`` (the default) keeps it to the end of the episode.
     :param episode_steps: decisions per episode (paper: 50).
     :param noise_std_range: per-episode Gaussian action-noise std for ``noisy_expert``, drawn uniformly.
     :param seed_offset: added to every episode seed, to record a second, disjoint dataset.
@@ -73,6 +77,8 @@ class CollectConfig:
     bc_policy: Path | None = None
     num_branch: int = 0
     branch_at_range: tuple[int, int] = (4, 30)
+    branch_kinds: tuple[str, ...] = PERTURBATIONS
+    branch_duration_range: tuple[int, int] | None = None
     episode_steps: int = 50
     width: int = 64
     height: int = 64
@@ -111,8 +117,20 @@ class CollectConfig:
         first, last = self.branch_at_range
         if self.num_branch > 0 and not 0 <= first <= last < self.episode_steps:
             raise ValueError(
-                f"branch_at_range must satisfy 0 <= first <= last < episode_steps={self.episode_steps}, got {self.branch_at_range}."
+                f"branch_at_range (--branch-at) must satisfy 0 <= first <= last < episode_steps={self.episode_steps}, got {self.branch_at_range}."
             )
+        self.branch_kinds = tuple(self.branch_kinds)
+        unknown = [kind for kind in self.branch_kinds if kind not in PERTURBATIONS]
+        if not self.branch_kinds or unknown or len(set(self.branch_kinds)) != len(self.branch_kinds):
+            raise ValueError(
+                f"branch_kinds (--branch-kinds) must be distinct names from {PERTURBATIONS}, got {self.branch_kinds!r}."
+            )
+        if self.branch_duration_range is not None:
+            shortest, longest = self.branch_duration_range
+            if not 1 <= shortest <= longest:
+                raise ValueError(
+                    f"branch_duration_range (--branch-duration) must satisfy 1 <= fewest <= most decisions, got {self.branch_duration_range}."
+                )
         low, high = self.noise_std_range
         if not 0 <= low <= high:
             raise ValueError(f"noise_std_range must satisfy 0 <= low <= high, got {self.noise_std_range}.")
@@ -189,7 +207,9 @@ class EpisodeRecorder:
         branch, base = None, job.source
         if job.source == "branch":
             base = "bc" if self.bc_policy is not None and rng.random() < 0.5 else "expert"
-            branch = Branch.draw(rng, self.config.branch_at_range)
+            branch = Branch.draw(
+                rng, self.config.branch_at_range, self.config.branch_kinds, self.config.branch_duration_range
+            )
         if base == "bc":
             torch.manual_seed(job.seed)  # the policy samples its actions with torch's generator
         frame, info = self.env.reset(seed=job.seed)
