@@ -1,0 +1,219 @@
+"""Closed-loop decision fidelity: does a policy that *acts on imagined frames* reach the outcome it reaches in reality?
+
+``run.py`` replays real actions open loop. Refinement is closed loop: the policy sees imagined frames
+and its actions follow from them, so a dream can agree on every replay and still flatter a policy
+(imagined frames that are easier to act on than real ones). This script measures that, on the same
+held-out layouts as ``run.py``:
+
+1. each policy runs deterministically in real Meta-World from ``reset(seed)`` (the bundle's camera,
+   rendering and action repeat), recording the outcome and its first 4 frames and 3 actions;
+2. the same policy then runs deterministically in the dream from exactly that real context
+   (``reset(options={"frames", "actions"})``) for the remaining decisions, ``--dream-seeds`` times per
+   layout with different sampling noise;
+3. per layout: real success (any real frame after decision 3) against the dream's (the classifier
+   fires), as in ``run.py``: hallucinated (real failure imagined as success), missed, agreement, and
+   the dream's success rate against the real one;
+4. a picture of the first real failures the dream calls successes: real frames (top row) over the
+   imagined ones (bottom row), every 3 decisions from decision 3.
+
+    python benchmarks/decision_fidelity/closed_loop.py --policy runs/bc-coffee-pull-seed1/bc.zip --label bc-seed1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+HERE = Path(__file__).resolve().parent
+CONTEXT = 4
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bundle", type=Path, help="learned simulator (default: the shipped coffee-pull bundle)")
+    parser.add_argument("--sampler", choices=["distilled", "teacher"], help="default: the bundle's default")
+    parser.add_argument("--policy", type=Path, required=True, help="SB3 policy zip (BC or refined)")
+    parser.add_argument("--episodes", type=int, default=30, help="held-out layouts (run.py's, from its seed base)")
+    parser.add_argument("--seed-offset", type=int, default=0, help="shift every layout seed (another set of held-out layouts)")
+    parser.add_argument("--dream-seeds", type=int, default=2, help="imagined episodes per layout, each with its own noise")
+    parser.add_argument("--film", type=int, default=4,
+                        help="real failures pictured, real frames over imagined ones (first dream seed); 0: none")
+    parser.add_argument("--label", required=True)
+    parser.add_argument("--out-dir", type=Path, default=HERE / "closed_loop")
+    return parser.parse_args()
+
+
+def record_real(model, env, seeds: list[int]) -> list[dict]:
+    from dreamgym.policy.evaluate import run_real_episode
+
+    trials = []
+    for seed in tqdm(seeds, desc="real episodes", unit="ep"):
+        episode = run_real_episode(model, env, seed, deterministic=True, record=True)
+        if len(episode["frames"]) < CONTEXT:
+            raise RuntimeError(f"real episode of layout {seed} ended after {episode['steps']} decisions, before the 4-frame context")
+        first = episode["first_success_step"]
+        trials.append({
+            "reset_seed": seed,
+            "decided_before_start": first is not None and first <= CONTEXT - 1,
+            "real_success": first is not None,
+            "first_success_real": first,
+            "frames": episode["frames"][:CONTEXT],
+            "actions": episode["actions"][: CONTEXT - 1],
+            "real_frames": episode["frames"],
+        })
+    return trials
+
+
+def imagine(model, trials: list[dict], simulator, dream_seeds: int) -> float:
+    """Run the policy in the dream from each trial's real context; adds ``dream_successes`` to every trial."""
+    from dreamgym.dream.vector_env import DreamWorldVectorEnv
+
+    started = time.perf_counter()
+    env = DreamWorldVectorEnv(num_envs=len(trials), simulator=simulator,
+                              max_episode_steps=simulator.manifest.episode_steps - (CONTEXT - 1))
+    frames = np.stack([t["frames"] for t in trials])
+    actions = np.stack([t["actions"] for t in trials]).astype(np.float32)
+    for trial in trials:
+        trial["dream_successes"], trial["first_success_dream"] = [], []
+        trial["dream_frames"] = [*trial["frames"]]
+    try:
+        for dream_seed in tqdm(range(dream_seeds), desc="dream episodes", unit="round"):
+            observations, _ = env.reset(seed=dream_seed, options={"frames": frames, "actions": actions})
+            active = np.ones(len(trials), bool)
+            steps = np.zeros(len(trials), int)
+            while active.any():
+                chosen, _ = model.predict(observations, deterministic=True)
+                observations, _, terminated, truncated, info = env.step(chosen)
+                if dream_seed == 0:  # the frames of the first imagined episode, for the picture
+                    done = terminated | truncated
+                    for i in np.flatnonzero(active):
+                        trials[i]["dream_frames"].append(np.asarray(info["final_obs"][i]) if done[i] else observations[i])
+                steps += active
+                for i in np.flatnonzero(active & (terminated | truncated)):
+                    trials[i]["dream_successes"].append(bool(terminated[i]))
+                    trials[i]["first_success_dream"].append(int(steps[i]) + CONTEXT - 1 if terminated[i] else None)
+                    active[i] = False
+    finally:
+        env.close()
+    return time.perf_counter() - started
+
+
+def film(trials: list[dict], count: int, out: Path, every: int = 3) -> None:
+    """Real failures the dream got wrong: real frames (top) over the first imagined episode (bottom)."""
+    import imageio.v3 as iio
+
+    from dreamgym.media import grid, to_hwc, upscale
+
+    wrong = [t for t in trials if not t["real_success"] and not t["decided_before_start"] and t["dream_successes"][0]][:count]
+    if not wrong:
+        return
+    shown = list(range(CONTEXT - 1, 49, every))
+    rows = []
+    for trial in wrong:
+        for frames in (trial["real_frames"], trial["dream_frames"]):
+            blank = np.full_like(frames[0], 255)
+            rows.append(np.stack([frames[t] if t < len(frames) else blank for t in shown]))
+    iio.imwrite(out, grid(upscale(to_hwc(np.concatenate(rows)), 2), columns=len(shown)))
+
+
+def summarize(trials: list[dict]) -> dict:
+    open_trials = [t for t in trials if not t["decided_before_start"]]
+    real = np.array([t["real_success"] for t in open_trials])
+    dream = np.array([t["dream_successes"] for t in open_trials], dtype=float)  # (layouts, dream seeds)
+    failures, successes = ~real, real
+    return {
+        "layouts": len(open_trials),
+        "decided_before_start": len(trials) - len(open_trials),
+        "dream_seeds": int(dream.shape[1]),
+        "real_success": round(float(real.mean()), 4),
+        "dream_success": round(float(dream.mean()), 4),
+        "agreement": round(float((dream == real[:, None]).mean()), 4),
+        "hallucination_rate": round(float(dream[failures].mean()), 4) if failures.any() else None,
+        "missed_rate": round(float(1 - dream[successes].mean()), 4) if successes.any() else None,
+        "real_failures": int(failures.sum()),
+        "real_successes": int(successes.sum()),
+        "hallucinated_episodes": int(dream[failures].sum()),
+        "missed_episodes": int((1 - dream[successes]).sum()),
+    }
+
+
+def shown_path(path) -> str:
+    """``path`` relative to the working directory when it lies under it (results read the same on every machine)."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def write_table(out_dir: Path) -> Path:
+    """``RESULTS.md`` in ``out_dir`` from every ``closed-loop-*.json`` there."""
+    lines = [
+        "# Closed-loop decision fidelity: results",
+        "",
+        "Generated by `benchmarks/decision_fidelity/closed_loop.py` from the `closed-loop-*.json` files next to it.",
+        "Each layout is imagined once per dream seed from the real first 4 frames, with the policy acting on the",
+        "imagined frames. Hallucinated: imagined episodes that succeed on layouts where the real episode fails;",
+        "missed: imagined failures on layouts where it succeeds.",
+        "",
+        "| label | bundle | sampler | policy | layouts x dream seeds | real success | dream success | hallucinated | missed | agreement |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for path in sorted(out_dir.glob("closed-loop-*.json")):
+        r = json.loads(path.read_text())
+        s = r["summary"]
+        seeds = s["dream_seeds"]
+        lines.append(
+            f"| {r['label']} | {shown_path(r['bundle'])} | {r['sampler']} | {r['policy']} | {s['layouts']} x {seeds} | {s['real_success']:.2f} | "
+            f"{s['dream_success']:.2f} | {s['hallucinated_episodes']} / {s['real_failures'] * seeds} | "
+            f"{s['missed_episodes']} / {s['real_successes'] * seeds} | {s['agreement']:.0%} |"
+        )
+    out = out_dir / "RESULTS.md"
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def main() -> None:
+    args = parse_args()
+    import dreamgym.real  # noqa: F401  (before MuJoCo: headless rendering settings)
+    from run import SEED_BASE, real_env
+
+    from dreamgym.bundle import find_bundle
+    from dreamgym.dream.simulator import LearnedSimulator
+    from dreamgym.policy.model import load_policy
+
+    started = time.perf_counter()
+    bundle = args.bundle or find_bundle("coffee-pull")
+    simulator = LearnedSimulator.load(bundle, sampler=args.sampler)
+    model = load_policy(args.policy)
+    seeds = [SEED_BASE + args.seed_offset + i for i in range(args.episodes)]
+    env = real_env(simulator.manifest)
+    try:
+        trials = record_real(model, env, seeds)
+    finally:
+        env.close()
+    seconds_dream = imagine(model, trials, simulator, args.dream_seeds)
+    summary = summarize(trials)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    if args.film:
+        film(trials, args.film, args.out_dir / f"closed-loop-{args.label}.png")
+    for trial in trials:
+        del trial["frames"], trial["actions"], trial["real_frames"], trial["dream_frames"]
+    result = {
+        "label": args.label, "bundle": shown_path(bundle), "sampler": simulator.sampler_name, "policy": str(args.policy),
+        "layout_seeds_from": seeds[0], "summary": summary, "seconds_dream": round(seconds_dream, 1),
+        "seconds_total": round(time.perf_counter() - started, 1), "trials": trials,
+    }
+    out = args.out_dir / f"closed-loop-{args.label}.json"
+    out.write_text(json.dumps(result, indent=1))
+    write_table(args.out_dir)
+    print(json.dumps({"label": args.label, **summary}))
+
+
+if __name__ == "__main__":
+    main()
