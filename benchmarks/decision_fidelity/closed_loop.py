@@ -37,9 +37,13 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bundle", type=Path, help="learned simulator (default: the shipped coffee-pull bundle)")
     parser.add_argument("--sampler", choices=["distilled", "teacher"], help="default: the bundle's default")
+    parser.add_argument("--denoising-steps", type=int, help="Euler steps per imagined frame (default: the bundle's setting)")
     parser.add_argument("--policy", type=Path, required=True, help="SB3 policy zip (BC or refined)")
     parser.add_argument("--episodes", type=int, default=30, help="held-out layouts (run.py's, from its seed base)")
     parser.add_argument("--seed-offset", type=int, default=0, help="shift every layout seed (another set of held-out layouts)")
+    parser.add_argument("--start", type=int, default=CONTEXT - 1,
+                        help="last real frame of the dream's context (default 3: the first 4 frames); later starts show "
+                        "where along the episode the dream and reality part")
     parser.add_argument("--dream-seeds", type=int, default=2, help="imagined episodes per layout, each with its own noise")
     parser.add_argument("--film", type=int, default=4,
                         help="real failures pictured, real frames over imagined ones (first dream seed); 0: none")
@@ -48,39 +52,44 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def record_real(model, env, seeds: list[int]) -> list[dict]:
+def record_real(model, env, seeds: list[int], start: int = CONTEXT - 1) -> list[dict]:
+    """Real episodes of ``model`` and the dream's context: real frames ``start - 3 .. start`` and the actions between."""
     from dreamgym.policy.evaluate import run_real_episode
 
     trials = []
     for seed in tqdm(seeds, desc="real episodes", unit="ep"):
         episode = run_real_episode(model, env, seed, deterministic=True, record=True)
-        if len(episode["frames"]) < CONTEXT:
-            raise RuntimeError(f"real episode of layout {seed} ended after {episode['steps']} decisions, before the 4-frame context")
         first = episode["first_success_step"]
+        decided = first is not None and first <= start
+        if not decided and len(episode["frames"]) <= start:
+            raise RuntimeError(f"real episode of layout {seed} ended after {episode['steps']} decisions, before frame {start}")
+        first_frame = start - (CONTEXT - 1)
         trials.append({
             "reset_seed": seed,
-            "decided_before_start": first is not None and first <= CONTEXT - 1,
+            "decided_before_start": decided,
             "real_success": first is not None,
             "first_success_real": first,
-            "frames": episode["frames"][:CONTEXT],
-            "actions": episode["actions"][: CONTEXT - 1],
+            "frames": episode["frames"][first_frame : start + 1],
+            "actions": episode["actions"][first_frame:start],
             "real_frames": episode["frames"],
         })
     return trials
 
 
-def imagine(model, trials: list[dict], simulator, dream_seeds: int) -> float:
-    """Run the policy in the dream from each trial's real context; adds ``dream_successes`` to every trial."""
+def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int = CONTEXT - 1,
+            denoising_steps: int | None = None) -> float:
+    """Run the policy in the dream from each trial's real context (ending at real frame ``start``); adds
+    ``dream_successes`` and ``first_success_dream`` to every trial."""
     from dreamgym.dream.vector_env import DreamWorldVectorEnv
 
     started = time.perf_counter()
-    env = DreamWorldVectorEnv(num_envs=len(trials), simulator=simulator,
-                              max_episode_steps=simulator.manifest.episode_steps - (CONTEXT - 1))
+    env = DreamWorldVectorEnv(num_envs=len(trials), simulator=simulator, denoising_steps=denoising_steps,
+                              max_episode_steps=simulator.manifest.episode_steps - start)
     frames = np.stack([t["frames"] for t in trials])
     actions = np.stack([t["actions"] for t in trials]).astype(np.float32)
     for trial in trials:
         trial["dream_successes"], trial["first_success_dream"] = [], []
-        trial["dream_frames"] = [*trial["frames"]]
+        trial["dream_frames"] = [*trial["real_frames"][: start + 1]]
     try:
         for dream_seed in tqdm(range(dream_seeds), desc="dream episodes", unit="round"):
             observations, _ = env.reset(seed=dream_seed, options={"frames": frames, "actions": actions})
@@ -96,14 +105,14 @@ def imagine(model, trials: list[dict], simulator, dream_seeds: int) -> float:
                 steps += active
                 for i in np.flatnonzero(active & (terminated | truncated)):
                     trials[i]["dream_successes"].append(bool(terminated[i]))
-                    trials[i]["first_success_dream"].append(int(steps[i]) + CONTEXT - 1 if terminated[i] else None)
+                    trials[i]["first_success_dream"].append(int(steps[i]) + start if terminated[i] else None)
                     active[i] = False
     finally:
         env.close()
     return time.perf_counter() - started
 
 
-def film(trials: list[dict], count: int, out: Path, every: int = 3) -> None:
+def film(trials: list[dict], count: int, out: Path, start: int = CONTEXT - 1, every: int = 3) -> None:
     """Real failures the dream got wrong: real frames (top) over the first imagined episode (bottom)."""
     import imageio.v3 as iio
 
@@ -112,7 +121,7 @@ def film(trials: list[dict], count: int, out: Path, every: int = 3) -> None:
     wrong = [t for t in trials if not t["real_success"] and not t["decided_before_start"] and t["dream_successes"][0]][:count]
     if not wrong:
         return
-    shown = list(range(CONTEXT - 1, 49, every))
+    shown = list(range(start, len(wrong[0]["real_frames"]), every))
     rows = []
     for trial in wrong:
         for frames in (trial["real_frames"], trial["dream_frames"]):
@@ -161,15 +170,15 @@ def write_table(out_dir: Path) -> Path:
         "imagined frames. Hallucinated: imagined episodes that succeed on layouts where the real episode fails;",
         "missed: imagined failures on layouts where it succeeds.",
         "",
-        "| label | bundle | sampler | policy | layouts x dream seeds | real success | dream success | hallucinated | missed | agreement |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| label | bundle | sampler | policy | dream from real frame | layouts x dream seeds | real success | dream success | hallucinated | missed | agreement |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for path in sorted(out_dir.glob("closed-loop-*.json")):
         r = json.loads(path.read_text())
         s = r["summary"]
         seeds = s["dream_seeds"]
         lines.append(
-            f"| {r['label']} | {shown_path(r['bundle'])} | {r['sampler']} | {r['policy']} | {s['layouts']} x {seeds} | {s['real_success']:.2f} | "
+            f"| {r['label']} | {shown_path(r['bundle'])} | {r['sampler']}{'' if not r.get('denoising_steps') else ', ' + str(r['denoising_steps']) + ' steps'} | {r['policy']} | {r.get('start', CONTEXT - 1)} | {s['layouts']} x {seeds} | {s['real_success']:.2f} | "
             f"{s['dream_success']:.2f} | {s['hallucinated_episodes']} / {s['real_failures'] * seeds} | "
             f"{s['missed_episodes']} / {s['real_successes'] * seeds} | {s['agreement']:.0%} |"
         )
@@ -194,19 +203,23 @@ def main() -> None:
     seeds = [SEED_BASE + args.seed_offset + i for i in range(args.episodes)]
     env = real_env(simulator.manifest)
     try:
-        trials = record_real(model, env, seeds)
+        trials = record_real(model, env, seeds, args.start)
     finally:
         env.close()
-    seconds_dream = imagine(model, trials, simulator, args.dream_seeds)
+    if args.start < CONTEXT - 1 or args.start >= simulator.manifest.episode_steps:
+        raise SystemExit(f"--start must be in [{CONTEXT - 1}, {simulator.manifest.episode_steps - 1}], got {args.start}")
+    kept = [t for t in trials if not t["decided_before_start"]]
+    seconds_dream = imagine(model, kept, simulator, args.dream_seeds, args.start, args.denoising_steps)
     summary = summarize(trials)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     if args.film:
-        film(trials, args.film, args.out_dir / f"closed-loop-{args.label}.png")
+        film(kept, args.film, args.out_dir / f"closed-loop-{args.label}.png", args.start)
     for trial in trials:
-        del trial["frames"], trial["actions"], trial["real_frames"], trial["dream_frames"]
+        for key in ("frames", "actions", "real_frames", "dream_frames"):
+            trial.pop(key, None)
     result = {
-        "label": args.label, "bundle": shown_path(bundle), "sampler": simulator.sampler_name, "policy": str(args.policy),
-        "layout_seeds_from": seeds[0], "summary": summary, "seconds_dream": round(seconds_dream, 1),
+        "label": args.label, "bundle": shown_path(bundle), "sampler": simulator.sampler_name, "denoising_steps": args.denoising_steps, "policy": str(args.policy),
+        "layout_seeds_from": seeds[0], "start": args.start, "summary": summary, "seconds_dream": round(seconds_dream, 1),
         "seconds_total": round(time.perf_counter() - started, 1), "trials": trials,
     }
     out = args.out_dir / f"closed-loop-{args.label}.json"
