@@ -1,0 +1,101 @@
+"""Where do a policy's real grasps fail? The hand-to-mug offset at the grasp, for successes and failures.
+
+Runs each policy deterministically in real coffee-pull on the decision-fidelity benchmark's held-out
+layouts (``run.py``'s seed base) and reads Meta-World's state at the grasp: the first decision whose
+gripper command closes (> 0) with the hand within 8 cm of the mug, plus ``--settle`` decisions for
+the fingers to close. It reports the hand-minus-mug offset (x, y, z in cm) there, and how far the mug
+moved over the episode, grouped by real success. ``closed_loop.py`` shows that the dream has the mug
+follow the hand after nearly every failed grasp; this shows how far off those grasps are, and along
+which world axis.
+
+    python benchmarks/decision_fidelity/grasp_offsets.py --policy runs/bc-coffee-pull/bc.zip runs/bc-coffee-pull-seed2/bc.zip
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+HAND, GRIPPER_COMMAND, MUG = slice(0, 3), 3, slice(4, 7)
+
+
+def grasp_record(model, env, reset_seed: int, reach: float, settle: int) -> dict:
+    observation, info = env.reset(seed=reset_seed)
+    states, grips, success = [info["state"]], [], bool(info["success"])
+    while True:
+        action, _ = model.predict(observation, deterministic=True)
+        observation, _, terminated, truncated, info = env.step(action)
+        states.append(info["state"])
+        grips.append(float(np.clip(action[GRIPPER_COMMAND], -1.0, 1.0)))
+        success |= bool(info["success"])
+        if terminated or truncated:
+            break
+    states = np.asarray(states)
+    hand, mug = states[:, HAND], states[:, MUG]
+    distance = np.linalg.norm(hand - mug, axis=1)
+    closing = [t for t in range(len(grips)) if grips[t] > 0 and distance[t] < reach]
+    grasp = closing[0] if closing else None
+    at = None if grasp is None else min(grasp + settle, len(states) - 1)
+    return {
+        "reset_seed": reset_seed,
+        "real_success": success,
+        "grasp_decision": grasp,
+        "hand_minus_mug_cm": None if at is None else [round(float(v) * 100, 1) for v in hand[at] - mug[at]],
+        "mug_moved_cm": round(float(np.linalg.norm(mug[-1] - mug[0])) * 100, 1),
+    }
+
+
+def summarize(records: list[dict]) -> dict:
+    summary = {}
+    for name, wanted in (("successes", True), ("failures", False)):
+        group = [r for r in records if r["real_success"] == wanted]
+        offsets = np.array([r["hand_minus_mug_cm"] for r in group if r["hand_minus_mug_cm"] is not None], float).reshape(-1, 3)
+        summary[name] = {
+            "episodes": len(group),
+            "without_grasp": sum(r["grasp_decision"] is None for r in group),
+            "median_abs_offset_cm_xyz": np.round(np.median(np.abs(offsets), axis=0), 1).tolist() if len(offsets) else None,
+            "offset_cm_min_xyz": offsets.min(axis=0).round(1).tolist() if len(offsets) else None,
+            "offset_cm_max_xyz": offsets.max(axis=0).round(1).tolist() if len(offsets) else None,
+            "median_mug_moved_cm": round(float(np.median([r["mug_moved_cm"] for r in group])), 1) if group else None,
+        }
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--policy", type=Path, nargs="+", required=True)
+    parser.add_argument("--bundle", type=Path, help="whose camera and rendering to use (default: the shipped bundle)")
+    parser.add_argument("--episodes", type=int, default=30)
+    parser.add_argument("--reach", type=float, default=0.08, help="hand-mug distance (m) within which a closing grip counts as the grasp")
+    parser.add_argument("--settle", type=int, default=3, help="decisions after the first closing command at which the offset is read")
+    parser.add_argument("--out", type=Path, default=HERE / "closed_loop" / "grasp-offsets.json")
+    args = parser.parse_args()
+
+    import dreamgym.real  # noqa: F401  (before MuJoCo: headless rendering settings)
+    from run import SEED_BASE, real_env
+
+    from dreamgym.bundle import find_bundle, read_manifest
+    from dreamgym.policy.model import load_policy
+
+    bundle = args.bundle or find_bundle("coffee-pull")
+    env = real_env(read_manifest(bundle))
+    results = {}
+    try:
+        for path in args.policy:
+            model = load_policy(path)
+            records = [grasp_record(model, env, SEED_BASE + i, args.reach, args.settle) for i in range(args.episodes)]
+            results[str(path)] = {"summary": summarize(records), "episodes": records}
+            print(path, json.dumps(results[str(path)]["summary"]))
+    finally:
+        env.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"layout_seeds_from": SEED_BASE, "reach_m": args.reach, "settle": args.settle,
+                                    "policies": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
