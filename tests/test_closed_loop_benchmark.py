@@ -1,0 +1,55 @@
+"""The counting of the closed-loop decision-fidelity benchmark (benchmarks/decision_fidelity/closed_loop.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "decision_fidelity" / "closed_loop.py"
+
+
+@pytest.fixture(scope="module")
+def closed_loop():
+    spec = importlib.util.spec_from_file_location("closed_loop_benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _trial(real, dream, decided=False):
+    return {"reset_seed": 0, "decided_before_start": decided, "real_success": real, "dream_successes": dream}
+
+
+def test_summary_counts_every_imagined_episode_against_its_layouts_real_outcome(closed_loop):
+    trials = [
+        _trial(False, [True, True]),   # a real failure imagined as success twice
+        _trial(False, [False, True]),  # once
+        _trial(True, [True, False]),   # a real success missed once
+        _trial(True, [True, True]),
+        _trial(True, [False, False], decided=True),  # succeeded before the dream starts: left out
+    ]
+    summary = closed_loop.summarize(trials)
+    assert summary["layouts"] == 4 and summary["decided_before_start"] == 1 and summary["dream_seeds"] == 2
+    assert (summary["real_failures"], summary["hallucinated_episodes"]) == (2, 3)
+    assert (summary["real_successes"], summary["missed_episodes"]) == (2, 1)
+    assert summary["hallucination_rate"] == pytest.approx(0.75)
+    assert summary["missed_rate"] == pytest.approx(0.25)
+    assert summary["agreement"] == pytest.approx(4 / 8)
+    assert summary["real_success"] == 0.5 and summary["dream_success"] == pytest.approx(6 / 8)
+
+
+def test_summary_without_real_failures_has_no_hallucination_rate(closed_loop):
+    summary = closed_loop.summarize([_trial(True, [True]), _trial(True, [False])])
+    assert summary["hallucination_rate"] is None and summary["missed_rate"] == 0.5
+
+
+def test_table_lists_each_result_with_episode_counts(closed_loop, tmp_path):
+    summary = closed_loop.summarize([_trial(False, [True, True]), _trial(True, [True, False])])
+    result = {"label": "x", "bundle": "envs/coffee-pull", "sampler": "teacher", "denoising_steps": 10,
+              "policy": "bc.zip", "start": 18, "summary": summary}
+    (tmp_path / "closed-loop-x.json").write_text(json.dumps(result))
+    table = closed_loop.write_table(tmp_path).read_text()
+    assert "| x | envs/coffee-pull | teacher, 10 steps | bc.zip | 18 | 2 x 2 | 0.50 | 0.75 | 2 / 2 | 1 / 2 | 25% |" in table
