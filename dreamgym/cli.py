@@ -48,7 +48,7 @@ def _cmd_collect(args: argparse.Namespace) -> None:
             num_bc=args.bc,
             bc_policy=args.bc_policy,
             num_branch=args.branch,
-            branch_at_range=tuple(args.branch_at),
+            **({"branch_at_range": tuple(args.branch_at)} if args.branch_at else {}),
             **({"branch_kinds": tuple(args.branch_kinds)} if args.branch_kinds else {}),
             branch_duration_range=tuple(args.branch_duration) if args.branch_duration else None,
             episode_steps=args.steps,
@@ -304,8 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
         "release, lift or lateral offset (dreamgym.data.branches)",
     )
     col.add_argument(
-        "--branch-at", type=non_negative_int, nargs=2, default=[4, 30], metavar=("FIRST", "LAST"),
-        help="decisions (inclusive) at which a branch may start (default 4 30)",
+        "--branch-at", type=non_negative_int, nargs=2, metavar=("FIRST", "LAST"),
+        help="decisions (inclusive) at which a branch may start (default: CollectConfig's, 4 30)",
     )
     col.add_argument(
         "--branch-kinds", nargs="+", type=branch_kind, metavar="KIND",

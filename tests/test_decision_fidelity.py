@@ -265,12 +265,30 @@ def test_collect_records_branches_with_their_description(tmp_path):
     CollectConfig(task="coffee-pull", out_dir=tmp_path, episode_steps=12)  # the range matters only with branches
 
 
+@pytest.mark.metaworld
+def test_collect_cli_records_short_branches_of_the_chosen_kinds(tmp_path, capsys):
+    from dreamgym import cli
+    from dreamgym.data.episode import episode_paths, load_episode
+
+    code = cli.main(["collect", "--out", str(tmp_path), "--expert", "0", "--noisy-expert", "0", "--random", "0",
+                     "--branch", "2", "--steps", "12", "--branch-at", "4", "6", "--branch-kinds", "release",
+                     "--branch-duration", "1", "2", "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    episodes = [load_episode(p) for p in episode_paths(tmp_path)]
+    assert len(episodes) == 2
+    for episode in episodes:
+        branch = episode.meta["branch"]
+        assert branch["kind"] == "release" and 4 <= branch["at"] <= 6 and 1 <= branch["duration"] <= 2
+        np.testing.assert_array_equal(episode.actions[branch["at"] : branch["at"] + branch["duration"], 3], -1.0)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
         ({"branch_kinds": ("release", "teleport")}, r"branch_kinds \(--branch-kinds\)"),
         ({"branch_kinds": ("release", "release")}, "distinct"),
         ({"branch_kinds": ()}, "branch_kinds"),
+        ({"branch_kinds": "release"}, "tuple of perturbation names"),
         ({"branch_duration_range": (0, 2)}, r"branch_duration_range \(--branch-duration\)"),
         ({"branch_duration_range": (3, 1)}, "fewest <= most"),
     ],

@@ -119,6 +119,10 @@ class CollectConfig:
             raise ValueError(
                 f"branch_at_range (--branch-at) must satisfy 0 <= first <= last < episode_steps={self.episode_steps}, got {self.branch_at_range}."
             )
+        if isinstance(self.branch_kinds, str):
+            raise ValueError(
+                f"branch_kinds must be a tuple of perturbation names, e.g. ('release',); got the string {self.branch_kinds!r}."
+            )
         self.branch_kinds = tuple(self.branch_kinds)
         unknown = [kind for kind in self.branch_kinds if kind not in PERTURBATIONS]
         if not self.branch_kinds or unknown or len(set(self.branch_kinds)) != len(self.branch_kinds):
