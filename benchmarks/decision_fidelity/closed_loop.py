@@ -199,6 +199,10 @@ def main() -> None:
     started = time.perf_counter()
     bundle = args.bundle or find_bundle("coffee-pull")
     simulator = LearnedSimulator.load(bundle, sampler=args.sampler)
+    if not CONTEXT - 1 <= args.start < simulator.manifest.episode_steps:
+        raise SystemExit(f"--start must be in [{CONTEXT - 1}, {simulator.manifest.episode_steps - 1}], got {args.start}")
+    if args.episodes < 1 or args.dream_seeds < 1:
+        raise SystemExit(f"--episodes and --dream-seeds must be >= 1, got {args.episodes} and {args.dream_seeds}")
     model = load_policy(args.policy)
     seeds = [SEED_BASE + args.seed_offset + i for i in range(args.episodes)]
     env = real_env(simulator.manifest)
@@ -206,9 +210,9 @@ def main() -> None:
         trials = record_real(model, env, seeds, args.start)
     finally:
         env.close()
-    if args.start < CONTEXT - 1 or args.start >= simulator.manifest.episode_steps:
-        raise SystemExit(f"--start must be in [{CONTEXT - 1}, {simulator.manifest.episode_steps - 1}], got {args.start}")
     kept = [t for t in trials if not t["decided_before_start"]]
+    if not kept:
+        raise SystemExit(f"every real episode succeeded by decision {args.start}: nothing is left for the dream to decide")
     seconds_dream = imagine(model, kept, simulator, args.dream_seeds, args.start, args.denoising_steps)
     summary = summarize(trials)
     args.out_dir.mkdir(parents=True, exist_ok=True)
