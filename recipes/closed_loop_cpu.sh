@@ -28,5 +28,6 @@ $CL --sampler teacher --denoising-steps 10 --policy "$(bc_of 2)" --label bc-seed
 for lever in contact tips control moving; do
   $CL --bundle "$ROOT/bundle-lever-$lever" --sampler teacher --policy "$(bc_of 2)" --label lever-$lever-bc-seed2-teacher
 done
-$PY benchmarks/decision_fidelity/grasp_offsets.py --policy "$(bc_of 0)" "$(bc_of 1)" "$(bc_of 2)"
+$PY benchmarks/decision_fidelity/grasp_offsets.py --policy "$(bc_of 0)" "$(bc_of 1)" "$(bc_of 2)" \
+  --cameras 180,-35 120,-35 90,-35 145,-60 90,-60 90,-89
 $PY benchmarks/policy/dream_gap.py --model envs/coffee-pull/policies/refined.zip --out benchmarks/policy/dream_gap-refined-shipped.json
