@@ -21,6 +21,8 @@ for s in 1 2; do
   $PY benchmarks/decision_fidelity/run.py --sampler teacher --policy "$(bc_of $s)" --episodes 30 --random-episodes 0 \
     --branch-layouts 0 --label bc-seed$s-teacher --out-dir $OUT/open_loop
 done
+$CL --sampler teacher --policy "$(bc_of 2)" --open-loop --label bc-seed2-teacher-from3-real-actions
+$CL --sampler teacher --policy "$(bc_of 2)" --start 18 --open-loop --label bc-seed2-teacher-from18-real-actions
 for start in 12 18 24; do
   $CL --sampler teacher --policy "$(bc_of 2)" --start $start --label bc-seed2-teacher-from$start
 done

@@ -44,6 +44,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--start", type=int, default=CONTEXT - 1,
                         help="last real frame of the dream's context (default 3: the first 4 frames); later starts show "
                         "where along the episode the dream and reality part")
+    parser.add_argument("--open-loop", action="store_true",
+                        help="replay the real episode's actions instead of letting the policy act on imagined frames "
+                        "(the open-loop counterpart from the same start)")
     parser.add_argument("--dream-seeds", type=int, default=2, help="imagined episodes per layout, each with its own noise")
     parser.add_argument("--film", type=int, default=4,
                         help="real failures pictured, real frames over imagined ones (first dream seed); 0: none")
@@ -72,14 +75,16 @@ def record_real(model, env, seeds: list[int], start: int = CONTEXT - 1) -> list[
             "frames": episode["frames"][first_frame : start + 1],
             "actions": episode["actions"][first_frame:start],
             "real_frames": episode["frames"],
+            "real_actions": episode["actions"],
         })
     return trials
 
 
 def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int = CONTEXT - 1,
-            denoising_steps: int | None = None) -> float:
+            denoising_steps: int | None = None, open_loop: bool = False) -> float:
     """Run the policy in the dream from each trial's real context (ending at real frame ``start``); adds
-    ``dream_successes`` and ``first_success_dream`` to every trial."""
+    ``dream_successes`` and ``first_success_dream`` to every trial. With ``open_loop`` the real episode's
+    own actions are replayed instead (no motion once a real episode has ended)."""
     from dreamgym.dream.vector_env import DreamWorldVectorEnv
 
     started = time.perf_counter()
@@ -96,7 +101,12 @@ def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int =
             active = np.ones(len(trials), bool)
             steps = np.zeros(len(trials), int)
             while active.any():
-                chosen, _ = model.predict(observations, deterministic=True)
+                if open_loop:
+                    t = start + int(steps.max())
+                    chosen = np.stack([tr["real_actions"][t] if t < len(tr["real_actions"]) else np.zeros(4, np.float32)
+                                       for tr in trials])
+                else:
+                    chosen, _ = model.predict(observations, deterministic=True)
                 observations, _, terminated, truncated, info = env.step(chosen)
                 if dream_seed == 0:  # the frames of the first imagined episode, for the picture
                     done = terminated | truncated
@@ -178,7 +188,7 @@ def write_table(out_dir: Path) -> Path:
         s = r["summary"]
         seeds = s["dream_seeds"]
         lines.append(
-            f"| {r['label']} | {shown_path(r['bundle'])} | {r['sampler']}{'' if not r.get('denoising_steps') else ', ' + str(r['denoising_steps']) + ' steps'} | {r['policy']} | {r.get('start', CONTEXT - 1)} | {s['layouts']} x {seeds} | {s['real_success']:.2f} | "
+            f"| {r['label']} | {shown_path(r['bundle'])} | {r['sampler']}{'' if not r.get('denoising_steps') else ', ' + str(r['denoising_steps']) + ' steps'} | {r['policy']} | {r.get('start', CONTEXT - 1)}{', real actions' if r.get('open_loop') else ''} | {s['layouts']} x {seeds} | {s['real_success']:.2f} | "
             f"{s['dream_success']:.2f} | {s['hallucinated_episodes']} / {s['real_failures'] * seeds} | "
             f"{s['missed_episodes']} / {s['real_successes'] * seeds} | {s['agreement']:.0%} |"
         )
@@ -213,17 +223,17 @@ def main() -> None:
     kept = [t for t in trials if not t["decided_before_start"]]
     if not kept:
         raise SystemExit(f"every real episode succeeded by decision {args.start}: nothing is left for the dream to decide")
-    seconds_dream = imagine(model, kept, simulator, args.dream_seeds, args.start, args.denoising_steps)
+    seconds_dream = imagine(model, kept, simulator, args.dream_seeds, args.start, args.denoising_steps, args.open_loop)
     summary = summarize(trials)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     if args.film:
         film(kept, args.film, args.out_dir / f"closed-loop-{args.label}.png", args.start)
     for trial in trials:
-        for key in ("frames", "actions", "real_frames", "dream_frames"):
+        for key in ("frames", "actions", "real_frames", "real_actions", "dream_frames"):
             trial.pop(key, None)
     result = {
         "label": args.label, "bundle": shown_path(bundle), "sampler": simulator.sampler_name, "denoising_steps": args.denoising_steps, "policy": str(args.policy),
-        "layout_seeds_from": seeds[0], "start": args.start, "summary": summary, "seconds_dream": round(seconds_dream, 1),
+        "layout_seeds_from": seeds[0], "start": args.start, "open_loop": args.open_loop, "summary": summary, "seconds_dream": round(seconds_dream, 1),
         "seconds_total": round(time.perf_counter() - started, 1), "trials": trials,
     }
     out = args.out_dir / f"closed-loop-{args.label}.json"
