@@ -309,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     col.add_argument(
         "--branch-kinds", nargs="+", type=branch_kind, metavar="KIND",
-        help="perturbations the branches draw from: stop, slow, weak_grip, release, lift, lateral (default: all)",
+        help="perturbations the branches draw from: stop, slow, weak_grip, release, lift, lateral, and the opt-in pull "
+        "(default: all but pull)",
     )
     col.add_argument(
         "--branch-duration", type=positive_int, nargs=2, metavar=("FEWEST", "MOST"),

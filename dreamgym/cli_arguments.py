@@ -90,11 +90,11 @@ def existing_path(text: str) -> Path:
 
 
 def branch_kind(text: str) -> str:
-    """A ``type=`` for one counterfactual-branch perturbation (:data:`dreamgym.data.branches.PERTURBATIONS`)."""
-    from dreamgym.data.branches import PERTURBATIONS  # here, not at the top: the dreamgym.data package imports torch
+    """A ``type=`` for one counterfactual-branch perturbation (:data:`dreamgym.data.branches.ALL_PERTURBATIONS`)."""
+    from dreamgym.data.branches import ALL_PERTURBATIONS  # here, not at the top: the dreamgym.data package imports torch
 
-    if text not in PERTURBATIONS:
-        raise argparse.ArgumentTypeError(f"expected one of {', '.join(PERTURBATIONS)}, got {text!r}")
+    if text not in ALL_PERTURBATIONS:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(ALL_PERTURBATIONS)}, got {text!r}")
     return text
 
 

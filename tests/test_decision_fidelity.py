@@ -23,6 +23,7 @@ BASE_ACTION = np.array([0.3, -0.4, -0.5, 0.7], np.float32)
         (Branch("release", 2), [0.3, -0.4, -0.5, -1.0]),
         (Branch("lift", 2), [0.3, -0.4, 0.1, 0.7]),
         (Branch("lateral", 2, lateral=0.9), [1.0, -0.4, -0.5, 0.7]),  # 0.3 + 0.9 clipped to 1
+        (Branch("pull", 2), [0.3, -1.0, -0.6, 0.7]),
     ],
 )
 def test_branch_changes_actions_only_from_its_decision(branch, expected):

@@ -16,6 +16,9 @@ weak_grip  the gripper closes with at most 0.2 of its force
 release    the gripper opens (``grip = -1``)
 lift       ``dz`` raised by 0.6: the arm stays high, so a grasp happens above the object or lifts it
 lateral    ``dx`` biased by a constant (``lateral``, drawn per episode): the object ends beside the goal
+pull       the scripted expert's pull (``dy = -1``, ``dz = -0.6``, ``grip = 0.7``; ``dx`` kept), whatever the
+           grasp: data in which a pull after a failed grasp leaves the object behind (opt-in only:
+           not drawn by default and not in the decision-fidelity benchmark's branch set)
 ========== ===========================================================================================
 
 A short ``release`` (``duration`` 1-3 decisions just after the grasp) is the slip a noisy policy
@@ -29,7 +32,16 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 PERTURBATIONS = ("stop", "slow", "weak_grip", "release", "lift", "lateral")
-"""Every kind of branch, in a fixed order."""
+"""The kinds of branch drawn by default and measured by the decision-fidelity benchmark, in a fixed order."""
+
+OPT_IN_PERTURBATIONS = ("pull",)
+"""Kinds only drawn when asked for (``dreamgym collect --branch-kinds``)."""
+
+ALL_PERTURBATIONS = PERTURBATIONS + OPT_IN_PERTURBATIONS
+"""Every kind of branch."""
+
+EXPERT_PULL = (-1.0, -0.6, 0.7)
+"""``dy``, ``dz`` and gripper command of coffee-pull's scripted expert while it pulls the mug."""
 
 LATERAL_BIAS_RANGE = (0.2, 1.2)
 """Magnitude of the ``lateral`` bias on ``dx`` drawn for data. Measured with coffee-pull's scripted
@@ -42,7 +54,7 @@ around the 7 cm boundary and 1.0 misses by 11-12 cm, like BC's near misses; befo
 class Branch:
     """One counterfactual: from decision ``at`` (0-based) on, ``kind`` changes every action.
 
-    :param kind: one of :data:`PERTURBATIONS`.
+    :param kind: one of :data:`ALL_PERTURBATIONS`.
     :param at: first decision whose action is perturbed (``0 <= at``).
     :param lateral: the ``dx`` bias of a ``lateral`` branch (ignored by the other kinds).
     :param duration: decisions the perturbation lasts; 0 (the default) keeps it to the end of the episode.
@@ -54,8 +66,8 @@ class Branch:
     duration: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind not in PERTURBATIONS:
-            raise ValueError(f"Branch kind must be one of {PERTURBATIONS}, got {self.kind!r}.")
+        if self.kind not in ALL_PERTURBATIONS:
+            raise ValueError(f"Branch kind must be one of {ALL_PERTURBATIONS}, got {self.kind!r}.")
         if isinstance(self.at, bool) or not isinstance(self.at, (int, np.integer)) or self.at < 0:
             raise ValueError(f"Branch decision 'at' must be an integer >= 0, got {self.at!r}.")
         if not np.isfinite(self.lateral) or abs(self.lateral) > 2:
@@ -80,6 +92,8 @@ class Branch:
             changed[2] += 0.6
         elif self.kind == "lateral":
             changed[0] += self.lateral
+        elif self.kind == "pull":
+            changed[1:] = EXPERT_PULL
         return np.clip(changed, -1.0, 1.0)
 
     def to_dict(self) -> dict:
@@ -100,9 +114,9 @@ class Branch:
         With the default ``kinds`` and no ``duration_range`` the draws are those of every earlier release,
         so recorded datasets regenerate identically."""
         kinds = tuple(kinds)
-        unknown = [kind for kind in kinds if kind not in PERTURBATIONS]
+        unknown = [kind for kind in kinds if kind not in ALL_PERTURBATIONS]
         if not kinds or unknown:
-            raise ValueError(f"Branch kinds must be a non-empty subset of {PERTURBATIONS}, got {kinds!r}.")
+            raise ValueError(f"Branch kinds must be a non-empty subset of {ALL_PERTURBATIONS}, got {kinds!r}.")
         kind = kinds[int(rng.integers(len(kinds)))]
         at = int(rng.integers(at_range[0], at_range[1] + 1))
         lateral = float(rng.choice([-1.0, 1.0]) * rng.uniform(*LATERAL_BIAS_RANGE)) if kind == "lateral" else 0.0

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from dreamgym.data.branches import PERTURBATIONS, Branch
+from dreamgym.data.branches import ALL_PERTURBATIONS, PERTURBATIONS, Branch
 from dreamgym.data.episode import Episode, episode_layout, episode_paths, load_episode, make_episode, save_episode
 from dreamgym.tasks import get_task
 
@@ -56,8 +56,8 @@ class CollectConfig:
         and used as a base of half the branches when given.
     :param num_branch: counterfactual-branch episodes (see the module docstring).
     :param branch_at_range: first and last decision (inclusive) at which a branch may start.
-    :param branch_kinds: the perturbations branches draw from (default: all of
-        :data:`dreamgym.data.branches.PERTURBATIONS`).
+    :param branch_kinds: the perturbations branches draw from (default:
+        :data:`dreamgym.data.branches.PERTURBATIONS`, every kind but the opt-in ``pull``).
     :param branch_duration_range: fewest and most decisions (inclusive) a branch's perturbation lasts;
         ``None`` (the default) keeps it to the end of the episode.
     :param episode_steps: decisions per episode (paper: 50).
@@ -124,10 +124,10 @@ class CollectConfig:
                 f"branch_kinds must be a tuple of perturbation names, e.g. ('release',); got the string {self.branch_kinds!r}."
             )
         self.branch_kinds = tuple(self.branch_kinds)
-        unknown = [kind for kind in self.branch_kinds if kind not in PERTURBATIONS]
+        unknown = [kind for kind in self.branch_kinds if kind not in ALL_PERTURBATIONS]
         if not self.branch_kinds or unknown or len(set(self.branch_kinds)) != len(self.branch_kinds):
             raise ValueError(
-                f"branch_kinds (--branch-kinds) must be distinct names from {PERTURBATIONS}, got {self.branch_kinds!r}."
+                f"branch_kinds (--branch-kinds) must be distinct names from {ALL_PERTURBATIONS}, got {self.branch_kinds!r}."
             )
         if self.branch_duration_range is not None:
             shortest, longest = self.branch_duration_range
