@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate benchmarks/decision_fidelity/closed_loop/ (closed-loop decision fidelity, grasp offsets) and
-# benchmarks/policy/dream_gap-refined-shipped.json on the 2-core CPU: about 35 min in all (each closed-loop
+# benchmarks/policy/dream_gap-refined-shipped.json on the 2-core CPU: about 45 min in all (each closed-loop
 # run 1-3 min, the 10-step one about 6). Needs the runs of recipes/coffee_pull_goal_disc_cpu.sh (BC seeds,
 # refined policies, runs/bundle-bcseeds) and of recipes/coffee_pull_wm_levers_cpu.sh (runs/bundle-lever-*).
 # Usage: bash recipes/closed_loop_cpu.sh [RUNS_ROOT]
