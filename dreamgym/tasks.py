@@ -120,17 +120,64 @@ class GoalMarker:
 
 
 @dataclass(frozen=True)
+class BodyColor:
+    """Draw every visible geom of one MuJoCo body in a flat colour: rendering only, never physics.
+
+    At 64x64 an object that shares the gripper's colour merges with the fingers that grasp it
+    (coffee-pull's white mug against the white finger pad), so whether the fingers hold it is
+    not legible. Geom colours and materials are visual properties: collisions, masses and sensors
+    do not read them.
+
+    :param body: MuJoCo body name, e.g. ``"mug"``.
+    :param rgba: colour of the body's geoms (their material is dropped).
+    """
+
+    body: str
+    rgba: tuple[float, float, float, float]
+
+    def __post_init__(self) -> None:
+        owner = "BodyColor"
+        _check_field(isinstance(self.body, str) and bool(self.body.strip()), owner, "body", self.body,
+                     "the MuJoCo body name of the object, e.g. 'mug'")
+        _check_field(_numbers(self.rgba, 4, 0, 1), owner, "rgba", self.rgba, "4 numbers in [0, 1] (red, green, blue, alpha)")
+
+    def to_dict(self) -> dict:
+        return {"body": self.body, "rgba": list(self.rgba)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "BodyColor":
+        """Read :meth:`to_dict` output; :class:`ValueError` names a missing, unknown or bad key."""
+        _check_keys(data, "A body colour", ("body", "rgba"))
+        rgba = data["rgba"]
+        return cls(body=data["body"], rgba=tuple(rgba) if isinstance(rgba, list) else rgba)
+
+
+@dataclass(frozen=True)
 class RenderingConfig:
     """What the pixel observations draw beyond the camera view: recorded in every episode and bundle,
     because a learned simulator only imitates frames rendered the way its training data was.
 
     :param goal_marker: how the goal is drawn; ``None`` keeps Meta-World's own 1 cm goal sphere.
+    :param body_colors: bodies drawn in a colour of their own (see :class:`BodyColor`); empty keeps
+        Meta-World's colours.
     """
 
     goal_marker: GoalMarker | None = None
+    body_colors: tuple[BodyColor, ...] = ()
+
+    def __post_init__(self) -> None:
+        colors = self.body_colors
+        _check_field(isinstance(colors, (tuple, list)) and all(isinstance(c, BodyColor) for c in colors),
+                     "RenderingConfig", "body_colors", colors, "a tuple of BodyColor")
+        names = [c.body for c in colors]
+        _check_field(len(set(names)) == len(names), "RenderingConfig", "body_colors", colors, "one colour per body")
+        object.__setattr__(self, "body_colors", tuple(colors))
 
     def to_dict(self) -> dict:
-        return {"goal_marker": self.goal_marker.to_dict() if self.goal_marker else None}
+        data = {"goal_marker": self.goal_marker.to_dict() if self.goal_marker else None}
+        if self.body_colors:  # absent when unused: renderings recorded before body colours read back unchanged
+            data["body_colors"] = [c.to_dict() for c in self.body_colors]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "RenderingConfig":
@@ -138,16 +185,28 @@ class RenderingConfig:
         Meta-World's default drawing."""
         if data is None:
             return cls()
-        if not isinstance(data, dict) or set(data) != {"goal_marker"}:
-            raise ValueError(f"A rendering must be a dict with the single key 'goal_marker', got {data!r}.")
+        if not isinstance(data, dict) or "goal_marker" not in data or not set(data) <= {"goal_marker", "body_colors"}:
+            raise ValueError(
+                f"A rendering must be a dict with the key 'goal_marker' and optionally 'body_colors', got {data!r}."
+            )
         marker = data["goal_marker"]
-        return cls(goal_marker=GoalMarker.from_dict(marker) if marker is not None else None)
+        colors = data.get("body_colors", [])
+        if not isinstance(colors, list):
+            raise ValueError(f"A rendering's 'body_colors' must be a list of {{'body', 'rgba'}} dicts, got {colors!r}.")
+        return cls(
+            goal_marker=GoalMarker.from_dict(marker) if marker is not None else None,
+            body_colors=tuple(BodyColor.from_dict(c) for c in colors),
+        )
 
     def describe(self) -> str:
         """One line for error messages."""
         if self.goal_marker is None:
-            return "Meta-World's default goal drawing (1 cm sphere)"
-        return f"goal {self.goal_marker.site!r} drawn as a disc of radius {self.goal_marker.radius} m"
+            text = "Meta-World's default goal drawing (1 cm sphere)"
+        else:
+            text = f"goal {self.goal_marker.site!r} drawn as a disc of radius {self.goal_marker.radius} m"
+        for color in self.body_colors:
+            text += f", body {color.body!r} drawn in rgba {list(color.rgba)}"
+        return text
 
 
 @dataclass(frozen=True)

@@ -152,8 +152,10 @@ def test_rendering_round_trips_and_rejects_bad_input():
     assert rendering.goal_marker == GoalMarker("mug_goal", 0.07)
     assert RenderingConfig.from_dict(rendering.to_dict()) == rendering
     assert RenderingConfig.from_dict(None) == RenderingConfig()
-    with pytest.raises(ValueError, match="single key 'goal_marker'"):
+    with pytest.raises(ValueError, match="key 'goal_marker' and optionally 'body_colors'"):
         RenderingConfig.from_dict({"goal_marker": None, "shadows": True})
+    with pytest.raises(ValueError, match="key 'goal_marker' and optionally 'body_colors'"):
+        RenderingConfig.from_dict({"body_colors": []})
     with pytest.raises(ValueError, match="radius"):
         GoalMarker("mug_goal", radius=0.0)
 
@@ -229,6 +231,35 @@ def test_goal_marker_changes_pixels_not_physics():
     np.testing.assert_array_equal(disc.success, sphere.success)
     differing = (disc.frames[0] != sphere.frames[0]).any(axis=0).sum()
     assert 40 <= differing <= 200, differing  # the disc, ~14 x 11 px, instead of a 2-4 px dot
+
+
+@pytest.mark.metaworld
+def test_body_color_changes_pixels_not_physics():
+    from dreamgym.decision_fidelity import record_real_trial
+    from dreamgym.real import MetaWorldPixelEnv, ScriptedExpert
+    from dreamgym.tasks import BodyColor
+
+    expert = ScriptedExpert("coffee-pull")
+    disc = GoalMarker("mug_goal", 0.07)
+    runs = {}
+    for name, rendering in (("white", RenderingConfig(disc)), ("yellow", RenderingConfig(disc, (BodyColor("mug", (1, 0.85, 0, 1)),)))):
+        env = MetaWorldPixelEnv("coffee-pull", episode_steps=25, rendering=rendering)
+        states = []
+
+        def act(frame, info, decision, states=states):
+            states.append(info["state"])
+            return expert(info["state"])
+
+        runs[name] = (record_real_trial(env, act, 1_900_000_002, group="t", kind="t", base="expert", start=3), np.stack(states))
+        env.close()
+    (white, white_states), (yellow, yellow_states) = runs["white"], runs["yellow"]
+    np.testing.assert_array_equal(white_states, yellow_states)  # identical physics, step for step
+    differing = (white.frames[0] != yellow.frames[0]).any(axis=0)
+    assert 4 <= differing.sum() <= 60, differing.sum()  # the mug: a few pixels at 64x64
+    red, green, blue = yellow.frames[0][:, differing].astype(int)
+    assert (red - blue).mean() > 80 and (green - blue).mean() > 50  # drawn yellow where it was white
+    with pytest.raises(ValueError, match=r"Body colour names body 'cup', which is not in this Meta-World model; its bodies are \["):
+        MetaWorldPixelEnv("coffee-pull", rendering=RenderingConfig(disc, (BodyColor("cup", (1, 1, 0, 1)),)))
 
 
 @pytest.mark.metaworld

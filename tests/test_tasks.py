@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from dreamgym.tasks import WORLD4RL_TASKS, CameraConfig, GoalMarker, get_task
+from dreamgym.tasks import WORLD4RL_TASKS, BodyColor, CameraConfig, GoalMarker, RenderingConfig, get_task
 
 
 @pytest.mark.parametrize("spelling", ["coffee-pull", "coffee-pull-v3", "CoffeePull", "coffee_pull"])
@@ -92,3 +92,33 @@ def test_task_names_are_strings_of_v3_tasks(name, message):
     """Meta-World's v2 envs differ from v3: a name of another version is not silently read as the v3 task."""
     with pytest.raises(ValueError, match=message):
         get_task(name)
+
+
+def test_body_colors_round_trip_and_leave_older_renderings_unchanged():
+    yellow = BodyColor("mug", (1.0, 0.85, 0.0, 1.0))
+    rendering = RenderingConfig(GoalMarker("mug_goal", 0.07), [yellow])
+    assert rendering.body_colors == (yellow,)  # stored as a tuple: the config stays hashable and comparable
+    data = json.loads(json.dumps(rendering.to_dict()))
+    assert data["body_colors"] == [{"body": "mug", "rgba": [1.0, 0.85, 0.0, 1.0]}]
+    assert RenderingConfig.from_dict(data) == rendering
+    # a rendering without body colours writes the same dict as before they existed, and reads back equal
+    plain = RenderingConfig(GoalMarker("mug_goal", 0.07))
+    assert set(plain.to_dict()) == {"goal_marker"}
+    assert RenderingConfig.from_dict({**plain.to_dict(), "body_colors": []}) == plain
+    assert rendering != plain and "body 'mug' drawn in rgba [1.0, 0.85, 0.0, 1.0]" in rendering.describe()
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: BodyColor("", (1, 1, 0, 1)), r"BodyColor body is ''; expected the MuJoCo body name of the object, e.g. 'mug'\."),
+    (lambda: BodyColor("mug", (1, 1, 0)), r"BodyColor rgba is \(1, 1, 0\); expected 4 numbers in \[0, 1\]"),
+    (lambda: BodyColor("mug", (1, 1, 2, 1)), r"BodyColor rgba is \(1, 1, 2, 1\); expected 4 numbers in \[0, 1\]"),
+    (lambda: BodyColor.from_dict({"body": "mug"}), r"A body colour \{'body': 'mug'\} lacks \['rgba'\]"),
+    (lambda: RenderingConfig(None, (BodyColor("mug", (1, 1, 0, 1)), BodyColor("mug", (0, 0, 1, 1)))),
+     r"RenderingConfig body_colors is .*; expected one colour per body\."),
+    (lambda: RenderingConfig(None, ({"body": "mug", "rgba": [1, 1, 0, 1]},)), r"expected a tuple of BodyColor"),
+    (lambda: RenderingConfig.from_dict({"goal_marker": None, "body_colors": {"mug": [1, 1, 0, 1]}}),
+     r"A rendering's 'body_colors' must be a list of \{'body', 'rgba'\} dicts"),
+])
+def test_bad_body_colors_are_refused(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()

@@ -103,20 +103,27 @@ GOAL_MARKER_HALF_HEIGHT = 0.001
 
 
 def apply_rendering(model: mujoco.MjModel, rendering: RenderingConfig) -> None:
-    """Change how ``model`` draws its sites as ``rendering`` asks (visual properties only).
+    """Change how ``model`` draws its goal site and bodies as ``rendering`` asks (visual properties only).
 
-    :raises ValueError: if the goal marker names a site the model does not have.
+    :raises ValueError: if the goal marker names a site, or a body colour a body, the model does not have.
     """
     marker = rendering.goal_marker
-    if marker is None:
-        return
-    site_id = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE, marker.site)
-    if site_id < 0:
-        names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_SITE, i) for i in range(model.nsite)]
-        raise ValueError(f"Goal marker site {marker.site!r} is not in this Meta-World model; its sites are {names}.")
-    model.site_type[site_id] = mujoco.mjtGeom.mjGEOM_CYLINDER
-    model.site_size[site_id] = [marker.radius, GOAL_MARKER_HALF_HEIGHT, 0.0]
-    model.site_rgba[site_id] = marker.rgba
+    if marker is not None:
+        site_id = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE, marker.site)
+        if site_id < 0:
+            names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_SITE, i) for i in range(model.nsite)]
+            raise ValueError(f"Goal marker site {marker.site!r} is not in this Meta-World model; its sites are {names}.")
+        model.site_type[site_id] = mujoco.mjtGeom.mjGEOM_CYLINDER
+        model.site_size[site_id] = [marker.radius, GOAL_MARKER_HALF_HEIGHT, 0.0]
+        model.site_rgba[site_id] = marker.rgba
+    for color in rendering.body_colors:
+        body_id = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, color.body)
+        if body_id < 0:
+            names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, i) for i in range(model.nbody)]
+            raise ValueError(f"Body colour names body {color.body!r}, which is not in this Meta-World model; its bodies are {names}.")
+        geoms = np.flatnonzero(model.geom_bodyid == body_id)
+        model.geom_matid[geoms] = -1  # a material's colour would override the geom's
+        model.geom_rgba[geoms] = color.rgba
 
 
 def check_offscreen_rendering() -> None:
