@@ -53,3 +53,30 @@ def test_table_lists_each_result_with_episode_counts(closed_loop, tmp_path):
     (tmp_path / "closed-loop-x.json").write_text(json.dumps(result))
     table = closed_loop.write_table(tmp_path).read_text()
     assert "| x | envs/coffee-pull | teacher, 10 steps | bc.zip | 18 | 2 x 2 | 0.50 | 0.75 | 2 / 2 | 1 / 2 | 25% |" in table
+
+
+@pytest.fixture(scope="module")
+def outcome_probe():
+    spec = importlib.util.spec_from_file_location("outcome_probe_benchmark", SCRIPT.with_name("outcome_probe.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_outcome_probe_windows_stack_the_last_four_frames_of_their_own_episode(outcome_probe):
+    import torch
+
+    # two episodes of 3 and 5 frames, flat; every frame's pixels hold its flat index
+    frames = torch.arange(8, dtype=torch.uint8).view(8, 1, 1, 1).expand(8, 3, 2, 2).contiguous()
+    index = torch.tensor([[0, 0], [0, 2], [3, 1], [3, 4]])  # (episode start, frame in episode)
+    stacked = outcome_probe.windows(frames, index)
+    assert stacked.shape == (4, 12, 2, 2)
+    firsts = stacked[:, ::3, 0, 0].tolist()  # channel 0 of each of the 4 frames in the window
+    assert firsts == [[0, 0, 0, 0], [0, 0, 1, 2], [3, 3, 3, 4], [4, 5, 6, 7]]  # young windows repeat the first frame
+
+
+def test_outcome_probe_auc(outcome_probe):
+    assert outcome_probe.auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert outcome_probe.auc([0.1], [0.9]) == 0.0
+    assert outcome_probe.auc([0.5], [0.5]) == 0.5
+    assert outcome_probe.auc([], [0.5]) is None

@@ -81,10 +81,12 @@ def record_real(model, env, seeds: list[int], start: int = CONTEXT - 1) -> list[
 
 
 def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int = CONTEXT - 1,
-            denoising_steps: int | None = None, open_loop: bool = False) -> float:
+            denoising_steps: int | None = None, open_loop: bool = False, keep_frames: bool = False) -> float:
     """Run the policy in the dream from each trial's real context (ending at real frame ``start``); adds
-    ``dream_successes`` and ``first_success_dream`` to every trial. With ``open_loop`` the real episode's
-    own actions are replayed instead (no motion once a real episode has ended)."""
+    ``dream_successes`` and ``first_success_dream`` to every trial, and ``dream_frames`` (the real frames up
+    to ``start``, then the first imagined episode's). With ``keep_frames`` every imagined episode's frames
+    are kept too, one list per dream seed in ``dream_runs``. With ``open_loop`` the real episode's own
+    actions are replayed instead (no motion once a real episode has ended)."""
     from dreamgym.dream.vector_env import DreamWorldVectorEnv
 
     started = time.perf_counter()
@@ -95,6 +97,7 @@ def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int =
     for trial in trials:
         trial["dream_successes"], trial["first_success_dream"] = [], []
         trial["dream_frames"] = [*trial["real_frames"][: start + 1]]
+        trial["dream_runs"] = [[*trial["real_frames"][: start + 1]] for _ in range(dream_seeds)] if keep_frames else None
     try:
         for dream_seed in tqdm(range(dream_seeds), desc="dream episodes", unit="round"):
             observations, _ = env.reset(seed=dream_seed, options={"frames": frames, "actions": actions})
@@ -108,10 +111,13 @@ def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int =
                 else:
                     chosen, _ = model.predict(observations, deterministic=True)
                 observations, _, terminated, truncated, info = env.step(chosen)
-                if dream_seed == 0:  # the frames of the first imagined episode, for the picture
-                    done = terminated | truncated
-                    for i in np.flatnonzero(active):
-                        trials[i]["dream_frames"].append(np.asarray(info["final_obs"][i]) if done[i] else observations[i])
+                done = terminated | truncated
+                for i in np.flatnonzero(active):
+                    frame = np.asarray(info["final_obs"][i]) if done[i] else observations[i]
+                    if dream_seed == 0:  # the frames of the first imagined episode, for the picture
+                        trials[i]["dream_frames"].append(frame)
+                    if keep_frames:
+                        trials[i]["dream_runs"][dream_seed].append(frame)
                 steps += active
                 for i in np.flatnonzero(active & (terminated | truncated)):
                     trials[i]["dream_successes"].append(bool(terminated[i]))
@@ -229,7 +235,7 @@ def main() -> None:
     if args.film:
         film(kept, args.film, args.out_dir / f"closed-loop-{args.label}.png", args.start)
     for trial in trials:
-        for key in ("frames", "actions", "real_frames", "real_actions", "dream_frames"):
+        for key in ("frames", "actions", "real_frames", "real_actions", "dream_frames", "dream_runs"):
             trial.pop(key, None)
     result = {
         "label": args.label, "bundle": shown_path(bundle), "sampler": simulator.sampler_name, "denoising_steps": args.denoising_steps, "policy": str(args.policy),
