@@ -121,7 +121,7 @@ class GoalMarker:
 
 @dataclass(frozen=True)
 class BodyColor:
-    """Draw every visible geom of one MuJoCo body in a flat colour: rendering only, never physics.
+    """Draw one MuJoCo body's geoms in a flat colour: rendering only, never physics.
 
     At 64x64 an object that shares the gripper's colour merges with the fingers that grasp it
     (coffee-pull's white mug against the white finger pad), so whether the fingers hold it is
@@ -129,7 +129,7 @@ class BodyColor:
     do not read them.
 
     :param body: MuJoCo body name, e.g. ``"mug"``.
-    :param rgba: colour of the body's geoms (their material is dropped).
+    :param rgba: colour of all the body's geoms, the hidden collision geoms included (their material is dropped).
     """
 
     body: str

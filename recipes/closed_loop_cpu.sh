@@ -33,3 +33,5 @@ done
 $PY benchmarks/decision_fidelity/grasp_offsets.py --policy "$(bc_of 0)" "$(bc_of 1)" "$(bc_of 2)" \
   --cameras 180,-35 120,-35 90,-35 145,-60 90,-60 90,-89
 $PY benchmarks/policy/dream_gap.py --model envs/coffee-pull/policies/refined.zip --out benchmarks/policy/dream_gap-refined-shipped.json
+# Is the failed grasp legible before it plays out, and do imagined frames show it? (about 5 min)
+$PY benchmarks/decision_fidelity/outcome_probe.py --data data --policy "$(bc_of 2)" --label shipped-bc-seed2

@@ -12,7 +12,7 @@
 # The shipped coffee-pull rendering keeps the white mug, so while it runs this recipe applies
 # recipes/patches/coffee_pull_yellow_mug.patch (the mug colour in dreamgym/tasks.py) to the working
 # tree and takes it back on exit.
-# About 10 min of collection, 70 min of training and 30 min of benchmarks on the 2-core CPU.
+# About 10 min of collection, 70 min of training and 35 min of benchmarks on the 2-core CPU.
 # Usage: bash recipes/coffee_pull_yellow_mug_cpu.sh [RUNS_ROOT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,3 +52,5 @@ for steps in 1500 4000; do
   [ -e benchmarks/decision_fidelity/results-$label.json ] || \
     $PY benchmarks/decision_fidelity/run.py --bundle "$bundle" --sampler teacher --policy "$ROOT/bc-seed0/bc.zip" --label $label
 done
+$PY benchmarks/decision_fidelity/outcome_probe.py --data "$DATA" --bundle "$ROOT/bundle-4000" \
+  --policy "$ROOT/bc-seed2/bc.zip" --label yellow-4000-bc-seed2
