@@ -136,3 +136,29 @@ def test_parallel_workers_write_the_same_episodes(tmp_path):
     collect(small_config(tmp_path / "two", num_expert=1, num_random=1, num_noisy_expert=0, workers=2), progress=False)
     for a, b in zip(episode_paths(tmp_path / "one"), episode_paths(tmp_path / "two")):
         np.testing.assert_array_equal(load_episode(a).frames, load_episode(b).frames)
+
+
+@pytest.mark.parametrize("meta, message", [
+    ({"rendering": {"goal_marker": None}, "camera": None},
+     "was rendered with Meta-World's default goal drawing (1 cm sphere), but dreamgym now renders 'coffee-pull' with goal 'mug_goal' drawn as a disc"),
+    ({"rendering": None, "camera": None}, "was rendered with Meta-World's default goal drawing (1 cm sphere)"),
+    ({"camera": {"lookat": [0.0, 0.6, 0.1], "distance": 1.0, "azimuth": 90, "elevation": -30}},
+     "was recorded with camera {'lookat': (0.0, 0.6, 0.1), 'distance': 1.0, 'azimuth': 90.0, 'elevation': -30.0}, "
+     "but dreamgym now films 'coffee-pull' with {'lookat': (0.0, 0.64, 0.12), 'distance': 0.75, 'azimuth': 145"),
+], ids=["other rendering", "no rendering recorded", "other camera"])
+def test_collecting_into_a_folder_of_another_rendering_or_camera_is_refused(tmp_path, meta, message):
+    from dreamgym.data.episode import make_episode, save_episode
+    from dreamgym.tasks import get_task
+
+    spec = get_task("coffee-pull")
+    defaults = {"rendering": spec.rendering.to_dict(), "camera": spec.camera.to_dict()}
+    meta = {**defaults, **meta}
+    meta = {key: value for key, value in meta.items() if not (key == "camera" and value is None)}
+    steps = 12
+    existing = save_episode(
+        make_episode(np.zeros((steps + 1, 3, 64, 64), np.uint8), np.zeros((steps, 4)), np.zeros(steps), np.zeros(steps + 1),
+                     {"task": "coffee-pull", "source": "expert", "episode_steps": steps, **meta}),
+        tmp_path / "coffee-pull" / "expert" / "expert-00000.npz",
+    )
+    with pytest.raises(ValueError, match=re.escape(f"{existing} {message}")):
+        collect(small_config(tmp_path), progress=False)

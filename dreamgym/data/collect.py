@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from dreamgym.data.branches import ALL_PERTURBATIONS, PERTURBATIONS, Branch
 from dreamgym.data.episode import Episode, episode_layout, episode_paths, load_episode, make_episode, save_episode
-from dreamgym.tasks import get_task
+from dreamgym.tasks import CameraConfig, RenderingConfig, get_task
 
 SOURCE_SEED_BASE = {"expert": 0, "noisy_expert": 100_000, "random": 200_000, "bc": 300_000, "branch": 400_000}
 """Episode ``i`` of a source is reset with seed ``SOURCE_SEED_BASE[source] + seed_offset + i``."""
@@ -303,7 +303,8 @@ def collect(config: CollectConfig, progress: bool = True) -> CollectReport:
 
 
 def _check_existing_layout(config: CollectConfig) -> None:
-    """Refuse to add episodes to a task folder whose episodes have another frame size or length."""
+    """Refuse to add episodes to a task folder whose episodes have another frame size, length, camera
+    or rendering (a world model trained on the mix would imitate two kinds of frame)."""
     folder = config.out_dir / config.task
     existing = episode_paths(folder) if folder.is_dir() else []
     if not existing:
@@ -315,6 +316,20 @@ def _check_existing_layout(config: CollectConfig) -> None:
             f"{existing[0]} has {episode_layout(episode)}, but this collection records {config.height}x{config.width} "
             f"frames and {config.episode_steps} steps; one dataset folder holds one frame size and length "
             "(collect into another --out)."
+        )
+    spec = get_task(config.task)
+    rendering = RenderingConfig.from_dict(episode.meta.get("rendering"))  # absent: Meta-World's own drawing
+    if rendering != spec.rendering:
+        raise ValueError(
+            f"{existing[0]} was rendered with {rendering.describe()}, but dreamgym now renders {config.task!r} with "
+            f"{spec.rendering.describe()}; one dataset folder holds one rendering (collect into another --out)."
+        )
+    camera = episode.meta.get("camera")
+    camera = CameraConfig.from_dict(camera) if camera is not None else spec.camera
+    if camera != spec.camera:
+        raise ValueError(
+            f"{existing[0]} was recorded with camera {camera.to_dict()}, but dreamgym now films {config.task!r} with "
+            f"{spec.camera.to_dict()}; one dataset folder holds one camera (collect into another --out)."
         )
 
 
