@@ -6,13 +6,13 @@
 # dreamgym.tasks.BodyColor, physics unchanged) and redoes the shipped recipe's data and training in that
 # rendering: the same collection (expert, noisy expert, random, then 150 rollouts and 150 branches of a
 # BC policy trained on the new frames), BC seeds 0/1/2, the world model fine-tuned from the shipped one
-# (it learns the new colour and the data's grasps; judged after 1500 steps and, resumed, after 4000),
+# (it learns the new colour and the data's grasps; judged after 1500 steps and, resumed, after 4000 and 5500),
 # a reward classifier on real frames, export; then closed-loop and open-loop decision fidelity.
 #
 # The shipped coffee-pull rendering keeps the white mug, so while it runs this recipe applies
 # recipes/patches/coffee_pull_yellow_mug.patch (the mug colour in dreamgym/tasks.py) to the working
 # tree and takes it back on exit.
-# About 10 min of collection, 70 min of training and 35 min of benchmarks on the 2-core CPU.
+# About 10 min of collection, 85 min of training and 50 min of benchmarks on the 2-core CPU.
 # Usage: bash recipes/coffee_pull_yellow_mug_cpu.sh [RUNS_ROOT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ for s in 1 2; do
 done
 [ -e "$ROOT/reward/reward_model" ] || \
   $DREAMGYM train-reward --data "$DATA" --task coffee-pull --out "$ROOT/reward" --steps 2000 --no-progress
-for steps in 1500 4000; do
+for steps in 1500 4000 5500; do
   label=yellow; bundle="$ROOT/bundle"
   [ $steps = 1500 ] || { label=yellow-$steps; bundle="$ROOT/bundle-$steps"; }
   if [ ! -e "$bundle/manifest.json" ]; then  # one run, resumed: its checkpoint carries on from the last step
@@ -52,5 +52,6 @@ for steps in 1500 4000; do
   [ -e benchmarks/decision_fidelity/results-$label.json ] || \
     $PY benchmarks/decision_fidelity/run.py --bundle "$bundle" --sampler teacher --policy "$ROOT/bc-seed0/bc.zip" --label $label
 done
-$PY benchmarks/decision_fidelity/outcome_probe.py --data "$DATA" --bundle "$ROOT/bundle-4000" \
-  --policy "$ROOT/bc-seed2/bc.zip" --label yellow-4000-bc-seed2
+[ -e benchmarks/decision_fidelity/closed_loop/outcome-probe-yellow-4000-bc-seed2.json ] || \
+  $PY benchmarks/decision_fidelity/outcome_probe.py --data "$DATA" --bundle "$ROOT/bundle-4000" \
+    --policy "$ROOT/bc-seed2/bc.zip" --label yellow-4000-bc-seed2
