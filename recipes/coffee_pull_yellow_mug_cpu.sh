@@ -35,7 +35,7 @@ for s in 1 2; do
 done
 [ -e "$ROOT/reward/reward_model" ] || \
   $DREAMGYM train-reward --data "$DATA" --task coffee-pull --out "$ROOT/reward" --steps 2000 --no-progress
-for steps in 1500 4000 5500; do
+for steps in 1500 4000 5500 9000; do
   label=yellow; bundle="$ROOT/bundle"
   [ $steps = 1500 ] || { label=yellow-$steps; bundle="$ROOT/bundle-$steps"; }
   if [ ! -e "$bundle/manifest.json" ]; then  # one run, resumed: its checkpoint carries on from the last step
