@@ -13,6 +13,8 @@ from dreamgym.reward.train import (
     RewardTrainConfig,
     binary_metrics,
     choose_threshold,
+    sequence_ids,
+    sequence_metrics,
     random_shift,
     train_reward_classifier,
 )
@@ -38,6 +40,36 @@ def test_metrics_and_threshold_choice():
     assert binary_metrics(probabilities, labels, 0.5) == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "accuracy": 1.0, "positives": 2}
     assert binary_metrics(probabilities, labels, 0.95)["recall"] == 0.0
     assert 0.4 < choose_threshold(probabilities, labels) <= 0.6
+
+
+def test_sequence_metrics_count_episode_outcomes():
+    # three sequences: a success the classifier finds, a failure it fires on once, a success it misses
+    probabilities = torch.tensor([0.1, 0.9, 0.2, 0.7, 0.1, 0.3])
+    labels = torch.tensor([False, True, False, False, False, True])
+    sequences = sequence_ids([2, 2, 2])
+    assert sequences.tolist() == [0, 0, 1, 1, 2, 2]
+    metrics = sequence_metrics(probabilities, labels, sequences, 0.5)
+    assert metrics == {"sequences": 3, "successes": 2, "false_fires": 1, "missed": 1, "agreement": 1 / 3}
+    assert sequence_metrics(probabilities, labels, sequences, 0.25)["missed"] == 0
+    with pytest.raises(ValueError, match="1-D of one length"):
+        sequence_metrics(probabilities, labels[:-1], sequences, 0.5)
+
+
+def test_threshold_is_chosen_for_sequences_not_frames():
+    # Frame F1 alone prefers a low threshold that also fires once on each of the 5 failed sequences
+    # (it finds all weak success frames); the environment ends an episode at its first firing frame,
+    # so one stray frame is a false success.
+    fail = [0.7] + [0.05] * 9  # one stray frame per failed episode
+    success = [0.05] * 4 + [0.6] * 3 + [0.95] * 3  # success frames: 3 weak, 3 confident
+    probabilities = torch.tensor(fail * 5 + success * 5)
+    labels = torch.tensor([False] * 50 + ([False] * 4 + [True] * 6) * 5)
+    sequences = sequence_ids([10] * 10)
+    frame_choice = choose_threshold(probabilities, labels)
+    sequence_choice = choose_threshold(probabilities, labels, sequences)
+    assert frame_choice <= 0.6
+    assert 0.7 < sequence_choice <= 0.94
+    assert sequence_metrics(probabilities, labels, sequences, sequence_choice)["agreement"] == 1.0
+    assert sequence_metrics(probabilities, labels, sequences, frame_choice)["false_fires"] == 5
 
 
 def test_random_shift_keeps_shape_and_is_seeded():
