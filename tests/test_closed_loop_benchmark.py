@@ -80,3 +80,44 @@ def test_outcome_probe_auc(outcome_probe):
     assert outcome_probe.auc([0.1], [0.9]) == 0.0
     assert outcome_probe.auc([0.5], [0.5]) == 0.5
     assert outcome_probe.auc([], [0.5]) is None
+
+
+TREND_SCRIPT = SCRIPT.with_name("training_trend.py")
+
+
+@pytest.fixture(scope="module")
+def training_trend():
+    spec = importlib.util.spec_from_file_location("training_trend_benchmark", TREND_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_training_trend_pools_the_three_seeds_and_reads_the_open_loop_groups(training_trend, tmp_path):
+    (tmp_path / "closed_loop").mkdir()
+    for seed, (failures, hallucinated, missed) in enumerate([(2, 3, 0), (1, 0, 1), (5, 6, 2)]):
+        summary = {"real_failures": failures, "real_successes": 10 - failures, "dream_seeds": 2,
+                   "hallucinated_episodes": hallucinated, "missed_episodes": missed}
+        path = tmp_path / "closed_loop" / f"closed-loop-run-bc-seed{seed}-teacher.json"
+        path.write_text(json.dumps({"summary": summary}))
+    groups = {"policy_noise": {"hallucination_rate": 0.25}, "branches": {"agreement": 0.8}}
+    (tmp_path / "results-run.json").write_text(json.dumps({"summary": groups}))
+    point = training_trend.fidelity_point("run", folder=tmp_path)
+    assert point["closed_loop_counts"] == {"hallucinated": 9, "failures": 16, "missed": 3, "successes": 44}
+    assert point["closed_loop_hallucinated"] == pytest.approx(9 / 16)
+    assert point["closed_loop_missed"] == pytest.approx(3 / 44)
+    assert (point["noisy_bc_hallucinated"], point["branch_agreement"]) == (0.25, 0.8)
+    with pytest.raises(FileNotFoundError, match="results-other.json"):
+        (tmp_path / "closed_loop" / "closed-loop-other-bc-seed0-teacher.json").write_text(
+            (tmp_path / "closed_loop" / "closed-loop-run-bc-seed0-teacher.json").read_text())
+        for seed in (1, 2):
+            (tmp_path / "closed_loop" / f"closed-loop-other-bc-seed{seed}-teacher.json").write_text(
+                (tmp_path / "closed_loop" / f"closed-loop-run-bc-seed{seed}-teacher.json").read_text())
+        training_trend.fidelity_point("other", folder=tmp_path)
+
+
+@pytest.mark.parametrize("text", ["yellow", "yellow=", "=4000", "yellow=4k"])
+def test_training_trend_refuses_a_run_without_its_steps(training_trend, text):
+    with pytest.raises(ValueError, match="LABEL=STEPS"):
+        training_trend.parse_run(text)
+    assert training_trend.parse_run("yellow-4000=4000") == ("yellow-4000", 4000)
