@@ -140,6 +140,7 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
         steps=args.steps,
         batch_size=args.batch_size,
         learning_rate=args.lr,
+        lr_decay_steps=args.lr_decay_steps,
         seed=args.seed,
         checkpoint_every=args.checkpoint_every,
         eval_every=args.eval_every,
@@ -350,6 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     wm.add_argument("--steps", type=positive_int, default=8000)
     wm.add_argument("--batch-size", type=batch_size, default=32)
     wm.add_argument("--lr", type=positive_float, default=3e-4)
+    wm.add_argument(
+        "--lr-decay-steps", type=non_negative_int, default=0,
+        help="anneal the learning rate to 0 (cosine) over the last this many of --steps (0 = constant after warm-up); "
+        "may be added when resuming a run",
+    )
     wm.add_argument("--seed", type=non_negative_int, default=0)
     wm.add_argument("--size", type=positive_int, default=64, help="frame size the data was recorded at")
     wm.add_argument("--channels", type=positive_int, nargs="+", help="U-Net widths per level (default 32 64 64 128)")

@@ -13,9 +13,9 @@ from dreamgym.reward.train import (
     RewardTrainConfig,
     binary_metrics,
     choose_threshold,
+    random_shift,
     sequence_ids,
     sequence_metrics,
-    random_shift,
     train_reward_classifier,
 )
 

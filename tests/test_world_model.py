@@ -386,3 +386,26 @@ def test_export_bundle_from_a_training_run(tmp_path):
     for name, tensor in denoiser.state_dict().items():  # the finished run exports the same EMA weights
         torch.testing.assert_close(from_checkpoint.state_dict()[name], tensor, msg=name)
     assert manifest.provenance["model"]["parameters"] == denoiser.num_parameters()
+
+
+def test_learning_rate_warms_up_holds_and_anneals_at_the_end():
+    from dreamgym.world_model.train import TrainConfig, learning_rate_factor
+
+    factors = [learning_rate_factor(step, 4, 20, 8) for step in range(21)]
+    assert factors[:4] == [0.25, 0.5, 0.75, 1.0] and set(factors[4:13]) == {1.0}
+    assert all(a > b for a, b in zip(factors[12:20], factors[13:20]))  # the last 8 steps fall
+    assert factors[16] == pytest.approx(0.5) and 0 < factors[19] < 0.05 and factors[20] == 0.0
+    assert [learning_rate_factor(step, 4, 20, 0) for step in (3, 19, 20)] == [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="lr_decay_steps must be an integer from 0 to steps"):
+        TrainConfig(data="d", out_dir="o", steps=10, lr_decay_steps=11)
+
+
+def test_a_constant_rate_run_may_be_resumed_with_an_anneal(tmp_path):
+    from dreamgym.world_model.train import train_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    train_world_model(_train_config(tmp_path, tmp_path / "run", 5), progress=False)
+    train_world_model(_train_config(tmp_path, tmp_path / "run", 10, lr_decay_steps=5), progress=False)
+    state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    assert state["step"] == 10
+    assert state["optimizer"]["param_groups"][0]["lr"] == pytest.approx(0.0, abs=1e-12)  # annealed to 0 at the end

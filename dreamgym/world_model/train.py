@@ -2,7 +2,8 @@
 
 * Data: :class:`~dreamgym.data.TransitionWindows` over any tasks; 1 in ``holdout_every`` episodes
   (by episode index) is held out for validation.
-* AdamW with linear warm-up, gradient clipping, EMA weights (the EMA weights are what ships).
+* AdamW with linear warm-up, optionally a cosine anneal to 0 over the last ``lr_decay_steps``
+  (:func:`learning_rate_factor`), gradient clipping, EMA weights (the EMA weights are what ships).
 * Devices and processes through Hugging Face ``accelerate``: ``accelerate launch --num_processes N
   -m dreamgym.cli train-world-model ...`` trains data-parallel on N GPUs, and ``torchrun
   --nproc_per_node 2 -m dreamgym.cli train-world-model ...`` on 2 CPU processes (gloo); each process
@@ -22,6 +23,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -55,6 +57,7 @@ class TrainConfig:
     learning_rate: float = 3e-4
     weight_decay: float = 1e-2
     warmup_steps: int = 200
+    lr_decay_steps: int = 0
     grad_clip: float = 1.0
     ema_decay: float = 0.999
     seed: int = 0
@@ -85,6 +88,8 @@ class TrainConfig:
         for name in ("steps", "batch_size", "checkpoint_every", "log_every", "eval_every", "holdout_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if type(self.lr_decay_steps) is not int or not 0 <= self.lr_decay_steps <= self.steps:
+            raise ValueError(f"lr_decay_steps must be an integer from 0 to steps ({self.steps}), got {self.lr_decay_steps!r}.")
         check_batch_size(self.batch_size)
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}.")
@@ -122,8 +127,20 @@ def initial_world_model(path: str | Path) -> Denoiser:
     return load_world_model(world_model_folder(path))
 
 
-RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "rollout_steps", "compile", "torch_threads")
-"""Settings a resumed run may change: they decide how long and how visibly it trains, not what it learns."""
+RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "rollout_steps", "compile", "torch_threads", "lr_decay_steps")
+"""Settings a resumed run may change: how long and how visibly it trains, and the learning rate's final
+anneal (a run trained at a constant rate may be resumed with more steps and an anneal at their end)."""
+
+
+def learning_rate_factor(step: int, warmup_steps: int, total_steps: int, decay_steps: int) -> float:
+    """Multiplier of the base learning rate at ``step`` (0-based): a linear warm-up over ``warmup_steps``,
+    constant, then over the last ``decay_steps`` of ``total_steps`` a cosine anneal to 0 (none if 0)."""
+    factor = min(1.0, (step + 1) / max(1, warmup_steps))
+    decay_start = total_steps - decay_steps
+    if decay_steps and step >= decay_start:
+        progress = min(1.0, (step - decay_start) / decay_steps)
+        factor *= 0.5 * (1.0 + math.cos(math.pi * progress))
+    return factor
 
 
 def step_generator(seed: int, step: int, process: int, stream: int) -> torch.Generator:
@@ -192,8 +209,9 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
             print(f"fine-tuning from {config.init_from}")
     ema = EMAModel(denoiser.parameters(), decay=config.ema_decay)
     optimizer = torch.optim.AdamW(denoiser.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    warmup = max(1, config.warmup_steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(  # a plain function: a resumed run applies its own steps and anneal
+        optimizer, lambda step: learning_rate_factor(step, config.warmup_steps, config.steps, config.lr_decay_steps)
+    )
 
     start_step, elapsed_before = resume_training_state(
         checkpoint_path, config, denoiser, ema, optimizer, scheduler, RESUMABLE_CHANGES, done="trained", redo="train"
