@@ -6,7 +6,8 @@
 # dreamgym.tasks.BodyColor, physics unchanged) and redoes the shipped recipe's data and training in that
 # rendering: the same collection (expert, noisy expert, random, then 150 rollouts and 150 branches of a
 # BC policy trained on the new frames), BC seeds 0/1/2, the world model fine-tuned from the shipped one
-# (it learns the new colour and the data's grasps; judged after 1500 steps and, resumed, after 4000, 5500 and 9000),
+# (it learns the new colour and the data's grasps; judged after 1500 steps and, resumed, after 4000, 5500 and 9000
+# at a constant learning rate, then after 12000 with the rate annealed to 0 over the last 3000),
 # a reward classifier on real frames, export; then closed-loop and open-loop decision fidelity.
 #
 # The shipped coffee-pull rendering keeps the white mug, so while it runs this recipe applies
@@ -35,12 +36,15 @@ for s in 1 2; do
 done
 [ -e "$ROOT/reward/reward_model" ] || \
   $DREAMGYM train-reward --data "$DATA" --task coffee-pull --out "$ROOT/reward" --steps 2000 --no-progress
-for steps in 1500 4000 5500 9000; do
+# Constant learning rate up to 9000 steps; the last segment (9000 -> 12000) anneals it to 0.
+for steps in 1500 4000 5500 9000 12000; do
   label=yellow; bundle="$ROOT/bundle"
   [ $steps = 1500 ] || { label=yellow-$steps; bundle="$ROOT/bundle-$steps"; }
+  decay=0; [ $steps != 12000 ] || decay=3000
   if [ ! -e "$bundle/manifest.json" ]; then  # one run, resumed: its checkpoint carries on from the last step
     $DREAMGYM train-world-model --data "$DATA" --task coffee-pull --out "$ROOT/wm" --init-from envs/coffee-pull \
-      --batch-size 32 --lr 3e-4 --steps $steps --checkpoint-every 250 --eval-every $steps --seed 0 --no-progress
+      --batch-size 32 --lr 3e-4 --lr-decay-steps $decay --steps $steps --checkpoint-every 250 --eval-every $steps \
+      --seed 0 --no-progress
     $DREAMGYM export-bundle --run "$ROOT/wm" --reward-run "$ROOT/reward" --out "$bundle" --initial-state-frames 20 \
       --notes "recipes/coffee_pull_yellow_mug_cpu.sh: mug drawn yellow; $steps steps from envs/coffee-pull on $DATA (the shipped data recipe in that rendering), reward classifier on real frames"
   fi
