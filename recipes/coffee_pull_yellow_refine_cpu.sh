@@ -45,6 +45,7 @@ for s in 2 1 0; do
   [ -e "$run/refined.zip" ] || \
     $DREAMGYM refine --bc-model "$bc" --bundle "$BUNDLE" --out "$run" --seed $s --no-progress
   cp "$run/summary.json" "$OUT/refine-$LABEL-seed$s.json"
+  cp "$run/history.json" "$OUT/history-$LABEL-seed$s.json"  # dream success and KL to BC per iteration
   for policy in bc refined; do
     model="$bc"; [ $policy = bc ] || model="$run/refined.zip"
     out="$OUT/eval-$policy-$LABEL-seed$s.json"
