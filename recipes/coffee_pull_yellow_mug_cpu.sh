@@ -59,5 +59,5 @@ done
 [ -e benchmarks/decision_fidelity/closed_loop/outcome-probe-yellow-4000-bc-seed2.json ] || \
   $PY benchmarks/decision_fidelity/outcome_probe.py --data "$DATA" --bundle "$ROOT/bundle-4000" \
     --policy "$ROOT/bc-seed2/bc.zip" --label yellow-4000-bc-seed2
-$PY benchmarks/decision_fidelity/training_trend.py yellow=1500 yellow-4000=4000 yellow-5500=5500 yellow-9000=9000 \
+$PY benchmarks/decision_fidelity/training_trend.py yellow=1500 yellow-4000=4000 yellow-5500=5500 yellow-9000=9000 yellow-12000=12000 \
   --reference shipped --out benchmarks/decision_fidelity/trend-yellow
