@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Experiment (issue 10, not shipped), after recipes/coffee_pull_yellow_refine_cpu.sh: with dreamgym
+# refine's defaults (behaviour anchor 1.0, 15 iterations) the yellow BC seeds do not move in the
+# 9000-step yellow dream (KL to BC ~0.001). Here PPO gets room: a ten times weaker anchor and three
+# times as many iterations, every other default unchanged, with real Meta-World success monitored at
+# each checkpoint (20 tuning layouts, never used for training) so that the dream and real learning
+# curves can be compared. The final policy is evaluated like the defaults were (50 held-out layouts
+# of evaluation seed s, 32 dream episodes).
+# About 30 min per BC seed on the 2-core CPU (teacher sampler). Applies the yellow-mug patch while it runs.
+# Usage: [ANCHOR=0.1] [ITERATIONS=45] [SEEDS="2"] bash recipes/coffee_pull_yellow_refine_weak_anchor_cpu.sh [RUNS_ROOT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="${1:-runs}/yellow"
+ANCHOR="${ANCHOR:-0.1}"
+ITERATIONS="${ITERATIONS:-45}"
+SEEDS="${SEEDS:-2}"
+BUNDLE="$ROOT/bundle-9000-seq"
+LABEL="yellow-9000-seq-anchor$ANCHOR-it$ITERATIONS"
+OUT=benchmarks/policy/yellow
+DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
+[ -e "$BUNDLE/manifest.json" ] || { echo "$BUNDLE is missing: run recipes/coffee_pull_yellow_refine_cpu.sh first" >&2; exit 2; }
+patch=recipes/patches/coffee_pull_yellow_mug.patch
+git apply --check "$patch" || { echo "cannot apply $patch to dreamgym/tasks.py (changed there?)" >&2; exit 2; }
+git apply "$patch"
+trap 'git apply -R "$patch"' EXIT
+mkdir -p "$OUT"
+for s in $SEEDS; do
+  run="$ROOT/refine-$LABEL-seed$s"
+  [ -e "$run/refined.zip" ] || \
+    $DREAMGYM refine --bc-model "$ROOT/bc-seed$s/bc.zip" --bundle "$BUNDLE" --out "$run" --seed $s \
+      --anchor-kl "$ANCHOR" --iterations "$ITERATIONS" --monitor-real-episodes 20 --no-progress
+  cp "$run/summary.json" "$OUT/refine-$LABEL-seed$s.json"
+  cp "$run/history.json" "$OUT/history-$LABEL-seed$s.json"
+  cp "$run/monitor_real.json" "$OUT/monitor-real-$LABEL-seed$s.json"
+  out="$OUT/eval-refined-$LABEL-seed$s.json"
+  [ -e "$out" ] || $DREAMGYM evaluate --model "$run/refined.zip" --bundle "$BUNDLE" --sampler teacher --seeds $s \
+    --episodes 50 --dream-episodes 32 --out "$out" --no-progress
+done
