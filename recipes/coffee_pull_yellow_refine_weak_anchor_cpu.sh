@@ -7,15 +7,20 @@
 # curves can be compared. The final policy is evaluated like the defaults were (50 held-out layouts
 # of evaluation seed s, 32 dream episodes).
 # About 30 min per BC seed on the 2-core CPU (teacher sampler). Applies the yellow-mug patch while it runs.
-# Usage: [ANCHOR=0.1] [ITERATIONS=45] [SEEDS="2"] bash recipes/coffee_pull_yellow_refine_weak_anchor_cpu.sh [RUNS_ROOT]
+# NUM_ENVS (default 16, refine's) sets the imagined worlds per iteration. PPO's minibatch grows with it
+# (8 x NUM_ENVS), so each iteration makes the same number of gradient steps on NUM_ENVS/16 times as
+# many imagined transitions (less noisy updates).
+# Usage: [ANCHOR=0.1] [ITERATIONS=45] [NUM_ENVS=16] [SEEDS="2"] bash recipes/coffee_pull_yellow_refine_weak_anchor_cpu.sh [RUNS_ROOT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="${1:-runs}/yellow"
 ANCHOR="${ANCHOR:-0.1}"
 ITERATIONS="${ITERATIONS:-45}"
 SEEDS="${SEEDS:-2}"
+NUM_ENVS="${NUM_ENVS:-16}"
 BUNDLE="$ROOT/bundle-9000-seq"
 LABEL="yellow-9000-seq-anchor$ANCHOR-it$ITERATIONS"
+[ "$NUM_ENVS" = 16 ] || LABEL="$LABEL-envs$NUM_ENVS"
 OUT=benchmarks/policy/yellow
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 [ -e "$BUNDLE/manifest.json" ] || { echo "$BUNDLE is missing: run recipes/coffee_pull_yellow_refine_cpu.sh first" >&2; exit 2; }
@@ -28,7 +33,7 @@ for s in $SEEDS; do
   run="$ROOT/refine-$LABEL-seed$s"
   [ -e "$run/refined.zip" ] || \
     $DREAMGYM refine --bc-model "$ROOT/bc-seed$s/bc.zip" --bundle "$BUNDLE" --out "$run" --seed $s \
-      --anchor-kl "$ANCHOR" --iterations "$ITERATIONS" --monitor-real-episodes 20 --no-progress
+      --anchor-kl "$ANCHOR" --iterations "$ITERATIONS" --num-envs "$NUM_ENVS" --batch-size $((8 * NUM_ENVS)) --monitor-real-episodes 20 --no-progress
   cp "$run/summary.json" "$OUT/refine-$LABEL-seed$s.json"
   cp "$run/history.json" "$OUT/history-$LABEL-seed$s.json"
   cp "$run/monitor_real.json" "$OUT/monitor-real-$LABEL-seed$s.json"
