@@ -13,7 +13,7 @@
 # The shipped coffee-pull rendering keeps the white mug, so while it runs this recipe applies
 # recipes/patches/coffee_pull_yellow_mug.patch (the mug colour in dreamgym/tasks.py) to the working
 # tree and takes it back on exit.
-# About 10 min of collection, 160 min of training (0.9-1.1 s per step) and 65 min of benchmarks on the 2-core CPU.
+# About 10 min of collection, 205 min of training (0.9-1.1 s per step) and 80 min of benchmarks on the 2-core CPU.
 # Usage: bash recipes/coffee_pull_yellow_mug_cpu.sh [RUNS_ROOT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
