@@ -5,7 +5,8 @@
 # times as many iterations, every other default unchanged, with real Meta-World success monitored at
 # each checkpoint (20 tuning layouts, never used for training) so that the dream and real learning
 # curves can be compared. The final policy is evaluated like the defaults were (50 held-out layouts
-# of evaluation seed s, 32 dream episodes).
+# of evaluation seed s, 32 dream episodes); BC and the refined policy are also evaluated in real
+# Meta-World on the 100 held-out layouts of the other two evaluation seeds.
 # About 30 min per BC seed on the 2-core CPU (teacher sampler). Applies the yellow-mug patch while it runs.
 # NUM_ENVS (default 16, refine's) sets the imagined worlds per iteration. PPO's minibatch grows with it
 # (8 x NUM_ENVS), so each iteration makes the same number of gradient steps on NUM_ENVS/16 times as
@@ -40,4 +41,13 @@ for s in $SEEDS; do
   out="$OUT/eval-refined-$LABEL-seed$s.json"
   [ -e "$out" ] || $DREAMGYM evaluate --model "$run/refined.zip" --bundle "$BUNDLE" --sampler teacher --seeds $s \
     --episodes 50 --dream-episodes 32 --out "$out" --no-progress
+  # More held-out layouts for BC and the refined policy: those of the other two evaluation seeds (the one
+  # imagined episode per seed is there because evaluate asks for at least one).
+  others=$(echo 0 1 2 | tr ' ' '\n' | grep -vx "$s" | tr '\n' ' ')
+  for policy in bc refined; do
+    model="$ROOT/bc-seed$s/bc.zip"; [ $policy = bc ] || model="$run/refined.zip"
+    out="$OUT/eval-$policy-$LABEL-seed$s-more-layouts.json"
+    [ -e "$out" ] || $DREAMGYM evaluate --model "$model" --bundle "$BUNDLE" --seeds $others \
+      --episodes 50 --dream-episodes 1 --sampler teacher --out "$out" --no-progress
+  done
 done
