@@ -11,7 +11,11 @@
 # NUM_ENVS (default 16, refine's) sets the imagined worlds per iteration. PPO's minibatch grows with it
 # (8 x NUM_ENVS), so each iteration makes the same number of gradient steps on NUM_ENVS/16 times as
 # many imagined transitions (less noisy updates).
-# Usage: [ANCHOR=0.1] [ITERATIONS=45] [NUM_ENVS=16] [SEEDS="2"] bash recipes/coffee_pull_yellow_refine_weak_anchor_cpu.sh [RUNS_ROOT]
+# EXTRA adds further `dreamgym refine` arguments (they override the ones above) and needs a TAG that
+# names the variant in its file names, e.g. the unguarded run of the yellow README:
+#   ANCHOR=0 ITERATIONS=40 TAG=unguarded \
+#   EXTRA="--horizon 50 --reset-mode episode_start --confirm-rerolls 0 --actor-lr 3e-4 --checkpoint-every 10" bash $0
+# Usage: [ANCHOR=0.1] [ITERATIONS=45] [NUM_ENVS=16] [SEEDS="2"] [TAG=name EXTRA="args"] bash recipes/coffee_pull_yellow_refine_weak_anchor_cpu.sh [RUNS_ROOT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="${1:-runs}/yellow"
@@ -22,6 +26,10 @@ NUM_ENVS="${NUM_ENVS:-16}"
 BUNDLE="$ROOT/bundle-9000-seq"
 LABEL="yellow-9000-seq-anchor$ANCHOR-it$ITERATIONS"
 [ "$NUM_ENVS" = 16 ] || LABEL="$LABEL-envs$NUM_ENVS"
+TAG="${TAG:-}"
+EXTRA="${EXTRA:-}"
+[ -z "$EXTRA" ] || [ -n "$TAG" ] || { echo "EXTRA needs a TAG that names the variant" >&2; exit 2; }
+[ -z "$TAG" ] || LABEL="$LABEL-$TAG"
 OUT=benchmarks/policy/yellow
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 [ -e "$BUNDLE/manifest.json" ] || { echo "$BUNDLE is missing: run recipes/coffee_pull_yellow_refine_cpu.sh first" >&2; exit 2; }
@@ -34,7 +42,7 @@ for s in $SEEDS; do
   run="$ROOT/refine-$LABEL-seed$s"
   [ -e "$run/refined.zip" ] || \
     $DREAMGYM refine --bc-model "$ROOT/bc-seed$s/bc.zip" --bundle "$BUNDLE" --out "$run" --seed $s \
-      --anchor-kl "$ANCHOR" --iterations "$ITERATIONS" --num-envs "$NUM_ENVS" --batch-size $((8 * NUM_ENVS)) --monitor-real-episodes 20 --no-progress
+      --anchor-kl "$ANCHOR" --iterations "$ITERATIONS" --num-envs "$NUM_ENVS" --batch-size $((8 * NUM_ENVS)) --monitor-real-episodes 20 --no-progress $EXTRA
   cp "$run/summary.json" "$OUT/refine-$LABEL-seed$s.json"
   cp "$run/history.json" "$OUT/history-$LABEL-seed$s.json"
   cp "$run/monitor_real.json" "$OUT/monitor-real-$LABEL-seed$s.json"
