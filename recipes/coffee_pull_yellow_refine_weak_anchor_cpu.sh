@@ -32,6 +32,7 @@ EXTRA="${EXTRA:-}"
 [ -z "$TAG" ] || LABEL="$LABEL-$TAG"
 OUT=benchmarks/policy/yellow
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
+PY="${PY:-.venv/bin/python}"
 [ -e "$BUNDLE/manifest.json" ] || { echo "$BUNDLE is missing: run recipes/coffee_pull_yellow_refine_cpu.sh first" >&2; exit 2; }
 patch=recipes/patches/coffee_pull_yellow_mug.patch
 git apply --check "$patch" || { echo "cannot apply $patch to dreamgym/tasks.py (changed there?)" >&2; exit 2; }
@@ -49,13 +50,17 @@ for s in $SEEDS; do
   out="$OUT/eval-refined-$LABEL-seed$s.json"
   [ -e "$out" ] || $DREAMGYM evaluate --model "$run/refined.zip" --bundle "$BUNDLE" --sampler teacher --seeds $s \
     --episodes 50 --dream-episodes 32 --out "$out" --no-progress
-  # More held-out layouts for BC and the refined policy: those of the other two evaluation seeds (the one
-  # imagined episode per seed is there because evaluate asks for at least one).
+  # More held-out layouts for BC and the refined policy: those of the other two evaluation seeds.
   others=$(echo 0 1 2 | tr ' ' '\n' | grep -vx "$s" | tr '\n' ' ')
   for policy in bc refined; do
     model="$ROOT/bc-seed$s/bc.zip"; [ $policy = bc ] || model="$run/refined.zip"
     out="$OUT/eval-$policy-$LABEL-seed$s-more-layouts.json"
     [ -e "$out" ] || $DREAMGYM evaluate --model "$model" --bundle "$BUNDLE" --seeds $others \
-      --episodes 50 --dream-episodes 1 --sampler teacher --out "$out" --no-progress
+      --episodes 50 --real-only --out "$out" --no-progress
   done
+  # The refined policy's closed-loop decision fidelity on the benchmark's 30 layouts (about 3 min): where
+  # its real and imagined outcomes part (BC's: closed-loop-yellow-9000-seq-bc-seed$s-teacher.json).
+  out=benchmarks/decision_fidelity/closed_loop/closed-loop-$LABEL-seed$s-teacher.json
+  [ -e "$out" ] || $PY benchmarks/decision_fidelity/closed_loop.py --bundle "$BUNDLE" --sampler teacher \
+    --policy "$run/refined.zip" --label $LABEL-seed$s-teacher
 done
