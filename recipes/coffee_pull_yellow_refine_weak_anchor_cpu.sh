@@ -6,7 +6,8 @@
 # each checkpoint (20 tuning layouts, never used for training) so that the dream and real learning
 # curves can be compared. The final policy is evaluated like the defaults were (50 held-out layouts
 # of evaluation seed s, 32 dream episodes); BC and the refined policy are also evaluated in real
-# Meta-World on the 100 held-out layouts of the other two evaluation seeds.
+# Meta-World on the 100 held-out layouts of the other two evaluation seeds, and the refined policy gets
+# the closed-loop decision-fidelity check (benchmarks/decision_fidelity/closed_loop.py).
 # About 30 min per BC seed on the 2-core CPU (teacher sampler). Applies the yellow-mug patch while it runs.
 # NUM_ENVS (default 16, refine's) sets the imagined worlds per iteration. PPO's minibatch grows with it
 # (8 x NUM_ENVS), so each iteration makes the same number of gradient steps on NUM_ENVS/16 times as
