@@ -228,7 +228,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         num_envs=args.num_envs, n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.epochs,
         actor_learning_rate=args.actor_lr, critic_learning_rate=args.critic_lr,
         critic_warmup_iterations=args.critic_warmup, log_std_max=None if args.no_std_clip else args.log_std_max,
-        ent_coef=args.ent_coef, initial_log_std=args.initial_log_std, log_std_learning_rate=args.log_std_lr,
+        ent_coef=args.ent_coef, target_kl=args.target_kl, initial_log_std=args.initial_log_std, log_std_learning_rate=args.log_std_lr,
         anchor_kl_coef=args.anchor_kl, max_episode_steps=args.horizon, reset_mode=args.reset_mode,
         success_confirmation=None if args.confirm_rerolls == 0 else {"rerolls": args.confirm_rerolls,
                                                                      "horizon": args.confirm_horizon},
@@ -467,6 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--log-std-max", type=finite_float, default=0.0, help="std clipping bound on the log-std (paper: 0)")
     ref.add_argument("--no-std-clip", action="store_true", help="switch std clipping off (ablation)")
     ref.add_argument("--ent-coef", type=non_negative_float, default=0.0)
+    ref.add_argument("--target-kl", type=positive_float,
+                     help="trust region: stop an iteration's PPO epochs once the KL to the rollout policy exceeds "
+                          "1.5 x this (default: off)")
     ref.add_argument("--initial-log-std", type=finite_float, help="log-std to start from (default: the BC policy's)")
     ref.add_argument("--log-std-lr", type=non_negative_float, help="learning rate of the log-std (default: --actor-lr)")
     ref.add_argument("--anchor-kl", type=non_negative_float, default=1.0,

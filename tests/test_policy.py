@@ -236,6 +236,22 @@ def test_initial_log_std_and_its_own_learning_rate(tmp_path, tiny_bundle):
         small_refine(tmp_path, tiny_bundle, "bad", reset_mode="middle")
 
 
+def test_trust_region_stops_the_epochs_of_an_iteration(tmp_path, tiny_bundle):
+    """With a tight target_kl only the first minibatch step of an iteration runs: Adam's first step moves
+    no actor weight by more than the learning rate; without it, 4 steps move some weights further."""
+    moved = {}
+    for name, target_kl in (("free", None), ("trust", 1e-4)):
+        config = small_refine(tmp_path, tiny_bundle, name, iterations=1, ent_coef=0.0, target_kl=target_kl)
+        refine(config, progress=False)
+        before, after = (actor_critic_parameters(PPO.load(config.out_dir / "checkpoints" / f"iter_000{i}.zip").policy)[0]
+                         for i in (0, 1))
+        moved[name] = max((b - a).abs().max().item() for a, b in zip(before, after))
+    lr = small_refine(tmp_path, tiny_bundle, "lr").actor_learning_rate
+    assert 0 < moved["trust"] <= lr * 1.001 < 1.5 * lr < moved["free"], moved
+    with pytest.raises(ValueError, match="target_kl must be a finite number > 0 or None, got 0"):
+        small_refine(tmp_path, tiny_bundle, "bad", target_kl=0.0)
+
+
 def test_pessimistic_short_horizon_refinement_runs(tmp_path, tiny_bundle):
     config = small_refine(tmp_path, tiny_bundle, "guards", iterations=2, reset_mode="random", max_episode_steps=3,
                           success_confirmation={"rerolls": 2, "horizon": 2}, anchor_kl_coef=1.0)

@@ -80,6 +80,8 @@ class RefineConfig:
     :param gamma: discount; the sparse success reward makes earlier success worth more.
     :param gae_lambda: GAE lambda.
     :param clip_range: PPO ratio clipping.
+    :param target_kl: trust region of each iteration: its PPO epochs stop once the approximate KL between
+        the rollout policy and the updated one exceeds ``1.5 * target_kl`` (SB3's rule); ``None``: off.
     :param ent_coef: entropy bonus.
     :param max_episode_steps: imagined decisions before truncation (default: the bundle's, 50).
     :param reset_mode: where imagined episodes start: ``"episode_start"`` (real first frames) or
@@ -113,6 +115,7 @@ class RefineConfig:
     gamma: float = 0.99
     gae_lambda: float = 0.95
     clip_range: float = 0.2
+    target_kl: float | None = None
     ent_coef: float = 0.0
     max_episode_steps: int | None = 20
     reset_mode: str = "random"
@@ -148,6 +151,8 @@ class RefineConfig:
             raise ValueError(f"log_std_learning_rate must be >= 0 or None, got {self.log_std_learning_rate}.")
         if not np.isfinite(self.anchor_kl_coef) or self.anchor_kl_coef < 0:
             raise ValueError(f"anchor_kl_coef must be a finite number >= 0, got {self.anchor_kl_coef}.")
+        if self.target_kl is not None and not (np.isfinite(self.target_kl) and self.target_kl > 0):
+            raise ValueError(f"target_kl must be a finite number > 0 or None, got {self.target_kl}.")
         if self.initial_log_std is not None and not np.isfinite(self.initial_log_std):
             raise ValueError(f"initial_log_std must be finite or None, got {self.initial_log_std}.")
         if self.max_episode_steps is not None and self.max_episode_steps < 1:
@@ -393,6 +398,7 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         gamma=config.gamma,
         gae_lambda=config.gae_lambda,
         clip_range=config.clip_range,
+        target_kl=config.target_kl,
         ent_coef=config.ent_coef,
         actor_learning_rate=config.actor_learning_rate,
         critic_learning_rate=config.critic_learning_rate,
