@@ -44,7 +44,8 @@ RANGES = {
     "refine": {
         "--iterations": AT_LEAST_1, "--num-envs": AT_LEAST_1, "--n-steps": AT_LEAST_1, "--batch-size": BATCH_OF_TWO,
         "--epochs": AT_LEAST_1, "--actor-lr": NON_NEGATIVE, "--critic-lr": POSITIVE, "--critic-warmup": AT_LEAST_0,
-        "--log-std-max": FINITE, "--ent-coef": NON_NEGATIVE, "--target-kl": POSITIVE, "--initial-log-std": FINITE, "--log-std-lr": NON_NEGATIVE,
+        "--log-std-max": FINITE, "--ent-coef": NON_NEGATIVE, "--target-kl": POSITIVE, "--initial-log-std": FINITE,
+        "--log-std-lr": NON_NEGATIVE,
         "--anchor-kl": NON_NEGATIVE, "--horizon": AT_LEAST_1, "--confirm-rerolls": AT_LEAST_0, "--confirm-horizon": AT_LEAST_1,
         "--denoising-steps": DENOISING, "--checkpoint-every": AT_LEAST_1, "--monitor-real-episodes": AT_LEAST_0,
         "--seed": AT_LEAST_0,
