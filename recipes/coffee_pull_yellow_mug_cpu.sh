@@ -21,10 +21,7 @@ ROOT="${1:-runs}/yellow"
 DATA="${YELLOW_DATA:-data-yellow}"
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 PY="${PY:-.venv/bin/python}"
-patch=recipes/patches/coffee_pull_yellow_mug.patch
-git apply --check "$patch" || { echo "cannot apply $patch to dreamgym/tasks.py (changed there?)" >&2; exit 2; }
-git apply "$patch"
-trap 'git apply -R "$patch"' EXIT
+source recipes/patches/yellow_mug.sh  # the yellow mug until this recipe exits
 $DREAMGYM collect --task coffee-pull --out "$DATA" --workers 2 --no-progress
 [ -e "$ROOT/bc-seed0/bc.zip" ] || \
   $DREAMGYM train-bc --data "$DATA" --task coffee-pull --out "$ROOT/bc-seed0/bc.zip" --steps 4000 --seed 0 --no-progress

@@ -24,10 +24,7 @@ LABEL="yellow-$STEPS-seq"
 OUT=benchmarks/policy/yellow
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 PY="${PY:-.venv/bin/python}"
-patch=recipes/patches/coffee_pull_yellow_mug.patch
-git apply --check "$patch" || { echo "cannot apply $patch to dreamgym/tasks.py (changed there?)" >&2; exit 2; }
-git apply "$patch"
-trap 'git apply -R "$patch"' EXIT
+source recipes/patches/yellow_mug.sh  # the yellow mug until this recipe exits
 [ -e "$ROOT/reward-seq/reward_model" ] || \
   $DREAMGYM train-reward --data "$DATA" --task coffee-pull --out "$ROOT/reward-seq" --steps 2000 --no-progress
 if [ ! -e "$BUNDLE/manifest.json" ]; then

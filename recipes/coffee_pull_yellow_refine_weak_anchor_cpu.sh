@@ -35,10 +35,7 @@ OUT=benchmarks/policy/yellow
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 PY="${PY:-.venv/bin/python}"
 [ -e "$BUNDLE/manifest.json" ] || { echo "$BUNDLE is missing: run recipes/coffee_pull_yellow_refine_cpu.sh first" >&2; exit 2; }
-patch=recipes/patches/coffee_pull_yellow_mug.patch
-git apply --check "$patch" || { echo "cannot apply $patch to dreamgym/tasks.py (changed there?)" >&2; exit 2; }
-git apply "$patch"
-trap 'git apply -R "$patch"' EXIT
+source recipes/patches/yellow_mug.sh  # the yellow mug until this recipe exits
 mkdir -p "$OUT"
 for s in $SEEDS; do
   run="$ROOT/refine-$LABEL-seed$s"
