@@ -246,7 +246,7 @@ def test_trust_region_stops_the_epochs_of_an_iteration(tmp_path, tiny_bundle):
         before, after = (actor_critic_parameters(PPO.load(config.out_dir / "checkpoints" / f"iter_000{i}.zip").policy)[0]
                          for i in (0, 1))
         moved[name] = max((b - a).abs().max().item() for a, b in zip(before, after))
-    lr = small_refine(tmp_path, tiny_bundle, "lr").actor_learning_rate
+    lr = config.actor_learning_rate
     assert 0 < moved["trust"] <= lr * 1.001 < 1.5 * lr < moved["free"], moved
     with pytest.raises(ValueError, match="target_kl must be a finite number > 0 or None, got 0"):
         small_refine(tmp_path, tiny_bundle, "bad", target_kl=0.0)
