@@ -145,6 +145,7 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
         checkpoint_every=args.checkpoint_every,
         eval_every=args.eval_every,
         compile=args.compile,
+        time_limit_s=None if args.time_limit_minutes is None else 60.0 * args.time_limit_minutes,
         window_sampling=args.window_sampling,
         contact_sampling=ContactSamplingConfig(**dict(zip(("follows_share", "left_share", "tips_share"), args.contact_shares))),
         moving_pixel_weight=args.moving_pixel_weight,
@@ -383,6 +384,11 @@ def build_parser() -> argparse.ArgumentParser:
     wm.add_argument("--checkpoint-every", type=positive_int, default=250)
     wm.add_argument("--eval-every", type=positive_int, default=500)
     wm.add_argument("--compile", action="store_true", help="torch.compile the model (helps on GPU)")
+    wm.add_argument(
+        "--time-limit-minutes", type=positive_float,
+        help="stop early once this process has trained this long (checkpoint, evaluate and export as at the last step; "
+        "a rerun resumes); the learning-rate schedule stays that of --steps",
+    )
     wm.add_argument("--no-progress", action="store_true")
     wm.set_defaults(func=_cmd_train_world_model)
 

@@ -29,7 +29,7 @@ RANGES = {
         "--steps": AT_LEAST_1, "--batch-size": BATCH, "--lr": POSITIVE, "--seed": AT_LEAST_0, "--size": AT_LEAST_1,
         "--channels": AT_LEAST_1, "--layers-per-block": AT_LEAST_1, "--patch-size": AT_LEAST_1,
         "--checkpoint-every": AT_LEAST_1, "--eval-every": AT_LEAST_1, "--moving-pixel-weight": NON_NEGATIVE,
-        "--lr-decay-steps": AT_LEAST_0,
+        "--lr-decay-steps": AT_LEAST_0, "--time-limit-minutes": POSITIVE,
     },
     "distill-world-model": {
         "--steps": AT_LEAST_1, "--batch-size": BATCH, "--lr": POSITIVE, "--seed": AT_LEAST_0,

@@ -409,3 +409,23 @@ def test_a_constant_rate_run_may_be_resumed_with_an_anneal(tmp_path):
     state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
     assert state["step"] == 10
     assert state["optimizer"]["param_groups"][0]["lr"] == pytest.approx(0.0, abs=1e-12)  # annealed to 0 at the end
+
+
+def test_a_time_limit_stops_the_run_exports_it_and_a_rerun_resumes(tmp_path):
+    import json
+
+    from dreamgym.export import export_bundle
+    from dreamgym.world_model.train import train_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    summary = train_world_model(_train_config(tmp_path, tmp_path / "run", 10, time_limit_s=0.0), progress=False)
+    assert summary["steps"] == 1 and summary["steps_planned"] == 10 and summary["stopped_by_time_limit"]
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 1  # checkpointed where it stopped
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["steps"] == 1
+    export_bundle(tmp_path / "run", tmp_path / "bundle")  # a stopped run is a finished one, with its steps
+    assert load_bundle(tmp_path / "bundle")[0].provenance["training"]["steps_trained"] == 1
+    summary = train_world_model(_train_config(tmp_path, tmp_path / "run", 10), progress=False)  # resumed, no limit
+    assert summary["steps"] == 10 and not summary["stopped_by_time_limit"]
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 10
+    with pytest.raises(ValueError, match="time_limit_s must be a number of seconds >= 0"):
+        _train_config(tmp_path, tmp_path / "other", 10, time_limit_s=-1.0)

@@ -14,6 +14,9 @@
 * Full-state checkpoints (model, EMA, optimizer, scheduler, step) are written atomically to
   ``out_dir/checkpoint.pt`` every ``checkpoint_every`` steps; a rerun with the same ``out_dir``
   resumes. The weights-only world model is exported to ``out_dir/world_model/`` (safetensors).
+* ``time_limit_s``: stop early, after the step at which this process has trained that long (a
+  lease on a GPU machine ends at a fixed time). The run then checkpoints, evaluates and exports as
+  at its last step; the summary says where it stopped, and a rerun resumes from there.
 * Fine-tuning: ``init_from`` (a bundle or a ``world_model/`` folder) starts a new run from those
   weights (the EMA starts there too) with a fresh optimizer; the architecture is the source's.
 * TensorBoard (``out_dir/tensorboard``): loss, learning rate, validation loss and one-step PSNR,
@@ -68,6 +71,7 @@ class TrainConfig:
     rollout_steps: int = 20
     compile: bool = False
     torch_threads: int | None = None
+    time_limit_s: float | None = None
     init_from: Path | None = None
     window_sampling: str = "uniform"
     contact_sampling: ContactSamplingConfig = field(default_factory=ContactSamplingConfig)
@@ -91,6 +95,9 @@ class TrainConfig:
         if type(self.lr_decay_steps) is not int or not 0 <= self.lr_decay_steps <= self.steps:
             raise ValueError(f"lr_decay_steps must be an integer from 0 to steps ({self.steps}), got {self.lr_decay_steps!r}.")
         check_batch_size(self.batch_size)
+        limit = self.time_limit_s
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 <= limit < math.inf):
+            raise ValueError(f"time_limit_s must be a number of seconds >= 0 (None = no limit), got {limit!r}.")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}.")
 
@@ -127,7 +134,10 @@ def initial_world_model(path: str | Path) -> Denoiser:
     return load_world_model(world_model_folder(path))
 
 
-RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "rollout_steps", "compile", "torch_threads", "lr_decay_steps")
+RESUMABLE_CHANGES = (
+    "steps", "checkpoint_every", "log_every", "eval_every", "rollout_steps", "compile", "torch_threads", "lr_decay_steps",
+    "time_limit_s",
+)
 """Settings a resumed run may change: how long and how visibly it trains, and the learning rate's final
 anneal (a run trained at a constant rate may be resumed with more steps and an anneal at their end)."""
 
@@ -238,7 +248,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     losses: list[float] = []
     start_time = time.perf_counter()
     bar = tqdm(total=config.steps, initial=start_step, desc="train world model", unit="step", disable=not (progress and is_main))
-    step = start_step
+    done = start_step
     for step in range(start_step, config.steps):
         loss_module.train()
         batch = train_windows.sample(config.batch_size, step_generator(config.seed, step, rank, 0), sampling_weights)
@@ -264,17 +274,24 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
             writer.add_scalar("train/loss", float(np.mean(losses[-config.log_every :])), done)
             writer.add_scalar("train/lr", scheduler.get_last_lr()[0], done)
             bar.set_postfix(loss=f"{np.mean(losses[-config.log_every:]):.4f}")
-        if done % config.checkpoint_every == 0 or done == config.steps:
+        out_of_time = _time_is_up(accelerator, config.time_limit_s, time.perf_counter() - start_time)
+        last = done == config.steps or out_of_time
+        if done % config.checkpoint_every == 0 or last:
             save_checkpoint(done, elapsed_before + time.perf_counter() - start_time)
-        if writer and val_windows is not None and (done % config.eval_every == 0 or done == config.steps):
+        if writer and val_windows is not None and (done % config.eval_every == 0 or last):
             metrics = evaluate_during_training(denoiser, ema, val_windows, config, writer, done, device)
             bar.write(f"step {done}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+        if out_of_time:
+            bar.write(f"stopping after step {done} of {config.steps}: the time limit of {config.time_limit_s:g} s is reached")
+            break
     bar.close()
     accelerator.wait_for_everyone()
     replicas_in_sync = _replicas_in_sync(accelerator, denoiser)
     elapsed = elapsed_before + time.perf_counter() - start_time
     summary = {
-        "steps": config.steps,
+        "steps": done,
+        "steps_planned": config.steps,
+        "stopped_by_time_limit": done < config.steps,
         "final_loss_mean_last_100": recent_loss(losses, 100, config.out_dir, "final_loss_mean_last_100"),
         "wall_time_s": round(elapsed, 1),
         "hardware": hardware_description(device),
@@ -290,6 +307,17 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
         (config.out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
         writer.close()
     return summary
+
+
+def _time_is_up(accelerator, limit_s: float | None, elapsed_s: float) -> bool:
+    """Whether the run stops here for its time limit; with several processes, all stop at the same step."""
+    if limit_s is None:
+        return False
+    up = elapsed_s >= limit_s
+    if accelerator.num_processes > 1:  # one process out of time stops them all
+        flag = torch.tensor([float(up)], device=accelerator.device)
+        up = bool(accelerator.reduce(flag, reduction="max").item())
+    return up
 
 
 def _replicas_in_sync(accelerator, model: torch.nn.Module) -> bool:
