@@ -463,10 +463,10 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--out", type=Path, default=Path("runs/refine-coffee-pull"), help="run folder (a rerun resumes)")
     ref.add_argument("--task", default="coffee-pull")
     ref.add_argument("--bundle", type=existing_path, help="a learned-simulator bundle folder instead of the shipped one")
-    ref.add_argument("--iterations", type=positive_int, default=15)
-    ref.add_argument("--num-envs", type=positive_int, default=16)
+    ref.add_argument("--iterations", type=positive_int, default=35)
+    ref.add_argument("--num-envs", type=positive_int, default=256)
     ref.add_argument("--n-steps", type=positive_int, default=32)
-    ref.add_argument("--batch-size", type=batch_of_two, default=128)
+    ref.add_argument("--batch-size", type=batch_of_two, default=1024)
     ref.add_argument("--epochs", type=positive_int, default=4)
     ref.add_argument("--actor-lr", type=non_negative_float, default=1e-4)
     ref.add_argument("--critic-lr", type=positive_float, default=3e-4)
@@ -479,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "1.5 x this (default: off)")
     ref.add_argument("--initial-log-std", type=finite_float, help="log-std to start from (default: the BC policy's)")
     ref.add_argument("--log-std-lr", type=non_negative_float, help="learning rate of the log-std (default: --actor-lr)")
-    ref.add_argument("--anchor-kl", type=non_negative_float, default=1.0,
+    ref.add_argument("--anchor-kl", type=non_negative_float, default=0.1,
                      help="weight of KL(pi_BC || pi) on imagined states (0: off; default %(default)s)")
     ref.add_argument("--horizon", type=positive_int, default=20,
                      help="imagined decisions per episode (default %(default)s; the real episode is 50)")

@@ -150,6 +150,19 @@ def test_saved_models_load_with_identical_actions(tmp_path):
         assert torch.equal(a, b)
 
 
+def test_saved_models_leave_the_last_rollout_out(tmp_path):
+    import zipfile
+
+    model = new_ppo(seed=3)
+    model._last_obs = np.zeros((256, 3, 64, 64), np.uint8)  # what 256 worlds leave after a rollout
+    model._last_episode_starts = np.ones(256, bool)
+    path = save_model(model, tmp_path / "policy.zip")
+    assert zipfile.ZipFile(path).getinfo("data").file_size < 200_000  # the observations alone are 3 MB
+    loaded = PPO.load(path)
+    assert getattr(loaded, "_last_obs", None) is None and getattr(loaded, "_last_episode_starts", None) is None
+    assert model._last_obs is not None  # the model that is still training keeps them
+
+
 def test_dream_evaluation_runs_exactly_the_requested_episodes(tiny_bundle):
     from dreamgym.dream.simulator import LearnedSimulator
 

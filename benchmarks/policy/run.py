@@ -39,7 +39,7 @@ HERE = Path(__file__).parent
 PESSIMISM = {"rerolls": 2, "horizon": 8}
 ANCHOR = 1.0
 SHORT = {"reset_mode": "random", "max_episode_steps": 20}
-UNGUARDED = {"iterations": None, "ent_coef": 0.0, "initial_log_std": None, "log_std_learning_rate": None, "log_std_max": 0.0,
+UNGUARDED = {"iterations": None, "num_envs": 16, "batch_size": 128, "ent_coef": 0.0, "initial_log_std": None, "log_std_learning_rate": None, "log_std_max": 0.0,
              "anchor_kl_coef": 0.0,
              "success_confirmation": None, "reset_mode": "episode_start", "max_episode_steps": None}
 """The settings every variant starts from: PPO with std clipping and no guard (``dreamgym refine``'s

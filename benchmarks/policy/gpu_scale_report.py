@@ -1,0 +1,121 @@
+"""Report of refinement at GPU scale (recipes/coffee_pull_refine_gpu.sh): real success of each BC seed and
+of its refined policies on the same held-out layouts, paired per layout, and the dream's learning curves.
+
+    python benchmarks/policy/gpu_scale_report.py benchmarks/policy/gpu-scale
+
+Reads ``bc-seed<s>.json`` and ``<config>-seed<s>.json`` (``dreamgym evaluate --real-only --seeds 0 1 2
+--episodes 50``) and ``history-<config>-seed<s>.json`` (the runs' ``history.json``); writes
+``RESULTS.md`` (table with gained / lost layouts and a two-sided sign test) and ``gpu-scale.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from math import comb
+from pathlib import Path
+
+CONFIGS = ("defaults", "anchor0.1")
+"""The two refinement settings of the recipe: its name for them (see the recipe's header)."""
+SEEDS = (0, 1, 2)
+
+
+def real_outcomes(path: Path) -> dict[int, bool]:
+    """Success per reset seed (layout) of one ``dreamgym evaluate`` report."""
+    report = json.loads(path.read_text())["real"]
+    return {episode["reset_seed"]: bool(episode["success"]) for seed in report["per_seed"] for episode in seed["episodes"]}
+
+
+def sign_test(gained: int, lost: int) -> float:
+    """Two-sided exact sign test of ``gained`` against ``lost`` discordant pairs."""
+    n = gained + lost
+    if n == 0:
+        return 1.0
+    tail = sum(comb(n, i) for i in range(min(gained, lost) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def paired_rows(folder: Path) -> list[dict]:
+    """One row per (config, seed) and one total per config."""
+    rows = []
+    for config in CONFIGS:
+        total = {"config": config, "seed": "all", "bc": 0, "refined": 0, "layouts": 0, "gained": 0, "lost": 0}
+        for seed in SEEDS:
+            bc = real_outcomes(folder / f"bc-seed{seed}.json")
+            refined = real_outcomes(folder / f"{config}-seed{seed}.json")
+            if bc.keys() != refined.keys():
+                raise ValueError(f"{config} seed {seed} was evaluated on other layouts than its BC policy.")
+            history = json.loads((folder / f"history-{config}-seed{seed}.json").read_text())
+            row = {
+                "config": config, "seed": seed, "layouts": len(bc), "bc": sum(bc.values()), "refined": sum(refined.values()),
+                "gained": sum(refined[k] and not bc[k] for k in bc), "lost": sum(bc[k] and not refined[k] for k in bc),
+                "iterations": history[-1]["iteration"], "dream_first": history[0]["dream_success_rate"],
+                "dream_last": history[-1]["dream_success_rate"],
+            }
+            rows.append(row)
+            for key in ("bc", "refined", "layouts", "gained", "lost"):
+                total[key] += row[key]
+        rows.append(total)
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = [
+        "| setting | BC seed | PPO iterations | real BC | real refined | gain (points) | layouts gained / lost | sign test p | dream success, first -> last iteration |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        gain = 100 * (r["refined"] - r["bc"]) / r["layouts"]
+        dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if "dream_first" in r else ""
+        lines.append(
+            f"| {r['config']} | {r['seed']} | {r.get('iterations', '')} | {r['bc']}/{r['layouts']} ({r['bc'] / r['layouts']:.3f}) | "
+            f"{r['refined']}/{r['layouts']} ({r['refined'] / r['layouts']:.3f}) | {gain:+.1f} | {r['gained']} / {r['lost']} | "
+            f"{sign_test(r['gained'], r['lost']):.2g} | {dream} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot(folder: Path, rows: list[dict], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (bars, curves) = plt.subplots(1, 2, figsize=(11, 4))
+    width = 0.27
+    per_seed = [r for r in rows if r["seed"] != "all"]
+    bc = [next(r["bc"] / r["layouts"] for r in per_seed if r["seed"] == s) for s in SEEDS]
+    bars.bar([s - width for s in SEEDS], bc, width, label="BC", color="grey")
+    for offset, config in zip((0, width), CONFIGS):
+        bars.bar([s + offset for s in SEEDS], [next(r["refined"] / r["layouts"] for r in per_seed if r["seed"] == s and r["config"] == config) for s in SEEDS],
+                 width, label=f"refined: {config}")
+    bars.set_xticks(list(SEEDS), [f"BC seed {s}" for s in SEEDS])
+    bars.set_ylabel("real success (150 held-out layouts)")
+    bars.set_ylim(0, 1)
+    bars.legend(loc="upper right", fontsize=8)
+    for config, style in zip(CONFIGS, ("--", "-")):
+        for seed in SEEDS:
+            history = json.loads((folder / f"history-{config}-seed{seed}.json").read_text())
+            curves.plot([h["iteration"] for h in history], [h["dream_success_rate"] for h in history], style,
+                        color=f"C{seed}", label=f"{config}, seed {seed}")
+    curves.set_xlabel("PPO iteration (8192 imagined transitions each)")
+    curves.set_ylabel("imagined episodes: confirmed success")
+    curves.set_ylim(0, 1)
+    curves.legend(fontsize=7, ncol=2)
+    fig.suptitle("dreamgym refine at GPU scale (256 worlds) in the shipped coffee-pull dream")
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    args = parser.parse_args()
+    rows = paired_rows(args.folder)
+    (args.folder / "RESULTS.md").write_text(markdown(rows))
+    plot(args.folder, rows, args.folder / "gpu-scale.png")
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
