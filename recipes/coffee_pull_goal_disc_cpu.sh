@@ -94,12 +94,14 @@ $PY benchmarks/world_model_fidelity/run.py --out benchmarks/world_model_fidelity
   --model distilled-1-step=envs/coffee-pull/distilled_world_model@1
 $PY benchmarks/dream_throughput/run.py --bundle envs/coffee-pull --device cpu --num-envs 1 4 16 64 256 --denoising-steps 1 3
 $PY benchmarks/dream_throughput/threads.py --bundle envs/coffee-pull
-# The shipped refined.zip: dreamgym refine's defaults (now with the distilled sampler) on each BC seed,
-# each evaluated on its 50 held-out layouts (benchmarks/policy/distilled-sampler/); seed 0 ships.
+# The refined.zip shipped until recipes/coffee_pull_refine_gpu.sh replaced it: dreamgym refine's defaults of
+# that time (anchor 1.0, 16 worlds, batch 128, 15 iterations; now the explicit flags) with the distilled
+# sampler on each BC seed, each evaluated on its 50 held-out layouts (benchmarks/policy/distilled-sampler/).
 for s in 0 1 2; do
   bc="$ROOT/bc-coffee-pull/bc.zip"; [ $s = 0 ] || bc="$ROOT/bc-coffee-pull-seed$s/bc.zip"
-  $DREAMGYM refine --bc-model "$bc" --out "$ROOT/refine-distilled-seed$s" --seed $s --no-progress
+  $DREAMGYM refine --bc-model "$bc" --out "$ROOT/refine-distilled-seed$s" --seed $s --no-progress \
+    --anchor-kl 1.0 --num-envs 16 --batch-size 128 --iterations 15
   $DREAMGYM evaluate --model "$ROOT/refine-distilled-seed$s/refined.zip" --seeds $s --episodes 50 --real-only \
     --no-progress --out "$ROOT/refine-distilled-seed$s/eval-real.json"
 done
-cp "$ROOT/refine-distilled-seed0/refined.zip" envs/coffee-pull/policies/refined.zip
+# (it was copied to envs/coffee-pull/policies/refined.zip; the shipped one now comes from coffee_pull_refine_gpu.sh)

@@ -2,9 +2,10 @@
 # GPU recipe (issue 10, deliverable 4): `dreamgym refine` at scale in the shipped coffee-pull dream on one H100.
 # BC seeds 0/1/2 (envs/coffee-pull/policies/bc.zip and `dreamgym train-bc --seed 1|2`, as in
 # coffee_pull_goal_disc_cpu.sh), each refined twice, all six runs side by side on the one GPU:
-#   defaults: `dreamgym refine`'s shipped configuration (anchor 1.0, pessimistic success, 20-decision
+#   defaults: `dreamgym refine`'s defaults when this ran (anchor 1.0, pessimistic success, 20-decision
 #             horizons from random real starts, the distilled sampler)
-#   anchor0.1: the same with a ten times weaker behaviour anchor (the best setting in the yellow-mug dream)
+#   anchor0.1: the same with a ten times weaker behaviour anchor (the best setting in the yellow-mug dream);
+#             with 256 worlds this became `dreamgym refine`'s default (benchmarks/policy/gpu-scale/)
 # each with 256 imagined worlds per update (16 times the default), batch 1024, ITERATIONS iterations,
 # a checkpoint every 5. A run still going after MINUTES is stopped and its latest checkpoint is its
 # result (the lent machine's calls last 10 minutes). No real Meta-World step is taken here; the
@@ -26,7 +27,7 @@ mkdir -p "$RUNS"
 export OMP_NUM_THREADS=2
 pids=()
 for config in defaults anchor0.1; do
-  extra=(); [ $config = defaults ] || extra=(--anchor-kl 0.1)
+  extra=(--anchor-kl 1.0); [ $config = defaults ] || extra=(--anchor-kl 0.1)
   for seed in 0 1 2; do
     run="$RUNS/$config-seed$seed"
     timeout "${MINUTES}m" $DREAMGYM refine --bc-model "${policies[$seed]}" --bundle "$BUNDLE" --out "$run" \
