@@ -25,7 +25,6 @@ import torch
 
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
-from dreamgym.real.speed import default_renderer_steps_per_second, steps_per_second
 
 HERE = Path(__file__).parent
 
@@ -49,6 +48,9 @@ def dream_rate(simulator, num_envs: int, steps: int | None, device: str, min_sec
 
 
 def real_rates(task: str, decisions: int = 200) -> dict[str, float]:
+    """Decisions per second of the real pixel env (imported here: ``--skip-real`` runs without MuJoCo)."""
+    from dreamgym.real.speed import default_renderer_steps_per_second, steps_per_second
+
     return {
         "fast_rendering_decisions_per_s": steps_per_second(task, decisions),
         "metaworld_default_rendering_steps_per_s": default_renderer_steps_per_second(task),
