@@ -24,10 +24,11 @@ bootstraps truncated episodes with the critic).
 
 Defaults (:class:`RefineConfig`): a weak anchor (0.1) with 256 imagined worlds per update (batch 1024,
 35 iterations, about 287,000 imagined transitions), pessimistic success and 20-decision horizons. On
-one H100 (about 6 minutes per run) this raised the real success of three BC seeds by 2, 19 and 6
-points (+8.9 on 450 held-out layouts; the anchor-1.0, 16-world defaults before it: +0.0), see
-``benchmarks/policy/gpu-scale/``. On a 2-core CPU a run takes about 1.5 hours; ``num_envs=16,
-batch_size=128`` is the cheap setting that the policy benchmark's variants use.
+one H100 (about 9 s per iteration with four runs sharing it) this raised the real success of three BC
+seeds by 2, 19 and 6 points (+8.9 on 450 held-out layouts; anchor 1.0 at the same scale: +0.0), see
+``benchmarks/policy/gpu-scale/``. On the 2-core CPU 64 worlds take about 22 s per iteration
+(``recipes/coffee_pull_refine_cheap_cpu.sh``), so the defaults' 256 are for a GPU (``device="cuda"``);
+``num_envs=16, batch_size=128`` is the cheap setting that the policy benchmark's variants use.
 
 Runs write ``checkpoints/iter_XXXX.zip`` (plain SB3 zips) every ``checkpoint_every`` iterations,
 ``resume.pt`` (optimizer state and counters; a rerun with the same ``out_dir`` resumes), TensorBoard
