@@ -4,7 +4,8 @@ of its refined policies on the same held-out layouts, paired per layout, and the
     python benchmarks/policy/gpu_scale_report.py benchmarks/policy/gpu-scale
 
 Reads ``bc-seed<s>.json`` and ``<config>-seed<s>.json`` (``dreamgym evaluate --real-only --seeds 0 1 2
---episodes 50``) and ``history-<config>-seed<s>.json`` (the runs' ``history.json``); writes
+--episodes 50``) and ``history-<config>-seed<s>.json`` (the runs' ``history.json``), for the GPU runs
+and, where present, the CPU runs of recipes/coffee_pull_refine_cheap_cpu.sh (``cpu-`` files); writes
 ``RESULTS.md`` (table with gained / lost layouts and a two-sided sign test) and ``gpu-scale.png``.
 """
 
@@ -15,8 +16,13 @@ import json
 from math import comb
 from pathlib import Path
 
-CONFIGS = ("defaults", "anchor0.1")
-"""The two refinement settings of the recipe: its name for them (see the recipe's header)."""
+CONFIGS = {
+    "defaults": ("defaults", "history-defaults"),
+    "anchor0.1": ("anchor0.1", "history-anchor0.1"),
+    "anchor0.1, 64 worlds, CPU": ("cpu-anchor0.1-envs64-it24", "cpu-history-anchor0.1-envs64-it24"),
+}
+"""Refinement settings: name -> (prefix of its evaluation files, prefix of its history files). The first
+two are the GPU recipe's (see its header), the third recipes/coffee_pull_refine_cheap_cpu.sh."""
 SEEDS = (0, 1, 2)
 
 
@@ -38,14 +44,16 @@ def sign_test(gained: int, lost: int) -> float:
 def paired_rows(folder: Path) -> list[dict]:
     """One row per (config, seed) and one total per config."""
     rows = []
-    for config in CONFIGS:
+    for config, (results, histories) in CONFIGS.items():
         total = {"config": config, "seed": "all", "bc": 0, "refined": 0, "layouts": 0, "gained": 0, "lost": 0}
         for seed in SEEDS:
+            if not (folder / f"{results}-seed{seed}.json").exists():
+                continue  # a setting not run on every seed: the seeds it has
             bc = real_outcomes(folder / f"bc-seed{seed}.json")
-            refined = real_outcomes(folder / f"{config}-seed{seed}.json")
+            refined = real_outcomes(folder / f"{results}-seed{seed}.json")
             if bc.keys() != refined.keys():
                 raise ValueError(f"{config} seed {seed} was evaluated on other layouts than its BC policy.")
-            history = json.loads((folder / f"history-{config}-seed{seed}.json").read_text())
+            history = json.loads((folder / f"{histories}-seed{seed}.json").read_text())
             row = {
                 "config": config, "seed": seed, "layouts": len(bc), "bc": sum(bc.values()), "refined": sum(refined.values()),
                 "gained": sum(refined[k] and not bc[k] for k in bc), "lost": sum(bc[k] and not refined[k] for k in bc),
@@ -55,7 +63,8 @@ def paired_rows(folder: Path) -> list[dict]:
             rows.append(row)
             for key in ("bc", "refined", "layouts", "gained", "lost"):
                 total[key] += row[key]
-        rows.append(total)
+        if total["layouts"]:
+            rows.append(total)
     return rows
 
 
@@ -86,16 +95,16 @@ def plot(folder: Path, rows: list[dict], out: Path) -> None:
     per_seed = [r for r in rows if r["seed"] != "all"]
     bc = [next(r["bc"] / r["layouts"] for r in per_seed if r["seed"] == s) for s in SEEDS]
     bars.bar([s - width for s in SEEDS], bc, width, label="BC", color="grey")
-    for offset, config in zip((0, width), CONFIGS):
+    for offset, config in zip((0, width), list(CONFIGS)[:2]):
         bars.bar([s + offset for s in SEEDS], [next(r["refined"] / r["layouts"] for r in per_seed if r["seed"] == s and r["config"] == config) for s in SEEDS],
                  width, label=f"refined: {config}")
     bars.set_xticks(list(SEEDS), [f"BC seed {s}" for s in SEEDS])
     bars.set_ylabel("real success (150 held-out layouts)")
     bars.set_ylim(0, 1)
     bars.legend(loc="upper right", fontsize=8)
-    for config, style in zip(CONFIGS, ("--", "-")):
+    for config, style in zip(list(CONFIGS)[:2], ("--", "-")):
         for seed in SEEDS:
-            history = json.loads((folder / f"history-{config}-seed{seed}.json").read_text())
+            history = json.loads((folder / f"{CONFIGS[config][1]}-seed{seed}.json").read_text())
             curves.plot([h["iteration"] for h in history], [h["dream_success_rate"] for h in history], style,
                         color=f"C{seed}", label=f"{config}, seed {seed}")
     curves.set_xlabel("PPO iteration (8192 imagined transitions each)")
