@@ -3,7 +3,7 @@
 # also gain with what a 2-core CPU can afford? 64 imagined worlds per update (batch 512) instead of
 # 256, ITERATIONS iterations, in the shipped dream; then the same real evaluation as the GPU runs
 # (150 held-out layouts, compared with benchmarks/policy/gpu-scale/bc-seed<s>.json).
-# About 45 s per iteration on the 2-core CPU.
+# About 22 s per iteration on the 2-core CPU (513-544 s per 24-iteration run).
 # Usage: bash recipes/coffee_pull_refine_cheap_cpu.sh   (env: SEEDS, default 1; ITERATIONS, default 24)
 set -euo pipefail
 cd "$(dirname "$0")/.."

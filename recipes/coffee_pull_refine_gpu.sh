@@ -6,7 +6,7 @@
 #             horizons from random real starts, the distilled sampler)
 #   anchor0.1: the same with a ten times weaker behaviour anchor (the best setting in the yellow-mug dream);
 #             with 256 worlds this became `dreamgym refine`'s default (benchmarks/policy/gpu-scale/)
-# each with 256 imagined worlds per update (16 times the default), batch 1024, ITERATIONS iterations,
+# each with 256 imagined worlds per update (16 times the defaults of that time), batch 1024, ITERATIONS iterations,
 # a checkpoint every 5. A run still going after MINUTES is stopped and its latest checkpoint is its
 # result (the lent machine's calls last 10 minutes). No real Meta-World step is taken here; the
 # refined policies are evaluated on the CPU afterwards (recipes/README.md).
