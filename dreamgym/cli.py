@@ -221,6 +221,16 @@ def _cmd_train_bc(args: argparse.Namespace) -> None:
                       "seconds": summary["seconds"]}))
 
 
+def _confirmation(args: argparse.Namespace) -> dict | None:
+    """``dreamgym refine``'s pessimistic-success settings from its ``--confirm-*`` flags."""
+    if args.confirm_rerolls == 0:
+        if args.confirm_judge is not None:
+            raise ValueError("--confirm-judge needs --confirm-rerolls >= 1 (0 switches success confirmation off).")
+        return None
+    settings = {"rerolls": args.confirm_rerolls, "horizon": args.confirm_horizon}
+    return settings if args.confirm_judge is None else {**settings, "judge": str(args.confirm_judge)}
+
+
 def _cmd_refine(args: argparse.Namespace) -> None:
     from dreamgym.policy.refine import RefineConfig, refine
 
@@ -232,8 +242,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         ent_coef=args.ent_coef, target_kl=args.target_kl, initial_log_std=args.initial_log_std,
         log_std_learning_rate=args.log_std_lr,
         anchor_kl_coef=args.anchor_kl, max_episode_steps=args.horizon, reset_mode=args.reset_mode,
-        success_confirmation=None if args.confirm_rerolls == 0 else {"rerolls": args.confirm_rerolls,
-                                                                     "horizon": args.confirm_horizon},
+        success_confirmation=_confirmation(args),
         denoising_steps=args.denoising_steps, sampler=args.sampler, checkpoint_every=args.checkpoint_every,
         monitor_real_episodes=args.monitor_real_episodes,
         seed=args.seed, device=args.device,
@@ -490,6 +499,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="pessimistic success: re-imaginings that must reproduce a predicted success (0: off; default %(default)s)")
     ref.add_argument("--confirm-horizon", type=positive_int, default=8,
                      help="transitions re-imagined per confirmation (default %(default)s)")
+    ref.add_argument("--confirm-judge", type=existing_path,
+                     help="a second bundle whose world model and classifier re-imagine and judge each predicted "
+                          "success (model-ensemble pessimism; default: the dream's own)")
     ref.add_argument("--denoising-steps", type=denoising_steps, help="Euler steps per imagined frame (default: the bundle's)")
     ref.add_argument("--sampler", choices=["distilled", "teacher"],
                      help="world model to imagine with: the one-step distilled student or the teacher (default: the bundle's)")

@@ -218,6 +218,23 @@ def test_critic_warmup_not_below_iterations_names_the_flags(capsys, tmp_path):
                     "where iterations (--iterations) is 3; got 3.")
 
 
+def test_a_confirmation_judge_without_confirmation_is_refused(capsys, tmp_path):
+    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--confirm-rerolls", "0",
+                      "--confirm-judge", tmp_path)
+    assert code == 2
+    assert line == ("dreamgym refine: error: --confirm-judge needs --confirm-rerolls >= 1 (0 switches success "
+                    "confirmation off).")
+
+
+def test_the_confirmation_flags_become_refine_settings(tmp_path):
+    parse = cli.build_parser().parse_args
+    args = parse(["refine", "--bc-model", str(tmp_path), "--confirm-rerolls", "1", "--confirm-horizon", "20",
+                  "--confirm-judge", str(tmp_path)])
+    assert cli._confirmation(args) == {"rerolls": 1, "horizon": 20, "judge": str(tmp_path)}
+    assert cli._confirmation(parse(["refine", "--bc-model", str(tmp_path)])) == {"rerolls": 2, "horizon": 8}
+    assert cli._confirmation(parse(["refine", "--bc-model", str(tmp_path), "--confirm-rerolls", "0"])) is None
+
+
 METRICS = 'expected a JSON file holding one object, e.g. {"psnr_1_step": 31.2}'
 
 

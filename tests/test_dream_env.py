@@ -244,6 +244,44 @@ def test_confirmed_success_terminates_and_bad_confirmation_settings_are_refused(
         DreamWorldVectorEnv(num_envs=1, simulator=simulator, success_confirmation={"reroll": 2})
 
 
+def _judge_bundle(simulator, folder, fires: bool, **manifest_changes):
+    """A copy of ``simulator`` saved as a bundle whose classifier always (or never) fires."""
+    from dataclasses import replace
+
+    judge = LearnedSimulator(replace(simulator.manifest, **manifest_changes), simulator.world_model,
+                             RewardClassifier(simulator.reward_model.config).eval(), simulator.initial_states, simulator.sampler)
+    with torch.no_grad():
+        judge.reward_model.head.bias.fill_(20.0 if fires else -20.0)
+    return str(judge.save(folder))
+
+
+@pytest.mark.parametrize("judge_fires", [True, False])
+def test_a_judge_bundle_decides_whether_a_success_pays(simulator, tmp_path, judge_fires):
+    """The dream always predicts success; with a judge, the judge's world model and classifier decide."""
+    _always_success(simulator)
+    judge = _judge_bundle(simulator, tmp_path / "judge", fires=judge_fires)
+    confirmation = {"rerolls": 1, "horizon": 5, "judge": judge}
+    env = DreamWorldVectorEnv(num_envs=3, simulator=simulator, success_confirmation=confirmation)
+    env.reset(seed=0)
+    for _ in range(2):  # a success at the first step and one after an earlier step
+        _, reward, terminated, _, info = env.step(np.zeros((3, 4), np.float32))
+        assert terminated.all()
+        assert (reward == float(judge_fires)).all() and (info["unconfirmed_success"] == (not judge_fires)).all()
+    assert env.success_confirmation.to_dict() == confirmation
+    assert "judge" not in DreamWorldVectorEnv(simulator=simulator, success_confirmation={"rerolls": 1}).success_confirmation.to_dict()
+
+
+def test_a_judge_of_another_world_is_refused(simulator, tmp_path):
+    judge = _judge_bundle(simulator, tmp_path / "judge", fires=True, action_repeat=5)
+    with pytest.raises(ValueError, match=re.escape(f"success_confirmation judge {judge} does not imagine the same world as this "
+                                                   "dream: action_repeat 5 (the dream's: 3); expected a bundle of the same task")):
+        DreamWorldVectorEnv(simulator=simulator, success_confirmation={"judge": judge})
+    with pytest.raises(ValueError, match=r"SuccessConfirmation.judge must be the path of a bundle folder as a string, or None, got 3\."):
+        DreamWorldVectorEnv(simulator=simulator, success_confirmation={"judge": 3})
+    with pytest.raises(ValueError, match=re.escape(str(tmp_path / "missing"))):
+        DreamWorldVectorEnv(simulator=simulator, success_confirmation={"judge": str(tmp_path / "missing")})
+
+
 @pytest.mark.parametrize("part, value", [("manifest", "manifest.json"), ("world_model", None), ("initial_states", [1, 2])])
 def test_simulator_parts_of_the_wrong_type_are_named(simulator, part, value):
     from dataclasses import fields

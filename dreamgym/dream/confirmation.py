@@ -7,6 +7,13 @@ the last frame of every re-imagined stretch. A success that depends on one lucky
 model (a mug that happens to stay in a loosely closed gripper, a near miss drawn a pixel closer) does
 not pay; one that the model reproduces does. This costs ``rerolls * horizon`` extra frames per
 predicted success (not per step), so it is cheap when successes are rare.
+
+Re-imagining with the same world model cannot catch what that model believes every time (a failed
+grasp it always draws as held). A ``judge`` is a second learned simulator, trained apart from the first:
+the stretch is then re-imagined by the judge's world model and scored by the judge's classifier, so a
+success pays only where two independently trained dreams agree on it (model-ensemble pessimism).
+With a ``horizon`` as long as the imagined episodes, the judge replays the whole episode from its real
+start context.
 """
 
 from __future__ import annotations
@@ -26,10 +33,13 @@ class SuccessConfirmation:
     :param rerolls: independent re-imaginings of the deciding stretch; all must end in success.
     :param horizon: imagined transitions re-imagined before the success frame (fewer if the episode
         is younger than that).
+    :param judge: folder of another learned-simulator bundle (same task, frames and actions) whose world
+        model and classifier do the re-imagining and judging; ``None``: the dream's own.
     """
 
     rerolls: int = 2
     horizon: int = 8
+    judge: str | None = None
 
     def __post_init__(self) -> None:
         # Upper bounds: each reroll re-imagines ``horizon`` frames, and every world keeps ``horizon`` past frames.
@@ -39,15 +49,24 @@ class SuccessConfirmation:
                 raise ValueError(f"SuccessConfirmation.{name} must be an integer >= 1, got {value!r}.")
             if value > most:
                 raise ValueError(f"SuccessConfirmation.{name} must be at most {most}, got {value!r}.")
+        if self.judge is not None and (not isinstance(self.judge, str) or not self.judge):
+            raise ValueError(
+                f"SuccessConfirmation.judge must be the path of a bundle folder as a string, or None, got {self.judge!r}."
+            )
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        settings = asdict(self)
+        if self.judge is None:
+            del settings["judge"]  # as written before judges existed
+        return settings
 
     @classmethod
     def from_dict(cls, data: dict) -> "SuccessConfirmation":
-        unknown = sorted(set(data) - {"rerolls", "horizon"})
+        unknown = sorted(set(data) - {"rerolls", "horizon", "judge"})
         if unknown:
-            raise ValueError(f"Unknown success-confirmation settings {unknown}; expected 'rerolls' and/or 'horizon'.")
+            raise ValueError(
+                f"Unknown success-confirmation settings {unknown}; expected 'rerolls', 'horizon' and/or 'judge'."
+            )
         return cls(**data)
 
 
@@ -61,7 +80,8 @@ def confirm_success(
 ) -> torch.Tensor:
     """Whether each imagined success is reproduced by every re-imagining.
 
-    :param simulator: a :class:`~dreamgym.dream.simulator.LearnedSimulator`.
+    :param simulator: the :class:`~dreamgym.dream.simulator.LearnedSimulator` that re-imagines and judges
+        (the dream's own, or the confirmation's judge).
     :param context_frames: uint8 ``(B, T, 3, H, W)``: the T frames before the deciding stretch.
     :param actions: ``(B, T - 1 + S, A)``: the actions between those frames, then the S actions of the
         stretch (the last one led to the frame called a success).

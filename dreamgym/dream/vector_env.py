@@ -9,7 +9,8 @@ Euler steps, one batched call), and scores it with the success classifier:
   (``reward_mode="probability"``); ``info["success_probability"]`` always carries the probability;
 * terminated at predicted success; truncated after ``max_episode_steps`` decisions;
 * optional pessimism (``success_confirmation``): a predicted success pays only if re-imagining the
-  last few transitions reproduces it (:mod:`dreamgym.dream.confirmation`); one that does not still
+  last few transitions reproduces it (:mod:`dreamgym.dream.confirmation`), with this dream's world model
+  or with a second, independently trained one (``judge``); one that does not still
   ends the episode, with reward 0 (the dream cannot vouch for the outcome, and going on would only
   re-test the same success every step); ``info["unconfirmed_success"]`` flags those;
 * autoreset in the same step (``AutoresetMode.SAME_STEP``): a finished world's last frame goes to
@@ -27,6 +28,7 @@ checked by :mod:`dreamgym.dream.inputs`, the same layer as the single env's. Aft
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +157,9 @@ class DreamWorldVectorEnv(VectorEnv):
         if success_confirmation is not None and not isinstance(success_confirmation, SuccessConfirmation):
             raise ValueError(f"success_confirmation must be a SuccessConfirmation, a dict or None, got {success_confirmation!r}.")
         self.success_confirmation = success_confirmation
+        self._judge = None if success_confirmation is None or success_confirmation.judge is None else (
+            self._load_judge(success_confirmation.judge)
+        )
 
         self.num_envs = num_envs
         size = manifest.image_size
@@ -177,6 +182,24 @@ class DreamWorldVectorEnv(VectorEnv):
         self._pending_reset: str | None = BEFORE_RESET
 
     # -- helpers -------------------------------------------------------------------------------
+    def _load_judge(self, folder: str) -> LearnedSimulator:
+        """The confirmation's judge: another bundle that sees the same frames and takes the same actions."""
+        judge = LearnedSimulator.load(check_bundle(folder), self.device)
+        # compared as written to manifest.json (a camera's tuple reads back as a list)
+        ours, theirs = (json.loads(json.dumps(manifest.to_dict())) for manifest in (self.simulator.manifest, judge.manifest))
+        different = [
+            f"{name} {theirs[name]!r} (the dream's: {ours[name]!r})"
+            for name in ("tasks", "image_size", "action_repeat", "action_dim", "context_frames", "camera", "rendering")
+            if ours[name] != theirs[name]
+        ]
+        if different:
+            raise ValueError(
+                f"success_confirmation judge {folder} does not imagine the same world as this dream: "
+                + "; ".join(different) + "; expected a bundle of the same task, rendering, camera and action setup."
+            )
+        judge.world_model.to(memory_format=torch.channels_last)
+        return judge
+
     def _seeded(self, seed: int) -> None:
         self._context_generator.manual_seed(int(seed))
         self._noise_generator.manual_seed(int(seed) + 1)
@@ -281,9 +304,8 @@ class DreamWorldVectorEnv(VectorEnv):
             first = lookback + 1 - span  # index of the oldest context frame of the stretch
             context = frames[chosen, first : first + self.history]
             stretch_actions = all_actions[chosen, first:]
-            confirmed[members] = confirm_success(
-                self.simulator, context, stretch_actions, confirmation, self.sampler, self._noise_generator
-            )
+            judge, sampler = (self.simulator, self.sampler) if self._judge is None else (self._judge, self._judge.sampler)
+            confirmed[members] = confirm_success(judge, context, stretch_actions, confirmation, sampler, self._noise_generator)
         return confirmed
 
     def current_frames(self) -> np.ndarray:

@@ -95,7 +95,8 @@ class RefineConfig:
     :param max_episode_steps: imagined decisions before truncation (default: the bundle's, 50).
     :param reset_mode: where imagined episodes start: ``"episode_start"`` (real first frames) or
         ``"random"`` (any stored real context, also mid-episode).
-    :param success_confirmation: pessimistic success, e.g. ``{"rerolls": 2, "horizon": 8}``
+    :param success_confirmation: pessimistic success, e.g. ``{"rerolls": 2, "horizon": 8}`` or, judged by a
+        second bundle, ``{"rerolls": 1, "horizon": 20, "judge": "runs/other-bundle"}``
         (:class:`~dreamgym.dream.confirmation.SuccessConfirmation`); ``None``: off.
     :param denoising_steps: Euler steps per imagined frame of the teacher sampler (default: the bundle's).
     :param sampler: ``"distilled"`` or ``"teacher"`` world model (default: the bundle's ``default_sampler``).
