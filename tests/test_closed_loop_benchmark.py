@@ -55,6 +55,52 @@ def test_table_lists_each_result_with_episode_counts(closed_loop, tmp_path):
     assert "| x | envs/coffee-pull | teacher, 10 steps | bc.zip | 18 | 2 x 2 | 0.50 | 0.75 | 2 / 2 | 1 / 2 | 25% |" in table
 
 
+    result["success_confirmation"] = {"rerolls": 1, "horizon": 47, "judge": "runs/judge"}
+    (tmp_path / "closed-loop-x.json").write_text(json.dumps(result))
+    table = closed_loop.write_table(tmp_path).read_text()
+    assert "| teacher, 10 steps, successes confirmed by judge runs/judge (1 x 47 transitions) | bc.zip |" in table
+
+
+@pytest.mark.parametrize("judge_fires", [True, False, None])
+def test_imagined_successes_a_judge_rejects_count_as_failures(closed_loop, tmp_path, judge_fires):
+    """The dream's classifier always fires; with a confirmation, the judge's decides what counts."""
+    import numpy as np
+    import torch
+
+    from dreamgym.bundle import Manifest
+    from dreamgym.dream.initial_states import InitialStates
+    from dreamgym.dream.simulator import LearnedSimulator
+    from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
+    from dreamgym.tasks import CameraConfig
+    from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
+    from dreamgym.world_model.sampler import SamplerConfig
+
+    size = 16
+    torch.manual_seed(0)
+
+    def simulator(fires):
+        classifier = RewardClassifier(RewardClassifierConfig(image_size=size, channels=(8, 8))).eval()
+        with torch.no_grad():
+            classifier.head.bias.fill_(20.0 if fires else -20.0)
+        manifest = Manifest(tasks=["toy"], image_size=size, action_repeat=3, episode_steps=8, camera=CameraConfig().to_dict())
+        return LearnedSimulator(manifest, Denoiser(DenoiserConfig(image_size=size, channels=(16, 16))).eval(), classifier,
+                                InitialStates(torch.zeros(2, 6, 3, size, size, dtype=torch.uint8), torch.zeros(2, 5, 4)),
+                                SamplerConfig(num_steps=1))
+
+    class StandStill:
+        def predict(self, observations, deterministic=True):
+            return np.zeros((len(observations), 4), np.float32), None
+
+    frames = [np.zeros((3, size, size), np.uint8)] * 4
+    trials = [{"frames": frames, "actions": np.zeros((3, 4), np.float32), "real_frames": frames, "real_actions": []}]
+    confirmation = None if judge_fires is None else {
+        "rerolls": 1, "horizon": 4, "judge": str(simulator(judge_fires).save(tmp_path / "judge"))}
+    closed_loop.imagine(StandStill(), trials, simulator(True), dream_seeds=2, success_confirmation=confirmation)
+    expected = judge_fires is not False
+    assert trials[0]["dream_successes"] == [expected, expected]
+    assert trials[0]["first_success_dream"] == ([4, 4] if expected else [None, None])
+
+
 @pytest.fixture(scope="module")
 def outcome_probe():
     spec = importlib.util.spec_from_file_location("outcome_probe_benchmark", SCRIPT.with_name("outcome_probe.py"))

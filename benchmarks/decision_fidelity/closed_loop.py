@@ -47,6 +47,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--open-loop", action="store_true",
                         help="replay the real episode's actions instead of letting the policy act on imagined frames "
                         "(the open-loop counterpart from the same start)")
+    parser.add_argument("--confirm-rerolls", type=int, default=0,
+                        help="pessimistic success as in dreamgym refine: re-imaginings that must reproduce each imagined "
+                        "success (0: off, every success the classifier calls counts)")
+    parser.add_argument("--confirm-horizon", type=int, default=8, help="transitions re-imagined per confirmation")
+    parser.add_argument("--confirm-judge", type=Path,
+                        help="a second bundle that re-imagines and judges each imagined success (needs --confirm-rerolls)")
     parser.add_argument("--dream-seeds", type=int, default=2, help="imagined episodes per layout, each with its own noise")
     parser.add_argument("--film", type=int, default=4,
                         help="real failures pictured, real frames over imagined ones (first dream seed); 0: none")
@@ -81,17 +87,20 @@ def record_real(model, env, seeds: list[int], start: int = CONTEXT - 1) -> list[
 
 
 def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int = CONTEXT - 1,
-            denoising_steps: int | None = None, open_loop: bool = False, keep_frames: bool = False) -> float:
+            denoising_steps: int | None = None, open_loop: bool = False, keep_frames: bool = False,
+            success_confirmation: dict | None = None) -> float:
     """Run the policy in the dream from each trial's real context (ending at real frame ``start``); adds
     ``dream_successes`` and ``first_success_dream`` to every trial, and ``dream_frames`` (the real frames up
     to ``start``, then the first imagined episode's). With ``keep_frames`` every imagined episode's frames
     are kept too, one list per dream seed in ``dream_runs``. With ``open_loop`` the real episode's own
-    actions are replayed instead (no motion once a real episode has ended)."""
+    actions are replayed instead (no motion once a real episode has ended). With ``success_confirmation``
+    (``dreamgym refine``'s pessimism) an imagined success that is not confirmed counts as a failure."""
     from dreamgym.dream.vector_env import DreamWorldVectorEnv
 
     started = time.perf_counter()
     env = DreamWorldVectorEnv(num_envs=len(trials), simulator=simulator, denoising_steps=denoising_steps,
-                              max_episode_steps=simulator.manifest.episode_steps - start)
+                              max_episode_steps=simulator.manifest.episode_steps - start,
+                              success_confirmation=success_confirmation)
     frames = np.stack([t["frames"] for t in trials])
     actions = np.stack([t["actions"] for t in trials]).astype(np.float32)
     for trial in trials:
@@ -112,6 +121,8 @@ def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int =
                     chosen, _ = model.predict(observations, deterministic=True)
                 observations, _, terminated, truncated, info = env.step(chosen)
                 done = terminated | truncated
+                if success_confirmation is not None:  # ended by a success the confirmation rejected: a failure
+                    terminated = terminated & ~info["unconfirmed_success"]
                 for i in np.flatnonzero(active):
                     frame = np.asarray(info["final_obs"][i]) if done[i] else observations[i]
                     if dream_seed == 0:  # the frames of the first imagined episode, for the picture
@@ -119,7 +130,7 @@ def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int =
                     if keep_frames:
                         trials[i]["dream_runs"][dream_seed].append(frame)
                 steps += active
-                for i in np.flatnonzero(active & (terminated | truncated)):
+                for i in np.flatnonzero(active & done):
                     trials[i]["dream_successes"].append(bool(terminated[i]))
                     trials[i]["first_success_dream"].append(int(steps[i]) + start if terminated[i] else None)
                     active[i] = False
@@ -176,6 +187,15 @@ def shown_path(path) -> str:
         return str(path)
 
 
+def confirmed(result: dict) -> str:
+    """How a result's imagined successes were confirmed, for the table ('' when every success counted)."""
+    confirmation = result.get("success_confirmation")
+    if not confirmation:
+        return ""
+    by = f"judge {shown_path(confirmation['judge'])}" if confirmation.get("judge") else "own model"
+    return f", successes confirmed by {by} ({confirmation['rerolls']} x {confirmation['horizon']} transitions)"
+
+
 def write_table(out_dir: Path) -> Path:
     """``RESULTS.md`` in ``out_dir`` from every ``closed-loop-*.json`` there."""
     lines = [
@@ -194,7 +214,7 @@ def write_table(out_dir: Path) -> Path:
         s = r["summary"]
         seeds = s["dream_seeds"]
         lines.append(
-            f"| {r['label']} | {shown_path(r['bundle'])} | {r['sampler']}{'' if not r.get('denoising_steps') else ', ' + str(r['denoising_steps']) + ' steps'} | {r['policy']} | {r.get('start', CONTEXT - 1)}{', real actions' if r.get('open_loop') else ''} | {s['layouts']} x {seeds} | {s['real_success']:.2f} | "
+            f"| {r['label']} | {shown_path(r['bundle'])} | {r['sampler']}{'' if not r.get('denoising_steps') else ', ' + str(r['denoising_steps']) + ' steps'}{confirmed(r)} | {r['policy']} | {r.get('start', CONTEXT - 1)}{', real actions' if r.get('open_loop') else ''} | {s['layouts']} x {seeds} | {s['real_success']:.2f} | "
             f"{s['dream_success']:.2f} | {s['hallucinated_episodes']} / {s['real_failures'] * seeds} | "
             f"{s['missed_episodes']} / {s['real_successes'] * seeds} | {s['agreement']:.0%} |"
         )
@@ -219,6 +239,13 @@ def main() -> None:
         raise SystemExit(f"--start must be in [{CONTEXT - 1}, {simulator.manifest.episode_steps - 1}], got {args.start}")
     if args.episodes < 1 or args.dream_seeds < 1:
         raise SystemExit(f"--episodes and --dream-seeds must be >= 1, got {args.episodes} and {args.dream_seeds}")
+    confirmation = None
+    if args.confirm_rerolls:
+        confirmation = {"rerolls": args.confirm_rerolls, "horizon": args.confirm_horizon}
+        if args.confirm_judge is not None:
+            confirmation["judge"] = str(args.confirm_judge)
+    elif args.confirm_judge is not None:
+        raise SystemExit("--confirm-judge needs --confirm-rerolls >= 1")
     model = load_policy(args.policy)
     seeds = [SEED_BASE + args.seed_offset + i for i in range(args.episodes)]
     env = real_env(simulator.manifest)
@@ -229,7 +256,8 @@ def main() -> None:
     kept = [t for t in trials if not t["decided_before_start"]]
     if not kept:
         raise SystemExit(f"every real episode succeeded by decision {args.start}: nothing is left for the dream to decide")
-    seconds_dream = imagine(model, kept, simulator, args.dream_seeds, args.start, args.denoising_steps, args.open_loop)
+    seconds_dream = imagine(model, kept, simulator, args.dream_seeds, args.start, args.denoising_steps, args.open_loop,
+                            success_confirmation=confirmation)
     summary = summarize(trials)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     if args.film:
@@ -239,7 +267,8 @@ def main() -> None:
             trial.pop(key, None)
     result = {
         "label": args.label, "bundle": shown_path(bundle), "sampler": simulator.sampler_name, "denoising_steps": args.denoising_steps, "policy": str(args.policy),
-        "layout_seeds_from": seeds[0], "start": args.start, "open_loop": args.open_loop, "summary": summary, "seconds_dream": round(seconds_dream, 1),
+        "layout_seeds_from": seeds[0], "start": args.start, "open_loop": args.open_loop,
+        "success_confirmation": confirmation, "summary": summary, "seconds_dream": round(seconds_dream, 1),
         "seconds_total": round(time.perf_counter() - started, 1), "trials": trials,
     }
     out = args.out_dir / f"closed-loop-{args.label}.json"
