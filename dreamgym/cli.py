@@ -228,6 +228,8 @@ def _confirmation(args: argparse.Namespace) -> dict | None:
             raise ValueError("--confirm-judge needs --confirm-rerolls >= 1 (0 switches success confirmation off).")
         return None
     settings = {"rerolls": args.confirm_rerolls, "horizon": args.confirm_horizon}
+    if args.confirm_window != 1:
+        settings["window"] = args.confirm_window
     return settings if args.confirm_judge is None else {**settings, "judge": str(args.confirm_judge)}
 
 
@@ -499,6 +501,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="pessimistic success: re-imaginings that must reproduce a predicted success (0: off; default %(default)s)")
     ref.add_argument("--confirm-horizon", type=positive_int, default=8,
                      help="transitions re-imagined per confirmation (default %(default)s)")
+    ref.add_argument("--confirm-window", type=positive_int, default=1,
+                     help="a re-imagining confirms with a success on any of its last this many frames (default "
+                          "%(default)s: on the frame of the success it confirms)")
     ref.add_argument("--confirm-judge", type=existing_path,
                      help="a second bundle whose world model and classifier re-imagine and judge each predicted "
                           "success (model-ensemble pessimism; default: the dream's own)")

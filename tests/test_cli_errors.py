@@ -229,8 +229,8 @@ def test_a_confirmation_judge_without_confirmation_is_refused(capsys, tmp_path):
 def test_the_confirmation_flags_become_refine_settings(tmp_path):
     parse = cli.build_parser().parse_args
     args = parse(["refine", "--bc-model", str(tmp_path), "--confirm-rerolls", "1", "--confirm-horizon", "20",
-                  "--confirm-judge", str(tmp_path)])
-    assert cli._confirmation(args) == {"rerolls": 1, "horizon": 20, "judge": str(tmp_path)}
+                  "--confirm-judge", str(tmp_path), "--confirm-window", "4"])
+    assert cli._confirmation(args) == {"rerolls": 1, "horizon": 20, "window": 4, "judge": str(tmp_path)}
     assert cli._confirmation(parse(["refine", "--bc-model", str(tmp_path)])) == {"rerolls": 2, "horizon": 8}
     assert cli._confirmation(parse(["refine", "--bc-model", str(tmp_path), "--confirm-rerolls", "0"])) is None
 

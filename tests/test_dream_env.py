@@ -244,6 +244,28 @@ def test_confirmed_success_terminates_and_bad_confirmation_settings_are_refused(
         DreamWorldVectorEnv(num_envs=1, simulator=simulator, success_confirmation={"reroll": 2})
 
 
+@pytest.mark.parametrize("window, fires_at, confirmed", [
+    (1, 4, True), (1, 3, False), (2, 3, True), (2, 2, False), (5, 0, True), (5, None, False)])
+def test_confirmation_window_accepts_a_success_on_any_of_its_last_frames(simulator, monkeypatch, window, fires_at, confirmed):
+    """Re-imagined frames 0..4 (the last one is the frame being confirmed); the classifier fires on one of them."""
+    import dreamgym.dream.confirmation as confirmation_module
+    from dreamgym.dream.confirmation import SuccessConfirmation, confirm_success
+
+    def numbered_frames(model, frames, actions, sampler, generator=None):
+        steps = actions.shape[1] - (frames.shape[1] - 1)
+        return torch.stack([torch.full((frames.shape[0], 3, SIZE, SIZE), j, dtype=torch.uint8) for j in range(steps)], dim=1)
+
+    monkeypatch.setattr(confirmation_module, "autoregressive_rollout", numbered_frames)
+    monkeypatch.setattr(simulator.reward_model, "success_probability",
+                        lambda frames: (frames.float().mean(dim=(1, 2, 3)) == (-1 if fires_at is None else fires_at)).float())
+    context = torch.zeros(2, 4, 3, SIZE, SIZE, dtype=torch.uint8)
+    result = confirm_success(simulator, context, torch.zeros(2, 3 + 5, 4), SuccessConfirmation(rerolls=2, horizon=5, window=window),
+                             simulator.sampler)
+    assert result.tolist() == [confirmed, confirmed]
+    with pytest.raises(ValueError, match=r"SuccessConfirmation.window \(6\) must be at most its horizon \(5\)"):
+        SuccessConfirmation(horizon=5, window=6)
+
+
 def _judge_bundle(simulator, folder, fires: bool, **manifest_changes):
     """A copy of ``simulator`` saved as a bundle whose classifier always (or never) fires."""
     from dataclasses import replace

@@ -51,6 +51,8 @@ def parse_args() -> argparse.Namespace:
                         help="pessimistic success as in dreamgym refine: re-imaginings that must reproduce each imagined "
                         "success (0: off, every success the classifier calls counts)")
     parser.add_argument("--confirm-horizon", type=int, default=8, help="transitions re-imagined per confirmation")
+    parser.add_argument("--confirm-window", type=int, default=1,
+                        help="a re-imagining confirms with a success on any of its last this many frames")
     parser.add_argument("--confirm-judge", type=Path,
                         help="a second bundle that re-imagines and judges each imagined success (needs --confirm-rerolls)")
     parser.add_argument("--dream-seeds", type=int, default=2, help="imagined episodes per layout, each with its own noise")
@@ -193,7 +195,9 @@ def confirmed(result: dict) -> str:
     if not confirmation:
         return ""
     by = f"judge {shown_path(confirmation['judge'])}" if confirmation.get("judge") else "own model"
-    return f", successes confirmed by {by} ({confirmation['rerolls']} x {confirmation['horizon']} transitions)"
+    window = confirmation.get("window", 1)
+    where = "" if window == 1 else f", success on any of the last {window} frames"
+    return f", successes confirmed by {by} ({confirmation['rerolls']} x {confirmation['horizon']} transitions{where})"
 
 
 def write_table(out_dir: Path) -> Path:
@@ -242,6 +246,8 @@ def main() -> None:
     confirmation = None
     if args.confirm_rerolls:
         confirmation = {"rerolls": args.confirm_rerolls, "horizon": args.confirm_horizon}
+        if args.confirm_window != 1:
+            confirmation["window"] = args.confirm_window
         if args.confirm_judge is not None:
             confirmation["judge"] = str(args.confirm_judge)
     elif args.confirm_judge is not None:

@@ -13,7 +13,9 @@ grasp it always draws as held). A ``judge`` is a second learned simulator, train
 the stretch is then re-imagined by the judge's world model and scored by the judge's classifier, so a
 success pays only where two independently trained dreams agree on it (model-ensemble pessimism).
 With a ``horizon`` as long as the imagined episodes, the judge replays the whole episode from its real
-start context.
+start context. Two dreams rarely agree on the exact decision at which the mug arrives, so ``window``
+lets a re-imagining confirm with a success on any of its last ``window`` frames (by the decision the
+dream called a success, not necessarily at it).
 """
 
 from __future__ import annotations
@@ -35,20 +37,28 @@ class SuccessConfirmation:
         is younger than that).
     :param judge: folder of another learned-simulator bundle (same task, frames and actions) whose world
         model and classifier do the re-imagining and judging; ``None``: the dream's own.
+    :param window: a re-imagining confirms if the classifier fires on any of its last ``window`` frames
+        (1: on the last frame only, the frame of the success being confirmed).
     """
 
     rerolls: int = 2
     horizon: int = 8
     judge: str | None = None
+    window: int = 1
 
     def __post_init__(self) -> None:
         # Upper bounds: each reroll re-imagines ``horizon`` frames, and every world keeps ``horizon`` past frames.
-        for name, most in (("rerolls", 16), ("horizon", 64)):
+        for name, most in (("rerolls", 16), ("horizon", 64), ("window", 64)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"SuccessConfirmation.{name} must be an integer >= 1, got {value!r}.")
             if value > most:
                 raise ValueError(f"SuccessConfirmation.{name} must be at most {most}, got {value!r}.")
+        if self.window > self.horizon:
+            raise ValueError(
+                f"SuccessConfirmation.window ({self.window}) must be at most its horizon ({self.horizon}): "
+                "only re-imagined frames are judged."
+            )
         if self.judge is not None and (not isinstance(self.judge, str) or not self.judge):
             raise ValueError(
                 f"SuccessConfirmation.judge must be the path of a bundle folder as a string, or None, got {self.judge!r}."
@@ -56,16 +66,17 @@ class SuccessConfirmation:
 
     def to_dict(self) -> dict:
         settings = asdict(self)
-        if self.judge is None:
-            del settings["judge"]  # as written before judges existed
+        for key, absent in (("judge", None), ("window", 1)):
+            if settings[key] == absent:
+                del settings[key]  # as written before these settings existed
         return settings
 
     @classmethod
     def from_dict(cls, data: dict) -> "SuccessConfirmation":
-        unknown = sorted(set(data) - {"rerolls", "horizon", "judge"})
+        unknown = sorted(set(data) - {"rerolls", "horizon", "judge", "window"})
         if unknown:
             raise ValueError(
-                f"Unknown success-confirmation settings {unknown}; expected 'rerolls', 'horizon' and/or 'judge'."
+                f"Unknown success-confirmation settings {unknown}; expected 'rerolls', 'horizon', 'judge' and/or 'window'."
             )
         return cls(**data)
 
@@ -85,7 +96,8 @@ def confirm_success(
     :param context_frames: uint8 ``(B, T, 3, H, W)``: the T frames before the deciding stretch.
     :param actions: ``(B, T - 1 + S, A)``: the actions between those frames, then the S actions of the
         stretch (the last one led to the frame called a success).
-    :returns: bool ``(B,)``, True where the classifier fires on the last frame of all re-imaginings.
+    :returns: bool ``(B,)``, True where the classifier fires on one of the last ``confirmation.window``
+        frames of every re-imagining.
     """
     if context_frames.shape[0] == 0:
         return torch.zeros(0, dtype=torch.bool, device=context_frames.device)
@@ -94,6 +106,7 @@ def confirm_success(
     repeated_actions = actions.repeat_interleave(k, dim=0)
     with torch.no_grad():
         imagined = autoregressive_rollout(simulator.world_model, frames, repeated_actions, sampler, generator)
-        probability = simulator.reward_model.success_probability(imagined[:, -1]).float()
-    fired = probability >= simulator.reward_model.config.threshold
+        judged = imagined[:, -confirmation.window :]  # (B * k, <= window, 3, H, W)
+        probability = simulator.reward_model.success_probability(judged.flatten(0, 1)).float().view(judged.shape[:2])
+    fired = (probability >= simulator.reward_model.config.threshold).any(dim=1)
     return fired.view(-1, k).all(dim=1)
