@@ -273,6 +273,27 @@ def test_pessimistic_short_horizon_refinement_runs(tmp_path, tiny_bundle):
     assert json.loads((config.out_dir / "config.json").read_text())["success_confirmation"] == {"rerolls": 2, "horizon": 2}
 
 
+def test_history_tells_predicted_from_confirmed_imagined_successes(tmp_path):
+    """The dream's classifier always fires; a judge whose classifier never fires pays none of those successes."""
+    from dreamgym.dream.simulator import LearnedSimulator
+
+    def bundle(name, bias):
+        simulator = tiny_simulator(episode_steps=6)
+        with torch.no_grad():
+            simulator.reward_model.head.bias.fill_(bias)
+        return simulator.save(tmp_path / name)
+
+    dream, judge = bundle("dream", 20.0), bundle("judge", -20.0)
+    assert isinstance(LearnedSimulator.load(judge), LearnedSimulator)
+    rates = {}
+    for name, confirmation in (("own", {"rerolls": 1, "horizon": 2}), ("judged", {"rerolls": 1, "horizon": 2, "judge": str(judge)})):
+        config = small_refine(tmp_path, dream, name, iterations=1, success_confirmation=confirmation)
+        refine(config, progress=False)
+        record = json.loads((config.out_dir / "history.json").read_text())[-1]
+        rates[name] = (record["dream_success_rate"], record["dream_confirmed_success_rate"])
+    assert rates == {"own": (1.0, 1.0), "judged": (1.0, 0.0)}
+
+
 def test_evaluate_refuses_to_skip_both_worlds(tmp_path, capsys):
     from dreamgym import cli
 

@@ -20,9 +20,19 @@ CONFIGS = {
     "defaults": ("defaults", "history-defaults"),
     "anchor0.1": ("anchor0.1", "history-anchor0.1"),
     "anchor0.1, 64 worlds, CPU": ("cpu-anchor0.1-envs64-it24", "cpu-history-anchor0.1-envs64-it24"),
+    "anchor0.1, 64 worlds, CPU, gpu-large dream": ("../gpu-large-dream/anchor0.1-envs64-it24",
+                                                   "../gpu-large-dream/history-anchor0.1-envs64-it24"),
+    "anchor0.1, 64 worlds, CPU, gpu-large judge": ("cpu-judge-anchor0.1-envs64-it24", "cpu-history-judge-anchor0.1-envs64-it24"),
 }
-"""Refinement settings: name -> (prefix of its evaluation files, prefix of its history files). The first
-two are the GPU recipe's (see its header), the third recipes/coffee_pull_refine_cheap_cpu.sh."""
+"""Refinement settings: name -> (prefix of its evaluation files, prefix of its history files), relative to
+the report's folder. The first two are the GPU recipe's (see its header), the third
+recipes/coffee_pull_refine_cheap_cpu.sh, the fourth recipes/coffee_pull_refine_gpu_large_dream_cpu.sh (the
+same in the dream of the H100-trained gpu-large world model), the fifth recipes/coffee_pull_refine_judge_cpu.sh
+(the shipped dream, each success confirmed by the gpu-large dream)."""
+CURVE = ("cpu-curve-anchor0.1-envs64", "anchor0.1, 64 worlds, CPU")
+"""Real learning curve (recipes/coffee_pull_refine_cpu_curve.sh): prefix of the checkpoint evaluations, and
+the setting whose run they come from (iteration 0 is BC, the last iteration its refined policy)."""
+CURVE_ITERATIONS = (6, 12, 18)
 SEEDS = (0, 1, 2)
 
 
@@ -84,34 +94,66 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def real_curve(folder: Path, rows: list[dict]) -> dict[int, list[tuple[int, float]]]:
+    """Per BC seed: (iteration, real success) from BC over the evaluated checkpoints to the refined policy."""
+    prefix, config = CURVE
+    curves = {}
+    for seed in SEEDS:
+        row = next((r for r in rows if r["config"] == config and r["seed"] == seed), None)
+        points = [(it, folder / f"{prefix}-seed{seed}-iter{it:04d}.json") for it in CURVE_ITERATIONS]
+        if row is None or not all(path.exists() for _, path in points):
+            continue
+        outcomes = [(it, real_outcomes(path)) for it, path in points]
+        curves[seed] = [(0, row["bc"] / row["layouts"])] + [(it, sum(o.values()) / len(o)) for it, o in outcomes] + [
+            (row["iterations"], row["refined"] / row["layouts"])]
+    return curves
+
+
 def plot(folder: Path, rows: list[dict], out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (bars, curves) = plt.subplots(1, 2, figsize=(11, 4))
-    width = 0.27
+    curves_real = real_curve(folder, rows)
+    fig, axes = plt.subplots(1, 3 if curves_real else 2, figsize=(16 if curves_real else 11, 4.2))
+    bars, curves = axes[0], axes[1]
     per_seed = [r for r in rows if r["seed"] != "all"]
+    complete = [c for c in CONFIGS if sum(r["config"] == c for r in per_seed) == len(SEEDS)]
+    width = 0.8 / (len(complete) + 1)
     bc = [next(r["bc"] / r["layouts"] for r in per_seed if r["seed"] == s) for s in SEEDS]
-    bars.bar([s - width for s in SEEDS], bc, width, label="BC", color="grey")
-    for offset, config in zip((0, width), list(CONFIGS)[:2]):
-        bars.bar([s + offset for s in SEEDS], [next(r["refined"] / r["layouts"] for r in per_seed if r["seed"] == s and r["config"] == config) for s in SEEDS],
+    bars.bar([s - 0.4 + width / 2 for s in SEEDS], bc, width, label="BC", color="grey")
+    for k, config in enumerate(complete, start=1):
+        bars.bar([s - 0.4 + width / 2 + k * width for s in SEEDS],
+                 [next(r["refined"] / r["layouts"] for r in per_seed if r["seed"] == s and r["config"] == config) for s in SEEDS],
                  width, label=f"refined: {config}")
     bars.set_xticks(list(SEEDS), [f"BC seed {s}" for s in SEEDS])
     bars.set_ylabel("real success (150 held-out layouts)")
-    bars.set_ylim(0, 1)
-    bars.legend(loc="upper right", fontsize=8)
+    bars.set_ylim(0, 1.25)
+    bars.legend(loc="upper right", fontsize=6)
     for config, style in zip(list(CONFIGS)[:2], ("--", "-")):
         for seed in SEEDS:
             history = json.loads((folder / f"{CONFIGS[config][1]}-seed{seed}.json").read_text())
             curves.plot([h["iteration"] for h in history], [h["dream_success_rate"] for h in history], style,
                         color=f"C{seed}", label=f"{config}, seed {seed}")
     curves.set_xlabel("PPO iteration (8192 imagined transitions each)")
-    curves.set_ylabel("imagined episodes: confirmed success")
+    curves.set_ylabel("imagined episodes ended by a predicted success")
+    curves.set_title("GPU runs (256 worlds): the dream's success", fontsize=9)
     curves.set_ylim(0, 1)
     curves.legend(fontsize=7, ncol=2)
-    fig.suptitle("dreamgym refine at GPU scale (256 worlds) in the shipped coffee-pull dream")
+    if curves_real:
+        real = axes[2]
+        for seed, points in curves_real.items():
+            real.plot(*zip(*points), "o-", color=f"C{seed}", label=f"real, seed {seed}")
+            history = json.loads((folder / f"{CONFIGS[CURVE[1]][1]}-seed{seed}.json").read_text())
+            real.plot([h["iteration"] for h in history], [h["dream_success_rate"] for h in history], ":",
+                      color=f"C{seed}", label=f"dream (training episodes), seed {seed}")
+        real.set_xlabel("PPO iteration (2048 imagined transitions each)")
+        real.set_ylabel("success")
+        real.set_title(f"{CURVE[1]}: real success of checkpoints (150 layouts)", fontsize=9)
+        real.set_ylim(0, 1)
+        real.legend(fontsize=7)
+    fig.suptitle("dreamgym refine in the coffee-pull dream: real success of BC and refined policies")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
 

@@ -300,14 +300,16 @@ class _DreamProgress(BaseCallback):
     def __init__(self, history: list[dict], start_time: float, bar: tqdm):
         super().__init__()
         self.history, self.start_time, self.bar = history, start_time, bar
-        self._episodes = self._successes = 0
+        self._episodes = self._successes = self._confirmed = 0
         self._lengths: list[int] = []
 
     def _on_step(self) -> bool:
         for done, info in zip(self.locals["dones"], self.locals["infos"]):
             if done:
                 self._episodes += 1
-                self._successes += int(not info.get("TimeLimit.truncated", False))
+                predicted = not info.get("TimeLimit.truncated", False)  # ended by a success the classifier called
+                self._successes += int(predicted)
+                self._confirmed += int(predicted and not info.get("unconfirmed_success", False))
                 if "episode" in info:
                     self._lengths.append(int(info["episode"]["l"]))
         return True
@@ -315,12 +317,14 @@ class _DreamProgress(BaseCallback):
     def _on_rollout_end(self) -> None:
         model: DreamPPO = self.model
         rate = self._successes / self._episodes if self._episodes else float("nan")
+        confirmed = self._confirmed / self._episodes if self._episodes else float("nan")
         log_std = model.policy.log_std.detach().cpu().numpy()
         record = {
             "iteration": model.iteration,
             "timesteps": model.num_timesteps,
             "dream_episodes": self._episodes,
-            "dream_success_rate": rate,
+            "dream_success_rate": rate,  # predicted: the classifier fired (confirmed or not)
+            "dream_confirmed_success_rate": confirmed,  # rewarded: without confirmation, the same
             "mean_episode_length": float(np.mean(self._lengths)) if self._lengths else None,
             "log_std": log_std.tolist(),
             "kl_to_bc_last_update": model.last_kl_to_bc,
@@ -329,9 +333,10 @@ class _DreamProgress(BaseCallback):
         }
         self.history.append(record)
         self.logger.record("dream/success_rate", rate)
+        self.logger.record("dream/confirmed_success_rate", confirmed)
         self.logger.record("dream/episodes", self._episodes)
         self.logger.record("policy/log_std_max", float(log_std.max()))
-        self._episodes = self._successes = 0
+        self._episodes = self._successes = self._confirmed = 0
         self._lengths = []
         self.bar.update(model.iteration - self.bar.n)
         self.bar.set_postfix(dream_success=f"{rate:.2f}", log_std=f"{log_std.max():.2f}")
