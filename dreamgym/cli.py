@@ -246,7 +246,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         anchor_kl_coef=args.anchor_kl, max_episode_steps=args.horizon, reset_mode=args.reset_mode,
         success_confirmation=_confirmation(args),
         denoising_steps=args.denoising_steps, sampler=args.sampler, checkpoint_every=args.checkpoint_every,
-        monitor_real_episodes=args.monitor_real_episodes,
+        average_checkpoints=args.average_checkpoints, monitor_real_episodes=args.monitor_real_episodes,
         seed=args.seed, device=args.device,
     )
     summary = refine(config, progress=not args.no_progress)
@@ -511,6 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--sampler", choices=["distilled", "teacher"],
                      help="world model to imagine with: the one-step distilled student or the teacher (default: the bundle's)")
     ref.add_argument("--checkpoint-every", type=positive_int, default=5)
+    ref.add_argument("--average-checkpoints", type=positive_int, default=1,
+                     help="refined.zip = the mean weights of this many last checkpoints (1: the final policy; "
+                          "default %(default)s)")
     ref.add_argument(
         "--monitor-real-episodes", type=non_negative_int, default=0,
         help="monitoring only: real Meta-World episodes (tuning layouts) per checkpoint, never used for training (0: off)",

@@ -46,7 +46,7 @@ RANGES = {
         "--epochs": AT_LEAST_1, "--actor-lr": NON_NEGATIVE, "--critic-lr": POSITIVE, "--critic-warmup": AT_LEAST_0,
         "--log-std-max": FINITE, "--ent-coef": NON_NEGATIVE, "--target-kl": POSITIVE, "--initial-log-std": FINITE,
         "--log-std-lr": NON_NEGATIVE,
-        "--anchor-kl": NON_NEGATIVE, "--horizon": AT_LEAST_1, "--confirm-rerolls": AT_LEAST_0, "--confirm-horizon": AT_LEAST_1, "--confirm-window": AT_LEAST_1,
+        "--anchor-kl": NON_NEGATIVE, "--horizon": AT_LEAST_1, "--confirm-rerolls": AT_LEAST_0, "--confirm-horizon": AT_LEAST_1, "--confirm-window": AT_LEAST_1, "--average-checkpoints": AT_LEAST_1,
         "--denoising-steps": DENOISING, "--checkpoint-every": AT_LEAST_1, "--monitor-real-episodes": AT_LEAST_0,
         "--seed": AT_LEAST_0,
     },

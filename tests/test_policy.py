@@ -1,6 +1,7 @@
 """Behaviour cloning, PPO refinement in a (tiny) dream with std clipping, evaluation and saved models."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -292,6 +293,34 @@ def test_history_tells_predicted_from_confirmed_imagined_successes(tmp_path):
         record = json.loads((config.out_dir / "history.json").read_text())[-1]
         rates[name] = (record["dream_success_rate"], record["dream_confirmed_success_rate"])
     assert rates == {"own": (1.0, 1.0), "judged": (1.0, 0.0)}
+
+
+def test_refined_policy_can_be_the_mean_of_the_last_checkpoints(tmp_path, tiny_bundle):
+    config = small_refine(tmp_path, tiny_bundle, "averaged", iterations=5, checkpoint_every=2, average_checkpoints=2)
+    summary = refine(config, progress=False)
+    assert summary["refined_is_average_of"] == ["iter_0004.zip", "iter_0005.zip"]
+    weights = [PPO.load(config.out_dir / name).policy.state_dict() for name in
+               ("checkpoints/iter_0004.zip", "checkpoints/iter_0005.zip", "refined.zip", "final.zip")]
+    moved = False
+    for name, value in weights[2].items():
+        if value.is_floating_point():
+            torch.testing.assert_close(value, (weights[0][name] + weights[1][name]) / 2)
+            moved |= not torch.equal(weights[0][name], weights[1][name])
+        torch.testing.assert_close(weights[3][name], weights[1][name])  # final.zip: the last policy itself
+    assert moved, "the two checkpoints should differ, or the mean proves nothing"
+    with pytest.raises(ValueError, match=re.escape("average_checkpoints (--average-checkpoints) must be in [1, 3], the "
+                                                   "checkpoints after iteration 0 that 5 iterations with checkpoint_every=2 write; got 4.")):
+        small_refine(tmp_path, tiny_bundle, "bad", iterations=5, checkpoint_every=2, average_checkpoints=4)
+
+
+def test_policies_of_different_architectures_are_not_averaged(tmp_path):
+    from dreamgym.policy.model import average_policies
+
+    small = save_model(new_ppo(seed=0, image_size=48), tmp_path / "small.zip")
+    with pytest.raises(ValueError, match="is not a policy of the same architecture as"):
+        average_policies([small, start_model(tmp_path, 0.0)])
+    with pytest.raises(ValueError, match="needs at least one policy zip"):
+        average_policies([])
 
 
 def test_evaluate_refuses_to_skip_both_worlds(tmp_path, capsys):

@@ -108,3 +108,30 @@ def load_policy(path: str | Path, device: str | torch.device = "cpu") -> PPO:
             f"{path} is not an SB3 policy zip written by `dreamgym train-bc` or `dreamgym refine` "
             f"({type(error).__name__}: {error}); expected such a .zip (PPO.load reads it)."
         ) from error
+
+
+def average_policies(paths: list[str | Path], device: str | torch.device = "cpu") -> PPO:
+    """One policy whose every floating-point weight is the mean over the SB3 zips ``paths``.
+
+    Meant for checkpoints of one refinement run (all close to the same BC policy), where the mean keeps
+    what they share and averages out what each iteration's batch pushed alone. The last zip provides
+    everything else (settings, non-float buffers).
+
+    :raises ValueError: no paths, or zips of different policy architectures.
+    """
+    if not paths:
+        raise ValueError("average_policies needs at least one policy zip, got none.")
+    models = [load_policy(path, device) for path in paths]
+    states = [model.policy.state_dict() for model in models]
+    for path, state in zip(paths, states):
+        shapes = {name: tuple(value.shape) for name, value in state.items()}
+        if shapes != {name: tuple(value.shape) for name, value in states[-1].items()}:
+            raise ValueError(f"{path} is not a policy of the same architecture as {paths[-1]}; expected checkpoints of one run.")
+    averaged = {
+        name: torch.stack([state[name] for state in states]).mean(dim=0) if value.is_floating_point() else value
+        for name, value in states[-1].items()
+    }
+    result = models[-1]
+    result.policy.load_state_dict(averaged)
+    return result
+

@@ -33,7 +33,8 @@ seeds by 2, 19 and 6 points (+8.9 on 450 held-out layouts; anchor 1.0 at the sam
 
 Runs write ``checkpoints/iter_XXXX.zip`` (plain SB3 zips) every ``checkpoint_every`` iterations,
 ``resume.pt`` (optimizer state and counters; a rerun with the same ``out_dir`` resumes), TensorBoard
-logs, ``history.json`` (dream success per iteration) and finally ``refined.zip``. Training never
+logs, ``history.json`` (dream success per iteration) and finally ``refined.zip`` (the final policy,
+or with ``average_checkpoints=K`` the mean weights of the last K checkpoints). Training never
 touches the real simulator. For monitoring only, ``monitor_real_episodes > 0`` evaluates each
 checkpoint in real Meta-World on tuning layouts (never the evaluation ones) and logs the success
 rate to ``monitor_real.json`` and TensorBoard (``monitor_real/success_rate``); nothing of it reaches
@@ -55,7 +56,7 @@ from tqdm.auto import tqdm
 
 from dreamgym.dream.confirmation import SuccessConfirmation
 from dreamgym.dream.initial_states import RESET_MODES
-from dreamgym.policy.model import actor_critic_parameters, load_policy, new_ppo, save_model
+from dreamgym.policy.model import actor_critic_parameters, average_policies, load_policy, new_ppo, save_model
 from dreamgym.runs import atomic_torch_save, hardware_description
 from dreamgym.tasks import get_task
 
@@ -101,6 +102,8 @@ class RefineConfig:
     :param denoising_steps: Euler steps per imagined frame of the teacher sampler (default: the bundle's).
     :param sampler: ``"distilled"`` or ``"teacher"`` world model (default: the bundle's ``default_sampler``).
     :param checkpoint_every: iterations between checkpoints.
+    :param average_checkpoints: ``refined.zip`` is the mean of the weights of this many last checkpoints
+        (the final one included; 1: the final policy itself, also kept as ``final.zip`` when averaging).
     :param monitor_real_episodes: real Meta-World episodes per checkpoint for monitoring (0: off).
     :param seed: seed of PPO and of the dream.
     :param device: where the policy and the learned simulator run.
@@ -133,6 +136,7 @@ class RefineConfig:
     denoising_steps: int | None = None
     sampler: str | None = None
     checkpoint_every: int = 5
+    average_checkpoints: int = 1
     monitor_real_episodes: int = 0
     seed: int = 0
     device: str = "cpu"
@@ -147,6 +151,12 @@ class RefineConfig:
         if (self.num_envs * self.n_steps) % self.batch_size:
             raise ValueError(
                 f"batch_size ({self.batch_size}) must divide num_envs * n_steps ({self.num_envs * self.n_steps})."
+            )
+        checkpoints = -(-self.iterations // self.checkpoint_every)  # after iteration 0: every checkpoint_every, and the last
+        if not 1 <= self.average_checkpoints <= checkpoints:
+            raise ValueError(
+                f"average_checkpoints (--average-checkpoints) must be in [1, {checkpoints}], the checkpoints after iteration 0 "
+                f"that {self.iterations} iterations with checkpoint_every={self.checkpoint_every} write; got {self.average_checkpoints}."
             )
         if self.monitor_real_episodes < 0:
             raise ValueError(f"monitor_real_episodes must be >= 0, got {self.monitor_real_episodes}.")
@@ -342,6 +352,19 @@ class _DreamProgress(BaseCallback):
         self.bar.set_postfix(dream_success=f"{rate:.2f}", log_std=f"{log_std.max():.2f}")
 
 
+def _last_checkpoints(config: RefineConfig) -> list[str]:
+    """Names of the last ``config.average_checkpoints`` checkpoints of a finished run (oldest first)."""
+    iterations = sorted({*range(config.checkpoint_every, config.iterations, config.checkpoint_every), config.iterations})
+    return [f"iter_{i:04d}.zip" for i in iterations[-config.average_checkpoints :]]
+
+
+def _checkpoints_averaged(config: RefineConfig) -> PPO | None:
+    """The policy averaged over the run's last checkpoints, or ``None`` when ``average_checkpoints`` is 1."""
+    if config.average_checkpoints == 1:
+        return None
+    return average_policies([config.out_dir / "checkpoints" / name for name in _last_checkpoints(config)], config.device)
+
+
 def _save_checkpoint(model: DreamPPO, config: RefineConfig, history: list[dict]) -> Path:
     """``checkpoints/iter_XXXX.zip`` (plain SB3) plus ``resume.pt`` with what a resumed run needs."""
     path = save_model(model, config.out_dir / "checkpoints" / f"iter_{model.iteration:04d}.zip")
@@ -462,7 +485,12 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
             monitor_in_real(model, config, monitor)
     bar.close()
     venv.close()
-    save_model(model, config.out_dir / "refined.zip")
+    averaged = _checkpoints_averaged(config)
+    if averaged is None:
+        save_model(model, config.out_dir / "refined.zip")
+    else:
+        save_model(model, config.out_dir / "final.zip")
+        save_model(averaged, config.out_dir / "refined.zip")
     summary = {
         "config": config.to_dict(),
         "iterations": model.iteration,
@@ -471,6 +499,7 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         "hardware": hardware_description(torch.device(config.device)),
         "final_log_std": model.policy.log_std.detach().cpu().tolist(),
         "final_dream_success_rate": history[-1]["dream_success_rate"] if history else None,
+        "refined_is_average_of": _last_checkpoints(config) if averaged is not None else None,
         "monitor_real": monitor,
     }
     (config.out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
