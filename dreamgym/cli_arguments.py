@@ -91,7 +91,8 @@ def existing_path(text: str) -> Path:
 
 def branch_kind(text: str) -> str:
     """A ``type=`` for one counterfactual-branch perturbation (:data:`dreamgym.data.branches.ALL_PERTURBATIONS`)."""
-    from dreamgym.data.branches import ALL_PERTURBATIONS  # here, not at the top: the dreamgym.data package imports torch
+    # here, not at the top: the dreamgym.data package imports torch
+    from dreamgym.data.branches import ALL_PERTURBATIONS
 
     if text not in ALL_PERTURBATIONS:
         raise argparse.ArgumentTypeError(f"expected one of {', '.join(ALL_PERTURBATIONS)}, got {text!r}")

@@ -229,7 +229,7 @@ def write_table(out_dir: Path) -> Path:
 
 def main() -> None:
     args = parse_args()
-    import dreamgym.real  # noqa: F401  (before MuJoCo: headless rendering settings)
+    import dreamgym.real  # noqa: F401, I001  (before MuJoCo: headless rendering settings)
     from run import SEED_BASE, real_env
 
     from dreamgym.bundle import find_bundle
