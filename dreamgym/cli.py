@@ -237,7 +237,8 @@ def _cmd_refine(args: argparse.Namespace) -> None:
     from dreamgym.policy.refine import RefineConfig, refine
 
     config = RefineConfig(
-        bc_model=args.bc_model, out_dir=args.out, task=args.task, bundle=args.bundle, iterations=args.iterations,
+        bc_model=args.bc_model, out_dir=args.out, task=args.task, bundle=args.bundle,
+        mixture_bundles=args.mixture_bundles, iterations=args.iterations,
         num_envs=args.num_envs, n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.epochs,
         actor_learning_rate=args.actor_lr, critic_learning_rate=args.critic_lr,
         critic_warmup_iterations=args.critic_warmup, log_std_max=None if args.no_std_clip else args.log_std_max,
@@ -474,6 +475,9 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--out", type=Path, default=Path("runs/refine-coffee-pull"), help="run folder (a rerun resumes)")
     ref.add_argument("--task", default="coffee-pull")
     ref.add_argument("--bundle", type=existing_path, help="a learned-simulator bundle folder instead of the shipped one")
+    ref.add_argument("--mixture-bundles", type=existing_path, nargs="+", default=[], metavar="BUNDLE",
+                     help="further bundles (world models trained apart) whose dreams take an equal share of the "
+                          "imagined worlds (a mixture of dreams; default: none)")
     ref.add_argument("--iterations", type=positive_int, default=35)
     ref.add_argument("--num-envs", type=positive_int, default=256)
     ref.add_argument("--n-steps", type=positive_int, default=32)

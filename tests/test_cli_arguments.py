@@ -74,7 +74,7 @@ PATHS = {
     "train-reward": ["--data", "--world-model"],
     "export-bundle": ["--run", "--metrics", "--reward-run"],
     "train-bc": ["--data"],
-    "refine": ["--bc-model", "--bundle", "--confirm-judge"],
+    "refine": ["--bc-model", "--bundle", "--confirm-judge", "--mixture-bundles"],
     "evaluate": ["--model", "--bundle"],
     "replace-reward": ["--bundle", "--reward-run"],
     "add-distilled-world-model": ["--bundle", "--distill-run"],

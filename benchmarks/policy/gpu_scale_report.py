@@ -25,13 +25,19 @@ CONFIGS = {
     "anchor0.1, 64 worlds, CPU, gpu-large dream": ("../gpu-large-dream/anchor0.1-envs64-it24",
                                                    "../gpu-large-dream/history-anchor0.1-envs64-it24"),
     "anchor0.1, 64 worlds, CPU, gpu-large judge": ("cpu-judge-anchor0.1-envs64-it24", "cpu-history-judge-anchor0.1-envs64-it24"),
+    "anchor0.1, 64 worlds, CPU, mixture of both dreams": ("cpu-mixture-final-anchor0.1-envs64-it24",
+                                                          "cpu-history-mixture-anchor0.1-envs64-it24"),
+    "anchor0.1, 64 worlds, CPU, mixture of both dreams, checkpoints 12/18/24 averaged": (
+        "cpu-mixture-refined-anchor0.1-envs64-it24", "cpu-history-mixture-anchor0.1-envs64-it24"),
 }
 """Refinement settings: name -> (prefix of its evaluation files, prefix of its history files), relative to
 the report's folder. The first two are the GPU recipe's (see its header), the third
 recipes/coffee_pull_refine_cheap_cpu.sh, the fourth the same runs with their last three checkpoints averaged
 (recipes/coffee_pull_refine_average_cpu.sh), the fifth recipes/coffee_pull_refine_gpu_large_dream_cpu.sh (the
 same in the dream of the H100-trained gpu-large world model), the sixth recipes/coffee_pull_refine_judge_cpu.sh
-(the shipped dream, each success confirmed by the gpu-large dream)."""
+(the shipped dream, each success confirmed by the gpu-large dream), the last two
+recipes/coffee_pull_refine_mixture_cpu.sh (32 worlds in each of the two dreams; its last checkpoint, and the
+mean of its checkpoints 12/18/24)."""
 CURVE = ("cpu-curve-anchor0.1-envs64", "anchor0.1, 64 worlds, CPU")
 """Real learning curve (recipes/coffee_pull_refine_cpu_curve.sh): prefix of the checkpoint evaluations, and
 the setting whose run they come from (iteration 0 is BC, the last iteration its refined policy)."""

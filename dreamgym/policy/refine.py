@@ -75,6 +75,8 @@ class RefineConfig:
     :param out_dir: run folder (checkpoints, TensorBoard, history, ``refined.zip``).
     :param task: task whose learned simulator to refine in.
     :param bundle: a bundle folder instead of the shipped one.
+    :param mixture_bundles: further bundles (world models trained apart, same task and frames) whose dreams
+        take an equal share of the ``num_envs`` imagined worlds next to ``bundle``'s (a mixture of dreams).
     :param iterations: PPO iterations (each collects ``num_envs * n_steps`` imagined transitions).
     :param num_envs: imagined worlds stepped together.
     :param n_steps: steps per world per iteration.
@@ -113,6 +115,7 @@ class RefineConfig:
     out_dir: Path
     task: str = "coffee-pull"
     bundle: Path | None = None
+    mixture_bundles: list[Path] = field(default_factory=list)
     iterations: int = 35
     num_envs: int = 256
     n_steps: int = 32
@@ -145,6 +148,12 @@ class RefineConfig:
         self.task = get_task(self.task).name
         self.bc_model, self.out_dir = Path(self.bc_model), Path(self.out_dir)
         self.bundle = Path(self.bundle) if self.bundle is not None else None
+        self.mixture_bundles = [Path(bundle) for bundle in self.mixture_bundles]
+        if self.num_envs % (1 + len(self.mixture_bundles)):
+            raise ValueError(
+                f"num_envs ({self.num_envs}) must be a multiple of the number of dreams ({1 + len(self.mixture_bundles)}: "
+                "bundle and mixture_bundles), which share the imagined worlds equally."
+            )
         for name in ("iterations", "num_envs", "n_steps", "batch_size", "n_epochs", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
@@ -188,6 +197,7 @@ class RefineConfig:
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        data["mixture_bundles"] = [str(bundle) for bundle in self.mixture_bundles]
         return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
 
 
@@ -397,24 +407,30 @@ def monitor_in_real(model: PPO, config: RefineConfig, monitor: list[dict]) -> No
 
 
 def make_dream_vec_env(config: RefineConfig):
-    """The SB3 view of ``config.num_envs`` imagined worlds (with episode statistics)."""
+    """The SB3 view of ``config.num_envs`` imagined worlds (with episode statistics); with
+    ``config.mixture_bundles`` the worlds are shared equally between the dreams (:mod:`dreamgym.dream.mixture`)."""
     from stable_baselines3.common.vec_env import VecMonitor
 
+    from dreamgym.dream.mixture import DreamMixtureVecEnv
     from dreamgym.dream.sb3 import SB3VecEnvAdapter
     from dreamgym.dream.vector_env import DreamWorldVectorEnv
 
-    dream = DreamWorldVectorEnv(
-        num_envs=config.num_envs,
-        task=config.task,
-        bundle=config.bundle,
-        device=config.device,
-        denoising_steps=config.denoising_steps,
-        sampler=config.sampler,
-        max_episode_steps=config.max_episode_steps,
-        reset_mode=config.reset_mode,
-        success_confirmation=config.success_confirmation,
-    )
-    venv = VecMonitor(SB3VecEnvAdapter(dream))
+    bundles = [config.bundle, *config.mixture_bundles]
+    dreams = [
+        SB3VecEnvAdapter(DreamWorldVectorEnv(
+            num_envs=config.num_envs // len(bundles),
+            task=config.task,
+            bundle=bundle,
+            device=config.device,
+            denoising_steps=config.denoising_steps,
+            sampler=config.sampler,
+            max_episode_steps=config.max_episode_steps,
+            reset_mode=config.reset_mode,
+            success_confirmation=config.success_confirmation,
+        ))
+        for bundle in bundles
+    ]
+    venv = VecMonitor(dreams[0] if len(dreams) == 1 else DreamMixtureVecEnv(dreams))
     venv.seed(config.seed)
     return venv
 
