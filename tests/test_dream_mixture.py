@@ -6,12 +6,16 @@ import numpy as np
 import pytest
 import torch
 from stable_baselines3.common.vec_env import DummyVecEnv
-from test_dream_env import simulator  # noqa: F401  (fixture)
 from test_dream_sb3 import tiny_simulator
 
 from dreamgym.dream.mixture import DreamMixtureVecEnv
 from dreamgym.dream.sb3 import SB3VecEnvAdapter
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
+
+
+@pytest.fixture
+def simulator():
+    return tiny_simulator(size=16)
 
 
 def _dream(simulator, worlds, fires):
