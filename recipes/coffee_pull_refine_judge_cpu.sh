@@ -13,6 +13,7 @@
 #      and the judge, for each BC seed, evaluated on the same 150 held-out real layouts as
 #      benchmarks/policy/gpu-scale/ (compare with cpu-anchor0.1-envs64-it24-seed<s>.json: the same without judge).
 # Needs runs/refine-gpu (recipes/coffee_pull_refine_gpu.sh) and runs/bc-seed{1,2}. Resumable.
+# The refine stage was run with SEEDS="1 2 0" and stopped during seed 0 (a later experiment needed the CPU).
 # Usage: bash recipes/coffee_pull_refine_judge_cpu.sh   (env: SEEDS, default 0 1 2; ITERATIONS, default 24; STAGES)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,11 @@ for stage in ${STAGES:-closed-loop refine}; do
       closed_loop "runs/refine-gpu/anchor0.1-seed$s/refined.zip" "judge-gpu-refined-anchor0.1-seed$s-distilled" "${JUDGED[@]}"
       closed_loop "$(bc_of "$s")" "judge-bc-seed$s-distilled" "${JUDGED[@]}"
       closed_loop "$(bc_of "$s")" "shipped-distilled-bc-seed$s"  # the same without the judge
+      if [ "$s" = 1 ]; then  # does the judge only disagree on when the mug arrives? any of its 47 frames may confirm
+        closed_loop "runs/refine-gpu/anchor0.1-seed$s/refined.zip" "judge-window47-gpu-refined-anchor0.1-seed$s-distilled" \
+          "${JUDGED[@]}" --confirm-window 47
+        closed_loop "$(bc_of "$s")" "judge-window47-bc-seed$s-distilled" "${JUDGED[@]}" --confirm-window 47
+      fi
     else
       run="runs/refine-judge/anchor0.1-envs64-it$ITERATIONS-seed$s"
       [ -e "$run/refined.zip" ] || $DREAMGYM refine --bc-model "$(bc_of "$s")" --out "$run" --seed 0 --anchor-kl 0.1 \

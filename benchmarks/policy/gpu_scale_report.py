@@ -51,6 +51,12 @@ def real_outcomes(path: Path) -> dict[int, bool]:
     return {episode["reset_seed"]: bool(episode["success"]) for seed in report["per_seed"] for episode in seed["episodes"]}
 
 
+def first_successes(path: Path) -> dict[int, int | None]:
+    """Decision of the first real success per reset seed (``None``: a failure) of one evaluation report."""
+    report = json.loads(path.read_text())["real"]
+    return {episode["reset_seed"]: episode["first_success_step"] for seed in report["per_seed"] for episode in seed["episodes"]}
+
+
 def sign_test(gained: int, lost: int) -> float:
     """Two-sided exact sign test of ``gained`` against ``lost`` discordant pairs."""
     n = gained + lost
@@ -73,11 +79,15 @@ def paired_rows(folder: Path) -> list[dict]:
             if bc.keys() != refined.keys():
                 raise ValueError(f"{config} seed {seed} was evaluated on other layouts than its BC policy.")
             history = json.loads((folder / f"{histories}-seed{seed}.json").read_text())
+            first_bc, first_refined = (first_successes(folder / f"{name}-seed{seed}.json") for name in ("bc", results))
+            shared = [k for k in bc if bc[k] and refined[k]]
             row = {
                 "config": config, "seed": seed, "layouts": len(bc), "bc": sum(bc.values()), "refined": sum(refined.values()),
                 "gained": sum(refined[k] and not bc[k] for k in bc), "lost": sum(bc[k] and not refined[k] for k in bc),
                 "iterations": history[-1]["iteration"], "dream_first": history[0]["dream_success_rate"],
                 "dream_last": history[-1]["dream_success_rate"],
+                "first_success_bc": sum(first_bc[k] for k in shared) / len(shared) if shared else None,
+                "first_success_refined": sum(first_refined[k] for k in shared) / len(shared) if shared else None,
             }
             rows.append(row)
             for key in ("bc", "refined", "layouts", "gained", "lost"):
@@ -89,16 +99,18 @@ def paired_rows(folder: Path) -> list[dict]:
 
 def markdown(rows: list[dict]) -> str:
     lines = [
-        "| setting | BC seed | PPO iterations | real BC | real refined | gain (points) | layouts gained / lost | sign test p | dream success, first -> last iteration |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| setting | BC seed | PPO iterations | real BC | real refined | gain (points) | layouts gained / lost | sign test p | "
+        "dream: predicted success, first -> last iteration | first real success on layouts both solve, BC -> refined (mean decision) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         gain = 100 * (r["refined"] - r["bc"]) / r["layouts"]
         dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if "dream_first" in r else ""
+        first = f"{r['first_success_bc']:.1f} -> {r['first_success_refined']:.1f}" if r.get("first_success_bc") else ""
         lines.append(
             f"| {r['config']} | {r['seed']} | {r.get('iterations', '')} | {r['bc']}/{r['layouts']} ({r['bc'] / r['layouts']:.3f}) | "
             f"{r['refined']}/{r['layouts']} ({r['refined'] / r['layouts']:.3f}) | {gain:+.1f} | {r['gained']} / {r['lost']} | "
-            f"{sign_test(r['gained'], r['lost']):.2g} | {dream} |"
+            f"{sign_test(r['gained'], r['lost']):.2g} | {dream} | {first} |"
         )
     return "\n".join(lines) + "\n"
 
