@@ -20,7 +20,11 @@ classifier's sparse reward (``DreamWorld-<Task>-v0``, natively batched through
 Exploitation guards in the dream itself (:func:`make_dream_vec_env`): pessimistic success
 (``success_confirmation``, :mod:`dreamgym.dream.confirmation`) and shorter imagined episodes that start
 from real mid-episode contexts (``reset_mode="random"`` with a smaller ``max_episode_steps``; SB3
-bootstraps truncated episodes with the critic).
+bootstraps truncated episodes with the critic). Options measured on the CPU, off by default
+(``benchmarks/policy/gpu-scale/README.md``): a second bundle as the judge of each imagined success
+(``success_confirmation={"judge": ...}``), a mixture of dreams (``mixture_bundles``: the worlds shared
+between bundles trained apart, :mod:`dreamgym.dream.mixture`), and ``refined.zip`` as the mean weights
+of the last checkpoints (``average_checkpoints``).
 
 Defaults (:class:`RefineConfig`): a weak anchor (0.1) with 256 imagined worlds per update (batch 1024,
 35 iterations, about 287,000 imagined transitions), pessimistic success and 20-decision horizons. On
