@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real learning curves of the CPU runs of recipes/coffee_pull_refine_cheap_cpu.sh (anchor 0.1, 64 worlds,
+# Real learning curves of the CPU runs of recipes/coffee_pull_refine_cheap_cpu.sh (and checkpoints 12 and 18
+# of recipes/coffee_pull_refine_mixture_cpu.sh, whose averaged and last policies that recipe evaluates) (anchor 0.1, 64 worlds,
 # 24 iterations, checkpoints every 6): each intermediate checkpoint evaluated on the same 150 held-out real
 # layouts as BC and the final policy (iteration 0 is the BC policy, iteration 24 the refined one). Monitoring
 # only: nothing here feeds back into refinement or checkpoint selection. About 1 min per checkpoint on the
@@ -15,5 +16,12 @@ for s in ${SEEDS:-0 1 2}; do
     out="$OUT/cpu-curve-anchor0.1-envs64-seed$s-iter$it.json"
     [ -e "$out" ] || $DREAMGYM evaluate --model "$run/checkpoints/iter_$it.zip" --seeds 0 1 2 --episodes 50 --real-only \
       --out "$out" --no-progress
+  done
+  # the two other checkpoints averaged by recipes/coffee_pull_refine_mixture_cpu.sh (where that run exists)
+  run="runs/refine-mixture/anchor0.1-envs64-it24-seed$s"
+  for it in 0012 0018; do
+    out="$OUT/cpu-curve-mixture-anchor0.1-envs64-seed$s-iter$it.json"
+    [ ! -e "$run/checkpoints/iter_$it.zip" ] || [ -e "$out" ] || $DREAMGYM evaluate --model "$run/checkpoints/iter_$it.zip" \
+      --seeds 0 1 2 --episodes 50 --real-only --out "$out" --no-progress
   done
 done

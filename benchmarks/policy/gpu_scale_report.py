@@ -130,6 +130,32 @@ def real_curve(folder: Path, rows: list[dict]) -> dict[int, list[tuple[int, floa
     return curves
 
 
+def selection_points(folder: Path, rows: list[dict]) -> dict[int, list[tuple[int, float, float]]]:
+    """Per BC seed: (iteration, real success, success in the gpu-large dream) of the CPU run's checkpoints
+    (recipes/coffee_pull_checkpoint_selection_cpu.sh), where every checkpoint has both."""
+    real = real_curve(folder, rows)
+    points = {}
+    for seed, curve in real.items():
+        files = [folder / "selection" / f"gpu-large-dream-seed{seed}-iter{it:04d}.json" for it, _ in curve]
+        if all(path.exists() for path in files):
+            points[seed] = [(it, r, json.loads(path.read_text())["dream"]["mean"]) for (it, r), path in zip(curve, files)]
+    return points
+
+
+def selection_markdown(points: dict[int, list[tuple[int, float, float]]]) -> str:
+    """Table: real success and gpu-large-dream success per checkpoint, and which checkpoint each picks."""
+    lines = ["", "Offline checkpoint selection (recipes/coffee_pull_checkpoint_selection_cpu.sh): each checkpoint of the "
+             "CPU run (trained in the shipped dream) in the gpu-large dream, 128 imagined episodes, against its real success.", "",
+             "| BC seed | iteration | real success (150 layouts) | gpu-large dream success | picked by the dream | best real |",
+             "|---|---|---|---|---|---|"]
+    for seed, rows in points.items():
+        pick = max(rows, key=lambda row: row[2])[0]
+        best = max(rows, key=lambda row: row[1])[0]
+        for it, real, dream in rows:
+            lines.append(f"| {seed} | {it} | {real:.3f} | {dream:.3f} | {'yes' if it == pick else ''} | {'yes' if it == best else ''} |")
+    return "\n".join(lines) + "\n"
+
+
 def plot(folder: Path, rows: list[dict], out: Path) -> None:
     import matplotlib
 
@@ -169,6 +195,9 @@ def plot(folder: Path, rows: list[dict], out: Path) -> None:
             history = json.loads((folder / f"{CONFIGS[CURVE[1]][1]}-seed{seed}.json").read_text())
             real.plot([h["iteration"] for h in history], [h["dream_success_rate"] for h in history], ":",
                       color=f"C{seed}", label=f"dream (training episodes), seed {seed}")
+        for seed, points in selection_points(folder, rows).items():
+            real.plot([p[0] for p in points], [p[2] for p in points], "s--", color=f"C{seed}", markersize=4,
+                      label=f"gpu-large dream (not trained in), seed {seed}")
         real.set_xlabel("PPO iteration (2048 imagined transitions each)")
         real.set_ylabel("success")
         real.set_title(f"{CURVE[1]}: real success of checkpoints (150 layouts)", fontsize=9)
@@ -184,7 +213,8 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     args = parser.parse_args()
     rows = paired_rows(args.folder)
-    (args.folder / "RESULTS.md").write_text(markdown(rows))
+    points = selection_points(args.folder, rows)
+    (args.folder / "RESULTS.md").write_text(markdown(rows) + (selection_markdown(points) if points else ""))
     plot(args.folder, rows, args.folder / "gpu-scale.png")
     print(markdown(rows))
 
