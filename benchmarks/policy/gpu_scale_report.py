@@ -163,7 +163,7 @@ def plot(folder: Path, rows: list[dict], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     curves_real = real_curve(folder, rows)
-    fig, axes = plt.subplots(1, 3 if curves_real else 2, figsize=(16 if curves_real else 11, 4.2))
+    fig, axes = plt.subplots(1, 3 if curves_real else 2, figsize=(19 if curves_real else 11, 4.6))
     bars, curves = axes[0], axes[1]
     per_seed = [r for r in rows if r["seed"] != "all"]
     complete = [c for c in CONFIGS if sum(r["config"] == c for r in per_seed) == len(SEEDS)]
@@ -173,11 +173,13 @@ def plot(folder: Path, rows: list[dict], out: Path) -> None:
     for k, config in enumerate(complete, start=1):
         bars.bar([s - 0.4 + width / 2 + k * width for s in SEEDS],
                  [next(r["refined"] / r["layouts"] for r in per_seed if r["seed"] == s and r["config"] == config) for s in SEEDS],
-                 width, label=f"refined: {config}")
+                 width, label=config.replace("anchor0.1, 64 worlds, CPU", "CPU").replace(
+                     "checkpoints 12/18/24 averaged", "averaged").replace("anchor0.1", "GPU, anchor0.1").replace(
+                     "defaults", "GPU, anchor 1.0"))
     bars.set_xticks(list(SEEDS), [f"BC seed {s}" for s in SEEDS])
     bars.set_ylabel("real success (150 held-out layouts)")
-    bars.set_ylim(0, 1.25)
-    bars.legend(loc="upper right", fontsize=6)
+    bars.set_ylim(0, 1.45)
+    bars.legend(loc="upper center", fontsize=6, ncol=2)
     for config, style in zip(list(CONFIGS)[:2], ("--", "-")):
         for seed in SEEDS:
             history = json.loads((folder / f"{CONFIGS[config][1]}-seed{seed}.json").read_text())
@@ -202,7 +204,7 @@ def plot(folder: Path, rows: list[dict], out: Path) -> None:
         real.set_ylabel("success")
         real.set_title(f"{CURVE[1]}: real success of checkpoints (150 layouts)", fontsize=9)
         real.set_ylim(0, 1)
-        real.legend(fontsize=7)
+        real.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle("dreamgym refine in the coffee-pull dream: real success of BC and refined policies")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
