@@ -1,8 +1,8 @@
 """Several batched dreams as one stable-baselines3 ``VecEnv``: a mixture of learned simulators.
 
 Two world models trained apart err in different places: each draws its own near misses as successes.
-A policy trained on imagined worlds of both at once is paid only for what works in both, so an exploit
-of one dream's mistake earns half as much (the model-ensemble idea of ME-TRPO, with one batched call
+A policy trained on imagined worlds of both at once is paid in full only for what works in both: an
+exploit of one dream's mistake earns in half of the worlds (the model-ensemble idea of ME-TRPO, with one batched call
 per dream instead of one random model per rollout)::
 
     venv = DreamMixtureVecEnv([SB3VecEnvAdapter(DreamWorldVectorEnv(32, bundle=a)),
