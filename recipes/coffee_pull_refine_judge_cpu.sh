@@ -13,7 +13,8 @@
 #      and the judge, for each BC seed, evaluated on the same 150 held-out real layouts as
 #      benchmarks/policy/gpu-scale/ (compare with cpu-anchor0.1-envs64-it24-seed<s>.json: the same without judge).
 # Needs runs/refine-gpu (recipes/coffee_pull_refine_gpu.sh) and runs/bc-seed{1,2}. Resumable.
-# The refine stage was run with SEEDS="1 2 0" and stopped during seed 0 (a later experiment needed the CPU).
+# The refine stage was run with SEEDS="1 2 0"; seed 0 was stopped at iteration 8 (another experiment needed the
+# CPU) and resumed later from its iteration-6 checkpoint with STAGES=refine SEEDS=0.
 # Usage: bash recipes/coffee_pull_refine_judge_cpu.sh   (env: SEEDS, default 0 1 2; ITERATIONS, default 24; STAGES)
 set -euo pipefail
 cd "$(dirname "$0")/.."
