@@ -223,14 +223,9 @@ def _cmd_train_bc(args: argparse.Namespace) -> None:
 
 def _confirmation(args: argparse.Namespace) -> dict | None:
     """``dreamgym refine``'s pessimistic-success settings from its ``--confirm-*`` flags."""
-    if args.confirm_rerolls == 0:
-        if args.confirm_judge is not None:
-            raise ValueError("--confirm-judge needs --confirm-rerolls >= 1 (0 switches success confirmation off).")
-        return None
-    settings = {"rerolls": args.confirm_rerolls, "horizon": args.confirm_horizon}
-    if args.confirm_window != 1:
-        settings["window"] = args.confirm_window
-    return settings if args.confirm_judge is None else {**settings, "judge": str(args.confirm_judge)}
+    from dreamgym.dream.confirmation import confirmation_from_flags
+
+    return confirmation_from_flags(args.confirm_rerolls, args.confirm_horizon, args.confirm_window, args.confirm_judge)
 
 
 def _cmd_refine(args: argparse.Namespace) -> None:

@@ -233,6 +233,7 @@ def main() -> None:
     from run import SEED_BASE, real_env
 
     from dreamgym.bundle import find_bundle
+    from dreamgym.dream.confirmation import confirmation_from_flags
     from dreamgym.dream.simulator import LearnedSimulator
     from dreamgym.policy.model import load_policy
 
@@ -243,15 +244,10 @@ def main() -> None:
         raise SystemExit(f"--start must be in [{CONTEXT - 1}, {simulator.manifest.episode_steps - 1}], got {args.start}")
     if args.episodes < 1 or args.dream_seeds < 1:
         raise SystemExit(f"--episodes and --dream-seeds must be >= 1, got {args.episodes} and {args.dream_seeds}")
-    confirmation = None
-    if args.confirm_rerolls:
-        confirmation = {"rerolls": args.confirm_rerolls, "horizon": args.confirm_horizon}
-        if args.confirm_window != 1:
-            confirmation["window"] = args.confirm_window
-        if args.confirm_judge is not None:
-            confirmation["judge"] = str(args.confirm_judge)
-    elif args.confirm_judge is not None:
-        raise SystemExit("--confirm-judge needs --confirm-rerolls >= 1")
+    try:
+        confirmation = confirmation_from_flags(args.confirm_rerolls, args.confirm_horizon, args.confirm_window, args.confirm_judge)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
     model = load_policy(args.policy)
     seeds = [SEED_BASE + args.seed_offset + i for i in range(args.episodes)]
     env = real_env(simulator.manifest)

@@ -21,6 +21,7 @@ dream called a success, not necessarily at it).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 
@@ -79,6 +80,20 @@ class SuccessConfirmation:
                 f"Unknown success-confirmation settings {unknown}; expected 'rerolls', 'horizon', 'judge' and/or 'window'."
             )
         return cls(**data)
+
+
+def confirmation_from_flags(rerolls: int, horizon: int, window: int = 1, judge: str | Path | None = None) -> dict | None:
+    """The settings the ``--confirm-rerolls/-horizon/-window/-judge`` flags of ``dreamgym refine`` and
+    ``benchmarks/decision_fidelity/closed_loop.py`` ask for, checked by :class:`SuccessConfirmation`;
+    ``None`` with 0 rerolls (confirmation off).
+
+    :raises ValueError: a judge with 0 rerolls, or settings :class:`SuccessConfirmation` refuses.
+    """
+    if rerolls == 0:
+        if judge is not None:
+            raise ValueError("--confirm-judge needs --confirm-rerolls >= 1 (0 switches success confirmation off).")
+        return None
+    return SuccessConfirmation(rerolls=rerolls, horizon=horizon, judge=None if judge is None else str(judge), window=window).to_dict()
 
 
 def confirm_success(

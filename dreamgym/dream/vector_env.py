@@ -298,13 +298,13 @@ class DreamWorldVectorEnv(VectorEnv):
         lookback = confirmation.horizon
         spans = torch.clamp(self._steps[worlds.cpu()] + 1, max=lookback)
         confirmed = torch.zeros(len(worlds), dtype=torch.bool, device=self.device)
+        judge, sampler = (self.simulator, self.sampler) if self._judge is None else (self._judge, self._judge.sampler)
         for span in spans.unique().tolist():
             members = (spans == span).nonzero().flatten().to(self.device)
             chosen = worlds[members]
             first = lookback + 1 - span  # index of the oldest context frame of the stretch
             context = frames[chosen, first : first + self.history]
             stretch_actions = all_actions[chosen, first:]
-            judge, sampler = (self.simulator, self.sampler) if self._judge is None else (self._judge, self._judge.sampler)
             confirmed[members] = confirm_success(judge, context, stretch_actions, confirmation, sampler, self._noise_generator)
         return confirmed
 

@@ -123,9 +123,9 @@ def average_policies(paths: list[str | Path], device: str | torch.device = "cpu"
         raise ValueError("average_policies needs at least one policy zip, got none.")
     models = [load_policy(path, device) for path in paths]
     states = [model.policy.state_dict() for model in models]
+    reference = {name: tuple(value.shape) for name, value in states[-1].items()}
     for path, state in zip(paths, states):
-        shapes = {name: tuple(value.shape) for name, value in state.items()}
-        if shapes != {name: tuple(value.shape) for name, value in states[-1].items()}:
+        if {name: tuple(value.shape) for name, value in state.items()} != reference:
             raise ValueError(f"{path} is not a policy of the same architecture as {paths[-1]}; expected checkpoints of one run.")
     averaged = {
         name: torch.stack([state[name] for state in states]).mean(dim=0) if value.is_floating_point() else value

@@ -165,7 +165,7 @@ class RefineConfig:
             raise ValueError(
                 f"batch_size ({self.batch_size}) must divide num_envs * n_steps ({self.num_envs * self.n_steps})."
             )
-        checkpoints = -(-self.iterations // self.checkpoint_every)  # after iteration 0: every checkpoint_every, and the last
+        checkpoints = len(self.checkpoint_iterations)
         if not 1 <= self.average_checkpoints <= checkpoints:
             raise ValueError(
                 f"average_checkpoints (--average-checkpoints) must be in [1, {checkpoints}], the checkpoints after iteration 0 "
@@ -194,6 +194,11 @@ class RefineConfig:
             raise ValueError(f"reset_mode must be one of {RESET_MODES}, got {self.reset_mode!r}.")
         if self.success_confirmation is not None:
             self.success_confirmation = SuccessConfirmation.from_dict(dict(self.success_confirmation)).to_dict()
+
+    @property
+    def checkpoint_iterations(self) -> list[int]:
+        """Iterations a full run checkpoints after iteration 0: every ``checkpoint_every``, and the last."""
+        return sorted({*range(self.checkpoint_every, self.iterations, self.checkpoint_every), self.iterations})
 
     @property
     def transitions_per_iteration(self) -> int:
@@ -366,10 +371,14 @@ class _DreamProgress(BaseCallback):
         self.bar.set_postfix(dream_success=f"{rate:.2f}", log_std=f"{log_std.max():.2f}")
 
 
+def _checkpoint_name(iteration: int) -> str:
+    """File name of the checkpoint written after ``iteration`` PPO iterations."""
+    return f"iter_{iteration:04d}.zip"
+
+
 def _last_checkpoints(config: RefineConfig) -> list[str]:
     """Names of the last ``config.average_checkpoints`` checkpoints of a finished run (oldest first)."""
-    iterations = sorted({*range(config.checkpoint_every, config.iterations, config.checkpoint_every), config.iterations})
-    return [f"iter_{i:04d}.zip" for i in iterations[-config.average_checkpoints :]]
+    return [_checkpoint_name(i) for i in config.checkpoint_iterations[-config.average_checkpoints :]]
 
 
 def _checkpoints_averaged(config: RefineConfig) -> PPO | None:
@@ -381,7 +390,7 @@ def _checkpoints_averaged(config: RefineConfig) -> PPO | None:
 
 def _save_checkpoint(model: DreamPPO, config: RefineConfig, history: list[dict]) -> Path:
     """``checkpoints/iter_XXXX.zip`` (plain SB3) plus ``resume.pt`` with what a resumed run needs."""
-    path = save_model(model, config.out_dir / "checkpoints" / f"iter_{model.iteration:04d}.zip")
+    path = save_model(model, config.out_dir / "checkpoints" / _checkpoint_name(model.iteration))
     state = {
         "checkpoint": path.name,
         "num_timesteps": model.num_timesteps,
