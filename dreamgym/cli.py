@@ -214,7 +214,7 @@ def _cmd_train_bc(args: argparse.Namespace) -> None:
 
     config = BCConfig(
         task=args.task, data_dir=args.data, out=args.out, steps=args.steps, batch_size=args.batch_size,
-        learning_rate=args.lr, shift_pixels=args.shift, seed=args.seed, device=args.device,
+        learning_rate=args.lr, shift_pixels=args.shift, average_from=args.average_from, seed=args.seed, device=args.device,
     )
     summary = train_bc(config, progress=not args.no_progress)
     print(json.dumps({"out": str(config.out), "best": summary["best"], "log_std": summary["log_std"],
@@ -239,7 +239,8 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         critic_warmup_iterations=args.critic_warmup, log_std_max=None if args.no_std_clip else args.log_std_max,
         ent_coef=args.ent_coef, target_kl=args.target_kl, initial_log_std=args.initial_log_std,
         log_std_learning_rate=args.log_std_lr,
-        anchor_kl_coef=args.anchor_kl, max_episode_steps=args.horizon, reset_mode=args.reset_mode,
+        anchor_kl_coef=args.anchor_kl, demo_nll_coef=args.demo_nll, demo_sources=tuple(args.demo_sources),
+        data_dir=args.data, max_episode_steps=args.horizon, reset_mode=args.reset_mode,
         success_confirmation=_confirmation(args),
         denoising_steps=args.denoising_steps, sampler=args.sampler, checkpoint_every=args.checkpoint_every,
         average_checkpoints=args.average_checkpoints, monitor_real_episodes=args.monitor_real_episodes,
@@ -460,6 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--batch-size", type=batch_size, default=64)
     bc.add_argument("--lr", type=positive_float, default=3e-4)
     bc.add_argument("--shift", type=non_negative_int, default=4, help="random-shift augmentation in pixels (0: off)")
+    bc.add_argument("--average-from", type=positive_int,
+                    help="save the mean weights of the snapshots at every validation from this step on (stochastic "
+                         "weight averaging) instead of the best-validated weights (default: best-validated)")
     bc.add_argument("--seed", type=non_negative_int, default=0)
     bc.add_argument("--device", type=device, default="cpu", help="torch device: cpu, or cuda where CUDA is available")
     bc.add_argument("--no-progress", action="store_true")
@@ -491,6 +495,13 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--log-std-lr", type=non_negative_float, help="learning rate of the log-std (default: --actor-lr)")
     ref.add_argument("--anchor-kl", type=non_negative_float, default=0.1,
                      help="weight of KL(pi_BC || pi) on imagined states (0: off; default %(default)s)")
+    ref.add_argument("--demo-nll", type=non_negative_float, default=0.0,
+                     help="weight of the recorded demonstrations' action NLL next to the PPO loss (DAPG; 0: off; "
+                          "default %(default)s)")
+    ref.add_argument("--demo-sources", nargs="+", default=["expert"], metavar="SOURCE",
+                     help="episode sources the demonstration term imitates (default: expert)")
+    ref.add_argument("--data", type=Path, default=Path("data"),
+                     help="dataset root holding the demonstrations (used only with --demo-nll)")
     ref.add_argument("--horizon", type=positive_int, default=20,
                      help="imagined decisions per episode (default %(default)s; the real episode is 50)")
     ref.add_argument("--reset-mode", choices=["episode_start", "random"], default="random",

@@ -73,6 +73,23 @@ def test_bc_leaves_the_critic_untouched(demo_data, tmp_path):
     assert not all(torch.equal(a, b) for a, b in zip(actor_before, actor_after))
 
 
+def test_bc_can_save_the_mean_of_its_late_snapshots(demo_data, tmp_path):
+    """--average-from: the saved policy is the mean of the snapshots at the validations from that step on."""
+    from dreamgym.data.episode import load_episodes, split_held_out
+
+    config = BCConfig(data_dir=demo_data, out=tmp_path / "swa" / "bc.zip", steps=60, eval_every=20, average_from=20,
+                      tensorboard=False)
+    summary = train_bc(config, progress=False)
+    assert summary["saved"] == "averaged" and summary["averaged"]["steps"] == [20, 40, 60]
+    _, held_out = split_held_out(load_episodes(demo_data / "coffee-pull"), config.holdout_every)
+    with torch.no_grad():
+        nll, _ = action_nll(load_policy(config.out).policy, *demonstration_pairs(held_out))
+    assert nll.item() == pytest.approx(summary["averaged"]["nll"], rel=1e-5)
+    assert all(abs(h["val_nll"] - nll.item()) > 1e-4 for h in summary["history"])  # none of the snapshots itself
+    with pytest.raises(ValueError, match=r"average_from \(--average-from\) must be a step in \[1, steps=60\], got 61"):
+        BCConfig(steps=60, average_from=61)
+
+
 def test_bc_without_demonstrations_is_explained(tmp_path):
     with pytest.raises(FileNotFoundError, match="dreamgym collect"):
         train_bc(BCConfig(data_dir=tmp_path, out=tmp_path / "bc.zip", tensorboard=False), progress=False)
@@ -233,6 +250,30 @@ def test_behaviour_anchor_keeps_the_policy_near_bc(tmp_path, tiny_bundle):
         assert all(h["kl_to_bc_last_update"] is not None for h in history[1:])
         kl[config.out_dir.name] = history[-1]["kl_to_bc_last_update"]
     assert kl["anchored"] < 0.5 * kl["free"], kl
+
+
+def test_demonstration_term_pulls_the_policy_toward_the_demonstrations(tmp_path, tiny_bundle, demo_data):
+    """DAPG's term: the same run with the demonstrations' NLL next to PPO ends fitting them better (logged)."""
+    frames, actions = demonstration_pairs([block_episode(i) for i in range(10)])
+    nll = {}
+    for name, coef in (("ppo", 0.0), ("dapg", 5.0)):
+        config = small_refine(tmp_path, tiny_bundle, name, demo_nll_coef=coef, data_dir=demo_data, iterations=4,
+                              ent_coef=0.0, actor_learning_rate=0.01)
+        refine(config, progress=False)
+        with torch.no_grad():
+            nll[name] = action_nll(load_policy(config.out_dir / "refined.zip").policy, frames, actions)[0].item()
+        logged = [h["demo_nll_last_update"] for h in json.loads((config.out_dir / "history.json").read_text())]
+        assert all((value is not None) == (coef > 0) for value in logged[1:]), logged  # [0]: before any update
+    assert nll["dapg"] < nll["ppo"] - 1.0, nll
+
+
+def test_demonstration_term_without_demonstrations_is_explained(tmp_path, tiny_bundle):
+    with pytest.raises(FileNotFoundError, match=r"--demo-nll.*expert.*dreamgym collect"):
+        refine(small_refine(tmp_path, tiny_bundle, "none", demo_nll_coef=1.0, data_dir=tmp_path / "nowhere"), progress=False)
+    with pytest.raises(ValueError, match="demo_nll_coef \\(--demo-nll\\) must be a finite number >= 0, got -1"):
+        small_refine(tmp_path, tiny_bundle, "bad", demo_nll_coef=-1.0)
+    with pytest.raises(ValueError, match="demo_sources must name at least one"):
+        small_refine(tmp_path, tiny_bundle, "bad", demo_nll_coef=1.0, demo_sources=())
 
 
 def test_initial_log_std_and_its_own_learning_rate(tmp_path, tiny_bundle):

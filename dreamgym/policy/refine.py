@@ -15,7 +15,11 @@ classifier's sparse reward (``DreamWorld-<Task>-v0``, natively batched through
 * **behaviour anchor** (``anchor_kl_coef``): ``coef * KL(pi_BC || pi)`` on the imagined states of
   each PPO minibatch is added to the PPO loss's gradient, keeping the policy near the BC policy where
   the dream is least trustworthy (like DAPG's BC term, but on the states PPO visits); the KL to BC is
-  logged in every run (``train/kl_to_bc``), anchored or not.
+  logged in every run (``train/kl_to_bc``), anchored or not;
+* **demonstration term** (``demo_nll_coef``, DAPG's behaviour-cloning term): ``coef *`` the negative
+  log-likelihood of the recorded demonstrations' actions (real frames of ``demo_sources`` in
+  ``data_dir``, randomly shifted as in ``dreamgym train-bc``) is added to every PPO minibatch's loss.
+  The demonstrations are recorded data the BC policy was fit to: no real step is taken.
 
 Exploitation guards in the dream itself (:func:`make_dream_vec_env`): pessimistic success
 (``success_confirmation``, :mod:`dreamgym.dream.confirmation`) and shorter imagined episodes that start
@@ -93,6 +97,10 @@ class RefineConfig:
     :param initial_log_std: log-std to start from (``None``: the BC policy's own).
     :param log_std_learning_rate: Adam learning rate of the log-std (``None``: the actor's).
     :param anchor_kl_coef: weight of ``KL(pi_BC || pi)`` on imagined states (0: no behaviour anchor).
+    :param demo_nll_coef: weight of the demonstrations' action NLL next to the PPO loss (0: off; DAPG).
+    :param demo_sources: episode sources under ``<data_dir>/<task>/`` that the demonstration term imitates.
+    :param demo_batch_size: (frame, action) pairs of the demonstration term per PPO minibatch.
+    :param data_dir: dataset root of the demonstrations (``dreamgym collect``'s ``--out``).
     :param gamma: discount; the sparse success reward makes earlier success worth more.
     :param gae_lambda: GAE lambda.
     :param clip_range: PPO ratio clipping.
@@ -132,6 +140,10 @@ class RefineConfig:
     initial_log_std: float | None = None
     log_std_learning_rate: float | None = None
     anchor_kl_coef: float = 0.1
+    demo_nll_coef: float = 0.0
+    demo_sources: tuple[str, ...] = ("expert",)
+    demo_batch_size: int = 64
+    data_dir: Path = Path("data")
     gamma: float = 0.99
     gae_lambda: float = 0.95
     clip_range: float = 0.2
@@ -152,6 +164,8 @@ class RefineConfig:
         self.task = get_task(self.task).name
         self.bc_model, self.out_dir = Path(self.bc_model), Path(self.out_dir)
         self.bundle = Path(self.bundle) if self.bundle is not None else None
+        self.data_dir = Path(self.data_dir)
+        self.demo_sources = tuple(self.demo_sources)
         self.mixture_bundles = [Path(bundle) for bundle in self.mixture_bundles]
         if self.num_envs % (1 + len(self.mixture_bundles)):
             raise ValueError(
@@ -184,6 +198,12 @@ class RefineConfig:
             raise ValueError(f"log_std_learning_rate must be >= 0 or None, got {self.log_std_learning_rate}.")
         if not np.isfinite(self.anchor_kl_coef) or self.anchor_kl_coef < 0:
             raise ValueError(f"anchor_kl_coef must be a finite number >= 0, got {self.anchor_kl_coef}.")
+        if not np.isfinite(self.demo_nll_coef) or self.demo_nll_coef < 0:
+            raise ValueError(f"demo_nll_coef (--demo-nll) must be a finite number >= 0, got {self.demo_nll_coef}.")
+        if self.demo_batch_size < 1:
+            raise ValueError(f"demo_batch_size must be >= 1, got {self.demo_batch_size}.")
+        if self.demo_nll_coef > 0 and not self.demo_sources:
+            raise ValueError("demo_sources must name at least one episode source when demo_nll_coef > 0.")
         if self.target_kl is not None and not (np.isfinite(self.target_kl) and self.target_kl > 0):
             raise ValueError(f"target_kl must be a finite number > 0 or None, got {self.target_kl}.")
         if self.initial_log_std is not None and not np.isfinite(self.initial_log_std):
@@ -225,6 +245,7 @@ class DreamPPO(PPO):
         log_std_max: float | None = 0.0,
         log_std_learning_rate: float | None = None,
         anchor_kl_coef: float = 0.0,
+        demo_nll_coef: float = 0.0,
         **kwargs,
     ):
         self.actor_learning_rate = actor_learning_rate
@@ -234,6 +255,11 @@ class DreamPPO(PPO):
         self.log_std_learning_rate = actor_learning_rate if log_std_learning_rate is None else log_std_learning_rate
         self.anchor_kl_coef = anchor_kl_coef
         self.anchor_policy = None
+        self.demo_nll_coef = demo_nll_coef
+        self._demonstrations: tuple[torch.Tensor, torch.Tensor, int, torch.Generator] | None = None
+        self._demo_shift = 0
+        self._demo_nll: list[float] = []
+        self.last_demo_nll: float | None = None
         self._minibatch_observations = None
         self._kl_to_bc: list[float] = []
         self.last_kl_to_bc: float | None = None
@@ -249,7 +275,7 @@ class DreamPPO(PPO):
             lr=self.critic_learning_rate, eps=1e-5,
         )
         self._watch_minibatches()
-        self.policy.optimizer.register_step_pre_hook(lambda optimizer, args, kwargs: self._add_anchor_gradient())
+        self.policy.optimizer.register_step_pre_hook(lambda optimizer, args, kwargs: self._add_regularizer_gradients())
         if self.log_std_max is not None:
             self.policy.optimizer.register_step_post_hook(lambda optimizer, args, kwargs: self.clip_log_std())
             self.clip_log_std()
@@ -259,6 +285,39 @@ class DreamPPO(PPO):
         self.anchor_policy = policy.to(self.device).eval()
         for parameter in self.anchor_policy.parameters():
             parameter.requires_grad_(False)
+
+    def set_demonstrations(self, frames: torch.Tensor, actions: torch.Tensor, batch_size: int, seed: int,
+                           shift_pixels: int = 4) -> None:
+        """Recorded (frame, action) pairs for the demonstration term (``demo_nll_coef``).
+
+        :param frames: uint8 frames ``(N, 3, H, W)`` as the policy observes them.
+        :param actions: the actions taken from them, ``(N, action_dim)``.
+        """
+        if len(frames) == 0 or len(frames) != len(actions):
+            raise ValueError(f"Need as many demonstration frames as actions (>= 1); got {len(frames)} and {len(actions)}.")
+        expected = tuple(self.observation_space.shape)
+        if tuple(frames.shape[1:]) != expected:
+            raise ValueError(f"Demonstration frames are {tuple(frames.shape[1:])}; the policy observes {expected}.")
+        self._demonstrations = (frames, actions, batch_size, torch.Generator().manual_seed(seed))
+        self._demo_shift = shift_pixels
+
+    def _add_regularizer_gradients(self) -> None:
+        """Runs just before each optimizer step of PPO: the anchor's and the demonstrations' gradients."""
+        self._add_anchor_gradient()
+        self._add_demonstration_gradient()
+
+    def _add_demonstration_gradient(self) -> None:
+        """Adds ``demo_nll_coef * grad NLL`` of a minibatch of demonstrations (skipped in the critic warm-up)."""
+        if self._demonstrations is None or self.demo_nll_coef == 0 or self.in_critic_warmup():
+            return
+        from dreamgym.augment import random_shift
+        from dreamgym.policy.bc import action_nll
+
+        frames, actions, batch_size, generator = self._demonstrations
+        index = torch.randint(0, len(frames), (batch_size,), generator=generator)
+        nll, _ = action_nll(self.policy, random_shift(frames[index], self._demo_shift, generator), actions[index])
+        (self.demo_nll_coef * nll).backward()
+        self._demo_nll.append(float(nll.detach()))
 
     def _watch_minibatches(self) -> None:
         """Remember the observations of the minibatch PPO is evaluating, for the anchor term."""
@@ -292,6 +351,10 @@ class DreamPPO(PPO):
             self.last_kl_to_bc = float(np.mean(self._kl_to_bc))
             self.logger.record("train/kl_to_bc", self.last_kl_to_bc)
             self._kl_to_bc = []
+        if self._demo_nll:
+            self.last_demo_nll = float(np.mean(self._demo_nll))
+            self.logger.record("train/demo_nll", self.last_demo_nll)
+            self._demo_nll = []
 
     def clip_log_std(self) -> None:
         """Clamp the policy's log-std to ``<= log_std_max`` (no-op when clipping is off)."""
@@ -320,7 +383,8 @@ class DreamPPO(PPO):
     def _excluded_save_params(self) -> list[str]:
         return [*super()._excluded_save_params(), "actor_learning_rate", "critic_learning_rate",
                 "critic_warmup_iterations", "log_std_max", "log_std_learning_rate", "anchor_kl_coef", "anchor_policy",
-                "_minibatch_observations", "_kl_to_bc", "last_kl_to_bc"]
+                "_minibatch_observations", "_kl_to_bc", "last_kl_to_bc", "demo_nll_coef", "_demonstrations",
+                "_demo_shift", "_demo_nll", "last_demo_nll"]
 
 
 class _DreamProgress(BaseCallback):
@@ -357,6 +421,7 @@ class _DreamProgress(BaseCallback):
             "mean_episode_length": float(np.mean(self._lengths)) if self._lengths else None,
             "log_std": log_std.tolist(),
             "kl_to_bc_last_update": model.last_kl_to_bc,
+            "demo_nll_last_update": model.last_demo_nll,
             "critic_warmup": model.in_critic_warmup(),
             "seconds": round(time.time() - self.start_time, 1),
         }
@@ -419,6 +484,22 @@ def monitor_in_real(model: PPO, config: RefineConfig, monitor: list[dict]) -> No
     (config.out_dir / "monitor_real.json").write_text(json.dumps(monitor, indent=2))
 
 
+def load_demonstrations(config: RefineConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (frame, action) pairs of ``config.demo_sources`` under ``<data_dir>/<task>/`` for the demonstration term."""
+    from dreamgym.data.episode import load_episodes
+    from dreamgym.policy.bc import demonstration_pairs
+
+    root = config.data_dir / config.task
+    sources = set(config.demo_sources)
+    episodes = load_episodes(root, keep=lambda meta: meta.get("source") in sources) if root.is_dir() else []
+    if not episodes:
+        raise FileNotFoundError(
+            f"demo_nll_coef (--demo-nll) needs recorded {sorted(sources)} episodes under {root}; found none. Record them "
+            f"with `dreamgym collect --task {config.task}` or point data_dir (--data) at the dataset."
+        )
+    return demonstration_pairs(episodes)
+
+
 def make_dream_vec_env(config: RefineConfig):
     """The SB3 view of ``config.num_envs`` imagined worlds (with episode statistics); with
     ``config.mixture_bundles`` the worlds are shared equally between the dreams (:mod:`dreamgym.dream.mixture`)."""
@@ -473,7 +554,10 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         log_std_max=config.log_std_max,
         log_std_learning_rate=config.log_std_learning_rate,
         anchor_kl_coef=config.anchor_kl_coef,
+        demo_nll_coef=config.demo_nll_coef,
     )
+    if config.demo_nll_coef > 0:
+        model.set_demonstrations(*load_demonstrations(config), batch_size=config.demo_batch_size, seed=config.seed)
     history: list[dict] = []
     resume_path = config.out_dir / "resume.pt"
     if resume_path.exists():
