@@ -4,7 +4,8 @@ The actor of :func:`dreamgym.policy.model.new_ppo` (NatureCNN, linear mean head,
 log-std) is fit by maximum likelihood to (frame, action) pairs of the expert demonstrations; the
 critic keeps its initial weights (it has its own CNN). Frames are randomly shifted by a few pixels
 during training. One episode in ``holdout_every`` is held out; the weights with the lowest held-out
-NLL are saved as an SB3 zip plus a JSON summary next to it.
+NLL are saved as an SB3 zip plus a JSON summary next to it. With ``average_from`` the saved weights are instead
+the mean of the snapshots taken at every validation from that step on (stochastic weight averaging).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class BCConfig:
     :param shift_pixels: random-shift augmentation range in pixels (0 disables it).
     :param holdout_every: one episode in this many is held out for validation.
     :param eval_every: steps between validations.
+    :param average_from: save the mean weights of the snapshots at every validation step ``>= average_from``
+        (stochastic weight averaging) instead of the best-validated ones (``None``: best-validated).
     :param seed: seed of the initial weights, batches and augmentation.
     :param device: where to train.
     :param tensorboard: write TensorBoard logs to ``<out's folder>/tb``.
@@ -56,6 +59,7 @@ class BCConfig:
     shift_pixels: int = 4
     holdout_every: int = 10
     eval_every: int = 250
+    average_from: int | None = None
     seed: int = 0
     device: str = "cpu"
     tensorboard: bool = True
@@ -69,6 +73,8 @@ class BCConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
         check_batch_size(self.batch_size)
+        if self.average_from is not None and not 1 <= self.average_from <= self.steps:
+            raise ValueError(f"average_from (--average-from) must be a step in [1, steps={self.steps}], got {self.average_from}.")
         if self.shift_pixels < 0 or self.learning_rate <= 0:
             raise ValueError("shift_pixels must be >= 0 and learning_rate > 0.")
 
@@ -103,6 +109,15 @@ def _validate(policy, frames: torch.Tensor, actions: torch.Tensor, batch: int = 
     return {"nll": float(totals[0] / count), "mse": float(totals[1] / count)}
 
 
+def _accumulate(total: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> None:
+    """Add a state dict's floating-point tensors into ``total`` (other entries: the latest value)."""
+    for name, value in state.items():
+        if value.is_floating_point():
+            total[name] = total[name] + value.detach() if name in total else value.detach().clone()
+        else:
+            total[name] = value.detach().clone()
+
+
 def train_bc(config: BCConfig, progress: bool = True) -> dict:
     """Fit the actor by maximum likelihood and save the best-validated model; returns the summary."""
     from dreamgym.runs import hardware_description
@@ -133,6 +148,8 @@ def train_bc(config: BCConfig, progress: bool = True) -> dict:
 
     best = {"nll": float("inf")}
     best_state = copy.deepcopy(policy.state_dict())
+    averaged_steps: list[int] = []
+    weight_sum: dict[str, torch.Tensor] = {}
     history = []
     start_time = time.time()
     bar = tqdm(range(1, config.steps + 1), desc="behaviour cloning", unit="step", disable=not progress)
@@ -158,16 +175,27 @@ def train_bc(config: BCConfig, progress: bool = True) -> dict:
             if metrics["nll"] < best["nll"]:
                 best = {"step": step, **metrics}
                 best_state = copy.deepcopy(policy.state_dict())
+            if config.average_from is not None and step >= config.average_from:
+                _accumulate(weight_sum, policy.state_dict())
+                averaged_steps.append(step)
             bar.set_postfix(val_nll=f"{metrics['nll']:.3f}", val_mse=f"{metrics['mse']:.4f}")
     if writer:
         writer.close()
-    policy.load_state_dict(best_state)
+    averaged = None
+    if averaged_steps:
+        policy.load_state_dict({name: total / len(averaged_steps) if total.is_floating_point() else total
+                                for name, total in weight_sum.items()})
+        averaged = {"steps": averaged_steps, **_validate(policy, val_frames, val_actions)}
+    else:
+        policy.load_state_dict(best_state)
     save_model(model, config.out)
     summary = {
         "config": {**asdict(config), "data_dir": str(config.data_dir), "out": str(config.out)},
         "pairs": {"train": len(train_frames), "validation": len(val_frames)},
         "episodes": {"train": len(training), "validation": len(held_out)},
         "best": best,
+        "saved": "averaged" if averaged else "best",
+        "averaged": averaged,
         "log_std": policy.log_std.detach().cpu().tolist(),
         "history": history,
         "seconds": round(time.time() - start_time, 1),
