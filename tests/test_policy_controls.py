@@ -1,0 +1,65 @@
+"""The controls of the refinement benchmark: rewards shuffled among imagined worlds
+(benchmarks/policy/null_reward_refine.py) and behaviour cloning continued without PPO
+(benchmarks/policy/continued_bc.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from stable_baselines3.common.vec_env import DummyVecEnv
+from test_policy import demo_data, start_model  # noqa: F401  (fixture)
+
+from dreamgym.policy.model import load_policy
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks" / "policy"
+
+
+def _module(name: str):
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _IndexedRewards(DummyVecEnv):
+    """Environment i always earns reward i, so a permutation shows in the rewards returned."""
+
+    def step_wait(self):
+        observations, _, dones, infos = super().step_wait()
+        return observations, np.arange(self.num_envs, dtype=np.float32), dones, infos
+
+
+def test_shuffled_rewards_keep_every_reward_but_not_its_world():
+    import gymnasium as gym
+
+    shuffled = _module("null_reward_refine").ShuffledRewards(
+        _IndexedRewards([lambda: gym.make("CartPole-v1")] * 6), seed=0)
+    shuffled.reset()
+    orders = []
+    for _ in range(5):
+        _, rewards, _, _ = shuffled.step(np.zeros(6, dtype=np.int64))
+        assert sorted(rewards.tolist()) == list(range(6))  # the same rewards ...
+        orders.append(rewards.tolist())
+    assert any(order != list(range(6)) for order in orders)  # ... given to other worlds
+
+
+def test_continued_bc_fits_the_demonstrations_better_and_averages_its_snapshots(tmp_path, demo_data):  # noqa: F811
+    from dreamgym.data.episode import load_episodes
+    from dreamgym.policy.bc import action_nll, demonstration_pairs
+
+    start = start_model(tmp_path, -1.0)
+    summary = _module("continued_bc").continue_bc(start, tmp_path / "continued", demo_data, steps=30, save_at=[10, 30],
+                                                  learning_rate=1e-3, batch_size=16, coef=1.0, seed=0)
+    frames, actions = demonstration_pairs(load_episodes(demo_data / "coffee-pull"))
+    with torch.no_grad():
+        before = action_nll(load_policy(start).policy, frames, actions)[0].item()
+        after = action_nll(load_policy(tmp_path / "continued" / "final.zip").policy, frames, actions)[0].item()
+    assert after < before - 0.5, (before, after)
+    snapshots = [load_policy(tmp_path / "continued" / f"step_{s:04d}.zip").policy.log_std for s in (10, 30)]
+    averaged = load_policy(tmp_path / "continued" / "averaged.zip").policy.log_std
+    torch.testing.assert_close(averaged, (snapshots[0] + snapshots[1]) / 2)
+    assert json.loads((tmp_path / "continued" / "summary.json").read_text())["steps"] == summary["steps"] == 30
