@@ -214,7 +214,7 @@ def _cmd_train_bc(args: argparse.Namespace) -> None:
 
     config = BCConfig(
         task=args.task, data_dir=args.data, out=args.out, steps=args.steps, batch_size=args.batch_size,
-        learning_rate=args.lr, shift_pixels=args.shift, average_from=args.average_from, seed=args.seed, device=args.device,
+        learning_rate=args.lr, shift_pixels=args.shift, keep=args.keep, average_from=args.average_from, seed=args.seed, device=args.device,
     )
     summary = train_bc(config, progress=not args.no_progress)
     print(json.dumps({"out": str(config.out), "best": summary["best"], "log_std": summary["log_std"],
@@ -461,9 +461,11 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--batch-size", type=batch_size, default=64)
     bc.add_argument("--lr", type=positive_float, default=3e-4)
     bc.add_argument("--shift", type=non_negative_int, default=4, help="random-shift augmentation in pixels (0: off)")
+    bc.add_argument("--keep", choices=["averaged", "best-validated"], default="averaged",
+                    help="weights to save: the mean of the validation snapshots from --average-from on (stochastic "
+                         "weight averaging), or the one with the lowest held-out NLL (default %(default)s)")
     bc.add_argument("--average-from", type=positive_int,
-                    help="save the mean weights of the snapshots at every validation from this step on (stochastic "
-                         "weight averaging) instead of the best-validated weights (default: best-validated)")
+                    help="first validation step averaged (default: half of --steps; --steps itself: the last weights)")
     bc.add_argument("--seed", type=non_negative_int, default=0)
     bc.add_argument("--device", type=device, default="cpu", help="torch device: cpu, or cuda where CUDA is available")
     bc.add_argument("--no-progress", action="store_true")

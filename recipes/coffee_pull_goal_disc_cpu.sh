@@ -26,8 +26,9 @@ WM_STEPS="${WM_STEPS:-1500}"
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 PY="${PY:-.venv/bin/python}"
 $DREAMGYM collect --task coffee-pull --out data --workers 2 --no-progress
+# --keep best-validated: BC as it was made when this recipe ran (train-bc now saves weight-averaged BC by default)
 [ -e "$ROOT/bc-coffee-pull/bc.zip" ] || \
-  $DREAMGYM train-bc --data data --task coffee-pull --out "$ROOT/bc-coffee-pull/bc.zip" --steps 4000 --seed 0 --no-progress
+  $DREAMGYM train-bc --data data --task coffee-pull --out "$ROOT/bc-coffee-pull/bc.zip" --steps 4000 --seed 0 --keep best-validated --no-progress
 $DREAMGYM collect --task coffee-pull --out data --expert 0 --noisy-expert 0 --random 0 \
   --bc 150 --branch 150 --bc-policy "$ROOT/bc-coffee-pull/bc.zip" --workers 2 --no-progress
 if [ ! -e "$ROOT/previous-bundle/manifest.json" ]; then
@@ -54,7 +55,7 @@ $PY benchmarks/reward_classifier/run.py --bundle envs/coffee-pull
 # combined guards) on BC seed 0.
 for s in 1 2; do
   [ -e "$ROOT/bc-coffee-pull-seed$s/bc.zip" ] || \
-    $DREAMGYM train-bc --data data --task coffee-pull --out "$ROOT/bc-coffee-pull-seed$s/bc.zip" --steps 4000 --seed $s --no-progress
+    $DREAMGYM train-bc --data data --task coffee-pull --out "$ROOT/bc-coffee-pull-seed$s/bc.zip" --steps 4000 --seed $s --keep best-validated --no-progress
 done
 $PY benchmarks/policy/run.py --runs "$ROOT/policy-bench" --iterations 15 --curve-episodes 12 --criterion-episodes 16 \
   --bc "$ROOT/bc-coffee-pull/bc.zip" "$ROOT/bc-coffee-pull-seed1/bc.zip" "$ROOT/bc-coffee-pull-seed2/bc.zip"

@@ -23,13 +23,14 @@ DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 PY="${PY:-.venv/bin/python}"
 source recipes/patches/yellow_mug.sh  # the yellow mug until this recipe exits
 $DREAMGYM collect --task coffee-pull --out "$DATA" --workers 2 --no-progress
+# --keep best-validated: BC as it was made when this recipe ran (train-bc now saves weight-averaged BC by default)
 [ -e "$ROOT/bc-seed0/bc.zip" ] || \
-  $DREAMGYM train-bc --data "$DATA" --task coffee-pull --out "$ROOT/bc-seed0/bc.zip" --steps 4000 --seed 0 --no-progress
+  $DREAMGYM train-bc --data "$DATA" --task coffee-pull --out "$ROOT/bc-seed0/bc.zip" --steps 4000 --seed 0 --keep best-validated --no-progress
 $DREAMGYM collect --task coffee-pull --out "$DATA" --expert 0 --noisy-expert 0 --random 0 \
   --bc 150 --branch 150 --bc-policy "$ROOT/bc-seed0/bc.zip" --workers 2 --no-progress
 for s in 1 2; do
   [ -e "$ROOT/bc-seed$s/bc.zip" ] || \
-    $DREAMGYM train-bc --data "$DATA" --task coffee-pull --out "$ROOT/bc-seed$s/bc.zip" --steps 4000 --seed $s --no-progress
+    $DREAMGYM train-bc --data "$DATA" --task coffee-pull --out "$ROOT/bc-seed$s/bc.zip" --steps 4000 --seed $s --keep best-validated --no-progress
 done
 [ -e "$ROOT/reward/reward_model" ] || \
   $DREAMGYM train-reward --data "$DATA" --task coffee-pull --out "$ROOT/reward" --steps 2000 --no-progress

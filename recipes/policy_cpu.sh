@@ -19,7 +19,8 @@ cd "$(dirname "$0")/.."
 ROOT="${1:-runs}"
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
 PY="${PY:-.venv/bin/python}"
-$DREAMGYM train-bc --data data --task coffee-pull --out "$ROOT/bc-coffee-pull/bc.zip" --steps 4000 --seed 0 --no-progress
+# --keep best-validated: BC as it was made when this recipe ran (train-bc now saves weight-averaged BC by default)
+$DREAMGYM train-bc --data data --task coffee-pull --out "$ROOT/bc-coffee-pull/bc.zip" --steps 4000 --seed 0 --keep best-validated --no-progress
 $DREAMGYM collect --task coffee-pull --out data --expert 0 --noisy-expert 0 --random 0 \
   --bc 150 --bc-policy "$ROOT/bc-coffee-pull/bc.zip" --workers 2 --no-progress
 $DREAMGYM train-reward --data data --task coffee-pull --out "$ROOT/reward-coffee-pull-bc" --steps 2000 --no-progress \

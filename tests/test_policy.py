@@ -74,7 +74,8 @@ def test_bc_leaves_the_critic_untouched(demo_data, tmp_path):
 
 
 def test_bc_can_save_the_mean_of_its_late_snapshots(demo_data, tmp_path):
-    """--average-from: the saved policy is the mean of the snapshots at the validations from that step on."""
+    """By default the saved policy is the mean of the snapshots at the validations from --average-from on;
+    --keep best-validated saves the snapshot with the lowest held-out NLL."""
     from dreamgym.data.episode import load_episodes, split_held_out
 
     config = BCConfig(data_dir=demo_data, out=tmp_path / "swa" / "bc.zip", steps=60, eval_every=20, average_from=20,
@@ -88,6 +89,19 @@ def test_bc_can_save_the_mean_of_its_late_snapshots(demo_data, tmp_path):
     assert all(abs(h["val_nll"] - nll.item()) > 1e-4 for h in summary["history"])  # none of the snapshots itself
     with pytest.raises(ValueError, match=r"average_from \(--average-from\) must be a step in \[1, steps=60\], got 61"):
         BCConfig(steps=60, average_from=61)
+    assert BCConfig(steps=4000).averaged_steps == list(range(2000, 4001, 250))  # default: the second half
+
+    best = BCConfig(data_dir=demo_data, out=tmp_path / "best" / "bc.zip", steps=60, eval_every=20, keep="best-validated",
+                    tensorboard=False)
+    summary = train_bc(best, progress=False)
+    assert summary["saved"] == "best" and summary["averaged"] is None
+    with torch.no_grad():
+        nll, _ = action_nll(load_policy(best.out).policy, *demonstration_pairs(held_out))
+    assert nll.item() == pytest.approx(summary["best"]["nll"], rel=1e-5)
+    with pytest.raises(ValueError, match=r"keep \(--keep\) must be one of \('averaged', 'best-validated'\), got 'last'"):
+        BCConfig(keep="last")
+    with pytest.raises(ValueError, match="average_from .* sets the averaged weights; keep is 'best-validated'"):
+        BCConfig(keep="best-validated", average_from=10)
 
 
 def test_bc_without_demonstrations_is_explained(tmp_path):
