@@ -29,6 +29,22 @@ CONFIGS = {
                                                           "cpu-history-mixture-anchor0.1-envs64-it24"),
     "anchor0.1, 64 worlds, CPU, mixture of both dreams, checkpoints 12/18/24 averaged": (
         "cpu-mixture-refined-anchor0.1-envs64-it24", "cpu-history-mixture-anchor0.1-envs64-it24"),
+    "anchor0.1, 64 worlds, CPU, demonstration term 0.5": ("cpu-demo0.5-final-anchor0.1-envs64-it24",
+                                                          "cpu-history-demo0.5-anchor0.1-envs64-it24"),
+    "anchor0.1, 64 worlds, CPU, demonstration term 0.5, checkpoints 12/18/24 averaged": (
+        "cpu-demo0.5-refined-anchor0.1-envs64-it24", "cpu-history-demo0.5-anchor0.1-envs64-it24"),
+    "control: BC continued on the demonstrations alone (no PPO, no dream), 352 steps": ("cpu-continued-bc0.5-final", None),
+    "control: BC continued on the demonstrations alone, steps 160/256/352 averaged": ("cpu-continued-bc0.5-averaged", None),
+    "null control: anchor0.1, 64 worlds, CPU, rewards shuffled among worlds": (
+        "cpu-null-final-anchor0.1-envs64-it24", "cpu-history-null-anchor0.1-envs64-it24"),
+    "null control: same, checkpoints 12/18/24 averaged": ("cpu-null-refined-anchor0.1-envs64-it24",
+                                                          "cpu-history-null-anchor0.1-envs64-it24"),
+    "BC with weight averaging (train-bc --average-from 2000; not refined)": ("bc-swa", None),
+    "BC, last weights (train-bc --average-from 4000; not refined)": ("bc-last", None),
+    "weight-averaged BC refined: anchor0.1, 64 worlds, CPU": ("cpu-swabc-final-anchor0.1-envs64-it24",
+                                                             "cpu-history-swabc-anchor0.1-envs64-it24", "bc-swa"),
+    "weight-averaged BC refined: same, checkpoints 12/18/24 averaged": (
+        "cpu-swabc-refined-anchor0.1-envs64-it24", "cpu-history-swabc-anchor0.1-envs64-it24", "bc-swa"),
 }
 """Refinement settings: name -> (prefix of its evaluation files, prefix of its history files), relative to
 the report's folder. The first two are the GPU recipe's (see its header), the third
@@ -37,7 +53,24 @@ recipes/coffee_pull_refine_cheap_cpu.sh, the fourth the same runs with their las
 same in the dream of the H100-trained gpu-large world model), the sixth recipes/coffee_pull_refine_judge_cpu.sh
 (the shipped dream, each success confirmed by the gpu-large dream), the last two
 recipes/coffee_pull_refine_mixture_cpu.sh (32 worlds in each of the two dreams; its last checkpoint, and the
-mean of its checkpoints 12/18/24)."""
+mean of its checkpoints 12/18/24), then recipes/coffee_pull_refine_demo_cpu.sh (DAPG's demonstration term,
+``--demo-nll 0.5``; last checkpoint and mean of 12/18/24) and its control without PPO and dream,
+recipes/coffee_pull_continued_bc_control_cpu.sh (benchmarks/policy/continued_bc.py; no history), the null control
+recipes/coffee_pull_refine_null_cpu.sh (rewards shuffled among the imagined worlds), BC trained with weight
+averaging and with its last weights (recipes/coffee_pull_bc_swa_cpu.sh, recipes/coffee_pull_bc_last_cpu.sh;
+compared with the BC seeds they replace), and the weight-averaged BC refined
+(recipes/coffee_pull_refine_swa_bc_cpu.sh). A third element names the baseline's files (default ``bc``): the
+policy the setting starts from, compared layout by layout."""
+CONTROLS = {
+    "BC (best held-out NLL)": None,
+    "BC continued 352 steps, 3 snapshots averaged": "control: BC continued on the demonstrations alone, steps 160/256/352 averaged",
+    "refined (shipped dream), 3 checkpoints averaged": "anchor0.1, 64 worlds, CPU, checkpoints 12/18/24 averaged",
+    "refined, rewards shuffled (null), averaged": "null control: same, checkpoints 12/18/24 averaged",
+    "refined + demonstration term, averaged": "anchor0.1, 64 worlds, CPU, demonstration term 0.5, checkpoints 12/18/24 averaged",
+    "BC with weight averaging": "BC with weight averaging (train-bc --average-from 2000; not refined)",
+    "weight-averaged BC refined, averaged": "weight-averaged BC refined: same, checkpoints 12/18/24 averaged",
+}
+"""Bars of ``controls.png`` (label -> setting of CONFIGS; ``None``: the BC seeds)."""
 CURVE = ("cpu-curve-anchor0.1-envs64", "anchor0.1, 64 worlds, CPU")
 """Real learning curve (recipes/coffee_pull_refine_cpu_curve.sh): prefix of the checkpoint evaluations, and
 the setting whose run they come from (iteration 0 is BC, the last iteration its refined policy)."""
@@ -69,26 +102,28 @@ def sign_test(gained: int, lost: int) -> float:
 def paired_rows(folder: Path) -> list[dict]:
     """One row per (config, seed) and one total per config."""
     rows = []
-    for config, (results, histories) in CONFIGS.items():
+    for config, (results, histories, *baseline) in CONFIGS.items():
+        baseline = baseline[0] if baseline else "bc"
         total = {"config": config, "seed": "all", "bc": 0, "refined": 0, "layouts": 0, "gained": 0, "lost": 0}
         for seed in SEEDS:
             if not (folder / f"{results}-seed{seed}.json").exists():
                 continue  # a setting not run on every seed: the seeds it has
-            bc = real_outcomes(folder / f"bc-seed{seed}.json")
+            bc = real_outcomes(folder / f"{baseline}-seed{seed}.json")
             refined = real_outcomes(folder / f"{results}-seed{seed}.json")
             if bc.keys() != refined.keys():
                 raise ValueError(f"{config} seed {seed} was evaluated on other layouts than its BC policy.")
-            history = json.loads((folder / f"{histories}-seed{seed}.json").read_text())
-            first_bc, first_refined = (first_successes(folder / f"{name}-seed{seed}.json") for name in ("bc", results))
+            first_bc, first_refined = (first_successes(folder / f"{name}-seed{seed}.json") for name in (baseline, results))
             shared = [k for k in bc if bc[k] and refined[k]]
             row = {
                 "config": config, "seed": seed, "layouts": len(bc), "bc": sum(bc.values()), "refined": sum(refined.values()),
                 "gained": sum(refined[k] and not bc[k] for k in bc), "lost": sum(bc[k] and not refined[k] for k in bc),
-                "iterations": history[-1]["iteration"], "dream_first": history[0]["dream_success_rate"],
-                "dream_last": history[-1]["dream_success_rate"],
                 "first_success_bc": sum(first_bc[k] for k in shared) / len(shared) if shared else None,
                 "first_success_refined": sum(first_refined[k] for k in shared) / len(shared) if shared else None,
             }
+            if histories is not None:  # a control without a dream has no refinement history
+                history = json.loads((folder / f"{histories}-seed{seed}.json").read_text())
+                row.update(iterations=history[-1]["iteration"], dream_first=history[0]["dream_success_rate"],
+                           dream_last=history[-1]["dream_success_rate"])
             rows.append(row)
             for key in ("bc", "refined", "layouts", "gained", "lost"):
                 total[key] += row[key]
@@ -166,7 +201,8 @@ def plot(folder: Path, rows: list[dict], out: Path) -> None:
     fig, axes = plt.subplots(1, 3 if curves_real else 2, figsize=(19 if curves_real else 11, 4.6))
     bars, curves = axes[0], axes[1]
     per_seed = [r for r in rows if r["seed"] != "all"]
-    complete = [c for c in CONFIGS if sum(r["config"] == c for r in per_seed) == len(SEEDS)]
+    complete = [c for c in CONFIGS if sum(r["config"] == c for r in per_seed) == len(SEEDS) and len(CONFIGS[c]) == 2
+                and c in list(CONFIGS)[:8]]  # the refinements of sessions 10-11 (controls.png has the later ones)
     width = 0.8 / (len(complete) + 1)
     bc = [next(r["bc"] / r["layouts"] for r in per_seed if r["seed"] == s) for s in SEEDS]
     bars.bar([s - 0.4 + width / 2 for s in SEEDS], bc, width, label="BC", color="grey")
@@ -210,6 +246,36 @@ def plot(folder: Path, rows: list[dict], out: Path) -> None:
     fig.savefig(out, dpi=120)
 
 
+def plot_controls(rows: list[dict], out: Path) -> bool:
+    """Bars per BC seed: BC, the controls and the refinements of CONTROLS (those run on every seed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    per_seed = {(r["config"], r["seed"]): r for r in rows if r["seed"] != "all"}
+    bc = {s: per_seed[(next(iter(CONFIGS)), s)] for s in SEEDS if (next(iter(CONFIGS)), s) in per_seed}
+    shown = {label: config for label, config in CONTROLS.items()
+             if config is None or all((config, s) in per_seed for s in SEEDS)}
+    if len(bc) < len(SEEDS) or len(shown) < 2:
+        return False
+    fig, ax = plt.subplots(figsize=(11, 4.6))
+    width = 0.8 / len(shown)
+    for k, (label, config) in enumerate(shown.items()):
+        values = [bc[s]["bc"] / bc[s]["layouts"] if config is None else
+                  per_seed[(config, s)]["refined"] / per_seed[(config, s)]["layouts"] for s in SEEDS]
+        ax.bar([s - 0.4 + width * (k + 0.5) for s in SEEDS], values, width, label=label,
+               color="grey" if config is None else f"C{k}")
+    ax.set_xticks(list(SEEDS), [f"BC seed {s}" for s in SEEDS])
+    ax.set_ylabel("real success (150 held-out layouts)")
+    ax.set_ylim(0, 1.35)
+    ax.legend(fontsize=7, ncol=2, loc="upper center")
+    ax.set_title("Controls (2-core CPU): how much of a refinement gain the dream's reward explains", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
@@ -218,6 +284,7 @@ def main() -> None:
     points = selection_points(args.folder, rows)
     (args.folder / "RESULTS.md").write_text(markdown(rows) + (selection_markdown(points) if points else ""))
     plot(args.folder, rows, args.folder / "gpu-scale.png")
+    plot_controls(rows, args.folder / "controls.png")
     print(markdown(rows))
 
 
