@@ -34,7 +34,6 @@ from dreamgym.data.windows import check_batch_size
 from dreamgym.policy.model import actor_critic_parameters, new_ppo, save_model
 from dreamgym.tasks import get_task
 
-
 KEEP_CHOICES = ("averaged", "best-validated")
 """What ``dreamgym train-bc`` saves: the mean of the late validation snapshots, or the best-validated one."""
 
