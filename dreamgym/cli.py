@@ -214,10 +214,12 @@ def _cmd_train_bc(args: argparse.Namespace) -> None:
 
     config = BCConfig(
         task=args.task, data_dir=args.data, out=args.out, steps=args.steps, batch_size=args.batch_size,
-        learning_rate=args.lr, shift_pixels=args.shift, keep=args.keep, average_from=args.average_from, seed=args.seed, device=args.device,
+        learning_rate=args.lr, shift_pixels=args.shift, keep=args.keep, average_from=args.average_from, seed=args.seed,
+        device=args.device,
     )
     summary = train_bc(config, progress=not args.no_progress)
-    print(json.dumps({"out": str(config.out), "best": summary["best"], "log_std": summary["log_std"],
+    print(json.dumps({"out": str(config.out), "saved": summary["saved"], "averaged": summary["averaged"],
+                      "best": summary["best"], "log_std": summary["log_std"],
                       "seconds": summary["seconds"]}))
 
 

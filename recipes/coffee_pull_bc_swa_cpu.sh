@@ -5,7 +5,7 @@
 # points (recipes/coffee_pull_continued_bc_control_cpu.sh). Here each seed is trained exactly as the shipped BC
 # (`dreamgym train-bc --steps 4000 --seed s --keep best-validated`) but saves the mean of its snapshots at steps 2000, 2250, ..., 4000
 # (`--average-from 2000`, now the default of train-bc) instead of the snapshot with the best held-out NLL; evaluated on the same layouts.
-# About 7 minutes per seed to train on the 2-core CPU (alone), 1.5 to evaluate.
+# About 1.5 minutes per seed to train on the 2-core CPU (78-80 s recorded in runs/bc-swa/seed*/bc.json), 1.5 to evaluate.
 # Usage: bash recipes/coffee_pull_bc_swa_cpu.sh   (env: SEEDS, default 2 1 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."

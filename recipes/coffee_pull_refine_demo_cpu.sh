@@ -6,8 +6,9 @@
 # Otherwise the cheap CPU recipe with averaging (recipes/coffee_pull_refine_average_cpu.sh): shipped dream,
 # anchor 0.1, 64 worlds, batch 512, 24 iterations, checkpoints every 6; refined.zip is the mean of
 # checkpoints 12/18/24, final.zip the last one; both evaluated on the same 150 held-out real layouts as
-# benchmarks/policy/gpu-scale/. No real step: the demonstrations are the recorded ones BC was fit to.
-# Needs data/ (make setup or the data recipe) and runs/bc-seed{1,2} (recipes/coffee_pull_refine_gpu.sh step 1).
+# benchmarks/policy/gpu-scale/. No real step: the demonstrations are the recorded expert episodes (BC's data).
+# Needs data/ (the data recipe) and runs/bc-seed{1,2}: `dreamgym train-bc --data data --steps 4000 --seed s
+# --keep best-validated --out runs/bc-seed<s>/bc.zip` (bit-identical to the files used here; checked for seed 1).
 # Usage: bash recipes/coffee_pull_refine_demo_cpu.sh   (env: SEEDS, default 2 1 0; DEMO_NLL, default 0.5)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU recipe (issue 10, deliverable 4): `dreamgym refine` at scale in the shipped coffee-pull dream on one H100.
-# BC seeds 0/1/2 (envs/coffee-pull/policies/bc.zip and `dreamgym train-bc --seed 1|2`, as in
+# BC seeds 0/1/2 (envs/coffee-pull/policies/bc.zip and `dreamgym train-bc --steps 4000 --seed 1|2 --keep best-validated`, as in
 # coffee_pull_goal_disc_cpu.sh), each refined twice, all six runs side by side on the one GPU:
 #   defaults: `dreamgym refine`'s defaults when this ran (anchor 1.0, pessimistic success, 20-decision
 #             horizons from random real starts, the distilled sampler)

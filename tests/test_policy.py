@@ -109,6 +109,9 @@ def test_bc_without_demonstrations_is_explained(tmp_path):
         train_bc(BCConfig(data_dir=tmp_path, out=tmp_path / "bc.zip", tensorboard=False), progress=False)
     with pytest.raises(ValueError, match="zip"):
         BCConfig(out=tmp_path / "bc.pt")
+    for bad in (dict(shift_pixels=-1), dict(learning_rate=0.0)):
+        with pytest.raises(ValueError, match="shift_pixels must be >= 0 and learning_rate > 0"):
+            BCConfig(**bad)
 
 
 def start_model(tmp_path, log_std: float):
@@ -279,6 +282,20 @@ def test_demonstration_term_pulls_the_policy_toward_the_demonstrations(tmp_path,
         logged = [h["demo_nll_last_update"] for h in json.loads((config.out_dir / "history.json").read_text())]
         assert all((value is not None) == (coef > 0) for value in logged[1:]), logged  # [0]: before any update
     assert nll["dapg"] < nll["ppo"] - 1.0, nll
+
+
+def test_demonstration_term_resumes_its_minibatch_stream(tmp_path, tiny_bundle, demo_data):
+    """A run stopped after 2 iterations and resumed to 3 ends with the demonstration stream of a run never stopped."""
+    def run(name, iterations):
+        config = small_refine(tmp_path, tiny_bundle, name, demo_nll_coef=1.0, data_dir=demo_data, iterations=iterations)
+        refine(config, progress=False)
+        return torch.load(config.out_dir / "resume.pt", weights_only=False)["demo_generator"]
+
+    straight = run("straight", 3)
+    stopped = run("resumed", 2)
+    resumed = run("resumed", 3)
+    assert not torch.equal(stopped, resumed)
+    assert torch.equal(straight, resumed)
 
 
 def test_demonstration_term_without_demonstrations_is_explained(tmp_path, tiny_bundle):

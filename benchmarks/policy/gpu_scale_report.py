@@ -134,7 +134,7 @@ def paired_rows(folder: Path) -> list[dict]:
 
 def markdown(rows: list[dict]) -> str:
     lines = [
-        "| setting | BC seed | PPO iterations | real BC | real refined | gain (points) | layouts gained / lost | sign test p | "
+        "| setting | BC seed | PPO iterations | real start (BC, or the setting's own starting policy) | real refined | gain (points) | layouts gained / lost | sign test p | "
         "dream: predicted success, first -> last iteration | first real success on layouts both solve, BC -> refined (mean decision) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]

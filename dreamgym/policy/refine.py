@@ -16,10 +16,12 @@ classifier's sparse reward (``DreamWorld-<Task>-v0``, natively batched through
   each PPO minibatch is added to the PPO loss's gradient, keeping the policy near the BC policy where
   the dream is least trustworthy (like DAPG's BC term, but on the states PPO visits); the KL to BC is
   logged in every run (``train/kl_to_bc``), anchored or not;
-* **demonstration term** (``demo_nll_coef``, DAPG's behaviour-cloning term): ``coef *`` the negative
-  log-likelihood of the recorded demonstrations' actions (real frames of ``demo_sources`` in
-  ``data_dir``, randomly shifted as in ``dreamgym train-bc``) is added to every PPO minibatch's loss.
-  The demonstrations are recorded data the BC policy was fit to: no real step is taken.
+* **demonstration term** (``demo_nll_coef``, DAPG's behaviour-cloning term): the gradient of ``coef *`` the
+  negative log-likelihood of the recorded demonstrations' actions (real frames of all ``demo_sources``
+  episodes in ``data_dir``, randomly shifted as in ``dreamgym train-bc``) on one minibatch is added at
+  every PPO optimizer step, like the anchor's after SB3's gradient clipping (``max_grad_norm``), so it is
+  not clipped with the PPO gradient. The demonstrations are recorded data (the ones BC is fit to, with
+  its held-out episodes): no real step is taken.
 
 Exploitation guards in the dream itself (:func:`make_dream_vec_env`): pessimistic success
 (``success_confirmation``, :mod:`dreamgym.dream.confirmation`) and shorter imagined episodes that start
@@ -301,6 +303,15 @@ class DreamPPO(PPO):
         self._demonstrations = (frames, actions, batch_size, torch.Generator().manual_seed(seed))
         self._demo_shift = shift_pixels
 
+    def demo_generator_state(self) -> torch.Tensor | None:
+        """State of the generator drawing demonstration minibatches (kept in ``resume.pt``), or ``None``."""
+        return None if self._demonstrations is None else self._demonstrations[3].get_state()
+
+    def set_demo_generator_state(self, state: torch.Tensor | None) -> None:
+        """Continue the demonstration minibatches of a resumed run where they stopped."""
+        if state is not None and self._demonstrations is not None:
+            self._demonstrations[3].set_state(state)
+
     def _add_regularizer_gradients(self) -> None:
         """Runs just before each optimizer step of PPO: the anchor's and the demonstrations' gradients."""
         self._add_anchor_gradient()
@@ -461,6 +472,7 @@ def _save_checkpoint(model: DreamPPO, config: RefineConfig, history: list[dict])
         "num_timesteps": model.num_timesteps,
         "optimizer": model.policy.optimizer.state_dict(),
         "history": history,
+        "demo_generator": model.demo_generator_state(),
     }
     atomic_torch_save(state, config.out_dir / "resume.pt")
     return path
@@ -567,6 +579,7 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         model.policy.optimizer.load_state_dict(state["optimizer"])
         model.num_timesteps = int(state["num_timesteps"])
         model.set_anchor(load_policy(config.out_dir / ANCHOR_FILE, config.device).policy)
+        model.set_demo_generator_state(state.get("demo_generator"))
         history = list(state["history"])
         print(f"resuming {config.out_dir} at iteration {model.iteration}")
     else:
