@@ -26,9 +26,8 @@ import torch
 def continue_bc(bc_model: Path, out: Path, data_dir: Path, steps: int, save_at: list[int], learning_rate: float,
                 batch_size: int, coef: float, seed: int, shift_pixels: int = 4) -> dict:
     """Behaviour cloning of the expert demonstrations continued from ``bc_model``; returns a summary."""
-    from dreamgym.augment import random_shift
     from dreamgym.data.episode import load_episodes
-    from dreamgym.policy.bc import action_nll, demonstration_pairs
+    from dreamgym.policy.bc import DemonstrationSampler, demonstration_pairs
     from dreamgym.policy.model import actor_critic_parameters, average_policies, load_policy, save_model
 
     episodes = load_episodes(data_dir / "coffee-pull", keep=lambda meta: meta.get("source") == "expert")
@@ -36,13 +35,12 @@ def continue_bc(bc_model: Path, out: Path, data_dir: Path, steps: int, save_at: 
     model = load_policy(bc_model)
     actor, _ = actor_critic_parameters(model.policy)
     optimizer = torch.optim.Adam(actor, lr=learning_rate, eps=1e-5)
-    generator = torch.Generator().manual_seed(seed)
+    sampler = DemonstrationSampler(frames, actions, batch_size, shift_pixels, torch.Generator().manual_seed(seed))
     out.mkdir(parents=True, exist_ok=True)
     saved, nll_history = [], []
     model.policy.set_training_mode(True)
     for step in range(1, steps + 1):
-        index = torch.randint(0, len(frames), (batch_size,), generator=generator)
-        nll, _ = action_nll(model.policy, random_shift(frames[index], shift_pixels, generator), actions[index])
+        nll, _ = sampler.nll(model.policy)
         optimizer.zero_grad(set_to_none=True)
         (coef * nll).backward()
         optimizer.step()

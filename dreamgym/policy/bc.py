@@ -122,6 +122,26 @@ def action_nll(policy, frames: torch.Tensor, actions: torch.Tensor) -> tuple[tor
     return nll, mse
 
 
+@dataclass
+class DemonstrationSampler:
+    """Random minibatches of demonstration (frame, action) pairs, the frames randomly shifted: what
+    ``dreamgym train-bc`` fits and what ``dreamgym refine --demo-nll`` adds to PPO.
+
+    One generator draws both the indices and the shifts, so a seeded sampler repeats its minibatches.
+    """
+
+    frames: torch.Tensor
+    actions: torch.Tensor
+    batch_size: int
+    shift_pixels: int
+    generator: torch.Generator
+
+    def nll(self, policy) -> tuple[torch.Tensor, torch.Tensor]:
+        """:func:`action_nll` (NLL and mean-action MSE) of the next minibatch."""
+        index = torch.randint(0, len(self.frames), (self.batch_size,), generator=self.generator)
+        return action_nll(policy, random_shift(self.frames[index], self.shift_pixels, self.generator), self.actions[index])
+
+
 @torch.no_grad()
 def _validate(policy, frames: torch.Tensor, actions: torch.Tensor, batch: int = 512) -> dict[str, float]:
     policy.set_training_mode(False)
@@ -168,7 +188,8 @@ def train_bc(config: BCConfig, progress: bool = True) -> dict:
     policy = model.policy
     actor, _ = actor_critic_parameters(policy)
     optimizer = torch.optim.Adam(actor, lr=config.learning_rate)
-    generator = torch.Generator().manual_seed(config.seed)
+    sampler = DemonstrationSampler(train_frames, train_actions, config.batch_size, config.shift_pixels,
+                                   torch.Generator().manual_seed(config.seed))
     writer = SummaryWriter(config.out.parent / "tb") if config.tensorboard else None
 
     best = {"nll": float("inf")}
@@ -181,9 +202,7 @@ def train_bc(config: BCConfig, progress: bool = True) -> dict:
     bar = tqdm(range(1, config.steps + 1), desc="behaviour cloning", unit="step", disable=not progress)
     for step in bar:
         policy.set_training_mode(True)
-        index = torch.randint(0, len(train_frames), (config.batch_size,), generator=generator)
-        frames = random_shift(train_frames[index], config.shift_pixels, generator)
-        nll, mse = action_nll(policy, frames, train_actions[index])
+        nll, mse = sampler.nll(policy)
         if not torch.isfinite(nll):
             raise FloatingPointError(f"Behaviour-cloning loss became {nll.item()} at step {step}; lower --lr.")
         optimizer.zero_grad(set_to_none=True)

@@ -258,8 +258,7 @@ class DreamPPO(PPO):
         self.anchor_kl_coef = anchor_kl_coef
         self.anchor_policy = None
         self.demo_nll_coef = demo_nll_coef
-        self._demonstrations: tuple[torch.Tensor, torch.Tensor, int, torch.Generator] | None = None
-        self._demo_shift = 0
+        self._demonstrations = None  # a dreamgym.policy.bc.DemonstrationSampler once set
         self._demo_nll: list[float] = []
         self.last_demo_nll: float | None = None
         self._minibatch_observations = None
@@ -300,17 +299,19 @@ class DreamPPO(PPO):
         expected = tuple(self.observation_space.shape)
         if tuple(frames.shape[1:]) != expected:
             raise ValueError(f"Demonstration frames are {tuple(frames.shape[1:])}; the policy observes {expected}.")
-        self._demonstrations = (frames, actions, batch_size, torch.Generator().manual_seed(seed))
-        self._demo_shift = shift_pixels
+        from dreamgym.policy.bc import DemonstrationSampler
+
+        self._demonstrations = DemonstrationSampler(frames, actions, batch_size, shift_pixels,
+                                                    torch.Generator().manual_seed(seed))
 
     def demo_generator_state(self) -> torch.Tensor | None:
         """State of the generator drawing demonstration minibatches (kept in ``resume.pt``), or ``None``."""
-        return None if self._demonstrations is None else self._demonstrations[3].get_state()
+        return None if self._demonstrations is None else self._demonstrations.generator.get_state()
 
     def set_demo_generator_state(self, state: torch.Tensor | None) -> None:
         """Continue the demonstration minibatches of a resumed run where they stopped."""
         if state is not None and self._demonstrations is not None:
-            self._demonstrations[3].set_state(state)
+            self._demonstrations.generator.set_state(state)
 
     def _add_regularizer_gradients(self) -> None:
         """Runs just before each optimizer step of PPO: the anchor's and the demonstrations' gradients."""
@@ -321,12 +322,7 @@ class DreamPPO(PPO):
         """Adds ``demo_nll_coef * grad NLL`` of a minibatch of demonstrations (skipped in the critic warm-up)."""
         if self._demonstrations is None or self.demo_nll_coef == 0 or self.in_critic_warmup():
             return
-        from dreamgym.augment import random_shift
-        from dreamgym.policy.bc import action_nll
-
-        frames, actions, batch_size, generator = self._demonstrations
-        index = torch.randint(0, len(frames), (batch_size,), generator=generator)
-        nll, _ = action_nll(self.policy, random_shift(frames[index], self._demo_shift, generator), actions[index])
+        nll, _ = self._demonstrations.nll(self.policy)
         (self.demo_nll_coef * nll).backward()
         self._demo_nll.append(float(nll.detach()))
 
@@ -395,7 +391,7 @@ class DreamPPO(PPO):
         return [*super()._excluded_save_params(), "actor_learning_rate", "critic_learning_rate",
                 "critic_warmup_iterations", "log_std_max", "log_std_learning_rate", "anchor_kl_coef", "anchor_policy",
                 "_minibatch_observations", "_kl_to_bc", "last_kl_to_bc", "demo_nll_coef", "_demonstrations",
-                "_demo_shift", "_demo_nll", "last_demo_nll"]
+                "_demo_nll", "last_demo_nll"]
 
 
 class _DreamProgress(BaseCallback):
