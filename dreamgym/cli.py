@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -122,6 +123,8 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
         given = [f"--{name.replace('_', '-')}" for name, value in architecture.items() if value is not None]
         if given:
             raise ValueError(f"{', '.join(given)} cannot be combined with --init-from: the architecture is that of {args.init_from}.")
+        if args.action_dropout is not None:  # a training setting, not architecture: fine-tuning may add it
+            model = dataclasses.replace(model, action_dropout=args.action_dropout)
     else:
         chosen = {name: ARCHITECTURE_DEFAULTS[name] if value is None else value for name, value in architecture.items()}
         model = DenoiserConfig(
@@ -130,6 +133,7 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
             layers_per_block=chosen["layers_per_block"],
             patch_size=chosen["patch_size"],
             actions=ActionEncoderConfig(encoding=chosen["action_encoding"]),
+            action_dropout=args.action_dropout or 0.0,
         )
     config = TrainConfig(
         init_from=args.init_from,
@@ -187,11 +191,13 @@ def _cmd_train_reward(args: argparse.Namespace) -> None:
 
 def _cmd_export_bundle(args: argparse.Namespace) -> None:
     from dreamgym.export import export_bundle
+    from dreamgym.world_model.sampler import SamplerConfig
 
     print(
         export_bundle(
             args.run, args.out, metrics=args.metrics, notes=args.notes, reward_run=args.reward_run,
             from_checkpoint=args.from_checkpoint, initial_state_frames=args.initial_state_frames,
+            sampler=SamplerConfig(action_guidance=args.action_guidance),
         )
     )
 
@@ -391,6 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--moving-pixel-weight", type=non_negative_float, default=0.0,
         help="extra loss weight on pixels that change between the last context frame and the next frame (0 = none)",
     )
+    wm.add_argument(
+        "--action-dropout", type=unit_share,
+        help="share of training examples given the null action instead of their actions (default 0, or that of --init-from), "
+        "so the model can be sampled with action guidance (export-bundle --action-guidance)",
+    )
     wm.add_argument("--checkpoint-every", type=positive_int, default=250)
     wm.add_argument("--eval-every", type=positive_int, default=500)
     wm.add_argument("--compile", action="store_true", help="torch.compile the model (helps on GPU)")
@@ -443,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--notes", default="", help="free text recorded in the provenance")
     export.add_argument(
         "--reward-run", type=existing_path,
-        help="a train-reward output folder: adds the reward model and real initial states (a complete simulator)",
+        help="a train-reward output folder, or a complete bundle whose reward classifier to reuse: adds the reward model and real initial states (a complete simulator)",
     )
     export.add_argument(
         "--from-checkpoint", action="store_true",
@@ -452,6 +463,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--initial-state-frames", type=positive_int, default=51,
         help="frames of each training episode kept as real starting states (random reset draws from them; default 51)",
+    )
+    export.add_argument(
+        "--action-guidance", type=non_negative_float, default=1.0,
+        help="the bundle sampler's action guidance weight (1 = none, the default; > 1 needs a world model trained "
+        "with --action-dropout; SamplerConfig.action_guidance)",
     )
     export.set_defaults(func=_cmd_export_bundle)
 

@@ -13,7 +13,7 @@ import torch
 from dreamgym.bundle import Manifest, load_world_model, save_bundle
 from dreamgym.data.episode import is_holdout, load_episodes, split_held_out
 from dreamgym.tasks import RenderingConfig
-from dreamgym.world_model.sampler import SamplerConfig
+from dreamgym.world_model.sampler import SamplerConfig, check_guidance_supported
 
 
 def export_bundle(
@@ -24,6 +24,7 @@ def export_bundle(
     reward_run: str | Path | None = None,
     initial_state_frames: int = 51,
     from_checkpoint: bool = False,
+    sampler: SamplerConfig | None = None,
 ) -> Path:
     """Write ``out_dir`` (manifest + world model) from ``run_dir`` (the trainer's output folder).
 
@@ -33,6 +34,8 @@ def export_bundle(
     initial states, the first ``initial_state_frames`` frames of every training episode: then it is a
     complete learned simulator that ``DreamWorld-<Task>-v0`` can run. With ``from_checkpoint`` the EMA
     weights of the latest full-state checkpoint are exported (the run need not be finished).
+    ``sampler`` is the bundle's sampler (default: ``SamplerConfig()``); action guidance is refused
+    for a world model trained without action dropout.
     """
     if metrics is not None and not isinstance(metrics, dict):
         raise TypeError(f"metrics must be a dict (a JSON object of named metrics) or None, got {type(metrics).__name__} {metrics!r}.")
@@ -48,6 +51,8 @@ def export_bundle(
     else:
         denoiser = load_world_model(run_dir / "world_model")
         summary = json.loads((run_dir / "summary.json").read_text())
+    sampler = SamplerConfig() if sampler is None else sampler
+    check_guidance_supported(denoiser, sampler)
     tasks = train_config["tasks"]
     episodes = load_episodes(train_config["data"], tasks=tasks)
     metas = [episode.meta for episode in episodes]
@@ -67,7 +72,7 @@ def export_bundle(
         episode_steps=episode_steps,
         camera=json.loads(camera),
         rendering=json.loads(rendering),
-        sampler=SamplerConfig().to_dict(),
+        sampler=sampler.to_dict(),
         provenance={
             "created": datetime.date.today().isoformat(),
             "data": {
@@ -125,19 +130,38 @@ def _ema_weights_from_checkpoint(checkpoint: dict, train_config: dict):
     return denoiser.eval(), summary
 
 
+REWARD_PROVENANCE_KEYS = ("threshold", "heldout_real_frames", "heldout_imagined_frames", "train_frames", "wall_time_s")
+"""What a bundle's provenance records of its reward classifier (from ``train-reward``'s summary)."""
+
+
+def _reward_model_and_provenance(reward_run: Path):
+    """The reward classifier of a ``train-reward`` folder or of a complete bundle, and what is known of it."""
+    from dreamgym.bundle import component_folder, load_reward_model, read_manifest, verify_checksums
+
+    if (reward_run / "manifest.json").is_file():  # a complete bundle: reuse its classifier and its provenance
+        manifest = read_manifest(reward_run)
+        verify_checksums(reward_run, manifest)
+        if "reward_model" not in manifest.components:
+            raise FileNotFoundError(f"{reward_run} is a bundle without a reward classifier; pass a train-reward folder or a complete bundle.")
+        provenance = manifest.provenance.get("reward_model")
+        return load_reward_model(component_folder(reward_run, manifest, "reward_model")), provenance
+    summary_path = reward_run / "reward_summary.json"
+    provenance = None
+    if summary_path.exists():
+        reward_summary = json.loads(summary_path.read_text())
+        provenance = {key: reward_summary.get(key) for key in REWARD_PROVENANCE_KEYS}
+    return load_reward_model(reward_run / "reward_model"), provenance
+
+
 def _save_complete_simulator(out_dir, manifest, denoiser, reward_run: Path, train_config, all_episodes, frames: int) -> Path:
-    from dreamgym.bundle import load_reward_model
     from dreamgym.dream.initial_states import InitialStates
     from dreamgym.dream.simulator import LearnedSimulator
 
-    reward_model = load_reward_model(reward_run / "reward_model")
+    reward_model, reward_provenance = _reward_model_and_provenance(reward_run)
     episodes, _ = split_held_out(all_episodes, train_config["holdout_every"])
     initial_states = InitialStates.from_episodes(episodes, frames)
-    summary_path = reward_run / "reward_summary.json"
-    if summary_path.exists():
-        reward_summary = json.loads(summary_path.read_text())
-        keys = ("threshold", "heldout_real_frames", "heldout_imagined_frames", "train_frames", "wall_time_s")
-        manifest.provenance["reward_model"] = {key: reward_summary.get(key) for key in keys}
+    if reward_provenance is not None:
+        manifest.provenance["reward_model"] = reward_provenance
     manifest.provenance["initial_states"] = {"episodes": len(episodes), "frames_per_episode": frames, "from": "training episodes (not held out)"}
     simulator = LearnedSimulator(manifest, denoiser, reward_model, initial_states, SamplerConfig(**manifest.sampler))
     return simulator.save(out_dir)
@@ -150,19 +174,16 @@ def replace_reward_model(bundle_dir: str | Path, reward_run: str | Path, notes: 
     byte-identical. The manifest's reward provenance is replaced, ``notes`` is appended to the
     provenance notes, and the checksums are recorded again. Use it when only the reward classifier was retrained.
     """
-    from dreamgym.bundle import component_folder, load_reward_model, read_manifest, save_reward_model, write_manifest
+    from dreamgym.bundle import component_folder, read_manifest, save_reward_model, write_manifest
     from dreamgym.dream.simulator import LearnedSimulator
 
     bundle_dir, reward_run = Path(bundle_dir), Path(reward_run)
     LearnedSimulator.load(bundle_dir)  # refuse to patch anything but a complete, loadable bundle
     manifest = read_manifest(bundle_dir)
-    reward_model = load_reward_model(reward_run / "reward_model")
+    reward_model, reward_provenance = _reward_model_and_provenance(reward_run)
     provenance = dict(manifest.provenance)
-    summary_path = reward_run / "reward_summary.json"
-    if summary_path.exists():
-        reward_summary = json.loads(summary_path.read_text())
-        keys = ("threshold", "heldout_real_frames", "heldout_imagined_frames", "train_frames", "wall_time_s")
-        provenance["reward_model"] = {key: reward_summary.get(key) for key in keys}
+    if reward_provenance is not None:
+        provenance["reward_model"] = reward_provenance
     if notes:
         provenance["notes"] = f"{provenance.get('notes', '')} {notes}".strip()
     save_reward_model(component_folder(bundle_dir, manifest, "reward_model"), reward_model)

@@ -325,6 +325,7 @@ def main() -> None:
         "classifier_threshold": threshold,
         "sampler": simulator.sampler_name,
         "denoising_steps": simulator.sampler.num_steps,
+        "action_guidance": simulator.sampler.action_guidance,
         "trials_recorded": len(trials),
         "trials_decided_before_start": len(trials) - len(kept),
         "disagreements_pictured": min(wrong, 16),

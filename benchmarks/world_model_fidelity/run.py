@@ -54,6 +54,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", action="append", default=[],
                         help="LABEL=WORLD_MODEL_DIR or LABEL=WORLD_MODEL_DIR@STEPS (Euler steps of that model; repeatable)")
+    parser.add_argument("--action-guidance", action="append", default=[], metavar="LABEL=W",
+                        help="sample model LABEL with action guidance W (SamplerConfig.action_guidance; repeatable)")
     parser.add_argument("--data", type=Path, default=Path("data-heldout"), help="where held-out episodes go")
     parser.add_argument("--per-source", type=int, default=10)
     parser.add_argument("--horizon", type=int, default=50)
@@ -75,21 +77,33 @@ def main() -> None:
     real = np.stack([ep.frames[CONTEXT : CONTEXT + args.horizon] for ep in episodes])  # (N, H, 3, h, w)
     predictions = {"copy_last_frame": np.repeat(np.stack([ep.frames[CONTEXT - 1] for ep in episodes])[:, None], args.horizon, 1)}
     sampler = SamplerConfig(num_steps=args.denoising_steps)
+    guidance = {}
+    for spec in args.action_guidance:
+        label, _, weight = spec.partition("=")
+        try:
+            guidance[label] = SamplerConfig(action_guidance=float(weight)).action_guidance
+        except ValueError as error:
+            raise SystemExit(f"--action-guidance must be LABEL=W with W from 0 to 10, got {spec!r} ({error})") from None
+    unknown = set(guidance) - {spec.partition("=")[0] for spec in args.model}
+    if unknown:
+        raise SystemExit(f"--action-guidance names models that no --model gives: {sorted(unknown)}")
     steps_per_model = {}
     for spec in args.model:
         label, _, model_dir = spec.partition("=")
         model_dir, _, steps = model_dir.partition("@")
         if not model_dir or (steps and not steps.isdigit()):
             raise SystemExit(f"--model must be LABEL=DIR or LABEL=DIR@STEPS, got {spec!r}")
-        model_sampler = SamplerConfig(num_steps=int(steps)) if steps else sampler
+        model_sampler = SamplerConfig(num_steps=int(steps) if steps else sampler.num_steps, action_guidance=guidance.get(label, 1.0))
         steps_per_model[label] = model_sampler.num_steps
         predictions[label] = imagine(model_dir, episodes, args.horizon, args.seed, model_sampler)
 
     results = {
-        "command": "python benchmarks/world_model_fidelity/run.py " + " ".join(f"--model {m}" for m in args.model),
+        "command": "python benchmarks/world_model_fidelity/run.py " + " ".join(f"--model {m}" for m in args.model)
+        + "".join(f" --action-guidance {g}" for g in args.action_guidance),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "gpu": torch.cuda.is_available()},
         "sampler": sampler.to_dict(),
         "denoising_steps_per_model": steps_per_model,
+        "action_guidance_per_model": guidance,
         "sampling_seed": args.seed,
         "models": {spec.partition("=")[0]: spec.partition("=")[2] for spec in args.model},
         "note": args.note,

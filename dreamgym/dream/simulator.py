@@ -21,7 +21,7 @@ from dreamgym.bundle import (
 from dreamgym.dream.initial_states import InitialStates
 from dreamgym.reward.classifier import RewardClassifier
 from dreamgym.world_model.denoiser import Denoiser
-from dreamgym.world_model.sampler import SamplerConfig
+from dreamgym.world_model.sampler import SamplerConfig, check_guidance_supported
 
 REQUIRED_COMPONENTS = ("world_model", "reward_model", "initial_states")
 
@@ -47,6 +47,7 @@ class LearnedSimulator:
                                 "expected the parts of one simulator (or LearnedSimulator.load(<bundle>)).")
         if self.sampler_name not in SAMPLER_CHOICES:
             raise ValueError(f"LearnedSimulator sampler_name must be one of {list(SAMPLER_CHOICES)}, got {self.sampler_name!r}.")
+        check_guidance_supported(self.world_model, self.sampler)
         size = self.manifest.image_size
         problems = []
         if self.reward_model.config.image_size != size:

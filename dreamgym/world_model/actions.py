@@ -94,5 +94,11 @@ class ActionEncoder(nn.Module):
             encoded = actions.clamp(-1.0, 1.0)
         return encoded.flatten(1)
 
-    def forward(self, actions: torch.Tensor) -> torch.Tensor:
-        return self.mlp(self.encode(actions))
+    def forward(self, actions: torch.Tensor, hidden: torch.Tensor | None = None) -> torch.Tensor:
+        """The conditioning vector; rows where the boolean ``(B,)`` mask ``hidden`` is True get the
+        *null action* instead: an all-zero encoding, which no real action has (a binned encoding sums
+        to 1 per dimension). See ``DenoiserConfig.action_dropout`` and ``SamplerConfig.action_guidance``."""
+        encoded = self.encode(actions)
+        if hidden is not None:
+            encoded = encoded * (~hidden).to(encoded.dtype).unsqueeze(1)
+        return self.mlp(encoded)

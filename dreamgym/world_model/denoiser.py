@@ -48,6 +48,10 @@ class DenoiserConfig:
     :param train_log_sigma_std: standard deviation of log(sigma) for training noise levels.
     :param context_noise_max: context frames get Gaussian noise of a std drawn from [0, this] during
         training, so the model tolerates its own imperfect frames in autoregressive rollouts.
+    :param action_dropout: share of training examples whose actions are replaced by the null action
+        (all-zero encoding), so that the model also learns to predict from the frames alone. A model
+        trained with it can be sampled with action guidance (``SamplerConfig.action_guidance``), as
+        classifier-free guidance (Ho and Salimans 2022) does with class labels; 0 = never.
     """
 
     image_size: int = 64
@@ -60,6 +64,7 @@ class DenoiserConfig:
     train_log_sigma_mean: float = -0.4
     train_log_sigma_std: float = 1.2
     context_noise_max: float = 0.1
+    action_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         if isinstance(self.actions, dict):
@@ -85,6 +90,15 @@ class DenoiserConfig:
             )
         if any(c % 8 for c in self.channels):
             raise ValueError(f"channel widths must be multiples of 8 (group norm), got {self.channels}.")
+        dropout = self.action_dropout
+        if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
+            raise ValueError(f"action_dropout must be a number in [0, 1), got {dropout!r}.")
+        self.action_dropout = float(dropout)
+        if self.action_dropout and self.actions.encoding == "linear":
+            raise ValueError(
+                "action_dropout needs a binned action encoding (two_hot or one_hot): with 'linear' the null action "
+                "(all zeros) is the same as the real action 0."
+            )
         if self.actions.num_actions != self.context_frames:
             raise ValueError("The action encoder must take as many actions as there are context frames.")
 
@@ -128,26 +142,40 @@ class Denoiser(nn.Module):
         return c_skip, c_out, c_in, c_noise
 
     def raw_network(
-        self, scaled_noisy: torch.Tensor, c_noise: torch.Tensor, context: torch.Tensor, actions: torch.Tensor
+        self,
+        scaled_noisy: torch.Tensor,
+        c_noise: torch.Tensor,
+        context: torch.Tensor,
+        actions: torch.Tensor,
+        actions_hidden: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """F: the U-Net on ``[context frames, scaled noisy frame]`` conditioned on noise level and actions."""
+        """F: the U-Net on ``[context frames, scaled noisy frame]`` conditioned on noise level and actions
+        (the null action where the boolean ``(B,)`` mask ``actions_hidden`` is True)."""
         batch = scaled_noisy.shape[0]
         stacked = torch.cat([context.reshape(batch, -1, *context.shape[-2:]), scaled_noisy], dim=1)
         p = self.config.patch_size
         if p > 1:
             stacked = nn.functional.pixel_unshuffle(stacked, p)
-        action_embedding = self.action_encoder(actions)
+        action_embedding = self.action_encoder(actions, actions_hidden)
         out = self.unet(stacked, c_noise * NOISE_EMBEDDING_SCALE, class_labels=action_embedding).sample
         return nn.functional.pixel_shuffle(out, p) if p > 1 else out
 
-    def forward(self, noisy: torch.Tensor, sigma: torch.Tensor, context: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        noisy: torch.Tensor,
+        sigma: torch.Tensor,
+        context: torch.Tensor,
+        actions: torch.Tensor,
+        actions_hidden: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Denoised estimate of the next frame in [-1, 1] scale.
 
         :param noisy: ``(B, 3, H, W)`` noisy next frame. :param sigma: ``(B,)`` noise levels.
         :param context: ``(B, T, 3, H, W)`` context frames in [-1, 1]. :param actions: ``(B, T, A)``.
+        :param actions_hidden: optional boolean ``(B,)``: predict those rows from the frames alone (null action).
         """
         c_skip, c_out, c_in, c_noise = (c.view(-1, 1, 1, 1) if c.ndim else c for c in self.preconditioning(sigma))
-        network_out = self.raw_network(c_in * noisy, c_noise.flatten(), context, actions)
+        network_out = self.raw_network(c_in * noisy, c_noise.flatten(), context, actions, actions_hidden)
         return c_skip * noisy + c_out * network_out
 
     # -- training ----------------------------------------------------------------------------------
@@ -163,6 +191,9 @@ class Denoiser(nn.Module):
 
         :param pixel_weights: optional ``(B, 1, H, W)`` weight per pixel (see :func:`moving_pixel_weights`);
             the loss is then the weighted mean of the squared errors.
+
+        With ``action_dropout`` > 0 that share of the batch (drawn last from ``generator``, so runs
+        without it draw exactly what they drew before) is trained on the null action.
         """
         cfg = self.config
         batch, device = target.shape[0], target.device
@@ -180,7 +211,8 @@ class Denoiser(nn.Module):
         noisy = target + sigma.view(-1, 1, 1, 1) * randn(*target.shape)
         c_skip, c_out, c_in, c_noise = self.preconditioning(sigma)
         c_skip, c_out, c_in = (c.view(-1, 1, 1, 1) for c in (c_skip, c_out, c_in))
-        prediction = self.raw_network(c_in * noisy, c_noise, context, actions)
+        actions_hidden = rand(batch) < cfg.action_dropout if cfg.action_dropout > 0 else None
+        prediction = self.raw_network(c_in * noisy, c_noise, context, actions, actions_hidden)
         network_target = (target - c_skip * noisy) / c_out
         if pixel_weights is None:
             return nn.functional.mse_loss(prediction.float(), network_target.float())

@@ -18,7 +18,8 @@
   lease on a GPU machine ends at a fixed time). The run then checkpoints, evaluates and exports as
   at its last step; the summary says where it stopped, and a rerun resumes from there.
 * Fine-tuning: ``init_from`` (a bundle or a ``world_model/`` folder) starts a new run from those
-  weights (the EMA starts there too) with a fresh optimizer; the architecture is the source's.
+  weights (the EMA starts there too) with a fresh optimizer; the architecture is the source's (its
+  ``action_dropout``, a training setting, may differ).
 * TensorBoard (``out_dir/tensorboard``): loss, learning rate, validation loss and one-step PSNR,
   predicted-vs-real frame grids, and an autoregressive rollout (as a filmstrip and an MP4 file).
 """
@@ -28,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -209,7 +210,7 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
     checkpoint_path = config.out_dir / "checkpoint.pt"
     if config.init_from is not None and not checkpoint_path.exists():
         source = initial_world_model(config.init_from)
-        if source.config != config.model:
+        if replace(source.config, action_dropout=config.model.action_dropout) != config.model:
             raise ValueError(
                 f"--init-from {config.init_from} has model {source.config.to_dict()}, the run asks for "
                 f"{config.model.to_dict()}; leave the architecture flags out when fine-tuning."

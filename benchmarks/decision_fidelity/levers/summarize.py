@@ -8,7 +8,9 @@ Reads, for the shipped world model (label ``shipped``: no extra training) and ea
 * ``../../world_model_fidelity/levers/results.json``: PSNR@10 against held-out real trajectories;
 * ``training-<lever>.json``: the run's ``summary.json`` (copied from ``--runs`` when present there),
 
-and writes ``ABLATION.md`` next to this file.
+and, for action guidance (``recipes/coffee_pull_action_guidance_cpu.sh``: one fine-tuning run with action
+dropout, sampled with guidance weights 1, 2 and 3), ``../results-guidance-<w>.json`` and
+``training-action-dropout.json``. It writes ``ABLATION.md`` next to this file.
 
     python benchmarks/decision_fidelity/levers/summarize.py --runs runs
 """
@@ -31,7 +33,14 @@ WHAT = {
     "contact": "contact-balanced windows (15% mug follows the moving hand, 15% mug left behind)",
     "moving": "moving-pixel loss weight (1 + 4 where the next frame changes)",
     "tips": "20% of each batch from windows where the mug tips over",
+    "rerun-shipped": "the shipped world model on the real trials as recorded again on a later machine (one BC layout "
+    "flips to success; the reference of the guidance rows, which use that recording)",
+    "guidance-1": "action dropout 0.2 (lr 1e-4, annealed over the last 500 steps), sampled without guidance (w = 1)",
+    "guidance-2": "the same world model, action guidance w = 2 (D_null + w (D_actions - D_null))",
+    "guidance-3": "the same world model, action guidance w = 3",
 }
+GUIDANCE = ("guidance-1", "guidance-2", "guidance-3")
+"""Rows of the action-guidance experiment: one world model (``training-action-dropout.json``), three samplers."""
 POLICY_RESULTS = HERE.parent.parent / "policy" / "results.json"
 """The policy benchmark: real success of each BC seed on its 50 held-out layouts (``final.bc``)."""
 
@@ -53,6 +62,8 @@ def main() -> None:
         source = args.runs / f"wm-lever-{lever}" / "summary.json"
         if source.is_file():
             shutil.copyfile(source, HERE / f"training-{lever}.json")
+    if (args.runs / "wm-action-dropout" / "summary.json").is_file():
+        shutil.copyfile(args.runs / "wm-action-dropout" / "summary.json", HERE / "training-action-dropout.json")
     fidelity_path = HERE.parent.parent / "world_model_fidelity" / "levers" / "results.json"
     fidelity = json.loads(fidelity_path.read_text()) if fidelity_path.is_file() else None
     copy_last = psnr_at(fidelity, "copy_last_frame") if fidelity else None
@@ -66,15 +77,16 @@ def main() -> None:
         "`benchmarks/decision_fidelity/` and `benchmarks/world_model_fidelity/levers/`. Recipe:",
         "`recipes/coffee_pull_wm_levers_cpu.sh`. Every lever fine-tunes the shipped world model 1000 more steps",
         "(batch 32, lr 3e-4, seed 0) on the same 530 episodes and is exported with the shipped reward classifier,",
-        "so only the world model differs. Decision fidelity with the 3-step teacher sampler on the trials and",
+        "so only the world model differs (the guidance rows: one run at lr 1e-4 with action dropout, three",
+        "sampler settings; `recipes/coffee_pull_action_guidance_cpu.sh`). Decision fidelity with the 3-step teacher sampler on the trials and",
         "dream seed of label `shipped`. Targets: hallucinated and missed <= 20% for BC with and without noise,",
         "branch agreement >= 90%, random predicted success <= 5%.",
         "",
         "| lever | what | BC: hallucinated, missed | BC + noise 0.3: hallucinated, missed | random: predicted success | branches: agreement | release | weak grip | PSNR@10 (margin over copy-last) | dream success of BC seeds " + "/".join(map(str, bc_seeds)) + f" (real {bc_real}) | training time |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for lever in ("shipped", "shipped-dream-seed1", *LEVERS):
-        label = lever if lever.startswith("shipped") else f"lever-{lever}"
+    for lever in ("shipped", "shipped-dream-seed1", *LEVERS, "rerun-shipped", *GUIDANCE):
+        label = lever if lever.startswith(("shipped", "guidance", "rerun")) else f"lever-{lever}"
         path = HERE.parent / f"results-{label}.json"
         if not path.is_file():
             continue
@@ -82,14 +94,14 @@ def main() -> None:
 
         branches = summary["branches"]
         kinds = summary["branches_by_kind"]
-        model = "shipped" if lever.startswith("shipped") else lever
+        model = "shipped" if lever.startswith(("shipped", "rerun")) else lever
         psnr = psnr_at(fidelity, model) if fidelity else None
         psnr_text = f"{psnr:.2f} (+{psnr - copy_last:.2f})" if psnr is not None else "-"
         dream = []
         for seed in bc_seeds:
-            evaluation = HERE / f"bc-seed{seed}-in-{lever.replace('-dream-seed1', '')}.json"
+            evaluation = HERE / f"bc-seed{seed}-in-{lever.replace('-dream-seed1', '').replace('rerun-', '')}.json"
             dream.append(f"{json.loads(evaluation.read_text())['dream']['mean']:.2f}" if evaluation.is_file() else "-")
-        training = HERE / f"training-{lever}.json"
+        training = HERE / ("training-action-dropout.json" if lever in GUIDANCE else f"training-{lever}.json")
         seconds = json.loads(training.read_text()).get("wall_time_s") if training.is_file() else None
         lines.append(
             f"| {lever} | {WHAT[lever]} | {outcomes(summary['policy'])} | {outcomes(summary['policy_noise'])} | "
