@@ -14,9 +14,17 @@
 #     MINUTES stops a run early (--time-limit-minutes) and a rerun resumes it from its checkpoint: the
 #     lent machine ran it as two calls of about 8 minutes, the first with DECAY=0 (a constant rate, the
 #     same schedule as the single run up to its anneal), the second with the final STEPS and DECAY.
+#   train-fullres (GPU; prepared in session 13, not yet run): one world model from scratch whose U-Net runs at the
+#     full 64x64 (--patch-size 1) instead of behind the 2x pixel-unshuffle, channels 32 64 128 128 (4.3 M
+#     parameters). Why: failed grasps are 2-4 px offsets between fingers and mug at 64x64
+#     (benchmarks/decision_fidelity/README.md, grasp offsets), 1-2 px at the 32x32 every model so far computed at.
+#     Cost on the 2-core CPU: a forward pass of 16 frames took as long as the shipped model's (0.31 s each, both
+#     measured next to another job), so the dream would not get slower; a training step at batch 32 took 1.29 s
+#     against 0.56 s (30 steps each), too slow to train from scratch on the CPU in a session. Same data, batch,
+#     schedule and flags as train; judge it like gpu-large (GPU.md), closed loop first.
 # On a bare lent machine run it with DREAMGYM="python3 recipes/device/dreamgym_without_ffmpeg.py" (no
 # video encoder there) and dreamgym's missing wheels on PYTHONPATH (recipes/README.md says how).
-# Usage: bash recipes/coffee_pull_world_model_gpu.sh collect|train   (env: STEPS, DECAY, MINUTES, RUNS, DATA)
+# Usage: bash recipes/coffee_pull_world_model_gpu.sh collect|train|train-fullres   (env: STEPS, DECAY, MINUTES, RUNS, DATA)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
@@ -46,5 +54,15 @@ case "${1:-}" in
     tail -n 3 "$RUNS/large.log" "$RUNS/base.log"
     exit $status
     ;;
-  *) echo "usage: bash recipes/coffee_pull_world_model_gpu.sh collect|train" >&2; exit 2 ;;
+  train-fullres)
+    STEPS="${STEPS:?the planned steps of the run}"
+    limit=(); [ -z "${MINUTES:-}" ] || limit=(--time-limit-minutes "$MINUTES")
+    mkdir -p "$RUNS"
+    $DREAMGYM train-world-model --out "$RUNS/fullres" --channels 32 64 128 128 --layers-per-block 1 --patch-size 1 \
+      --data "$DATA" --task coffee-pull --batch-size "${BATCH:-128}" --lr 3e-4 --steps "$STEPS" --lr-decay-steps "${DECAY:-0}" \
+      --checkpoint-every 1000 --eval-every 2500 --seed 0 --no-progress "${limit[@]}" > "$RUNS/fullres.log" 2>&1 || {
+        tail -n 20 "$RUNS/fullres.log"; exit 1; }
+    tail -n 3 "$RUNS/fullres.log"
+    ;;
+  *) echo "usage: bash recipes/coffee_pull_world_model_gpu.sh collect|train|train-fullres" >&2; exit 2 ;;
 esac
