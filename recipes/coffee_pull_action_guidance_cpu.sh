@@ -8,7 +8,7 @@
 #      classifier and initial states (only the world model and its sampler differ from envs/coffee-pull);
 #   3. each judged by the decision-fidelity benchmark with the 3-step teacher sampler, on the trials and dream seed
 #      of label "shipped" (W=1 is this model without guidance: the control of the same fine-tuning).
-# About 20 min of training + 5-9 min of benchmark per weight on the 2-core CPU. Resumable.
+# About 8.5 min of training + 2.6-6.4 min of benchmark per weight on the 2-core CPU (measured). Resumable.
 # Usage: bash recipes/coffee_pull_action_guidance_cpu.sh [RUNS_ROOT] [W...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
