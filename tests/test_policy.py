@@ -165,6 +165,13 @@ def test_critic_warmup_updates_only_the_critic_and_runs_resume(tmp_path, tiny_bu
     history = json.loads((config.out_dir / "history.json").read_text())
     assert summary["iterations"] == 3 and [h["iteration"] for h in history] == [1, 2, 3]
 
+    other = small_refine(tmp_path, tiny_bundle, "warm", iterations=4, critic_warmup_iterations=1, ent_coef=0.0,
+                         anchor_kl_coef=0.5, n_epochs=3)
+    with pytest.raises(ValueError, match=r"refined with other settings than this run asks for \(n_epochs: 2 -> 3; "
+                                         r"anchor_kl_coef: 0.0 -> 0.5\)\. .*Only iterations, .* may change on resume"):
+        refine(other, progress=False)
+    assert len(json.loads((config.out_dir / "history.json").read_text())) == 3  # nothing ran
+
 
 def test_bad_refine_settings_are_explained(tmp_path):
     with pytest.raises(ValueError, match="batch_size"):

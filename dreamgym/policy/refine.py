@@ -42,7 +42,8 @@ seeds by 2, 19 and 6 points (+8.9 on 450 held-out layouts; anchor 1.0 at the sam
 (``device="cuda"``). The policy benchmark's variants use 16 worlds and batch 128.
 
 Runs write ``checkpoints/iter_XXXX.zip`` (plain SB3 zips) every ``checkpoint_every`` iterations,
-``resume.pt`` (optimizer state and counters; a rerun with the same ``out_dir`` resumes), TensorBoard
+``resume.pt`` (optimizer state and counters; a rerun with the same ``out_dir`` resumes, and refuses
+settings other than its ``config.json`` except :data:`RESUMABLE_CHANGES`), TensorBoard
 logs, ``history.json`` (dream success per iteration) and finally ``refined.zip`` (the final policy,
 or with ``average_checkpoints=K`` the mean weights of the last K checkpoints). Training never
 touches the real simulator. For monitoring only, ``monitor_real_episodes > 0`` evaluates each
@@ -67,7 +68,7 @@ from tqdm.auto import tqdm
 from dreamgym.dream.confirmation import SuccessConfirmation
 from dreamgym.dream.initial_states import RESET_MODES
 from dreamgym.policy.model import actor_critic_parameters, average_policies, load_policy, new_ppo, save_model
-from dreamgym.runs import atomic_torch_save, hardware_description
+from dreamgym.runs import atomic_torch_save, hardware_description, settings_changed_since
 from dreamgym.tasks import get_task
 
 DEFAULT_CONFIRMATION = {"rerolls": 2, "horizon": 8}
@@ -460,6 +461,26 @@ def _checkpoints_averaged(config: RefineConfig) -> PPO | None:
     return average_policies([config.out_dir / "checkpoints" / name for name in _last_checkpoints(config)], config.device)
 
 
+RESUMABLE_CHANGES = ("iterations", "average_checkpoints", "monitor_real_episodes", "device", "bc_model")
+"""Settings a resumed refinement may change: how long it runs, which checkpoints make ``refined.zip``, the
+real-world monitoring, where it computes, and where the starting policy lies (a resumed run anchors to its own
+copy, ``bc_anchor.zip``). Anything else would continue one run with another's recipe."""
+
+
+def _refuse_other_settings(config: RefineConfig) -> None:
+    """Before resuming ``config.out_dir``: refuse settings that differ from its ``config.json``, naming each."""
+    saved_path = config.out_dir / "config.json"
+    if not saved_path.exists():
+        return  # a run interrupted before it wrote its settings has nothing to continue but its checkpoint
+    changed = settings_changed_since(json.loads(saved_path.read_text()), config, RESUMABLE_CHANGES)
+    if changed:
+        raise ValueError(
+            f"{config.out_dir} was refined with other settings than this run asks for ({'; '.join(changed)}). "
+            f"Resume with the settings of its config.json, or refine into a new --out folder. Only "
+            f"{', '.join(RESUMABLE_CHANGES)} may change on resume."
+        )
+
+
 def _save_checkpoint(model: DreamPPO, config: RefineConfig, history: list[dict]) -> Path:
     """``checkpoints/iter_XXXX.zip`` (plain SB3) plus ``resume.pt`` with what a resumed run needs."""
     path = save_model(model, config.out_dir / "checkpoints" / _checkpoint_name(model.iteration))
@@ -569,6 +590,7 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
     history: list[dict] = []
     resume_path = config.out_dir / "resume.pt"
     if resume_path.exists():
+        _refuse_other_settings(config)
         state = torch.load(resume_path, map_location=config.device, weights_only=False)
         checkpoint = load_policy(config.out_dir / "checkpoints" / state["checkpoint"], config.device)
         model.policy.load_state_dict(checkpoint.policy.state_dict())
