@@ -75,6 +75,14 @@ CONTROLS = {
     "weight-averaged BC refined, averaged": "weight-averaged BC refined: same, checkpoints 12/18/24 averaged",
 }
 """Bars of ``controls.png`` (label -> setting of CONFIGS; ``None``: the BC seeds)."""
+GPU_SCALE_BARS = (
+    "defaults", "anchor0.1", "anchor0.1, 64 worlds, CPU", "anchor0.1, 64 worlds, CPU, checkpoints 12/18/24 averaged",
+    "anchor0.1, 64 worlds, CPU, gpu-large dream", "anchor0.1, 64 worlds, CPU, gpu-large judge",
+    "anchor0.1, 64 worlds, CPU, mixture of both dreams",
+    "anchor0.1, 64 worlds, CPU, mixture of both dreams, checkpoints 12/18/24 averaged",
+)
+"""Bars of ``gpu-scale.png``: the refinements of sessions 10-11, each from the BC seeds (``controls.png`` has the
+later settings)."""
 CURVE = ("cpu-curve-anchor0.1-envs64", "anchor0.1, 64 worlds, CPU")
 """Real learning curve (recipes/coffee_pull_refine_cpu_curve.sh): prefix of the checkpoint evaluations, and
 the setting whose run they come from (iteration 0 is BC, the last iteration its refined policy)."""
@@ -205,8 +213,7 @@ def plot(folder: Path, rows: list[dict], out: Path) -> None:
     fig, axes = plt.subplots(1, 3 if curves_real else 2, figsize=(19 if curves_real else 11, 4.6))
     bars, curves = axes[0], axes[1]
     per_seed = [r for r in rows if r["seed"] != "all"]
-    complete = [c for c in CONFIGS if sum(r["config"] == c for r in per_seed) == len(SEEDS) and len(CONFIGS[c]) == 2
-                and c in list(CONFIGS)[:8]]  # the refinements of sessions 10-11 (controls.png has the later ones)
+    complete = [c for c in GPU_SCALE_BARS if sum(r["config"] == c for r in per_seed) == len(SEEDS)]
     width = 0.8 / (len(complete) + 1)
     bc = [next(r["bc"] / r["layouts"] for r in per_seed if r["seed"] == s) for s in SEEDS]
     bars.bar([s - 0.4 + width / 2 for s in SEEDS], bc, width, label="BC", color="grey")
