@@ -49,6 +49,8 @@ CONFIGS = {
         "cpu-swabc-final-anchor0.1-envs64-it24-ppo1", "cpu-history-swabc-anchor0.1-envs64-it24-ppo1", "bc-swa"),
     "weight-averaged BC refined, PPO seed 1: checkpoints 12/18/24 averaged": (
         "cpu-swabc-refined-anchor0.1-envs64-it24-ppo1", "cpu-history-swabc-anchor0.1-envs64-it24-ppo1", "bc-swa"),
+    "weight-averaged BC refined with the shipped defaults (256 worlds, batch 1024, 35 iterations), CPU": (
+        "cpu-swabc-defaults", "cpu-history-swabc-defaults", "bc-swa"),
 }
 """Refinement settings: name -> (prefix of its evaluation files, prefix of its history files), relative to
 the report's folder. The first two are the GPU recipe's (see its header), the third
@@ -63,7 +65,8 @@ recipes/coffee_pull_continued_bc_control_cpu.sh (benchmarks/policy/continued_bc.
 recipes/coffee_pull_refine_null_cpu.sh (rewards shuffled among the imagined worlds), BC trained with weight
 averaging and with its last weights (recipes/coffee_pull_bc_swa_cpu.sh, recipes/coffee_pull_bc_last_cpu.sh;
 compared with the BC seeds they replace), and the weight-averaged BC refined
-(recipes/coffee_pull_refine_swa_bc_cpu.sh; PPO seed 0, and PPO_SEED=1). A third element names the baseline's files (default ``bc``): the
+(recipes/coffee_pull_refine_swa_bc_cpu.sh; PPO seed 0, and PPO_SEED=1), and the weight-averaged BC refined with
+``dreamgym refine``'s shipped defaults (recipes/coffee_pull_swa_bc_dream_check_cpu.sh). A third element names the baseline's files (default ``bc``): the
 policy the setting starts from, compared layout by layout."""
 CONTROLS = {
     "BC (best held-out NLL)": None,
