@@ -197,3 +197,15 @@ def test_a_bundle_can_lend_its_reward_classifier_and_its_provenance(tmp_path):
     world_model_only = export_bundle(tmp_path / "wm", tmp_path / "world-model-only")
     with pytest.raises(FileNotFoundError, match="is a bundle without a reward classifier"):
         export_bundle(tmp_path / "wm", tmp_path / "third", reward_run=world_model_only)
+
+
+def test_a_simulator_with_guidance_but_a_model_without_dropout_is_refused():
+    from test_dream_sb3 import tiny_simulator
+
+    from dreamgym.dream.simulator import LearnedSimulator
+
+    simulator = tiny_simulator()
+    assert simulator.world_model.config.action_dropout == 0
+    with pytest.raises(ValueError, match=r"action_guidance=2 needs a world model trained with action dropout"):
+        LearnedSimulator(simulator.manifest, simulator.world_model, simulator.reward_model, simulator.initial_states,
+                         SamplerConfig(action_guidance=2.0))
