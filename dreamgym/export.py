@@ -143,7 +143,7 @@ def _reward_model_and_provenance(reward_run: Path):
         verify_checksums(reward_run, manifest)
         if "reward_model" not in manifest.components:
             raise FileNotFoundError(f"{reward_run} is a bundle without a reward classifier; pass a train-reward folder or a complete bundle.")
-        provenance = manifest.provenance.get("reward_model")
+        provenance = {**manifest.provenance.get("reward_model", {}), "from_bundle": str(reward_run)}
         return load_reward_model(component_folder(reward_run, manifest, "reward_model")), provenance
     summary_path = reward_run / "reward_summary.json"
     provenance = None
@@ -227,6 +227,13 @@ def add_distilled_world_model(
             f"{distill_run} was distilled from a world model with weights digest {summary.get('teacher_weights_sha256')}, "
             f"but {bundle_dir}'s world model has {teacher_digest}; expected a student of this bundle's world model "
             "(run dreamgym distill-world-model --teacher <this bundle>)."
+        )
+    learned = summary.get("teacher_sampler")
+    if learned is not None and SamplerConfig(**learned) != SamplerConfig(**manifest.sampler):
+        raise BundleError(
+            f"{distill_run} learned the outputs of the teacher sampled with {learned}, but {bundle_dir} samples that "
+            f"world model with {manifest.sampler}; expected a student of this bundle's sampler (distil again with "
+            "--teacher <this bundle>)."
         )
     sampler = SamplerConfig(**json.loads((distill_run / "sampler.json").read_text()))
     student = load_world_model(distill_run / "world_model")

@@ -52,10 +52,12 @@ def test_action_dropout_needs_a_binned_action_encoding():
         DenoiserConfig(**TINY, actions=ActionEncoderConfig(encoding="linear"), action_dropout=0.1)
 
 
-def test_configs_saved_before_action_dropout_existed_load_without_it():
+def test_configs_without_action_dropout_are_saved_and_read_as_before():
     saved = DenoiserConfig(**TINY).to_dict()
-    del saved["action_dropout"]
+    assert "action_dropout" not in saved  # a config.json exactly as written before action dropout existed
     assert DenoiserConfig(**saved).action_dropout == 0.0
+    assert DenoiserConfig(**TINY, action_dropout=0.2).to_dict()["action_dropout"] == 0.2
+    assert "action_guidance" not in SamplerConfig().to_dict() and SamplerConfig(action_guidance=2).to_dict()["action_guidance"] == 2
 
 
 def test_action_dropout_trains_some_examples_without_their_actions():
@@ -67,8 +69,10 @@ def test_action_dropout_trains_some_examples_without_their_actions():
         return model.loss(context, acts, target, torch.Generator().manual_seed(seed)).item()
 
     # nearly always dropped: for this seed every row is hidden, so the loss cannot depend on the actions
-    always = _model(action_dropout=0.99)
+    always = _model(action_dropout=0.99).train()
     assert loss(always, actions, 0) == loss(always, other_actions, 0)
+    always.eval()  # validation: every example keeps its actions
+    assert loss(always, actions, 0) != loss(always, other_actions, 0)
     never = _model(action_dropout=0.0)
     assert loss(never, actions, 0) != loss(never, other_actions, 0)
     # without dropout nothing more is drawn: the generator ends where the draws of the noise alone leave it
@@ -190,7 +194,7 @@ def test_a_bundle_can_lend_its_reward_classifier_and_its_provenance(tmp_path):
     second = export_bundle(tmp_path / "wm", tmp_path / "second", reward_run=first, initial_state_frames=6,
                            sampler=SamplerConfig(action_guidance=1.5))
     a, b = LearnedSimulator.load(first), LearnedSimulator.load(second)
-    assert b.manifest.provenance["reward_model"] == a.manifest.provenance["reward_model"]
+    assert b.manifest.provenance["reward_model"] == {**a.manifest.provenance["reward_model"], "from_bundle": str(first)}
     assert b.sampler.action_guidance == 1.5 and a.sampler.action_guidance == 1.0
     for p, q in zip(a.reward_model.parameters(), b.reward_model.parameters()):
         torch.testing.assert_close(p, q, rtol=0, atol=0)

@@ -123,3 +123,28 @@ def test_cli_distills_and_reports_bad_arguments_in_one_line(teacher_run, tmp_pat
     assert (tmp_path / "cli" / "world_model" / "model.safetensors").is_file()
     assert main(["distill-world-model", "--teacher", str(tmp_path / "missing"), "--out", str(tmp_path / "y")]) == 2
     assert "missing" in capsys.readouterr().err
+
+
+def test_a_guided_teacher_gives_a_student_that_cannot_be_guided(tmp_path):
+    """The student learns the guided sampler's output; it never learned the null action itself."""
+    import dataclasses
+
+    from dreamgym.bundle import save_world_model
+    from dreamgym.world_model.distill import distill_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
+    from tests.test_world_model import TINY
+
+    torch.manual_seed(0)
+    save_world_model(tmp_path / "plain", Denoiser(DenoiserConfig(**TINY)))
+    guided = SamplerConfig(action_guidance=2.0).to_dict()
+    with pytest.raises(ValueError, match="needs a world model trained with action dropout"):
+        distill_world_model(_config(tmp_path, tmp_path / "refused", 1, teacher=tmp_path / "plain", teacher_sampler=guided),
+                            progress=False)
+    teacher = Denoiser(dataclasses.replace(DenoiserConfig(**TINY), action_dropout=0.2))
+    save_world_model(tmp_path / "teacher" / "world_model", teacher)
+    distill_world_model(_config(tmp_path, tmp_path / "student", 2, teacher_sampler=guided), progress=False)
+    student = load_world_model(tmp_path / "student" / "world_model")
+    assert student.config.action_dropout == 0.0
+    assert json.loads((tmp_path / "student" / "summary.json").read_text())["teacher_sampler"]["action_guidance"] == 2.0

@@ -95,6 +95,22 @@ def test_student_of_another_world_model_is_refused(tmp_path):
         add_distilled_world_model(bundle, tmp_path / "nothing")
 
 
+def test_student_of_another_sampler_of_the_same_world_model_is_refused(tmp_path):
+    """Same weights, other sampler (e.g. another action guidance): the student reproduces another teacher."""
+    bundle = tiny_simulator().save(tmp_path / "bundle")
+    _student_run(tmp_path / "run", bundle)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    summary["teacher_sampler"] = {"num_steps": 5, "order": 1, "sigma_min": 0.002, "sigma_max": 5.0, "rho": 7.0}
+    (tmp_path / "run" / "summary.json").write_text(json.dumps(summary))
+    before = (bundle / "manifest.json").read_bytes()
+    with pytest.raises(BundleError, match=r"learned the outputs of the teacher sampled with \{'num_steps': 5.*expected a student of this bundle's sampler"):
+        add_distilled_world_model(bundle, tmp_path / "run")
+    assert (bundle / "manifest.json").read_bytes() == before
+    summary["teacher_sampler"] = read_manifest(bundle).sampler  # the bundle's own sampler: accepted
+    (tmp_path / "run" / "summary.json").write_text(json.dumps(summary))
+    add_distilled_world_model(bundle, tmp_path / "run")
+
+
 @pytest.mark.parametrize(
     "change, message",
     [

@@ -176,6 +176,7 @@ def evaluate_dream(
         "episodes_per_seed": episodes,
         "sampler": env.simulator.sampler_name,
         "denoising_steps": env.sampler.num_steps,
+        "action_guidance": env.sampler.action_guidance,
         "success_confirmation": success_confirmation,
         "per_seed": per_seed,
         **summarize([s["success_rate"] for s in per_seed]),

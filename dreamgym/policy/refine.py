@@ -563,6 +563,8 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
     from stable_baselines3.common.logger import configure
 
     config.out_dir.mkdir(parents=True, exist_ok=True)
+    if (config.out_dir / "resume.pt").exists():
+        _refuse_other_settings(config)  # before any dream is built
     venv = make_dream_vec_env(config)
     model = new_ppo(
         venv,
@@ -590,7 +592,6 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
     history: list[dict] = []
     resume_path = config.out_dir / "resume.pt"
     if resume_path.exists():
-        _refuse_other_settings(config)
         state = torch.load(resume_path, map_location=config.device, weights_only=False)
         checkpoint = load_policy(config.out_dir / "checkpoints" / state["checkpoint"], config.device)
         model.policy.load_state_dict(checkpoint.policy.state_dict())

@@ -103,7 +103,10 @@ class DenoiserConfig:
             raise ValueError("The action encoder must take as many actions as there are context frames.")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if not self.action_dropout:  # configs written before action dropout existed stay byte-identical
+            del data["action_dropout"]
+        return data
 
 
 class Denoiser(nn.Module):
@@ -192,8 +195,9 @@ class Denoiser(nn.Module):
         :param pixel_weights: optional ``(B, 1, H, W)`` weight per pixel (see :func:`moving_pixel_weights`);
             the loss is then the weighted mean of the squared errors.
 
-        With ``action_dropout`` > 0 that share of the batch (drawn last from ``generator``, so runs
-        without it draw exactly what they drew before) is trained on the null action.
+        With ``action_dropout`` > 0 and the model in training mode, that share of the batch (drawn last
+        from ``generator``, so runs without it draw exactly what they drew before) is trained on the null
+        action; in eval mode (validation) every example keeps its actions.
         """
         cfg = self.config
         batch, device = target.shape[0], target.device
@@ -211,7 +215,7 @@ class Denoiser(nn.Module):
         noisy = target + sigma.view(-1, 1, 1, 1) * randn(*target.shape)
         c_skip, c_out, c_in, c_noise = self.preconditioning(sigma)
         c_skip, c_out, c_in = (c.view(-1, 1, 1, 1) for c in (c_skip, c_out, c_in))
-        actions_hidden = rand(batch) < cfg.action_dropout if cfg.action_dropout > 0 else None
+        actions_hidden = rand(batch) < cfg.action_dropout if cfg.action_dropout > 0 and self.training else None
         prediction = self.raw_network(c_in * noisy, c_noise, context, actions, actions_hidden)
         network_target = (target - c_skip * noisy) / c_out
         if pixel_weights is None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,7 @@ from dreamgym.files import atomic_write_json
 from dreamgym.runs import hardware_description, recent_loss, resume_training_state, save_training_state
 from dreamgym.world_model.denoiser import Denoiser, frames_to_model
 from dreamgym.world_model.evaluation import psnr
-from dreamgym.world_model.sampler import SamplerConfig, denoise_from_noise
+from dreamgym.world_model.sampler import SamplerConfig, check_guidance_supported, denoise_from_noise
 from dreamgym.world_model.train import ema_weights, step_generator, world_model_folder
 
 RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "eval_windows", "torch_threads")
@@ -112,6 +112,7 @@ def load_teacher(config: DistillConfig) -> tuple[Denoiser, SamplerConfig]:
     if sampler.num_steps == 1 and sampler.order == 1:
         raise ValueError(f"The teacher's sampler already takes a single step ({sampler.to_dict()}); nothing to distil.")
     teacher = load_world_model(folder)
+    check_guidance_supported(teacher, sampler)
     teacher.eval().requires_grad_(False)
     return teacher, sampler
 
@@ -159,6 +160,8 @@ def distill_world_model(config: DistillConfig, progress: bool = True) -> dict:
     val_windows = TransitionWindows(val_episodes or train_episodes, context=teacher.config.context_frames)
 
     student = copy.deepcopy(teacher).requires_grad_(True).train()
+    # the student learns the (possibly guided) sampler's output, never the null action: it cannot be guided itself
+    student.config = replace(teacher.config, action_dropout=0.0)
     ema = EMAModel(student.parameters(), decay=config.ema_decay)
     optimizer = torch.optim.AdamW(student.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     warmup = max(1, config.warmup_steps)

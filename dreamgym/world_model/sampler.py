@@ -48,7 +48,10 @@ class SamplerConfig:
         self.action_guidance = float(guidance)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if self.action_guidance == 1.0:  # manifests written before action guidance existed stay byte-identical
+            del data["action_guidance"]
+        return data
 
 
 def noise_generator(device: torch.device, seed: int) -> torch.Generator:
