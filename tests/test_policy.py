@@ -173,6 +173,26 @@ def test_critic_warmup_updates_only_the_critic_and_runs_resume(tmp_path, tiny_bu
     assert len(json.loads((config.out_dir / "history.json").read_text())) == 3  # nothing ran
 
 
+def test_resuming_in_a_changed_bundle_is_refused(tmp_path, tiny_bundle):
+    from dreamgym.policy.refine import DREAMS_FILE
+
+    config = small_refine(tmp_path, tiny_bundle, "dreams", iterations=1)
+    refine(config, progress=False)
+    recorded = json.loads((config.out_dir / DREAMS_FILE).read_text())
+    assert list(recorded) == ["bundle"] and recorded["bundle"]["folder"] == str(tiny_bundle)
+    assert recorded["bundle"]["files"] and all(len(digest) == 64 for digest in recorded["bundle"]["files"].values())
+    refine(small_refine(tmp_path, tiny_bundle, "dreams", iterations=2), progress=False)  # same bundle: resumes
+
+    changed = tiny_simulator(episode_steps=6)  # the same folder re-exported with other world-model weights
+    with torch.no_grad():
+        next(changed.world_model.parameters()).add_(1.0)
+    changed.save(tiny_bundle)
+    with pytest.raises(ValueError, match=re.escape(f"refined in other dreams than this run would build (bundle: {tiny_bundle} "
+                                                   f"-> {tiny_bundle})")):
+        refine(small_refine(tmp_path, tiny_bundle, "dreams", iterations=3), progress=False)
+    assert len(json.loads((config.out_dir / "history.json").read_text())) == 2  # nothing ran
+
+
 def test_bad_refine_settings_are_explained(tmp_path):
     with pytest.raises(ValueError, match="batch_size"):
         RefineConfig(bc_model=tmp_path / "a.zip", out_dir=tmp_path, num_envs=3, n_steps=5, batch_size=4)
@@ -400,6 +420,21 @@ def test_policies_of_different_architectures_are_not_averaged(tmp_path):
         average_policies([small, start_model(tmp_path, 0.0)])
     with pytest.raises(ValueError, match="needs at least one policy zip"):
         average_policies([])
+
+
+def test_weight_mean_averages_floats_and_keeps_the_latest_of_the_rest():
+    from dreamgym.policy.model import WeightMean
+
+    weights = WeightMean()
+    with pytest.raises(ValueError, match="No weights to average"):
+        weights.mean()
+    weights.add({"w": torch.tensor([1.0, 2.0]), "steps": torch.tensor(3)})
+    weights.add({"w": torch.tensor([3.0, 6.0]), "steps": torch.tensor(7)})
+    mean = weights.mean()
+    torch.testing.assert_close(mean["w"], torch.tensor([2.0, 4.0]))
+    assert mean["steps"].item() == 7 and weights.count == 2
+    with pytest.raises(ValueError, match="step 9 is not a policy of the same architecture"):
+        weights.add({"w": torch.zeros(3), "steps": torch.tensor(9)}, name="step 9")
 
 
 def test_evaluate_refuses_to_skip_both_worlds(tmp_path, capsys):

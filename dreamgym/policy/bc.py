@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 from dreamgym.augment import random_shift
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.data.windows import check_batch_size
-from dreamgym.policy.model import actor_critic_parameters, new_ppo, save_model
+from dreamgym.policy.model import WeightMean, actor_critic_parameters, new_ppo, save_model
 from dreamgym.tasks import get_task
 
 KEEP_CHOICES = ("averaged", "best-validated")
@@ -154,15 +154,6 @@ def _validate(policy, frames: torch.Tensor, actions: torch.Tensor, batch: int = 
     return {"nll": float(totals[0] / count), "mse": float(totals[1] / count)}
 
 
-def _accumulate(total: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> None:
-    """Add a state dict's floating-point tensors into ``total`` (other entries: the latest value)."""
-    for name, value in state.items():
-        if value.is_floating_point():
-            total[name] = total[name] + value.detach() if name in total else value.detach().clone()
-        else:
-            total[name] = value.detach().clone()
-
-
 def train_bc(config: BCConfig, progress: bool = True) -> dict:
     """Fit the actor by maximum likelihood and save the averaged (or best-validated) weights; returns the summary."""
     from dreamgym.runs import hardware_description
@@ -196,7 +187,7 @@ def train_bc(config: BCConfig, progress: bool = True) -> dict:
     best_state = copy.deepcopy(policy.state_dict())
     averaged_steps: list[int] = []
     averaged_steps_planned = set(config.averaged_steps)
-    weight_sum: dict[str, torch.Tensor] = {}
+    weight_mean = WeightMean()
     history = []
     start_time = time.time()
     bar = tqdm(range(1, config.steps + 1), desc="behaviour cloning", unit="step", disable=not progress)
@@ -221,15 +212,14 @@ def train_bc(config: BCConfig, progress: bool = True) -> dict:
                 best = {"step": step, **metrics}
                 best_state = copy.deepcopy(policy.state_dict())
             if step in averaged_steps_planned:
-                _accumulate(weight_sum, policy.state_dict())
+                weight_mean.add(policy.state_dict(), name=f"the snapshot of step {step}")
                 averaged_steps.append(step)
             bar.set_postfix(val_nll=f"{metrics['nll']:.3f}", val_mse=f"{metrics['mse']:.4f}")
     if writer:
         writer.close()
     averaged = None
     if averaged_steps:
-        policy.load_state_dict({name: total / len(averaged_steps) if total.is_floating_point() else total
-                                for name, total in weight_sum.items()})
+        policy.load_state_dict(weight_mean.mean())
         averaged = {"steps": averaged_steps, **_validate(policy, val_frames, val_actions)}
     else:
         policy.load_state_dict(best_state)

@@ -110,6 +110,47 @@ def load_policy(path: str | Path, device: str | torch.device = "cpu") -> PPO:
         ) from error
 
 
+class WeightMean:
+    """Running mean of state dicts of one architecture: floating-point tensors averaged, others kept from the latest.
+
+    Shared by the weight-averaged BC (snapshots added during training, never all in memory) and by
+    :func:`average_policies` (checkpoints of one refinement run).
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._totals: dict[str, torch.Tensor] = {}
+        self._shapes: dict[str, tuple[int, ...]] = {}
+
+    def add(self, state: dict[str, torch.Tensor], name: str = "state") -> None:
+        """Add one state dict; ``name`` (e.g. its path) appears in the error for a different architecture.
+
+        :raises ValueError: ``state`` has other entries or shapes than the ones added before.
+        """
+        shapes = {key: tuple(value.shape) for key, value in state.items()}
+        if self.count and shapes != self._shapes:
+            raise ValueError(f"{name} is not a policy of the same architecture as the ones averaged before it; "
+                             "expected weights of one policy architecture (e.g. checkpoints of one run).")
+        for key, value in state.items():
+            value = value.detach()
+            if value.is_floating_point() and key in self._totals:
+                self._totals[key] = self._totals[key] + value
+            else:
+                self._totals[key] = value.clone()
+        self._shapes = shapes
+        self.count += 1
+
+    def mean(self) -> dict[str, torch.Tensor]:
+        """The averaged state dict.
+
+        :raises ValueError: nothing was added.
+        """
+        if not self.count:
+            raise ValueError("No weights to average: add at least one state dict first.")
+        return {key: total / self.count if total.is_floating_point() else total.clone()
+                for key, total in self._totals.items()}
+
+
 def average_policies(paths: list[str | Path], device: str | torch.device = "cpu") -> PPO:
     """One policy whose every floating-point weight is the mean over the SB3 zips ``paths``.
 
@@ -121,17 +162,10 @@ def average_policies(paths: list[str | Path], device: str | torch.device = "cpu"
     """
     if not paths:
         raise ValueError("average_policies needs at least one policy zip, got none.")
-    models = [load_policy(path, device) for path in paths]
-    states = [model.policy.state_dict() for model in models]
-    reference = {name: tuple(value.shape) for name, value in states[-1].items()}
-    for path, state in zip(paths, states):
-        if {name: tuple(value.shape) for name, value in state.items()} != reference:
-            raise ValueError(f"{path} is not a policy of the same architecture as {paths[-1]}; expected checkpoints of one run.")
-    averaged = {
-        name: torch.stack([state[name] for state in states]).mean(dim=0) if value.is_floating_point() else value
-        for name, value in states[-1].items()
-    }
-    result = models[-1]
-    result.policy.load_state_dict(averaged)
-    return result
-
+    weights = WeightMean()
+    model = None
+    for path in paths:
+        model = load_policy(path, device)
+        weights.add(model.policy.state_dict(), name=str(path))
+    model.policy.load_state_dict(weights.mean())
+    return model

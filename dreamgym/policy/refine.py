@@ -43,8 +43,8 @@ seeds by 2, 19 and 6 points (+8.9 on 450 held-out layouts; anchor 1.0 at the sam
 
 Runs write ``checkpoints/iter_XXXX.zip`` (plain SB3 zips) every ``checkpoint_every`` iterations,
 ``resume.pt`` (optimizer state and counters; a rerun with the same ``out_dir`` resumes, and refuses
-settings other than its ``config.json`` except :data:`RESUMABLE_CHANGES`), TensorBoard
-logs, ``history.json`` (dream success per iteration) and finally ``refined.zip`` (the final policy,
+settings other than its ``config.json`` except :data:`RESUMABLE_CHANGES`, and bundles whose files differ
+from the sha256 its ``dreams.json`` recorded), TensorBoard logs, ``history.json`` (dream success per iteration) and finally ``refined.zip`` (the final policy,
 or with ``average_checkpoints=K`` the mean weights of the last K checkpoints). Training never
 touches the real simulator. For monitoring only, ``monitor_real_episodes > 0`` evaluates each
 checkpoint in real Meta-World on tuning layouts (never the evaluation ones) and logs the success
@@ -65,8 +65,10 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm.auto import tqdm
 
+from dreamgym.bundle import file_checksums, find_bundle, read_manifest
 from dreamgym.dream.confirmation import SuccessConfirmation
 from dreamgym.dream.initial_states import RESET_MODES
+from dreamgym.files import atomic_write_json
 from dreamgym.policy.model import actor_critic_parameters, average_policies, load_policy, new_ppo, save_model
 from dreamgym.runs import atomic_torch_save, hardware_description, settings_changed_since
 from dreamgym.tasks import get_task
@@ -481,6 +483,53 @@ def _refuse_other_settings(config: RefineConfig) -> None:
         )
 
 
+DREAMS_FILE = "dreams.json"
+"""What a run's dreams were made of: the sha256 of every component file of each bundle it imagines with."""
+
+
+def dream_bundles(config: RefineConfig) -> dict[str, Path]:
+    """Every bundle folder the run's dreams use, by role: ``"bundle"`` (the shipped one when not given),
+    ``"mixture_bundles[i]"`` and ``"judge"`` (of ``success_confirmation``)."""
+    bundles = {"bundle": config.bundle if config.bundle is not None else find_bundle(config.task)}
+    bundles.update({f"mixture_bundles[{i}]": Path(folder) for i, folder in enumerate(config.mixture_bundles)})
+    judge = (config.success_confirmation or {}).get("judge")
+    if judge:
+        bundles["judge"] = Path(judge)
+    return bundles
+
+
+def dream_identity(config: RefineConfig) -> dict[str, dict]:
+    """``{role: {"folder", "files"}}`` for :func:`dream_bundles`; ``files`` maps each component file to its
+    sha256 (the manifest's record, or computed when the bundle has none)."""
+    identity = {}
+    for role, folder in dream_bundles(config).items():
+        manifest = read_manifest(folder)
+        identity[role] = {"folder": str(folder), "files": manifest.files or file_checksums(folder, manifest)}
+    return identity
+
+
+def _refuse_other_dreams(config: RefineConfig) -> None:
+    """Before resuming ``config.out_dir``: refuse bundles whose files differ from those its ``dreams.json``
+    recorded (a folder re-exported, or another shipped simulator after an upgrade). Runs older than that
+    file are not checked."""
+    saved_path = config.out_dir / DREAMS_FILE
+    if not saved_path.exists():
+        return
+    saved = json.loads(saved_path.read_text())
+    current = dream_identity(config)
+    changed = [
+        f"{role}: {saved[role]['folder'] if role in saved else 'none'} -> {current[role]['folder'] if role in current else 'none'}"
+        for role in sorted(set(saved) | set(current))
+        if role not in saved or role not in current or saved[role]["files"] != current[role]["files"]
+    ]
+    if changed:
+        raise ValueError(
+            f"{config.out_dir} was refined in other dreams than this run would build ({'; '.join(changed)}): the "
+            f"bundle files differ from the sha256 recorded in {saved_path}. Resume with the bundles it was refined "
+            "in, or refine into a new --out folder."
+        )
+
+
 def _save_checkpoint(model: DreamPPO, config: RefineConfig, history: list[dict]) -> Path:
     """``checkpoints/iter_XXXX.zip`` (plain SB3) plus ``resume.pt`` with what a resumed run needs."""
     path = save_model(model, config.out_dir / "checkpoints" / _checkpoint_name(model.iteration))
@@ -565,6 +614,7 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
     config.out_dir.mkdir(parents=True, exist_ok=True)
     if (config.out_dir / "resume.pt").exists():
         _refuse_other_settings(config)  # before any dream is built
+        _refuse_other_dreams(config)
     venv = make_dream_vec_env(config)
     model = new_ppo(
         venv,
@@ -611,6 +661,7 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
                 model.policy.log_std.fill_(config.initial_log_std)
         model.clip_log_std()
         (config.out_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+        atomic_write_json(config.out_dir / DREAMS_FILE, dream_identity(config))
         _save_checkpoint(model, config, history)  # iteration 0: the starting policy
     model.set_logger(configure(str(config.out_dir / "tb"), ["tensorboard"]))
 
