@@ -21,12 +21,26 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
 HAND, GRIPPER_COMMAND, MUG = slice(0, 3), 3, slice(4, 7)
+
+
+def grasp_decision(states: np.ndarray, grips: list[float], reach: float, settle: int) -> tuple[int | None, int | None]:
+    """``(grasp, at)``: the first decision whose gripper command closes (> 0) with the hand within ``reach``
+    (m) of the mug, and the state index ``settle`` decisions later where the offset is read (``None``: no grasp).
+
+    :param states: Meta-World states ``(T + 1, 39)`` (hand at 0:3, mug at 4:7); ``grips``: the T gripper commands.
+    """
+    distance = np.linalg.norm(states[:, HAND] - states[:, MUG], axis=1)
+    closing = [t for t in range(len(grips)) if grips[t] > 0 and distance[t] < reach]
+    if not closing:
+        return None, None
+    return closing[0], min(closing[0] + settle, len(states) - 1)
 
 
 def grasp_record(model, env, reset_seed: int, reach: float, settle: int) -> dict:
@@ -42,10 +56,7 @@ def grasp_record(model, env, reset_seed: int, reach: float, settle: int) -> dict
             break
     states = np.asarray(states)
     hand, mug = states[:, HAND], states[:, MUG]
-    distance = np.linalg.norm(hand - mug, axis=1)
-    closing = [t for t in range(len(grips)) if grips[t] > 0 and distance[t] < reach]
-    grasp = closing[0] if closing else None
-    at = None if grasp is None else min(grasp + settle, len(states) - 1)
+    grasp, at = grasp_decision(states, grips, reach, settle)
     return {
         "reset_seed": reset_seed,
         "real_success": success,
@@ -126,14 +137,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "closed_loop" / "grasp-offsets.json")
     args = parser.parse_args()
 
-    import dreamgym.real  # noqa: F401  (before MuJoCo: headless rendering settings)
+    import dreamgym.real  # noqa: F401, I001  (before MuJoCo: headless rendering settings)
     from run import SEED_BASE, real_env
 
     from dreamgym.bundle import find_bundle, read_manifest
     from dreamgym.policy.model import load_policy
     from dreamgym.tasks import CameraConfig
-
-    from dataclasses import replace
 
     bundle = args.bundle or find_bundle("coffee-pull")
     manifest = read_manifest(bundle)

@@ -116,7 +116,7 @@ def auc(successes: list[float], failures: list[float]) -> float | None:
 
 def main() -> None:
     args = parse_args()
-    import dreamgym.real  # noqa: F401  (before MuJoCo: headless rendering settings)
+    import dreamgym.real  # noqa: F401, I001  (before MuJoCo: headless rendering settings)
     from closed_loop import CONTEXT, imagine, record_real, shown_path
     from run import SEED_BASE, real_env
 

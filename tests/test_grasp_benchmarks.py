@@ -1,0 +1,65 @@
+"""The grasp measurements of the decision-fidelity benchmark (grasp_offsets.py, grasp_tolerance.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+FOLDER = Path(__file__).resolve().parents[1] / "benchmarks" / "decision_fidelity"
+
+
+def _load(name: str):
+    sys.path.insert(0, str(FOLDER))  # the scripts import each other as siblings
+    try:
+        spec = importlib.util.spec_from_file_location(f"{name}_benchmark", FOLDER / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(FOLDER))
+
+
+@pytest.fixture(scope="module")
+def offsets():
+    return _load("grasp_offsets")
+
+
+@pytest.fixture(scope="module")
+def tolerance():
+    return _load("grasp_tolerance")
+
+
+def _states(hand_x: list[float], mug_x: float = 0.0) -> np.ndarray:
+    states = np.zeros((len(hand_x), 39))
+    states[:, 0] = hand_x
+    states[:, 4] = mug_x
+    return states
+
+
+def test_the_grasp_is_the_first_closing_command_within_reach(offsets):
+    states = _states([0.5, 0.2, 0.05, 0.03, 0.02, 0.01])
+    grips = [1.0, -1.0, -1.0, 1.0, 1.0]  # closes far away at 0 (ignored), then within 8 cm at 3
+    assert offsets.grasp_decision(states, grips, reach=0.08, settle=1) == (3, 4)
+    assert offsets.grasp_decision(states, grips, reach=0.08, settle=9) == (3, 5)  # read at most at the last state
+    assert offsets.grasp_decision(states, [-1.0] * 5, reach=0.08, settle=1) == (None, None)
+
+
+def test_bins_count_each_trial_once_and_average_the_dream_seeds(tolerance):
+    records = [
+        {"x_offset_cm": -3.5, "real_success": False, "classifier_on_real_frames": False, "dream_success": [True, False]},
+        {"x_offset_cm": -3.0, "real_success": False, "classifier_on_real_frames": True, "dream_success": [True, True]},
+        {"x_offset_cm": -0.5, "real_success": True, "classifier_on_real_frames": True, "dream_success": [True, True]},
+        {"x_offset_cm": None, "real_success": False, "classifier_on_real_frames": False, "dream_success": [False, False]},
+    ]
+    rows = {tuple(row["x_offset_cm"]): row for row in tolerance.bin_summary(records)}
+    assert sum(row["trials"] for row in rows.values()) == 3  # the trial without a grasp is in no bin
+    assert rows[(-4.0, -3.0)] == {"x_offset_cm": [-4.0, -3.0], "trials": 1, "real_success": 0.0,
+                                  "classifier_on_real_frames": 0.0, "dream_success": 0.5,
+                                  "dream_success_of_real_failures": 0.5}
+    assert rows[(-3.0, -2.5)]["dream_success_of_real_failures"] == 1.0  # bins include their lower edge
+    assert rows[(-1.0, 0.0)]["dream_success_of_real_failures"] is None  # no real failure there
+    assert rows[(None, -4.0)]["trials"] == 0 and rows[(None, -4.0)]["real_success"] is None
