@@ -63,3 +63,16 @@ def test_bins_count_each_trial_once_and_average_the_dream_seeds(tolerance):
     assert rows[(-3.0, -2.5)]["dream_success_of_real_failures"] == 1.0  # bins include their lower edge
     assert rows[(-1.0, 0.0)]["dream_success_of_real_failures"] is None  # no real failure there
     assert rows[(None, -4.0)]["trials"] == 0 and rows[(None, -4.0)]["real_success"] is None
+
+
+def test_confirmation_settings_are_parsed_and_bad_ones_explained(tolerance, monkeypatch, capsys):
+    base = ["grasp_tolerance.py", "--policy", "p.zip", "--label", "x"]
+    monkeypatch.setattr(sys, "argv", [*base, "--confirm", "2,8", "4,20,5"])
+    args = tolerance.parse_args()
+    assert args.confirm == [(2, 8, 1), (4, 20, 5)]
+    assert tolerance.dream_keys(args.confirm) == ["dream_success", "dream_confirmed_2x8", "dream_confirmed_4x20w5"]
+    for bad in ("2", "2,x", "0,8"):
+        monkeypatch.setattr(sys, "argv", [*base, "--confirm", bad])
+        with pytest.raises(SystemExit):
+            tolerance.parse_args()
+        assert "--confirm takes REROLLS,HORIZON[,WINDOW] integers" in capsys.readouterr().err
