@@ -51,6 +51,8 @@ CONFIGS = {
         "cpu-swabc-refined-anchor0.1-envs64-it24-ppo1", "cpu-history-swabc-anchor0.1-envs64-it24-ppo1", "bc-swa"),
     "weight-averaged BC refined with the shipped defaults (256 worlds, batch 1024, 35 iterations), CPU": (
         "cpu-swabc-defaults", "cpu-history-swabc-defaults", "bc-swa"),
+    "null control: weight-averaged BC, the shipped defaults with rewards shuffled among the worlds, CPU": (
+        "cpu-null-swabc-defaults", "cpu-history-null-swabc-defaults", "bc-swa"),
 }
 """Refinement settings: name -> (prefix of its evaluation files, prefix of its history files), relative to
 the report's folder. The first two are the GPU recipe's (see its header), the third
@@ -66,7 +68,8 @@ recipes/coffee_pull_refine_null_cpu.sh (rewards shuffled among the imagined worl
 averaging and with its last weights (recipes/coffee_pull_bc_swa_cpu.sh, recipes/coffee_pull_bc_last_cpu.sh;
 compared with the BC seeds they replace), and the weight-averaged BC refined
 (recipes/coffee_pull_refine_swa_bc_cpu.sh; PPO seed 0, and PPO_SEED=1), and the weight-averaged BC refined with
-``dreamgym refine``'s shipped defaults (recipes/coffee_pull_swa_bc_dream_check_cpu.sh). A third element names the baseline's files (default ``bc``): the
+``dreamgym refine``'s shipped defaults (recipes/coffee_pull_swa_bc_dream_check_cpu.sh) and its null control
+(recipes/coffee_pull_swa_bc_null_defaults_cpu.sh). A third element names the baseline's files (default ``bc``): the
 policy the setting starts from, compared layout by layout."""
 CONTROLS = {
     "BC (best held-out NLL)": None,
