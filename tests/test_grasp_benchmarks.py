@@ -76,3 +76,23 @@ def test_confirmation_settings_are_parsed_and_bad_ones_explained(tolerance, monk
         with pytest.raises(SystemExit):
             tolerance.parse_args()
         assert "--confirm takes REROLLS,HORIZON[,WINDOW] integers" in capsys.readouterr().err
+
+
+def test_a_recording_reads_back_as_the_same_trials_and_refuses_other_settings(tolerance, tmp_path):
+    from dreamgym.decision_fidelity import Trial
+
+    rng = np.random.default_rng(0)
+    recorded = [(Trial(group="policy", kind="noise0", base="p.zip", start=3, reset_seed=7 + i,
+                       frames=rng.integers(0, 256, (6, 3, 8, 8), dtype=np.uint8), actions=rng.uniform(-1, 1, (5, 4)),
+                       success=np.arange(6) >= 4 - i, final_distance=0.1 * i),
+                 {"policy": "p.zip", "noise_std": 0.0, "grasp_decision": 2, "x_offset_cm": -1.0 * i}) for i in range(3)]
+    key = {"policies": ["p.zip"], "episodes": 3}
+    path = tmp_path / "real.npz"
+    tolerance.save_recording(path, key, recorded)
+    loaded = tolerance.load_recording(path, key, start=3)
+    for (trial, labels), (back, back_labels) in zip(recorded, loaded):
+        assert back_labels == labels and back.reset_seed == trial.reset_seed and back.final_distance == trial.final_distance
+        np.testing.assert_array_equal(back.frames, trial.frames)
+        np.testing.assert_array_equal(back.success, trial.success)
+    with pytest.raises(SystemExit, match="holds other recordings"):
+        tolerance.load_recording(path, {**key, "episodes": 4}, start=3)

@@ -184,10 +184,12 @@ def record_all(args, manifest) -> list[tuple]:
     return recorded
 
 
-def recording_key(args) -> dict:
-    """What decides the real episodes (a cached recording must match it)."""
+def recording_key(args, manifest) -> dict:
+    """What decides the real episodes (a cached recording must match it): the policies and layouts, and the
+    bundle's camera, rendering and action repeat that the real env is built with."""
     return {"policies": [str(p) for p in args.policy], "noise_std": args.noise_std, "episodes": args.episodes,
-            "seed_offset": args.seed_offset, "reach": args.reach, "settle": args.settle}
+            "seed_offset": args.seed_offset, "reach": args.reach, "settle": args.settle,
+            "camera": manifest.camera, "rendering": manifest.rendering, "action_repeat": manifest.action_repeat}
 
 
 def save_recording(path: Path, key: dict, recorded: list[tuple]) -> None:
@@ -210,9 +212,11 @@ def load_recording(path: Path, key: dict, start: int) -> list[tuple]:
         raise SystemExit(f"--real-trials {path} holds other recordings ({saved}); this run asks for {key}. "
                          "Give another path, or delete it to record anew.")
     labels = json.loads(str(data["labels"]))
-    return [(Trial(group=str(data["group"][i]), kind=str(data["kind"][i]), base=labels[i]["policy"], start=start,
-                   reset_seed=int(data["reset_seed"][i]), frames=data["frames"][i], actions=data["actions"][i],
-                   success=data["success"][i], final_distance=float(data["final_distance"][i])), labels[i])
+    arrays = {name: data[name] for name in ("group", "kind", "reset_seed", "frames", "actions", "success", "final_distance")}
+    # each data[name] reads the whole array anew: read once, then index (views of one array per name)
+    return [(Trial(group=str(arrays["group"][i]), kind=str(arrays["kind"][i]), base=labels[i]["policy"], start=start,
+                   reset_seed=int(arrays["reset_seed"][i]), frames=arrays["frames"][i], actions=arrays["actions"][i],
+                   success=arrays["success"][i], final_distance=float(arrays["final_distance"][i])), labels[i])
             for i in range(len(labels))]
 
 
@@ -254,7 +258,7 @@ def main() -> None:
     context = simulator.manifest.context_frames
     if min(args.start) < context - 1:
         raise SystemExit(f"--start must be >= {context - 1} (the dream needs {context} real frames), got {args.start}.")
-    key = recording_key(args)
+    key = json.loads(json.dumps(recording_key(args, simulator.manifest)))  # as it reads back from the file
     if args.real_trials is not None and args.real_trials.exists():
         recorded = load_recording(args.real_trials, key, context - 1)
         print(f"{len(recorded)} real episodes read from {args.real_trials}")
