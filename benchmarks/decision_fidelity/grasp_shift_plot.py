@@ -42,7 +42,7 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tolerance = json.loads((HERE / args.tolerance if not args.tolerance.is_absolute() else args.tolerance).read_text())
+    tolerance = json.loads((HERE / args.tolerance).read_text())  # an absolute path stays itself
     start, rows = next(iter(tolerance["bins"].items()))
     edges = [-5.0 if row["x_offset_cm"][0] is None else row["x_offset_cm"][0] for row in rows] + [2.0]
     centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
@@ -60,7 +60,7 @@ def main() -> None:
 
     bins = np.arange(-5.0, 2.01, 0.25)
     for ax, path in zip(axes[1:], args.offsets):
-        report = json.loads((HERE / path if not path.is_absolute() else path).read_text())
+        report = json.loads((HERE / path).read_text())
         policies = list(report["policies"].items())
         if len(policies) != 2:
             raise SystemExit(f"{path} holds {len(policies)} policies; expected two: a BC policy, then its refined one.")
@@ -75,7 +75,7 @@ def main() -> None:
     axes[-1].set_xlabel("hand minus mug along x at the grasp (cm); shaded: where reality turns from success to failure;\n"
                        "histograms clipped to [-5, 2]", fontsize=8)
     fig.tight_layout()
-    out = HERE / args.out if not args.out.is_absolute() else args.out
+    out = HERE / args.out
     fig.savefig(out, dpi=110)
     plt.close(fig)
     print(f"wrote {out}")

@@ -256,8 +256,10 @@ def main() -> None:
     bundle = args.bundle or find_bundle("coffee-pull")
     simulator = LearnedSimulator.load(bundle, sampler=args.sampler)
     context = simulator.manifest.context_frames
-    if min(args.start) < context - 1:
-        raise SystemExit(f"--start must be >= {context - 1} (the dream needs {context} real frames), got {args.start}.")
+    last = simulator.manifest.episode_steps - 1
+    if min(args.start) < context - 1 or max(args.start) > last:
+        raise SystemExit(f"--start must be in [{context - 1}, {last}] (the dream needs {context} real frames and at "
+                         f"least one action after them), got {args.start}.")
     key = json.loads(json.dumps(recording_key(args, simulator.manifest)))  # as it reads back from the file
     if args.real_trials is not None and args.real_trials.exists():
         recorded = load_recording(args.real_trials, key, context - 1)
