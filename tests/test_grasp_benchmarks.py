@@ -96,3 +96,30 @@ def test_a_recording_reads_back_as_the_same_trials_and_refuses_other_settings(to
         np.testing.assert_array_equal(back.success, trial.success)
     with pytest.raises(SystemExit, match="holds other recordings"):
         tolerance.load_recording(path, {**key, "episodes": 4}, start=3)
+
+
+def test_a_recording_key_names_each_policy_the_same_from_any_working_directory(tolerance, monkeypatch, tmp_path):
+    inside = tolerance.REPO / "runs" / "bc.zip"
+    from_root = tolerance.policy_key(inside)
+    monkeypatch.chdir(tolerance.HERE)
+    assert tolerance.policy_key(Path("../../runs/bc.zip")) == from_root == str(Path("runs") / "bc.zip")
+    assert tolerance.policy_key(tmp_path / "p.zip") == str((tmp_path / "p.zip").resolve())
+
+
+def test_the_table_pools_near_boundary_grasps_by_real_outcome_and_refuses_mixed_starts():
+    table = _load("grasp_tolerance_table")
+    trials = [{"x_offset_cm": x, "real_success": ok, "dream_success": paid, "start": 12, "grasp_in_context": False}
+              for x, ok, paid in [(-0.5, True, [True, True]), (-2.0, True, [True, False]),
+                                  (-2.6, False, [True, False]), (-2.9, False, [False, False]), (-5.0, False, [True]),
+                                  (None, False, [True])]]
+    pooled = table.near_boundary(trials, "dream_success")
+    assert (pooled["real_successes"], pooled["real_failures"]) == (2, 2)
+    assert pooled["paid_success"] == pytest.approx(0.75) and pooled["paid_failure"] == pytest.approx(0.25)
+    assert pooled["difference"] == pytest.approx(0.5)
+    bins = [{"x_offset_cm": [None, -3.0], "trials": 1, "real_success": 0.0, "dream_success": 1.0},
+            {"x_offset_cm": [-3.0, None], "trials": 4, "real_success": 0.5, "dream_success": 0.5}]
+    report = {"label": "a", "sampler": "teacher", "dream_keys": ["dream_success"], "bins": {"12": bins}, "trials": trials}
+    text = table.tables([report])
+    assert "| reality | 0.00 | 0.50 |" in text and "| a (teacher) | unconfirmed | 0.75 of 2 | 0.25 of 2 | 0.50 |" in text
+    with pytest.raises(SystemExit, match="one start each"):
+        table.tables([report, {**report, "bins": {"3": bins}}])

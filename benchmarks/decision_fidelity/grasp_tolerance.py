@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
 X_BINS_CM = (-np.inf, -4.0, -3.0, -2.5, -2.0, -1.5, -1.0, 0.0, np.inf)
 """Edges of the x-offset bins (hand minus mug at the grasp, cm): finest around reality's boundary."""
 
@@ -187,9 +188,16 @@ def record_all(args, manifest) -> list[tuple]:
 def recording_key(args, manifest) -> dict:
     """What decides the real episodes (a cached recording must match it): the policies and layouts, and the
     bundle's camera, rendering and action repeat that the real env is built with."""
-    return {"policies": [str(p) for p in args.policy], "noise_std": args.noise_std, "episodes": args.episodes,
+    return {"policies": [policy_key(p) for p in args.policy], "noise_std": args.noise_std, "episodes": args.episodes,
             "seed_offset": args.seed_offset, "reach": args.reach, "settle": args.settle,
             "camera": manifest.camera, "rendering": manifest.rendering, "action_repeat": manifest.action_repeat}
+
+
+def policy_key(path: Path) -> str:
+    """A policy as a recording's key names it: its path from the repository root when it lies inside the
+    repository (the same from any working directory), else its absolute path."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(resolved)
 
 
 def save_recording(path: Path, key: dict, recorded: list[tuple]) -> None:
