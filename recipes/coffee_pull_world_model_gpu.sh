@@ -14,13 +14,14 @@
 #     MINUTES stops a run early (--time-limit-minutes) and a rerun resumes it from its checkpoint: the
 #     lent machine ran it as two calls of about 8 minutes, the first with DECAY=0 (a constant rate, the
 #     same schedule as the single run up to its anneal), the second with the final STEPS and DECAY.
-#   train-fullres (GPU; prepared in session 13, not yet run): one world model from scratch whose U-Net runs at the
+#   train-fullres (GPU; prepared in session 13, not yet run on a GPU; 2000 steps on the CPU by
+#     recipes/coffee_pull_world_model_fullres_cpu.sh, see there): one world model from scratch whose U-Net runs at the
 #     full 64x64 (--patch-size 1) instead of behind the 2x pixel-unshuffle, channels 32 64 128 128 (4.3 M
 #     parameters). Why: failed grasps are 2-4 px offsets between fingers and mug at 64x64
 #     (benchmarks/decision_fidelity/README.md, grasp offsets), 1-2 px at the 32x32 every model so far computed at.
 #     Cost on the 2-core CPU: a forward pass of 16 frames took as long as the shipped model's (0.31 s each, both
 #     measured next to another job), so the dream would not get slower; a training step at batch 32 took 1.29 s
-#     against 0.56 s (30 steps each), too slow to train from scratch on the CPU in a session. Same data, batch,
+#     against 0.56 s (30 steps each; 2000-step runs in session 16: 2.0 s against 0.9 s), too slow to train from scratch on the CPU in a session. Same data, batch,
 #     schedule and flags as train; judge it like gpu-large (GPU.md), closed loop first.
 # On a bare lent machine run it with DREAMGYM="python3 recipes/device/dreamgym_without_ffmpeg.py" (no
 # video encoder there) and dreamgym's missing wheels on PYTHONPATH (recipes/README.md says how).
