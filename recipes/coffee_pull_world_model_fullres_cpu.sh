@@ -5,8 +5,8 @@
 # Two world models from scratch on the shipped data recipe (data/, 530 episodes), the same STEPS at batch 32,
 # 3e-4 annealed over the last DECAY, seed 0; they differ only in the resolution the U-Net computes at:
 #   fullres: `train-fullres` of recipes/coffee_pull_world_model_gpu.sh: --patch-size 1, channels 32 64 128 128
-#            (4.3 M parameters), about 1.9 s per step on the 2 idle cores;
-#   base:    the shipped architecture (--patch-size 2, channels 64 64 128 128; 5.2 M), about 0.6 s per step.
+#            (4.3 M parameters), 2.0 s per step on the 2 idle cores;
+#   base:    the shipped architecture (--patch-size 2, channels 64 64 128 128; 5.2 M), 0.9 s per step.
 # Then each in a bundle with the shipped reward classifier and initial states (sampled with the 3-step teacher:
 # neither has a one-step student), and its grasp tolerance with the teacher sampler on the cached real episodes
 # of weight-averaged BC seed 1 and BC seed 2 (runs/grasp-tolerance/real-swa1-bc2.npz; recorded anew, about
