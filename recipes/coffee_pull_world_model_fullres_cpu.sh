@@ -2,7 +2,7 @@
 # Experiment (issues 9/10, sessions 15-16): does a world model whose U-Net computes at the full 64x64 see which
 # grasps hold? Failed grasps are 2-4 px from successful ones at 64x64 and 1-2 px at the 32x32 that every
 # model so far computed at (benchmarks/decision_fidelity/README.md, grasp offsets and grasp tolerance).
-# Two world models from scratch on the shipped data recipe (data/, 530 episodes), the same STEPS at batch 32,
+# Two world models from scratch on the shipped data recipe (DATA, default data/: 530 episodes), the same STEPS at batch 32,
 # 3e-4 annealed over the last DECAY, seed 0; they differ only in the resolution the U-Net computes at:
 #   fullres: `train-fullres` of recipes/coffee_pull_world_model_gpu.sh: --patch-size 1, channels 32 64 128 128
 #            (4.3 M parameters), 2.0 s per step on the 2 idle cores;
@@ -10,7 +10,7 @@
 # Then each in a bundle with the shipped reward classifier and initial states (sampled with the 3-step teacher:
 # neither has a one-step student), and its grasp tolerance with the teacher sampler on the cached real episodes
 # of weight-averaged BC seed 1 and BC seed 2 (runs/grasp-tolerance/real-swa1-bc2.npz; recorded anew, about
-# 3 min, when absent), compared with the shipped dream's (teacher) by grasp_tolerance_table.py.
+# 4 min, when absent), compared with the shipped dream's (teacher) by grasp_tolerance_table.py.
 # CLOSED_LOOP=1 adds closed-loop decision fidelity of BC seeds 0/1/2 in both bundles.
 # MINUTES stops a training run early; rerunning this recipe resumes it from its checkpoint (every 1000 steps).
 # The BC policies: `dreamgym train-bc --steps 4000 --seed 1 --out runs/bc-swa/seed1/bc.zip` and
@@ -23,12 +23,13 @@ PY="${PY:-.venv/bin/python}"
 RUNS="${RUNS:-runs/cpu-fullres}"
 STEPS="${STEPS:?the planned steps of each run}"
 DECAY="${DECAY:-0}"
-export RUNS STEPS DECAY
+DATA="${DATA:-data}"
+export RUNS STEPS DECAY DATA
 limit=(); [ -z "${MINUTES:-}" ] || limit=(--time-limit-minutes "$MINUTES")
 
 BATCH=32 bash recipes/coffee_pull_world_model_gpu.sh train-fullres
 $DREAMGYM train-world-model --out "$RUNS/base" --channels 64 64 128 128 --layers-per-block 1 --patch-size 2 \
-  --data data --task coffee-pull --batch-size 32 --lr 3e-4 --steps "$STEPS" --lr-decay-steps "$DECAY" \
+  --data "$DATA" --task coffee-pull --batch-size 32 --lr 3e-4 --steps "$STEPS" --lr-decay-steps "$DECAY" \
   --checkpoint-every 1000 --eval-every 2500 --seed 0 --no-progress "${limit[@]}" > "$RUNS/base.log" 2>&1 || {
     tail -n 20 "$RUNS/base.log"; exit 1; }
 

@@ -20,7 +20,8 @@
 #     parameters). Why: failed grasps are 2-4 px offsets between fingers and mug at 64x64
 #     (benchmarks/decision_fidelity/README.md, grasp offsets), 1-2 px at the 32x32 every model so far computed at.
 #     Cost on the 2-core CPU: a forward pass of 16 frames took as long as the shipped model's (0.31 s each, both
-#     measured next to another job), so the dream would not get slower; a training step at batch 32 took 1.29 s
+#     measured next to another job), so the dream would not get slower (session 16 measured otherwise: its 3-step
+#     teacher imagined 400 grasp-tolerance replays in 1740 s, the shipped architecture's in 496 s); a training step at batch 32 took 1.29 s
 #     against 0.56 s (30 steps each; 2000-step runs in session 16: 2.0 s against 0.9 s), too slow to train from scratch on the CPU in a session. Same data, batch,
 #     schedule and flags as train; judge it like gpu-large (GPU.md), closed loop first.
 # On a bare lent machine run it with DREAMGYM="python3 recipes/device/dreamgym_without_ffmpeg.py" (no
