@@ -173,6 +173,16 @@ def test_critic_warmup_updates_only_the_critic_and_runs_resume(tmp_path, tiny_bu
     assert len(json.loads((config.out_dir / "history.json").read_text())) == 3  # nothing ran
 
 
+def test_a_moved_run_folder_resumes(tmp_path, tiny_bundle):
+    config = small_refine(tmp_path, tiny_bundle, "before", iterations=2)
+    refine(config, progress=False)
+    (tmp_path / "before").rename(tmp_path / "after")
+    summary = refine(small_refine(tmp_path, tiny_bundle, "after", iterations=3), progress=False)
+    history = json.loads((tmp_path / "after" / "history.json").read_text())
+    assert summary["iterations"] == 3 and [h["iteration"] for h in history] == [1, 2, 3]
+    assert not (tmp_path / "before").exists()
+
+
 def test_resuming_in_a_changed_bundle_is_refused(tmp_path, tiny_bundle):
     from dreamgym.policy.refine import DREAMS_FILE
 
