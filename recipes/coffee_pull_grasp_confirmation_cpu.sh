@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Experiment (issues 9 and 10): pessimism that re-tests the grasp.
-# The weight-averaged BC's real failures are missed grasps (hand 1.5-2.5 cm beside the mug), and the shipped
+# The weight-averaged BC's real failures are missed grasps (the hand closes 1.5-2.5 cm behind the mug), and the shipped
 # dream pays such a near miss about 0.57 where it pays a real success 0.97 (grasp_tolerance.py). Refinement's
 # default confirmation (2 re-imaginings of the last 8 transitions) re-tests only the end of the pull, long
 # after the grasp was decided. Re-imagining the last 20 transitions re-draws the grasp too; if those draws
@@ -11,13 +11,13 @@
 #      benchmarks/decision_fidelity/closed_loop/closed-loop-swa-bc-seed1-distilled-confirm-R-H-W.{json,png}
 #      (without confirmation: closed-loop-swa-bc-seed1-distilled.json, recipes/coffee_pull_swa_bc_dream_check_cpu.sh);
 #   2. REFINE=1: the BC policies REFINE_BCS (label=zip; default: bv2=runs/bc-seed2/bc.zip, the best-validated
-#      BC seed 2, recipes/coffee_pull_refine_cheap_cpu.sh, whose failures are mostly grasps on the ramp) refined
+#      BC seed 2, trained here if missing with `train-bc --steps 4000 --keep best-validated --seed 2`) refined
 #      with each confirmation of REFINE_CONFIRMS (default "4,20,5 2,8,1"; 2,8,1 is refine's default) and the cheap
 #      CPU setting (64 worlds, batch 512, ITERATIONS iterations (default 24), anchor 0.1), PPO seeds PPO_SEEDS
 #      (default 0); NULL=1 adds each run's shuffled-reward null (benchmarks/policy/null_reward_refine.py). The BC and every result are
 #      evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/ (cpu-confirm-*.json).
 #      Cost on the 2-core CPU: 4,20,5 re-imagines 20 frames four times, one frame at a time, for every predicted
-#      success, so an iteration took about 190 s against about 22 s with 2,8,1.
+#      success, so an iteration took about 200 s (2506 s for 12) against about 22 s with 2,8,1.
 # Usage: bash recipes/coffee_pull_grasp_confirmation_cpu.sh
 #   (env: CONFIRMS, BC_SEEDS for step 1; REFINE, REFINE_BCS, REFINE_CONFIRMS, PPO_SEEDS, NULL for step 2)
 set -euo pipefail
@@ -47,7 +47,10 @@ done
 [ "${REFINE:-0}" = 1 ] || exit 0
 for entry in ${REFINE_BCS:-bv2=runs/bc-seed2/bc.zip}; do
   name="${entry%%=*}" bc="${entry#*=}"
-  [ -e "$bc" ] || { echo "no BC policy $bc (train it first: recipes/coffee_pull_refine_cheap_cpu.sh, coffee_pull_bc_swa_cpu.sh)" >&2; exit 2; }
+  if [ ! -e "$bc" ] && [ "$bc" = runs/bc-seed2/bc.zip ]; then
+    $DREAMGYM train-bc --data data --task coffee-pull --steps 4000 --keep best-validated --seed 2 --out "$bc" --no-progress
+  fi
+  [ -e "$bc" ] || { echo "REFINE_BCS names $bc, which does not exist; expected label=path of an SB3 zip from dreamgym train-bc" >&2; exit 2; }
   out="$POLICY/cpu-confirm-bc-$name.json"
   [ -e "$out" ] || $DREAMGYM evaluate --model "$bc" --seeds 0 1 2 --episodes 50 --real-only --out "$out" --no-progress
   for c in ${REFINE_CONFIRMS:-4,20,5 2,8,1}; do
