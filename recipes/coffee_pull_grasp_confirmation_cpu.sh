@@ -35,12 +35,12 @@ flags() {  # "R,H,W" -> the confirmation flags
 
 for s in ${BC_SEEDS:-1}; do
   bc="runs/bc-swa/seed$s/bc.zip"
-  [ -e "$bc" ] || SEEDS="$s" bash recipes/coffee_pull_bc_swa_cpu.sh
   for c in ${CONFIRMS:-2,8,1 4,20,5}; do
     label="swa-bc-seed$s-distilled-confirm-${c//,/-}"
-    [ -e "$CLOSED/closed-loop-$label.json" ] || \
-      $PY benchmarks/decision_fidelity/closed_loop.py --sampler distilled --policy "$bc" --episodes 60 \
-        $(flags "$c") --label "$label"
+    [ -e "$CLOSED/closed-loop-$label.json" ] && continue
+    [ -e "$bc" ] || SEEDS="$s" bash recipes/coffee_pull_bc_swa_cpu.sh  # only when a result is missing
+    $PY benchmarks/decision_fidelity/closed_loop.py --sampler distilled --policy "$bc" --episodes 60 \
+      $(flags "$c") --label "$label"
   done
 done
 
