@@ -89,7 +89,8 @@ def test_resumed_distillation_ends_where_an_uninterrupted_one_ends(teacher_run, 
     from dreamgym.world_model.distill import distill_world_model
 
     distill_world_model(_config(teacher_run, tmp_path / "full", 6, checkpoint_every=3), progress=False)
-    distill_world_model(_config(teacher_run, tmp_path / "split", 3, checkpoint_every=3), progress=False)
+    distill_world_model(_config(teacher_run, tmp_path / "before", 3, checkpoint_every=3), progress=False)
+    (tmp_path / "before").rename(tmp_path / "split")  # a moved run folder resumes too
     distill_world_model(_config(teacher_run, tmp_path / "split", 6, checkpoint_every=3), progress=False)
     full = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=True)
     split = torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=True)

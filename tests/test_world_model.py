@@ -238,9 +238,10 @@ def test_resumed_training_ends_where_uninterrupted_training_ends(tmp_path):
     _tiny_dataset(tmp_path / "data")
     train_world_model(_train_config(tmp_path, tmp_path / "full", 10), progress=False)
     train_world_model(_train_config(tmp_path, tmp_path / "split", 5), progress=False)  # "killed" after 5 steps
-    train_world_model(_train_config(tmp_path, tmp_path / "split", 10), progress=False)  # resumed
+    (tmp_path / "split").rename(tmp_path / "moved")  # a moved run folder resumes too
+    train_world_model(_train_config(tmp_path, tmp_path / "moved", 10), progress=False)  # resumed
     full = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=True)
-    split = torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=True)
+    split = torch.load(tmp_path / "moved" / "checkpoint.pt", weights_only=True)
     assert full["step"] == split["step"] == 10
     for name, tensor in full["model"].items():
         torch.testing.assert_close(split["model"][name], tensor, rtol=0, atol=0, msg=name)
