@@ -6,13 +6,15 @@ of its refined policies on the same held-out layouts, paired per layout, and the
 Reads ``bc-seed<s>.json`` and ``<config>-seed<s>.json`` (``dreamgym evaluate --real-only --seeds 0 1 2
 --episodes 50``) and ``history-<config>-seed<s>.json`` (the runs' ``history.json``), for the GPU runs
 and, where present, the CPU runs of recipes/coffee_pull_refine_cheap_cpu.sh (``cpu-`` files); writes
-``RESULTS.md`` (table with gained / lost layouts and a two-sided sign test) and ``gpu-scale.png``.
+``RESULTS.md`` (table with gained / lost layouts and a two-sided sign test; then the runs of
+recipes/coffee_pull_grasp_confirmation_cpu.sh, ``cpu-confirm-*`` files) and ``gpu-scale.png``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from math import comb
 from pathlib import Path
 
@@ -148,6 +150,63 @@ def paired_rows(folder: Path) -> list[dict]:
         if total["layouts"]:
             rows.append(total)
     return rows
+
+
+CONFIRMATION_RUN = re.compile(r"cpu-confirm-(?P<bc>[a-z0-9]+)-(?P<confirm>\d+-\d+-\d+)-it(?P<iterations>\d+)-ppo(?P<ppo>\d+)-(?P<kind>refine|null)")
+"""Evaluation files of recipes/coffee_pull_grasp_confirmation_cpu.sh (step 2): one BC policy (its label), the
+confirmation rerolls-horizon-window, PPO iterations and seed, and ``refine`` or its shuffled-reward ``null``."""
+CONFIRMATION_BCS = {
+    "bv2": "best-validated BC seed 2, trained in session 17",
+    "bv2s18": "best-validated BC seed 2, retrained in session 18 (another machine: other weights)",
+}
+"""What each BC label of the confirmation runs stands for (BC retrained on another machine differs)."""
+
+
+def confirmation_rows(folder: Path) -> list[dict]:
+    """One row per confirmation run, paired per layout with the BC it started from (``cpu-confirm-bc-<label>.json``),
+    and one total per (BC, confirmation, iterations, kind) over its PPO seeds where it has more than one."""
+    rows = []
+    for path in sorted(folder.glob("cpu-confirm-*.json")):
+        match = CONFIRMATION_RUN.fullmatch(path.stem)
+        if match is None:
+            continue  # a BC evaluation
+        bc = real_outcomes(folder / f"cpu-confirm-bc-{match['bc']}.json")
+        refined = real_outcomes(path)
+        if bc.keys() != refined.keys():
+            raise ValueError(f"{path.name} was evaluated on other layouts than its BC policy.")
+        history = json.loads((folder / path.name.replace("cpu-confirm-", "cpu-history-confirm-")).read_text())
+        rows.append({
+            **match.groupdict(), "layouts": len(bc), "bc_success": sum(bc.values()), "refined": sum(refined.values()),
+            "gained": sum(refined[k] and not bc[k] for k in bc), "lost": sum(bc[k] and not refined[k] for k in bc),
+            "dream_first": history[0]["dream_success_rate"], "dream_last": history[-1]["dream_success_rate"],
+        })
+    totals = {}
+    for row in rows:
+        key = (row["bc"], row["confirm"], row["iterations"], row["kind"])
+        total = totals.setdefault(key, {**row, "ppo": [], "layouts": 0, "bc_success": 0, "refined": 0, "gained": 0, "lost": 0})
+        total["ppo"].append(row["ppo"])
+        for name in ("layouts", "bc_success", "refined", "gained", "lost"):
+            total[name] += row[name]
+    return rows + [{**t, "ppo": "all (" + ", ".join(t["ppo"]) + ")"} for t in totals.values() if len(t["ppo"]) > 1]
+
+
+def confirmation_markdown(rows: list[dict]) -> str:
+    """Table of :func:`confirmation_rows`."""
+    lines = ["", "Success confirmation that re-tests the grasp (recipes/coffee_pull_grasp_confirmation_cpu.sh, step 2): one BC "
+             "policy refined with 64 worlds, batch 512, anchor 0.1 and confirmation rerolls-horizon-window, and the same run "
+             "with the dream's rewards shuffled among the worlds (null). BC labels: "
+             + "; ".join(f"{label}: {text}" for label, text in CONFIRMATION_BCS.items()) + ".", "",
+             "| BC | confirmation | PPO iterations | PPO seed | rewards | real BC | real refined | gain (points) | "
+             "layouts gained / lost | sign test p | dream: predicted success, first -> last iteration |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if r["ppo"].isdigit() else ""
+        lines.append(
+            f"| {r['bc']} | {r['confirm'].replace('-', ',')} | {r['iterations']} | {r['ppo']} | "
+            f"{'dream' if r['kind'] == 'refine' else 'shuffled (null)'} | {r['bc_success'] / r['layouts']:.3f} | "
+            f"{r['refined'] / r['layouts']:.3f} | {100 * (r['refined'] - r['bc_success']) / r['layouts']:+.1f} | "
+            f"{r['gained']} / {r['lost']} | {sign_test(r['gained'], r['lost']):.2g} | {dream} |")
+    return "\n".join(lines) + "\n"
 
 
 def markdown(rows: list[dict]) -> str:
@@ -299,10 +358,12 @@ def main() -> None:
     args = parser.parse_args()
     rows = paired_rows(args.folder)
     points = selection_points(args.folder, rows)
-    (args.folder / "RESULTS.md").write_text(markdown(rows) + (selection_markdown(points) if points else ""))
+    confirmations = confirmation_rows(args.folder)
+    (args.folder / "RESULTS.md").write_text(markdown(rows) + (selection_markdown(points) if points else "")
+                                            + (confirmation_markdown(confirmations) if confirmations else ""))
     plot(args.folder, rows, args.folder / "gpu-scale.png")
     plot_controls(rows, args.folder / "controls.png")
-    print(markdown(rows))
+    print(markdown(rows) + (confirmation_markdown(confirmations) if confirmations else ""))
 
 
 if __name__ == "__main__":
