@@ -158,6 +158,8 @@ confirmation rerolls-horizon-window, PPO iterations and seed, and ``refine`` or 
 CONFIRMATION_BCS = {
     "bv2": "best-validated BC seed 2, trained in session 17",
     "bv2s18": "best-validated BC seed 2, retrained in session 18 (another machine: other weights)",
+    "bv0s18": "best-validated BC seed 0, trained in session 18",
+    "bv1s18": "best-validated BC seed 1, trained in session 18",
 }
 """What each BC label of the confirmation runs stands for (BC retrained on another machine differs)."""
 
