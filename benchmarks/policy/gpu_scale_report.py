@@ -181,6 +181,8 @@ def confirmation_rows(folder: Path) -> list[dict]:
             **match.groupdict(), "layouts": len(bc), "bc_success": sum(bc.values()), "refined": sum(refined.values()),
             "gained": sum(refined[k] and not bc[k] for k in bc), "lost": sum(bc[k] and not refined[k] for k in bc),
             "dream_first": history[0]["dream_success_rate"], "dream_last": history[-1]["dream_success_rate"],
+            "confirmed_first": history[0]["dream_confirmed_success_rate"],
+            "confirmed_last": history[-1]["dream_confirmed_success_rate"],
         })
     totals = {}
     for row in rows:
@@ -199,15 +201,18 @@ def confirmation_markdown(rows: list[dict]) -> str:
              "with the dream's rewards shuffled among the worlds (null). BC labels: "
              + "; ".join(f"{label}: {text}" for label, text in CONFIRMATION_BCS.items()) + ".", "",
              "| BC | confirmation | PPO iterations | PPO seed | rewards | real BC | real refined | gain (points) | "
-             "layouts gained / lost | sign test p | dream: predicted success, first -> last iteration |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "layouts gained / lost | sign test p | dream: predicted success, first -> last iteration | "
+             "dream: confirmed (rewarded) success, first -> last iteration |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if r["ppo"].isdigit() else ""
+        single = r["ppo"].isdigit()  # totals over PPO seeds have no one learning curve
+        dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if single else ""
+        confirmed = f"{r['confirmed_first']:.2f} -> {r['confirmed_last']:.2f}" if single else ""
         lines.append(
             f"| {r['bc']} | {r['confirm'].replace('-', ',')} | {r['iterations']} | {r['ppo']} | "
             f"{'dream' if r['kind'] == 'refine' else 'shuffled (null)'} | {r['bc_success'] / r['layouts']:.3f} | "
             f"{r['refined'] / r['layouts']:.3f} | {100 * (r['refined'] - r['bc_success']) / r['layouts']:+.1f} | "
-            f"{r['gained']} / {r['lost']} | {sign_test(r['gained'], r['lost']):.2g} | {dream} |")
+            f"{r['gained']} / {r['lost']} | {sign_test(r['gained'], r['lost']):.2g} | {dream} | {confirmed} |")
     return "\n".join(lines) + "\n"
 
 
