@@ -166,7 +166,8 @@ CONFIRMATION_BCS = {
 
 def confirmation_rows(folder: Path) -> list[dict]:
     """One row per confirmation run, paired per layout with the BC it started from (``cpu-confirm-bc-<label>.json``),
-    and one total per (BC, confirmation, iterations, kind) over its PPO seeds where it has more than one."""
+    then totals of the layouts gained and lost: per (BC, confirmation, iterations, kind) over its PPO seeds, and per
+    (confirmation, iterations, kind) over every run (each BC compared with its own refinement), where there are several."""
     rows = []
     for path in sorted(folder.glob("cpu-confirm-*.json")):
         match = CONFIRMATION_RUN.fullmatch(path.stem)
@@ -183,15 +184,27 @@ def confirmation_rows(folder: Path) -> list[dict]:
             "dream_first": history[0]["dream_success_rate"], "dream_last": history[-1]["dream_success_rate"],
             "confirmed_first": history[0]["dream_confirmed_success_rate"],
             "confirmed_last": history[-1]["dream_confirmed_success_rate"],
+            "flipped": {(k, refined[k]) for k in bc if refined[k] != bc[k]},  # layouts whose outcome changed, and to what
         })
-    totals = {}
-    for row in rows:
-        key = (row["bc"], row["confirm"], row["iterations"], row["kind"])
-        total = totals.setdefault(key, {**row, "ppo": [], "layouts": 0, "bc_success": 0, "refined": 0, "gained": 0, "lost": 0})
-        total["ppo"].append(row["ppo"])
-        for name in ("layouts", "bc_success", "refined", "gained", "lost"):
-            total[name] += row[name]
-    return rows + [{**t, "ppo": "all (" + ", ".join(t["ppo"]) + ")"} for t in totals.values() if len(t["ppo"]) > 1]
+    runs = {(r["bc"], r["confirm"], r["iterations"], r["ppo"], r["kind"]): r for r in rows}
+    for row in rows:  # how many of a run's changed layouts its null changed the same way (perturbation, not reward)
+        null = runs.get((row["bc"], row["confirm"], row["iterations"], row["ppo"], "null"))
+        if row["kind"] == "refine" and null is not None:
+            row["shared_with_null"] = len(row["flipped"] & null["flipped"])
+    totals = []
+    for pooled in ("ppo", "bc"):  # over the PPO seeds of one BC, then over every run of a setting
+        groups = {}
+        for row in rows:
+            key = tuple(row[name] for name in ("confirm", "iterations", "kind")) + ((row["bc"],) if pooled == "ppo" else ())
+            group = groups.setdefault(key, {**row, pooled: [], "layouts": 0, "bc_success": 0, "refined": 0, "gained": 0, "lost": 0})
+            group.pop("shared_with_null", None)
+            group[pooled].append(row[pooled])
+            for name in ("layouts", "bc_success", "refined", "gained", "lost"):
+                group[name] += row[name]
+            if pooled == "bc":
+                group["ppo"] = "all"
+        totals += [{**g, pooled: "all (" + ", ".join(g[pooled]) + ")"} for g in groups.values() if len(g[pooled]) > 1]
+    return rows + totals
 
 
 def confirmation_markdown(rows: list[dict]) -> str:
@@ -202,8 +215,8 @@ def confirmation_markdown(rows: list[dict]) -> str:
              + "; ".join(f"{label}: {text}" for label, text in CONFIRMATION_BCS.items()) + ".", "",
              "| BC | confirmation | PPO iterations | PPO seed | rewards | real BC | real refined | gain (points) | "
              "layouts gained / lost | sign test p | dream: predicted success, first -> last iteration | "
-             "dream: confirmed (rewarded) success, first -> last iteration |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "dream: confirmed (rewarded) success, first -> last iteration | changed layouts that the null changed the same way |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         single = r["ppo"].isdigit()  # totals over PPO seeds have no one learning curve
         dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if single else ""
@@ -212,7 +225,8 @@ def confirmation_markdown(rows: list[dict]) -> str:
             f"| {r['bc']} | {r['confirm'].replace('-', ',')} | {r['iterations']} | {r['ppo']} | "
             f"{'dream' if r['kind'] == 'refine' else 'shuffled (null)'} | {r['bc_success'] / r['layouts']:.3f} | "
             f"{r['refined'] / r['layouts']:.3f} | {100 * (r['refined'] - r['bc_success']) / r['layouts']:+.1f} | "
-            f"{r['gained']} / {r['lost']} | {sign_test(r['gained'], r['lost']):.2g} | {dream} | {confirmed} |")
+            f"{r['gained']} / {r['lost']} | {sign_test(r['gained'], r['lost']):.2g} | {dream} | {confirmed} | "
+            f"{str(r['shared_with_null']) + ' of ' + str(len(r['flipped'])) if 'shared_with_null' in r else ''} |")
     return "\n".join(lines) + "\n"
 
 
