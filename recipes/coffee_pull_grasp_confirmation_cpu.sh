@@ -17,7 +17,8 @@
 #      (default 0); NULL=1 adds each run's shuffled-reward null (benchmarks/policy/null_reward_refine.py). The BC and every result are
 #      evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/ (cpu-confirm-*.json).
 #      Cost on the 2-core CPU: 4,20,5 re-imagines 20 frames four times, one frame at a time, for every predicted
-#      success, so an iteration took about 200 s (2506 s for 12) against about 22 s with 2,8,1.
+#      success, so an iteration took about 200 s (2506 s for 12) against about 22 s with 2,8,1 on session 17's
+#      machine; session 18's 2-core machine ran 12 iterations of 4,20,5 in 734-922 s (train-bc there: 80-91 s).
 # Usage: bash recipes/coffee_pull_grasp_confirmation_cpu.sh
 #   (env: CONFIRMS, BC_SEEDS for step 1; REFINE, REFINE_BCS, REFINE_CONFIRMS, PPO_SEEDS, NULL for step 2)
 set -euo pipefail
