@@ -185,12 +185,15 @@ def confirmation_rows(folder: Path) -> list[dict]:
             "confirmed_first": history[0]["dream_confirmed_success_rate"],
             "confirmed_last": history[-1]["dream_confirmed_success_rate"],
             "flipped": {(k, refined[k]) for k in bc if refined[k] != bc[k]},  # layouts whose outcome changed, and to what
+            "outcomes": refined,
         })
     runs = {(r["bc"], r["confirm"], r["iterations"], r["ppo"], r["kind"]): r for r in rows}
     for row in rows:  # how many of a run's changed layouts its null changed the same way (perturbation, not reward)
         null = runs.get((row["bc"], row["confirm"], row["iterations"], row["ppo"], "null"))
         if row["kind"] == "refine" and null is not None:
             row["shared_with_null"] = len(row["flipped"] & null["flipped"])
+            row["above_null"] = sum(row["outcomes"][k] and not null["outcomes"][k] for k in row["outcomes"])
+            row["below_null"] = sum(null["outcomes"][k] and not row["outcomes"][k] for k in row["outcomes"])
     totals = []
     for pooled in ("ppo", "bc"):  # over the PPO seeds of one BC, then over every run of a setting
         groups = {}
@@ -201,10 +204,23 @@ def confirmation_rows(folder: Path) -> list[dict]:
             group[pooled].append(row[pooled])
             for name in ("layouts", "bc_success", "refined", "gained", "lost"):
                 group[name] += row[name]
+            if "above_null" in group:  # pooled against the nulls only while every run of the group has one
+                if "above_null" in row and len(group[pooled]) > 1:
+                    group["above_null"] += row["above_null"]
+                    group["below_null"] += row["below_null"]
+                elif "above_null" not in row:
+                    del group["above_null"], group["below_null"]
             if pooled == "bc":
                 group["ppo"] = "all"
         totals += [{**g, pooled: "all (" + ", ".join(g[pooled]) + ")"} for g in groups.values() if len(g[pooled]) > 1]
     return rows + totals
+
+
+def against_null(row: dict) -> str:
+    """``"a / b (p)"``: layouts a run solves and its shuffled-reward null does not, the reverse, and their sign test."""
+    if "above_null" not in row:
+        return ""
+    return f"{row['above_null']} / {row['below_null']} ({sign_test(row['above_null'], row['below_null']):.2g})"
 
 
 def confirmation_markdown(rows: list[dict]) -> str:
@@ -215,8 +231,9 @@ def confirmation_markdown(rows: list[dict]) -> str:
              + "; ".join(f"{label}: {text}" for label, text in CONFIRMATION_BCS.items()) + ".", "",
              "| BC | confirmation | PPO iterations | PPO seed | rewards | real BC | real refined | gain (points) | "
              "layouts gained / lost | sign test p | dream: predicted success, first -> last iteration | "
-             "dream: confirmed (rewarded) success, first -> last iteration | changed layouts that the null changed the same way |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "dream: confirmed (rewarded) success, first -> last iteration | changed layouts that the null changed the same way | "
+             "against its null: layouts solved only by the run / only by the null (sign test p) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         single = r["ppo"].isdigit()  # totals over PPO seeds have no one learning curve
         dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if single else ""
@@ -226,7 +243,8 @@ def confirmation_markdown(rows: list[dict]) -> str:
             f"{'dream' if r['kind'] == 'refine' else 'shuffled (null)'} | {r['bc_success'] / r['layouts']:.3f} | "
             f"{r['refined'] / r['layouts']:.3f} | {100 * (r['refined'] - r['bc_success']) / r['layouts']:+.1f} | "
             f"{r['gained']} / {r['lost']} | {sign_test(r['gained'], r['lost']):.2g} | {dream} | {confirmed} | "
-            f"{str(r['shared_with_null']) + ' of ' + str(len(r['flipped'])) if 'shared_with_null' in r else ''} |")
+            f"{str(r['shared_with_null']) + ' of ' + str(len(r['flipped'])) if 'shared_with_null' in r else ''} | "
+            f"{against_null(r)} |")
     return "\n".join(lines) + "\n"
 
 
