@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from stable_baselines3.common.vec_env import DummyVecEnv
 from test_policy import demo_data, start_model  # noqa: F401  (fixture)
@@ -63,3 +64,46 @@ def test_continued_bc_fits_the_demonstrations_better_and_averages_its_snapshots(
     averaged = load_policy(tmp_path / "continued" / "averaged.zip").policy.log_std
     torch.testing.assert_close(averaged, (snapshots[0] + snapshots[1]) / 2)
     assert json.loads((tmp_path / "continued" / "summary.json").read_text())["steps"] == summary["steps"] == 30
+
+
+def _evaluation(path: Path, successes: list[int]) -> None:
+    episodes = [{"reset_seed": k, "success": bool(s), "first_success_step": 20 if s else None} for k, s in enumerate(successes)]
+    path.write_text(json.dumps({"real": {"per_seed": [{"episodes": episodes}]}}))
+
+
+def _confirmation_run(folder: Path, name: str, successes: list[int]) -> None:
+    _evaluation(folder / f"cpu-confirm-{name}.json", successes)
+    history = [{"dream_success_rate": 0.5, "dream_confirmed_success_rate": 0.2}] * 2
+    (folder / f"cpu-history-confirm-{name}.json").write_text(json.dumps(history))
+
+
+def test_confirmation_report_pairs_each_run_with_its_bc_and_its_null(tmp_path):
+    report = _module("gpu_scale_report")
+    _evaluation(tmp_path / "cpu-confirm-bc-aa.json", [1, 1, 0, 0, 0, 1])
+    _confirmation_run(tmp_path, "aa-4-20-5-it12-ppo0-refine", [1, 0, 1, 1, 0, 1])
+    _confirmation_run(tmp_path, "aa-4-20-5-it12-ppo0-null", [1, 0, 0, 1, 0, 0])
+    _evaluation(tmp_path / "cpu-confirm-bc-bb.json", [0, 0, 0, 0, 0, 0])
+    _confirmation_run(tmp_path, "bb-4-20-5-it12-ppo0-refine", [1, 0, 0, 0, 0, 0])  # no null for this BC
+    rows = {(r["bc"], r["kind"]): r for r in report.confirmation_rows(tmp_path)}
+
+    refine = rows[("aa", "refine")]
+    assert (refine["gained"], refine["lost"]) == (2, 1)
+    assert refine["shared_with_null"] == 2  # layouts 1 (lost) and 3 (gained) changed the same way in the null
+    assert (refine["above_null"], refine["below_null"]) == (2, 0)  # layouts 2 and 5 solved only by the run
+    assert (rows[("aa", "null")]["gained"], rows[("aa", "null")]["lost"]) == (1, 2)
+    assert "above_null" not in rows[("bb", "refine")]
+
+    pooled = rows[("all (aa, bb)", "refine")]
+    assert (pooled["layouts"], pooled["gained"], pooled["lost"], pooled["ppo"]) == (12, 3, 1, "all")
+    assert "above_null" not in pooled  # one of its runs has no null to compare with
+    assert ("all (aa)", "null") not in rows  # a single run is not pooled
+    table = report.confirmation_markdown(list(report.confirmation_rows(tmp_path)))
+    assert "| aa | 4,20,5 | 12 | 0 | dream | 0.500 | 0.667 | +16.7 | 2 / 1 |" in table and "2 / 0 (0.5) |" in table
+
+
+def test_confirmation_report_refuses_runs_on_other_layouts_than_their_bc(tmp_path):
+    report = _module("gpu_scale_report")
+    _evaluation(tmp_path / "cpu-confirm-bc-aa.json", [1, 0, 1])
+    _confirmation_run(tmp_path, "aa-4-20-5-it12-ppo0-refine", [1, 0])
+    with pytest.raises(ValueError, match="cpu-confirm-aa-4-20-5-it12-ppo0-refine.json was evaluated on other layouts"):
+        report.confirmation_rows(tmp_path)
