@@ -84,19 +84,22 @@ def test_confirmation_report_pairs_each_run_with_its_bc_and_its_null(tmp_path):
     _confirmation_run(tmp_path, "aa-4-20-5-it12-ppo0-null", [1, 0, 0, 1, 0, 0])
     _evaluation(tmp_path / "cpu-confirm-bc-bb.json", [0, 0, 0, 0, 0, 0])
     _confirmation_run(tmp_path, "bb-4-20-5-it12-ppo0-refine", [1, 0, 0, 0, 0, 0])  # no null for this BC
-    rows = {(r["bc"], r["kind"]): r for r in report.confirmation_rows(tmp_path)}
+    _confirmation_run(tmp_path, "aa-4-20-5-it12-ppo1-refine", [1, 1, 1, 0, 0, 1])  # another PPO seed
+    rows = {(r["bc"], r["ppo"], r["kind"]): r for r in report.confirmation_rows(tmp_path)}
 
-    refine = rows[("aa", "refine")]
+    refine = rows[("aa", "0", "refine")]
     assert (refine["gained"], refine["lost"]) == (2, 1)
     assert refine["shared_with_null"] == 2  # layouts 1 (lost) and 3 (gained) changed the same way in the null
     assert (refine["above_null"], refine["below_null"]) == (2, 0)  # layouts 2 and 5 solved only by the run
-    assert (rows[("aa", "null")]["gained"], rows[("aa", "null")]["lost"]) == (1, 2)
-    assert "above_null" not in rows[("bb", "refine")]
+    assert (rows[("aa", "0", "null")]["gained"], rows[("aa", "0", "null")]["lost"]) == (1, 2)
+    assert "above_null" not in rows[("bb", "0", "refine")]
 
-    pooled = rows[("all (aa, bb)", "refine")]
-    assert (pooled["layouts"], pooled["gained"], pooled["lost"], pooled["ppo"]) == (12, 3, 1, "all")
-    assert "above_null" not in pooled  # one of its runs has no null to compare with
-    assert ("all (aa)", "null") not in rows  # a single run is not pooled
+    over_bcs = rows[("all (aa, bb)", "0", "refine")]  # PPO seed 0 over both BC policies
+    assert (over_bcs["layouts"], over_bcs["gained"], over_bcs["lost"]) == (12, 3, 1)
+    assert "above_null" not in over_bcs  # one of its runs has no null to compare with
+    over_seeds = rows[("aa", "all (0, 1)", "refine")]  # BC aa over its two PPO seeds
+    assert (over_seeds["layouts"], over_seeds["gained"], over_seeds["lost"]) == (12, 3, 1)
+    assert not any(key[0].startswith("all") and key[1] == "1" for key in rows)  # a single run is not pooled
     table = report.confirmation_markdown(list(report.confirmation_rows(tmp_path)))
     assert "| aa | 4,20,5 | 12 | 0 | dream | 0.500 | 0.667 | +16.7 | 2 / 1 |" in table and "2 / 0 (0.5) |" in table
 

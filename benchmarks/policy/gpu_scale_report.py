@@ -167,7 +167,8 @@ CONFIRMATION_BCS = {
 def confirmation_rows(folder: Path) -> list[dict]:
     """One row per confirmation run, paired per layout with the BC it started from (``cpu-confirm-bc-<label>.json``),
     then totals of the layouts gained and lost: per (BC, confirmation, iterations, kind) over its PPO seeds, and per
-    (confirmation, iterations, kind) over every run (each BC compared with its own refinement), where there are several."""
+    (confirmation, iterations, kind, PPO seed) over the BC policies (each compared with its own refinement), where
+    there are several."""
     rows = []
     for path in sorted(folder.glob("cpu-confirm-*.json")):
         match = CONFIRMATION_RUN.fullmatch(path.stem)
@@ -195,10 +196,11 @@ def confirmation_rows(folder: Path) -> list[dict]:
             row["above_null"] = sum(row["outcomes"][k] and not null["outcomes"][k] for k in row["outcomes"])
             row["below_null"] = sum(null["outcomes"][k] and not row["outcomes"][k] for k in row["outcomes"])
     totals = []
-    for pooled in ("ppo", "bc"):  # over the PPO seeds of one BC, then over every run of a setting
+    for pooled in ("ppo", "bc"):  # over the PPO seeds of one BC, then over the BC policies run with one PPO seed
         groups = {}
         for row in rows:
-            key = tuple(row[name] for name in ("confirm", "iterations", "kind")) + ((row["bc"],) if pooled == "ppo" else ())
+            other = "bc" if pooled == "ppo" else "ppo"
+            key = (row["confirm"], row["iterations"], row["kind"], row[other])
             group = groups.setdefault(key, {**row, pooled: [], "layouts": 0, "bc_success": 0, "refined": 0, "gained": 0, "lost": 0})
             group.pop("shared_with_null", None)
             group[pooled].append(row[pooled])
@@ -210,8 +212,6 @@ def confirmation_rows(folder: Path) -> list[dict]:
                     group["below_null"] += row["below_null"]
                 elif "above_null" not in row:
                     del group["above_null"], group["below_null"]
-            if pooled == "bc":
-                group["ppo"] = "all"
         totals += [{**g, pooled: "all (" + ", ".join(g[pooled]) + ")"} for g in groups.values() if len(g[pooled]) > 1]
     return rows + totals
 
