@@ -102,6 +102,7 @@ def test_confirmation_report_pairs_each_run_with_its_bc_and_its_null(tmp_path):
     assert not any(key[0].startswith("all") and key[1] == "1" for key in rows)  # a single run is not pooled
     table = report.confirmation_markdown(list(report.confirmation_rows(tmp_path)))
     assert "| aa | 4,20,5 | 12 | 0 | dream | 0.500 | 0.667 | +16.7 | 2 / 1 |" in table and "2 / 0 (0.5) |" in table
+    assert "| all (aa, bb) | 4,20,5 | 12 | 0 | dream | 0.250 | 0.417 | +16.7 | 3 / 1 | 0.62 |  |  |  |  |" in table
 
 
 def test_confirmation_report_refuses_runs_on_other_layouts_than_their_bc(tmp_path):

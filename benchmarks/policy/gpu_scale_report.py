@@ -235,7 +235,7 @@ def confirmation_markdown(rows: list[dict]) -> str:
              "against its null: layouts solved only by the run / only by the null (sign test p) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        single = r["ppo"].isdigit()  # totals over PPO seeds have no one learning curve
+        single = not (r["ppo"].startswith("all") or r["bc"].startswith("all"))  # a total has no one learning curve
         dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if single else ""
         confirmed = f"{r['confirmed_first']:.2f} -> {r['confirmed_last']:.2f}" if single else ""
         lines.append(
