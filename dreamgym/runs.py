@@ -24,15 +24,22 @@ def hardware_description(device: torch.device) -> str:
     return f"CPU ({os.cpu_count()} cores, {platform.machine()}, torch threads {torch.get_num_threads()})"
 
 
+RUN_FOLDER_SETTING = "out_dir"
+"""The setting that names a run's folder. The checkpoint being resumed was found in that folder, so wherever it
+lies now is the run's folder: a moved or renamed run folder resumes in every trainer."""
+
+
 def settings_changed_since(checkpoint_config: dict, config, resumable: tuple[str, ...]) -> list[str]:
     """Every setting of ``config`` (a config dataclass with ``to_dict``) that differs from the
-    checkpoint's, except the ``resumable`` ones, as ``"name: old -> new"``."""
+    checkpoint's, except the ``resumable`` ones and the run's folder (:data:`RUN_FOLDER_SETTING`), as
+    ``"name: old -> new"``."""
     current = json.loads(json.dumps(config.to_dict()))  # the same JSON round trip the checkpoint went through
     defaults = json.loads(json.dumps(type(config)(**_required_fields(config)).to_dict()))
     return [
         f"{name}: {checkpoint_config.get(name)!r} -> {value!r}"
         for name, value in current.items()
-        if name not in resumable and not _same_setting(checkpoint_config, name, value, defaults.get(name))
+        if name not in resumable and name != RUN_FOLDER_SETTING
+        and not _same_setting(checkpoint_config, name, value, defaults.get(name))
     ]
 
 

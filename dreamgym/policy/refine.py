@@ -463,11 +463,11 @@ def _checkpoints_averaged(config: RefineConfig) -> PPO | None:
     return average_policies([config.out_dir / "checkpoints" / name for name in _last_checkpoints(config)], config.device)
 
 
-RESUMABLE_CHANGES = ("iterations", "average_checkpoints", "monitor_real_episodes", "device", "bc_model", "out_dir")
+RESUMABLE_CHANGES = ("iterations", "average_checkpoints", "monitor_real_episodes", "device", "bc_model")
 """Settings a resumed refinement may change: how long it runs, which checkpoints make ``refined.zip``, the
-real-world monitoring, where it computes, where the starting policy lies (a resumed run anchors to its own
-copy, ``bc_anchor.zip``) and where the run folder lies (a moved or renamed folder resumes). Anything else would
-continue one run with another's recipe."""
+real-world monitoring, where it computes and where the starting policy lies (a resumed run anchors to its own
+copy, ``bc_anchor.zip``). A moved or renamed run folder resumes too (:data:`dreamgym.runs.RUN_FOLDER_SETTING`).
+Anything else would continue one run with another's recipe."""
 
 
 def _refuse_other_settings(config: RefineConfig) -> None:

@@ -45,8 +45,9 @@ from dreamgym.world_model.evaluation import psnr
 from dreamgym.world_model.sampler import SamplerConfig, check_guidance_supported, denoise_from_noise
 from dreamgym.world_model.train import ema_weights, step_generator, world_model_folder
 
-RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "eval_windows", "torch_threads", "out_dir")
-"""Settings a resumed distillation may change: how long and how visibly it runs, not what it learns."""
+RESUMABLE_CHANGES = ("steps", "checkpoint_every", "log_every", "eval_every", "eval_windows", "torch_threads")
+"""Settings a resumed distillation may change: how long and how visibly it runs, not what it learns (a moved run
+folder resumes too, :data:`dreamgym.runs.RUN_FOLDER_SETTING`)."""
 
 
 @dataclass

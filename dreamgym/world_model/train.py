@@ -137,11 +137,11 @@ def initial_world_model(path: str | Path) -> Denoiser:
 
 RESUMABLE_CHANGES = (
     "steps", "checkpoint_every", "log_every", "eval_every", "rollout_steps", "compile", "torch_threads", "lr_decay_steps",
-    "time_limit_s", "out_dir",
+    "time_limit_s",
 )
-"""Settings a resumed run may change: how long and how visibly it trains, the learning rate's final
-anneal (a run trained at a constant rate may be resumed with more steps and an anneal at their end), and
-where its folder lies (a moved or renamed run folder resumes)."""
+"""Settings a resumed run may change: how long and how visibly it trains, and the learning rate's final
+anneal (a run trained at a constant rate may be resumed with more steps and an anneal at their end). A moved
+or renamed run folder resumes too (:data:`dreamgym.runs.RUN_FOLDER_SETTING`)."""
 
 
 def learning_rate_factor(step: int, warmup_steps: int, total_steps: int, decay_steps: int) -> float:
