@@ -197,23 +197,23 @@ def confirmation_rows(folder: Path) -> list[dict]:
             row["below_null"] = sum(null["outcomes"][k] and not row["outcomes"][k] for k in row["outcomes"])
     totals = []
     for pooled in ("ppo", "bc"):  # over the PPO seeds of one BC, then over the BC policies run with one PPO seed
-        groups = {}
+        other = "bc" if pooled == "ppo" else "ppo"
+        groups: dict[tuple, list[dict]] = {}
         for row in rows:
-            other = "bc" if pooled == "ppo" else "ppo"
-            key = (row["confirm"], row["iterations"], row["kind"], row[other])
-            group = groups.setdefault(key, {**row, pooled: [], "layouts": 0, "bc_success": 0, "refined": 0, "gained": 0, "lost": 0})
-            group.pop("shared_with_null", None)
-            group[pooled].append(row[pooled])
-            for name in ("layouts", "bc_success", "refined", "gained", "lost"):
-                group[name] += row[name]
-            if "above_null" in group:  # pooled against the nulls only while every run of the group has one
-                if "above_null" in row and len(group[pooled]) > 1:
-                    group["above_null"] += row["above_null"]
-                    group["below_null"] += row["below_null"]
-                elif "above_null" not in row:
-                    del group["above_null"], group["below_null"]
-        totals += [{**g, pooled: "all (" + ", ".join(g[pooled]) + ")"} for g in groups.values() if len(g[pooled]) > 1]
+            groups.setdefault((row["confirm"], row["iterations"], row["kind"], row[other]), []).append(row)
+        totals += [pooled_row(members, pooled) for members in groups.values() if len(members) > 1]
     return rows + totals
+
+
+def pooled_row(members: list[dict], pooled: str) -> dict:
+    """The total of several runs of :func:`confirmation_rows` that differ in ``pooled`` (``"ppo"`` or ``"bc"``):
+    layouts and successes summed, compared with the nulls only where every run has one."""
+    counts = ["layouts", "bc_success", "refined", "gained", "lost"]
+    if all("above_null" in row for row in members):
+        counts += ["above_null", "below_null"]
+    total = {name: members[0][name] for name in ("bc", "ppo", "confirm", "iterations", "kind")}
+    total[pooled] = "all (" + ", ".join(row[pooled] for row in members) + ")"
+    return total | {name: sum(row[name] for row in members) for name in counts}
 
 
 def against_null(row: dict) -> str:
@@ -235,7 +235,7 @@ def confirmation_markdown(rows: list[dict]) -> str:
              "against its null: layouts solved only by the run / only by the null (sign test p) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        single = not (r["ppo"].startswith("all") or r["bc"].startswith("all"))  # a total has no one learning curve
+        single = "dream_first" in r  # a total of several runs has no one learning curve
         dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if single else ""
         confirmed = f"{r['confirmed_first']:.2f} -> {r['confirmed_last']:.2f}" if single else ""
         lines.append(
@@ -398,11 +398,12 @@ def main() -> None:
     rows = paired_rows(args.folder)
     points = selection_points(args.folder, rows)
     confirmations = confirmation_rows(args.folder)
-    (args.folder / "RESULTS.md").write_text(markdown(rows) + (selection_markdown(points) if points else "")
-                                            + (confirmation_markdown(confirmations) if confirmations else ""))
+    table = markdown(rows)
+    confirmation_table = confirmation_markdown(confirmations) if confirmations else ""
+    (args.folder / "RESULTS.md").write_text(table + (selection_markdown(points) if points else "") + confirmation_table)
     plot(args.folder, rows, args.folder / "gpu-scale.png")
     plot_controls(rows, args.folder / "controls.png")
-    print(markdown(rows) + (confirmation_markdown(confirmations) if confirmations else ""))
+    print(table + confirmation_table)
 
 
 if __name__ == "__main__":
