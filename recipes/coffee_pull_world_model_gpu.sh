@@ -26,6 +26,8 @@
 #     schedule and flags as train; judge it like gpu-large (GPU.md), closed loop first.
 # On a bare lent machine run it with DREAMGYM="python3 recipes/device/dreamgym_without_ffmpeg.py" (no
 # video encoder there) and dreamgym's missing wheels on PYTHONPATH (recipes/README.md says how).
+#   train-fullres also takes NAME (the run folder under RUNS, default fullres), CHANNELS (default "32 64 128 128")
+#     and BATCH (default 128); recipes/device/fullres_two_phase.sh runs it twice per model to fit a fixed lease.
 # Usage: bash recipes/coffee_pull_world_model_gpu.sh collect|train|train-fullres   (env: STEPS, DECAY, MINUTES, RUNS, DATA)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,12 +61,14 @@ case "${1:-}" in
   train-fullres)
     STEPS="${STEPS:?the planned steps of the run}"
     limit=(); [ -z "${MINUTES:-}" ] || limit=(--time-limit-minutes "$MINUTES")
+    name="${NAME:-fullres}"
+    read -r -a channels <<< "${CHANNELS:-32 64 128 128}"
     mkdir -p "$RUNS"
-    $DREAMGYM train-world-model --out "$RUNS/fullres" --channels 32 64 128 128 --layers-per-block 1 --patch-size 1 \
+    $DREAMGYM train-world-model --out "$RUNS/$name" --channels "${channels[@]}" --layers-per-block 1 --patch-size 1 \
       --data "$DATA" --task coffee-pull --batch-size "${BATCH:-128}" --lr 3e-4 --steps "$STEPS" --lr-decay-steps "${DECAY:-0}" \
-      --checkpoint-every 1000 --eval-every 2500 --seed 0 --no-progress "${limit[@]}" > "$RUNS/fullres.log" 2>&1 || {
-        tail -n 20 "$RUNS/fullres.log"; exit 1; }
-    tail -n 3 "$RUNS/fullres.log"
+      --checkpoint-every 1000 --eval-every 2500 --seed 0 --no-progress "${limit[@]}" >> "$RUNS/$name.log" 2>&1 || {
+        tail -n 20 "$RUNS/$name.log"; exit 1; }
+    tail -n 3 "$RUNS/$name.log"
     ;;
   *) echo "usage: bash recipes/coffee_pull_world_model_gpu.sh collect|train|train-fullres" >&2; exit 2 ;;
 esac
