@@ -101,8 +101,25 @@ def test_confirmation_report_pairs_each_run_with_its_bc_and_its_null(tmp_path):
     assert (over_seeds["layouts"], over_seeds["gained"], over_seeds["lost"]) == (12, 3, 1)
     assert not any(key[0].startswith("all") and key[1] == "1" for key in rows)  # a single run is not pooled
     table = report.confirmation_markdown(list(report.confirmation_rows(tmp_path)))
-    assert "| aa | 4,20,5 | 12 | 0 | dream | 0.500 | 0.667 | +16.7 | 2 / 1 |" in table and "2 / 0 (0.5) |" in table
-    assert "| all (aa, bb) | 4,20,5 | 12 | 0 | dream | 0.250 | 0.417 | +16.7 | 3 / 1 | 0.62 |  |  |  |  |" in table
+    assert "| aa | 4,20,5 | 12 | 0 | dream | last checkpoint | 0.500 | 0.667 | +16.7 | 2 / 1 |" in table and "2 / 0 (0.5) |" in table
+    assert "| all (aa, bb) | 4,20,5 | 12 | 0 | dream | last checkpoint | 0.250 | 0.417 | +16.7 | 3 / 1 | 0.62 |  |  |  |  |" in table
+
+
+def test_confirmation_report_keeps_halfway_policies_apart_and_pairs_them_with_halfway_nulls(tmp_path):
+    report = _module("gpu_scale_report")
+    _evaluation(tmp_path / "cpu-confirm-bc-aa.json", [1, 1, 0, 0])
+    _confirmation_run(tmp_path, "aa-4-20-5-it12-ppo0-refine", [1, 0, 1, 1])
+    _confirmation_run(tmp_path, "aa-4-20-5-it12-ppo0-null", [0, 0, 0, 0])
+    _evaluation(tmp_path / "cpu-confirm-aa-4-20-5-it12-ppo0-refine-half.json", [1, 1, 1, 0])  # the run's history serves
+    _evaluation(tmp_path / "cpu-confirm-aa-4-20-5-it12-ppo0-null-half.json", [1, 1, 0, 0])
+    rows = {(r["kind"], r["policy"]): r for r in report.confirmation_rows(tmp_path)}
+
+    assert set(rows) == {("refine", "last"), ("null", "last"), ("refine", "half"), ("null", "half")}  # nothing pooled
+    assert (rows[("refine", "half")]["gained"], rows[("refine", "half")]["lost"]) == (1, 0)
+    assert (rows[("refine", "half")]["above_null"], rows[("refine", "half")]["below_null"]) == (1, 0)  # its own null
+    assert (rows[("refine", "last")]["above_null"], rows[("refine", "last")]["below_null"]) == (3, 0)
+    assert "| aa | 4,20,5 | 12 | 0 | dream | halfway to BC | 0.500 | 0.750 | +25.0 | 1 / 0 |" in report.confirmation_markdown(
+        list(rows.values()))
 
 
 def test_confirmation_report_refuses_runs_on_other_layouts_than_their_bc(tmp_path):

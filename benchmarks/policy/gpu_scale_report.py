@@ -152,9 +152,15 @@ def paired_rows(folder: Path) -> list[dict]:
     return rows
 
 
-CONFIRMATION_RUN = re.compile(r"cpu-confirm-(?P<bc>[a-z0-9]+)-(?P<confirm>\d+-\d+-\d+)-it(?P<iterations>\d+)-ppo(?P<ppo>\d+)-(?P<kind>refine|null)")
+CONFIRMATION_RUN = re.compile(
+    r"cpu-confirm-(?P<bc>[a-z0-9]+)-(?P<confirm>\d+-\d+-\d+)-it(?P<iterations>\d+)-ppo(?P<ppo>\d+)-(?P<kind>refine|null)(?P<half>-half)?"
+)
 """Evaluation files of recipes/coffee_pull_grasp_confirmation_cpu.sh (step 2): one BC policy (its label), the
-confirmation rerolls-horizon-window, PPO iterations and seed, and ``refine`` or its shuffled-reward ``null``."""
+confirmation rerolls-horizon-window, PPO iterations and seed, and ``refine`` or its shuffled-reward ``null``; with
+``-half``, the policy halfway back to BC (the mean weights of the run's first and last checkpoints,
+recipes/coffee_pull_halfway_to_bc_cpu.sh) instead of the last checkpoint."""
+CONFIRMATION_POLICIES = {"last": "last checkpoint", "half": "halfway to BC"}
+"""The ``policy`` of a confirmation row: the run's last checkpoint, or the mean weights of it and its BC start."""
 CONFIRMATION_BCS = {
     "bv2": "best-validated BC seed 2, trained in session 17",
     "bv2s18": "best-validated BC seed 2, retrained in session 18 (another machine: other weights)",
@@ -178,9 +184,11 @@ def confirmation_rows(folder: Path) -> list[dict]:
         refined = real_outcomes(path)
         if bc.keys() != refined.keys():
             raise ValueError(f"{path.name} was evaluated on other layouts than its BC policy.")
-        history = json.loads((folder / path.name.replace("cpu-confirm-", "cpu-history-confirm-")).read_text())
+        run_name = path.name.replace("cpu-confirm-", "cpu-history-confirm-").replace("-half.json", ".json")
+        history = json.loads((folder / run_name).read_text())
         rows.append({
-            **match.groupdict(), "layouts": len(bc), "bc_success": sum(bc.values()), "refined": sum(refined.values()),
+            **{k: v for k, v in match.groupdict().items() if k != "half"}, "policy": "half" if match["half"] else "last",
+            "layouts": len(bc), "bc_success": sum(bc.values()), "refined": sum(refined.values()),
             "gained": sum(refined[k] and not bc[k] for k in bc), "lost": sum(bc[k] and not refined[k] for k in bc),
             "dream_first": history[0]["dream_success_rate"], "dream_last": history[-1]["dream_success_rate"],
             "confirmed_first": history[0]["dream_confirmed_success_rate"],
@@ -188,9 +196,9 @@ def confirmation_rows(folder: Path) -> list[dict]:
             "flipped": {(k, refined[k]) for k in bc if refined[k] != bc[k]},  # layouts whose outcome changed, and to what
             "outcomes": refined,
         })
-    runs = {(r["bc"], r["confirm"], r["iterations"], r["ppo"], r["kind"]): r for r in rows}
+    runs = {(r["bc"], r["confirm"], r["iterations"], r["ppo"], r["kind"], r["policy"]): r for r in rows}
     for row in rows:  # how many of a run's changed layouts its null changed the same way (perturbation, not reward)
-        null = runs.get((row["bc"], row["confirm"], row["iterations"], row["ppo"], "null"))
+        null = runs.get((row["bc"], row["confirm"], row["iterations"], row["ppo"], "null", row["policy"]))
         if row["kind"] == "refine" and null is not None:
             row["shared_with_null"] = len(row["flipped"] & null["flipped"])
             row["above_null"] = sum(row["outcomes"][k] and not null["outcomes"][k] for k in row["outcomes"])
@@ -200,7 +208,7 @@ def confirmation_rows(folder: Path) -> list[dict]:
         other = "bc" if pooled == "ppo" else "ppo"
         groups: dict[tuple, list[dict]] = {}
         for row in rows:
-            groups.setdefault((row["confirm"], row["iterations"], row["kind"], row[other]), []).append(row)
+            groups.setdefault((row["confirm"], row["iterations"], row["kind"], row["policy"], row[other]), []).append(row)
         totals += [pooled_row(members, pooled) for members in groups.values() if len(members) > 1]
     return rows + totals
 
@@ -211,7 +219,7 @@ def pooled_row(members: list[dict], pooled: str) -> dict:
     counts = ["layouts", "bc_success", "refined", "gained", "lost"]
     if all("above_null" in row for row in members):
         counts += ["above_null", "below_null"]
-    total = {name: members[0][name] for name in ("bc", "ppo", "confirm", "iterations", "kind")}
+    total = {name: members[0][name] for name in ("bc", "ppo", "confirm", "iterations", "kind", "policy")}
     total[pooled] = "all (" + ", ".join(row[pooled] for row in members) + ")"
     return total | {name: sum(row[name] for row in members) for name in counts}
 
@@ -227,20 +235,21 @@ def confirmation_markdown(rows: list[dict]) -> str:
     """Table of :func:`confirmation_rows`."""
     lines = ["", "Success confirmation that re-tests the grasp (recipes/coffee_pull_grasp_confirmation_cpu.sh, step 2): one BC "
              "policy refined with 64 worlds, batch 512, anchor 0.1 and confirmation rerolls-horizon-window, and the same run "
-             "with the dream's rewards shuffled among the worlds (null). BC labels: "
+             "with the dream's rewards shuffled among the worlds (null); policy: the run's last checkpoint, or halfway to BC "
+             "(the mean weights of its first and last checkpoints). BC labels: "
              + "; ".join(f"{label}: {text}" for label, text in CONFIRMATION_BCS.items()) + ".", "",
-             "| BC | confirmation | PPO iterations | PPO seed | rewards | real BC | real refined | gain (points) | "
+             "| BC | confirmation | PPO iterations | PPO seed | rewards | policy | real BC | real refined | gain (points) | "
              "layouts gained / lost | sign test p | dream: predicted success, first -> last iteration | "
              "dream: confirmed (rewarded) success, first -> last iteration | changed layouts that the null changed the same way | "
              "against its null: layouts solved only by the run / only by the null (sign test p) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         single = "dream_first" in r  # a total of several runs has no one learning curve
         dream = f"{r['dream_first']:.2f} -> {r['dream_last']:.2f}" if single else ""
         confirmed = f"{r['confirmed_first']:.2f} -> {r['confirmed_last']:.2f}" if single else ""
         lines.append(
             f"| {r['bc']} | {r['confirm'].replace('-', ',')} | {r['iterations']} | {r['ppo']} | "
-            f"{'dream' if r['kind'] == 'refine' else 'shuffled (null)'} | {r['bc_success'] / r['layouts']:.3f} | "
+            f"{'dream' if r['kind'] == 'refine' else 'shuffled (null)'} | {CONFIRMATION_POLICIES[r['policy']]} | {r['bc_success'] / r['layouts']:.3f} | "
             f"{r['refined'] / r['layouts']:.3f} | {100 * (r['refined'] - r['bc_success']) / r['layouts']:+.1f} | "
             f"{r['gained']} / {r['lost']} | {sign_test(r['gained'], r['lost']):.2g} | {dream} | {confirmed} | "
             f"{str(r['shared_with_null']) + ' of ' + str(len(r['flipped'])) if 'shared_with_null' in r else ''} | "
