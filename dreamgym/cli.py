@@ -251,7 +251,8 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         data_dir=args.data, max_episode_steps=args.horizon, reset_mode=args.reset_mode,
         success_confirmation=_confirmation(args),
         denoising_steps=args.denoising_steps, sampler=args.sampler, checkpoint_every=args.checkpoint_every,
-        average_checkpoints=args.average_checkpoints, monitor_real_episodes=args.monitor_real_episodes,
+        average_checkpoints=args.average_checkpoints, average_with_start=args.average_with_start,
+        monitor_real_episodes=args.monitor_real_episodes,
         seed=args.seed, device=args.device,
     )
     summary = refine(config, progress=not args.no_progress)
@@ -544,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--average-checkpoints", type=positive_int, default=1,
                      help="refined.zip = the mean weights of this many last checkpoints (1: the final policy; "
                           "default %(default)s)")
+    ref.add_argument("--average-with-start", action="store_true",
+                     help="put the starting BC policy's weights into that mean too (with --average-checkpoints 1: "
+                          "refined.zip halfway between BC and the final policy)")
     ref.add_argument(
         "--monitor-real-episodes", type=non_negative_int, default=0,
         help="monitoring only: real Meta-World episodes (tuning layouts) per checkpoint, never used for training (0: off)",

@@ -422,6 +422,23 @@ def test_refined_policy_can_be_the_mean_of_the_last_checkpoints(tmp_path, tiny_b
         small_refine(tmp_path, tiny_bundle, "bad", iterations=5, checkpoint_every=2, average_checkpoints=4)
 
 
+def test_refined_policy_can_lie_halfway_between_bc_and_the_final_policy(tmp_path, tiny_bundle):
+    config = small_refine(tmp_path, tiny_bundle, "halfway", iterations=3, checkpoint_every=3, average_with_start=True)
+    summary = refine(config, progress=False)
+    assert summary["refined_is_average_of"] == ["iter_0000.zip", "iter_0003.zip"]
+    start, final, refined, bc = [PPO.load(config.out_dir / name).policy.state_dict() for name in
+                                 ("checkpoints/iter_0000.zip", "final.zip", "refined.zip", "bc_anchor.zip")]
+    moved = False
+    for name, value in refined.items():
+        if value.is_floating_point():
+            torch.testing.assert_close(value, (start[name] + final[name]) / 2)
+            moved |= not torch.equal(start[name], final[name])
+    assert moved, "PPO should have moved the policy, or the mean proves nothing"
+    torch.testing.assert_close(start["log_std"], bc["log_std"].clamp(max=0.0))  # iteration 0 is the BC start
+    with pytest.raises(ValueError, match=re.escape("average_with_start (--average-with-start) must be True or False, got 'yes'.")):
+        small_refine(tmp_path, tiny_bundle, "bad", average_with_start="yes")
+
+
 def test_policies_of_different_architectures_are_not_averaged(tmp_path):
     from dreamgym.policy.model import average_policies
 

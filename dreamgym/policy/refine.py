@@ -29,8 +29,9 @@ from real mid-episode contexts (``reset_mode="random"`` with a smaller ``max_epi
 bootstraps truncated episodes with the critic). Options measured on the CPU, off by default
 (``benchmarks/policy/gpu-scale/README.md``): a second bundle as the judge of each imagined success
 (``success_confirmation={"judge": ...}``), a mixture of dreams (``mixture_bundles``: the worlds shared
-between bundles trained apart, :mod:`dreamgym.dream.mixture`), and ``refined.zip`` as the mean weights
-of the last checkpoints (``average_checkpoints``).
+between bundles trained apart, :mod:`dreamgym.dream.mixture`), ``refined.zip`` as the mean weights
+of the last checkpoints (``average_checkpoints``), and with the starting BC policy's weights in that mean
+(``average_with_start``: with one checkpoint, the policy halfway back to BC).
 
 Defaults (:class:`RefineConfig`): a weak anchor (0.1) with 256 imagined worlds per update (batch 1024,
 35 iterations, about 287,000 imagined transitions), pessimistic success and 20-decision horizons. On
@@ -45,7 +46,8 @@ Runs write ``checkpoints/iter_XXXX.zip`` (plain SB3 zips) every ``checkpoint_eve
 ``resume.pt`` (optimizer state and counters; a rerun with the same ``out_dir`` resumes, and refuses
 settings other than its ``config.json`` except :data:`RESUMABLE_CHANGES`, and bundles whose files differ
 from the sha256 its ``dreams.json`` recorded), TensorBoard logs, ``history.json`` (dream success per iteration) and finally ``refined.zip`` (the final policy,
-or with ``average_checkpoints=K`` the mean weights of the last K checkpoints). Training never
+or with ``average_checkpoints=K`` the mean weights of the last K checkpoints, and of iteration 0's with
+``average_with_start``). Training never
 touches the real simulator. For monitoring only, ``monitor_real_episodes > 0`` evaluates each
 checkpoint in real Meta-World on tuning layouts (never the evaluation ones) and logs the success
 rate to ``monitor_real.json`` and TensorBoard (``monitor_real/success_rate``); nothing of it reaches
@@ -123,6 +125,10 @@ class RefineConfig:
     :param checkpoint_every: iterations between checkpoints.
     :param average_checkpoints: ``refined.zip`` is the mean of the weights of this many last checkpoints
         (the final one included; 1: the final policy itself, also kept as ``final.zip`` when averaging).
+    :param average_with_start: put iteration 0's checkpoint (the starting BC policy) into that mean too; with
+        ``average_checkpoints=1``, ``refined.zip`` lies halfway between BC and the final policy. Fixed before
+        the run, it needs no real episode: a guard against PPO's drift, which a shuffled-reward null shows
+        costs BC points by itself (``recipes/coffee_pull_halfway_to_bc_cpu.sh``).
     :param monitor_real_episodes: real Meta-World episodes per checkpoint for monitoring (0: off).
     :param seed: seed of PPO and of the dream.
     :param device: where the policy and the learned simulator run.
@@ -161,6 +167,7 @@ class RefineConfig:
     sampler: str | None = None
     checkpoint_every: int = 5
     average_checkpoints: int = 1
+    average_with_start: bool = False
     monitor_real_episodes: int = 0
     seed: int = 0
     device: str = "cpu"
@@ -189,6 +196,10 @@ class RefineConfig:
             raise ValueError(
                 f"average_checkpoints (--average-checkpoints) must be in [1, {checkpoints}], the checkpoints after iteration 0 "
                 f"that {self.iterations} iterations with checkpoint_every={self.checkpoint_every} write; got {self.average_checkpoints}."
+            )
+        if not isinstance(self.average_with_start, bool):
+            raise ValueError(
+                f"average_with_start (--average-with-start) must be True or False, got {self.average_with_start!r}."
             )
         if self.monitor_real_episodes < 0:
             raise ValueError(f"monitor_real_episodes must be >= 0, got {self.monitor_real_episodes}.")
@@ -451,19 +462,24 @@ def _checkpoint_name(iteration: int) -> str:
     return f"iter_{iteration:04d}.zip"
 
 
-def _last_checkpoints(config: RefineConfig) -> list[str]:
-    """Names of the last ``config.average_checkpoints`` checkpoints of a finished run (oldest first)."""
-    return [_checkpoint_name(i) for i in config.checkpoint_iterations[-config.average_checkpoints :]]
+def _averaged_checkpoints(config: RefineConfig) -> list[str]:
+    """Names of the checkpoints whose mean is ``refined.zip`` (oldest first): the last ``config.average_checkpoints``,
+    after iteration 0's if ``config.average_with_start``."""
+    iterations = config.checkpoint_iterations[-config.average_checkpoints :]
+    return [_checkpoint_name(i) for i in ([0] if config.average_with_start else []) + iterations]
 
 
 def _checkpoints_averaged(config: RefineConfig) -> PPO | None:
-    """The policy averaged over the run's last checkpoints, or ``None`` when ``average_checkpoints`` is 1."""
-    if config.average_checkpoints == 1:
+    """The mean policy of :func:`_averaged_checkpoints`, or ``None`` when that is the final checkpoint alone."""
+    names = _averaged_checkpoints(config)
+    if len(names) == 1:
         return None
-    return average_policies([config.out_dir / "checkpoints" / name for name in _last_checkpoints(config)], config.device)
+    return average_policies([config.out_dir / "checkpoints" / name for name in names], config.device)
 
 
-RESUMABLE_CHANGES = ("iterations", "average_checkpoints", "monitor_real_episodes", "device", "bc_model")
+RESUMABLE_CHANGES = (
+    "iterations", "average_checkpoints", "average_with_start", "monitor_real_episodes", "device", "bc_model",
+)
 """Settings a resumed refinement may change: how long it runs, which checkpoints make ``refined.zip``, the
 real-world monitoring, where it computes and where the starting policy lies (a resumed run anchors to its own
 copy, ``bc_anchor.zip``). A moved or renamed run folder resumes too (:data:`dreamgym.runs.RUN_FOLDER_SETTING`).
@@ -696,7 +712,7 @@ def refine(config: RefineConfig, progress: bool = True) -> dict:
         "hardware": hardware_description(torch.device(config.device)),
         "final_log_std": model.policy.log_std.detach().cpu().tolist(),
         "final_dream_success_rate": history[-1]["dream_success_rate"] if history else None,
-        "refined_is_average_of": _last_checkpoints(config) if averaged is not None else None,
+        "refined_is_average_of": _averaged_checkpoints(config) if averaged is not None else None,
         "monitor_real": monitor,
     }
     (config.out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
