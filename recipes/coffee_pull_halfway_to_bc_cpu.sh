@@ -10,7 +10,7 @@
 # and ITERATIONS (default 12), its nulls included: half.zip = mean of checkpoints 0 and ITERATIONS
 # (benchmarks/policy/average_checkpoints.py), evaluated on the same 150 held-out layouts
 # (benchmarks/policy/gpu-scale/cpu-confirm-<run>-half.json; table: benchmarks/policy/gpu_scale_report.py).
-# Cost on the 2-core CPU: about 3 min per policy (the real evaluation; the averaging takes seconds).
+# Cost on the 2-core CPU: about 80 s per policy in session 19 (the real evaluation; the averaging takes seconds).
 # Usage: bash recipes/coffee_pull_halfway_to_bc_cpu.sh   (env: CONFIRM, ITERATIONS)
 set -euo pipefail
 cd "$(dirname "$0")/.."

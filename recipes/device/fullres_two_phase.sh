@@ -30,7 +30,7 @@ pack() {  # pack NAME PREFIX: the model's folder without its checkpoint, as 15 M
   tar -C "$RUNS" -cf - --exclude=checkpoint.pt "$1" "$1.log" | split -b 15M - "$OUT_DIR/$2$1.tar.part-"
 }
 
-train_all() {  # train_all PHASE: every model side by side, STEPS/DECAY/MINUTES from the per-model files phase-<name>.env
+train_all() {  # every model side by side, STEPS/DECAY/MINUTES from the per-model files phase-<name>.env
   local pids=() status=0
   for model in "${models[@]}"; do
     name="${model%%=*}"
