@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from stable_baselines3.common.vec_env import DummyVecEnv
-from test_policy import demo_data, start_model  # noqa: F401  (fixture)
+from test_policy import demo_data, start_model, tiny_bundle  # noqa: F401  (fixtures)
 
 from dreamgym.policy.model import load_policy
 
@@ -128,3 +128,51 @@ def test_confirmation_report_refuses_runs_on_other_layouts_than_their_bc(tmp_pat
     _confirmation_run(tmp_path, "aa-4-20-5-it12-ppo0-refine", [1, 0])
     with pytest.raises(ValueError, match="cpu-confirm-aa-4-20-5-it12-ppo0-refine.json was evaluated on other layouts"):
         report.confirmation_rows(tmp_path)
+
+
+def test_filtered_bc_null_keeps_as_many_episodes_without_looking_at_the_outcome():
+    select = _module("dream_filtered_bc").select_episodes
+    success = np.array([True, False, False, True, False, False, False, True])
+    assert select(success, "success", seed=0).tolist() == [0, 3, 7]
+    draws = [select(success, "random", seed=seed) for seed in range(20)]
+    assert all(len(draw) == 3 and len(set(draw.tolist())) == 3 for draw in draws)
+    assert any(not success[draw].all() for draw in draws)  # the null keeps failures too
+
+
+def test_filtered_bc_collects_resumably_and_imitates_only_the_kept_episodes(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    module = _module("dream_filtered_bc")
+    config = module.FilteredBCConfig(
+        bc_model=start_model(tmp_path, -1.0), out=tmp_path / "run", bundle=tiny_bundle, rounds=2, num_envs=3,
+        confirmation=(1, 2, 1), steps=40, average_from=20, snapshot_every=10, learning_rate=1e-3, data_dir=demo_data,
+    )
+    stored = module.collect(config, progress=False)
+    assert int(stored["rounds"]) == 2 and len(stored["success"]) == 6
+    assert len(stored["frames"]) == len(stored["actions"]) == stored["lengths"].sum()
+    assert stored["frames"].dtype == np.uint8 and np.abs(stored["actions"]).max() <= 1
+    again = module.collect(config, progress=False)  # every round stored: nothing replayed
+    np.testing.assert_array_equal(again["round_seconds"], stored["round_seconds"])
+
+    # the outcome decides what is imitated: mark the first two episodes as the only successes
+    stored = {**stored, "success": np.array([True, True, False, False, False, False])}
+    summary = module.finetune(config, stored, "success", progress=False)
+    assert summary["kept_episodes"] == summary["kept_confirmed_successes"] == 2
+    assert summary["kept_pairs"] == int(stored["lengths"][:2].sum())
+    assert summary["averaged_snapshots"] == 3  # steps 20, 30, 40
+    assert load_policy(tmp_path / "run" / "success" / "policy.zip") is not None
+
+    none = {**stored, "success": np.zeros(6, bool)}
+    with pytest.raises(RuntimeError, match="no success"):
+        module.finetune(config, none, "success", progress=False)
+
+
+def test_filtered_bc_config_names_bad_values(tmp_path):
+    module = _module("dream_filtered_bc")
+    bc = start_model(tmp_path, -1.0)
+    with pytest.raises(ValueError, match="--selection"):
+        module.FilteredBCConfig(bc_model=bc, out=tmp_path, selections=("best",))
+    with pytest.raises(ValueError, match="--batch-size"):
+        module.FilteredBCConfig(bc_model=bc, out=tmp_path, batch_size=7)
+    with pytest.raises(ValueError, match="--average-from"):
+        module.FilteredBCConfig(bc_model=bc, out=tmp_path, steps=10, average_from=20)
+    with pytest.raises(FileNotFoundError, match="--bc-model"):
+        module.FilteredBCConfig(bc_model=tmp_path / "missing.zip", out=tmp_path)
