@@ -229,20 +229,72 @@ def _cmd_train_bc(args: argparse.Namespace) -> None:
                       "seconds": summary["seconds"]}))
 
 
-def _confirmation(args: argparse.Namespace) -> dict | None:
-    """``dreamgym refine``'s pessimistic-success settings from its ``--confirm-*`` flags."""
-    from dreamgym.dream.confirmation import confirmation_from_flags
+REFINE_METHODS = ("filtered-bc", "ppo")
+"""``dreamgym refine --method``: behaviour cloning of the dream's confirmed successes (the default,
+:mod:`dreamgym.policy.dream_imitation`) or PPO in the dream (:mod:`dreamgym.policy.refine`)."""
+PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic_lr", "critic_warmup", "log_std_max",
+            "no_std_clip", "ent_coef", "target_kl", "initial_log_std", "log_std_lr", "anchor_kl", "demo_nll", "horizon",
+            "reset_mode", "mixture_bundles", "checkpoint_every", "average_checkpoints", "average_with_start",
+            "monitor_real_episodes")
+"""``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
+FILTERED_BC_ONLY = ("rounds", "imitation_steps", "imitation_lr")
+"""``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
-    return confirmation_from_flags(args.confirm_rerolls, args.confirm_horizon, args.confirm_window, args.confirm_judge)
+
+def _confirmation(args: argparse.Namespace) -> dict | None:
+    """``dreamgym refine``'s pessimistic-success settings from its ``--confirm-*`` flags; a flag left out takes
+    the default of the chosen ``--method`` (filtered-bc: 4,20,5; ppo: 2,8,1)."""
+    from dreamgym.dream.confirmation import confirmation_from_flags
+    from dreamgym.policy.dream_imitation import IMITATION_CONFIRMATION
+    from dreamgym.policy.refine import DEFAULT_CONFIRMATION
+
+    default = {"window": 1, **(IMITATION_CONFIRMATION if args.method == "filtered-bc" else DEFAULT_CONFIRMATION)}
+    rerolls, horizon, window = (default[name] if value is None else value for name, value in
+                                (("rerolls", args.confirm_rerolls), ("horizon", args.confirm_horizon),
+                                 ("window", args.confirm_window)))
+    return confirmation_from_flags(rerolls, horizon, window, args.confirm_judge)
+
+
+def _refuse_options_of_the_other_method(args: argparse.Namespace) -> None:
+    """A clear error for options the chosen ``--method`` would silently ignore."""
+    other = PPO_ONLY if args.method == "filtered-bc" else FILTERED_BC_ONLY
+    given = [f"--{name.replace('_', '-')}" for name in other if getattr(args, name) != args.refine_defaults[name]]
+    if given:
+        owner = "ppo" if args.method == "filtered-bc" else "filtered-bc"
+        chosen = args.method + (" (the default)" if args.method == REFINE_METHODS[0] else "")
+        raise ValueError(f"{', '.join(given)} belong{'s' if len(given) == 1 else ''} to --method {owner}, but --method is "
+                         f"{chosen}; expected --method {owner} with {'it' if len(given) == 1 else 'them'}, or "
+                         f"{'it' if len(given) == 1 else 'them'} left out.")
 
 
 def _cmd_refine(args: argparse.Namespace) -> None:
+    _refuse_options_of_the_other_method(args)
+    if args.method == "filtered-bc":
+        from dreamgym.policy.dream_imitation import DreamImitationConfig, refine_by_imitation
+
+        confirmation = _confirmation(args)
+        if confirmation is None:
+            raise ValueError("--method filtered-bc imitates confirmed successes only; expected --confirm-rerolls >= 1.")
+        values = dict(bc_model=args.bc_model, out_dir=args.out, task=args.task, bundle=args.bundle,
+                      success_confirmation=confirmation, sampler=args.sampler, denoising_steps=args.denoising_steps,
+                      demo_sources=tuple(args.demo_sources), data_dir=args.data, seed=args.seed, device=args.device)
+        for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("imitation_steps", "steps"),
+                             ("imitation_lr", "learning_rate")):
+            if getattr(args, option) is not None:
+                values[name] = getattr(args, option)
+        if "steps" in values:  # the averaged snapshots: the second half of the imitation
+            values["average_from"] = max(1, values["steps"] // 2)
+        summary = refine_by_imitation(DreamImitationConfig(**values), progress=not args.no_progress)
+        print(json.dumps({k: summary[k] for k in ("imagined_episodes", "confirmed_successes", "kept_pairs",
+                                                   "collect_seconds", "imitation_seconds", "hardware")}))
+        return
     from dreamgym.policy.refine import RefineConfig, refine
 
     config = RefineConfig(
         bc_model=args.bc_model, out_dir=args.out, task=args.task, bundle=args.bundle,
         mixture_bundles=args.mixture_bundles, iterations=args.iterations,
-        num_envs=args.num_envs, n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.epochs,
+        **({} if args.num_envs is None else {"num_envs": args.num_envs}),
+        n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.epochs,
         actor_learning_rate=args.actor_lr, critic_learning_rate=args.critic_lr,
         critic_warmup_iterations=args.critic_warmup, log_std_max=None if args.no_std_clip else args.log_std_max,
         ent_coef=args.ent_coef, target_kl=args.target_kl, initial_log_std=args.initial_log_std,
@@ -490,72 +542,87 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--no-progress", action="store_true")
     bc.set_defaults(func=_cmd_train_bc)
 
-    ref = commands.add_parser("refine", help="refine a policy with PPO inside the learned simulator (never the real one)")
+    ref = commands.add_parser(
+        "refine", help="improve a policy inside the learned simulator (never the real one): by default behaviour cloning of "
+                       "the dream's confirmed successes (--method filtered-bc), or PPO (--method ppo)")
     ref.add_argument("--bc-model", type=existing_path, required=True, help="SB3 zip to start from, e.g. envs/coffee-pull/policies/bc.zip")
     ref.add_argument("--out", type=Path, default=Path("runs/refine-coffee-pull"), help="run folder (a rerun resumes)")
+    ref.add_argument("--method", choices=REFINE_METHODS, default="filtered-bc",
+                     help="filtered-bc: imitate the imagined episodes whose success the dream confirms, next to the expert "
+                          "demonstrations (default; benchmarks/policy/dream-filtered-bc/); ppo: PPO in the dream (World4RL)")
     ref.add_argument("--task", default="coffee-pull")
     ref.add_argument("--bundle", type=existing_path, help="a learned-simulator bundle folder instead of the shipped one")
-    ref.add_argument("--mixture-bundles", type=existing_path, nargs="+", default=[], metavar="BUNDLE",
+    ref.add_argument("--num-envs", type=positive_int, help="imagined worlds stepped together (default: 64 with filtered-bc, "
+                                                             "256 with ppo)")
+    fbc = ref.add_argument_group("--method filtered-bc (the default)")
+    fbc.add_argument("--rounds", type=positive_int, help="rounds of imagined episodes, one per world each (default 8)")
+    fbc.add_argument("--imitation-steps", type=positive_int,
+                     help="behaviour-cloning steps on the kept episodes and the demonstrations (default 1000; the "
+                          "snapshots of the second half are averaged)")
+    fbc.add_argument("--imitation-lr", type=positive_float, help="learning rate of that behaviour cloning (default 1e-4)")
+    ppo = ref.add_argument_group("--method ppo")
+    ppo.add_argument("--iterations", type=positive_int, default=35)
+    ppo.add_argument("--mixture-bundles", type=existing_path, nargs="+", default=[], metavar="BUNDLE",
                      help="further bundles (world models trained apart) whose dreams take an equal share of the "
                           "imagined worlds (a mixture of dreams; default: none)")
-    ref.add_argument("--iterations", type=positive_int, default=35)
-    ref.add_argument("--num-envs", type=positive_int, default=256)
-    ref.add_argument("--n-steps", type=positive_int, default=32)
-    ref.add_argument("--batch-size", type=batch_of_two, default=1024)
-    ref.add_argument("--epochs", type=positive_int, default=4)
-    ref.add_argument("--actor-lr", type=non_negative_float, default=1e-4)
-    ref.add_argument("--critic-lr", type=positive_float, default=3e-4)
-    ref.add_argument("--critic-warmup", type=non_negative_int, default=2, help="iterations that update only the critic")
-    ref.add_argument("--log-std-max", type=finite_float, default=0.0, help="std clipping bound on the log-std (paper: 0)")
-    ref.add_argument("--no-std-clip", action="store_true", help="switch std clipping off (ablation)")
-    ref.add_argument("--ent-coef", type=non_negative_float, default=0.0)
-    ref.add_argument("--target-kl", type=positive_float,
+    ppo.add_argument("--n-steps", type=positive_int, default=32)
+    ppo.add_argument("--batch-size", type=batch_of_two, default=1024)
+    ppo.add_argument("--epochs", type=positive_int, default=4)
+    ppo.add_argument("--actor-lr", type=non_negative_float, default=1e-4)
+    ppo.add_argument("--critic-lr", type=positive_float, default=3e-4)
+    ppo.add_argument("--critic-warmup", type=non_negative_int, default=2, help="iterations that update only the critic")
+    ppo.add_argument("--log-std-max", type=finite_float, default=0.0, help="std clipping bound on the log-std (paper: 0)")
+    ppo.add_argument("--no-std-clip", action="store_true", help="switch std clipping off (ablation)")
+    ppo.add_argument("--ent-coef", type=non_negative_float, default=0.0)
+    ppo.add_argument("--target-kl", type=positive_float,
                      help="trust region: stop an iteration's PPO epochs once the KL to the rollout policy exceeds "
                           "1.5 x this (default: off)")
-    ref.add_argument("--initial-log-std", type=finite_float, help="log-std to start from (default: the BC policy's)")
-    ref.add_argument("--log-std-lr", type=non_negative_float, help="learning rate of the log-std (default: --actor-lr)")
-    ref.add_argument("--anchor-kl", type=non_negative_float, default=0.1,
+    ppo.add_argument("--initial-log-std", type=finite_float, help="log-std to start from (default: the BC policy's)")
+    ppo.add_argument("--log-std-lr", type=non_negative_float, help="learning rate of the log-std (default: --actor-lr)")
+    ppo.add_argument("--anchor-kl", type=non_negative_float, default=0.1,
                      help="weight of KL(pi_BC || pi) on imagined states (0: off; default %(default)s)")
-    ref.add_argument("--demo-nll", type=non_negative_float, default=0.0,
+    ppo.add_argument("--demo-nll", type=non_negative_float, default=0.0,
                      help="weight of the recorded demonstrations' action NLL next to the PPO loss (DAPG; 0: off; "
                           "default %(default)s)")
     ref.add_argument("--demo-sources", nargs="+", default=["expert"], metavar="SOURCE",
-                     help="episode sources the demonstration term imitates (default: expert)")
+                     help="recorded episode sources imitated next to the kept imagined episodes (filtered-bc) or by the "
+                          "demonstration term (ppo --demo-nll) (default: expert)")
     ref.add_argument("--data", type=Path, default=Path("data"),
-                     help="dataset root holding the demonstrations (used only with --demo-nll)")
-    ref.add_argument("--horizon", type=positive_int, default=20,
+                     help="dataset root holding the demonstrations (read by filtered-bc and by ppo --demo-nll)")
+    ppo.add_argument("--horizon", type=positive_int, default=20,
                      help="imagined decisions per episode (default %(default)s; the real episode is 50)")
-    ref.add_argument("--reset-mode", choices=["episode_start", "random"], default="random",
+    ppo.add_argument("--reset-mode", choices=["episode_start", "random"], default="random",
                      help="start imagined episodes at real episode starts or anywhere in stored real trajectories "
                           "(default %(default)s)")
-    ref.add_argument("--confirm-rerolls", type=non_negative_int, default=2,
-                     help="pessimistic success: re-imaginings that must reproduce a predicted success (0: off; default %(default)s)")
-    ref.add_argument("--confirm-horizon", type=positive_int, default=8,
-                     help="transitions re-imagined per confirmation (default %(default)s)")
-    ref.add_argument("--confirm-window", type=positive_int, default=1,
-                     help="a re-imagining confirms with a success on any of its last this many frames (default "
-                          "%(default)s: on the frame of the success it confirms)")
+    ref.add_argument("--confirm-rerolls", type=non_negative_int,
+                     help="pessimistic success: re-imaginings that must reproduce a predicted success (0: off, ppo only; "
+                          "default: 4 with filtered-bc, 2 with ppo)")
+    ref.add_argument("--confirm-horizon", type=positive_int,
+                     help="transitions re-imagined per confirmation (default: 20 with filtered-bc, 8 with ppo)")
+    ref.add_argument("--confirm-window", type=positive_int,
+                     help="a re-imagining confirms with a success on any of its last this many frames (default: 5 with "
+                          "filtered-bc; 1 with ppo, on the frame of the success it confirms)")
     ref.add_argument("--confirm-judge", type=existing_path,
                      help="a second bundle whose world model and classifier re-imagine and judge each predicted "
                           "success (model-ensemble pessimism; default: the dream's own)")
     ref.add_argument("--denoising-steps", type=denoising_steps, help="Euler steps per imagined frame (default: the bundle's)")
     ref.add_argument("--sampler", choices=["distilled", "teacher"],
                      help="world model to imagine with: the one-step distilled student or the teacher (default: the bundle's)")
-    ref.add_argument("--checkpoint-every", type=positive_int, default=5)
-    ref.add_argument("--average-checkpoints", type=positive_int, default=1,
+    ppo.add_argument("--checkpoint-every", type=positive_int, default=5)
+    ppo.add_argument("--average-checkpoints", type=positive_int, default=1,
                      help="refined.zip = the mean weights of this many last checkpoints (1: the final policy; "
                           "default %(default)s)")
-    ref.add_argument("--average-with-start", action="store_true",
+    ppo.add_argument("--average-with-start", action="store_true",
                      help="put the starting BC policy's weights into that mean too (with --average-checkpoints 1: "
                           "refined.zip halfway between BC and the final policy)")
-    ref.add_argument(
+    ppo.add_argument(
         "--monitor-real-episodes", type=non_negative_int, default=0,
         help="monitoring only: real Meta-World episodes (tuning layouts) per checkpoint, never used for training (0: off)",
     )
     ref.add_argument("--seed", type=non_negative_int, default=0)
     ref.add_argument("--device", type=device, default="cpu", help="torch device: cpu, or cuda where CUDA is available")
     ref.add_argument("--no-progress", action="store_true")
-    ref.set_defaults(func=_cmd_refine)
+    ref.set_defaults(func=_cmd_refine, refine_defaults={name: ref.get_default(name) for name in PPO_ONLY + FILTERED_BC_ONLY})
 
     ev = commands.add_parser("evaluate", help="success rate of an SB3 policy in real Meta-World (held-out layouts) and in the dream")
     ev.add_argument("--model", type=existing_path, required=True)

@@ -211,8 +211,8 @@ def test_file_that_is_not_an_sb3_policy(capsys, tmp_path, not_a_policy, command,
 
 
 def test_critic_warmup_not_below_iterations_names_the_flags(capsys, tmp_path):
-    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--critic-warmup", "3",
-                      "--iterations", "3")
+    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--method", "ppo",
+                      "--critic-warmup", "3", "--iterations", "3")
     assert code == 2
     assert line == ("dreamgym refine: error: critic_warmup_iterations (--critic-warmup) must be in [0, iterations), "
                     "where iterations (--iterations) is 3; got 3.")
@@ -231,8 +231,27 @@ def test_the_confirmation_flags_become_refine_settings(tmp_path):
     args = parse(["refine", "--bc-model", str(tmp_path), "--confirm-rerolls", "1", "--confirm-horizon", "20",
                   "--confirm-judge", str(tmp_path), "--confirm-window", "4"])
     assert cli._confirmation(args) == {"rerolls": 1, "horizon": 20, "window": 4, "judge": str(tmp_path)}
-    assert cli._confirmation(parse(["refine", "--bc-model", str(tmp_path)])) == {"rerolls": 2, "horizon": 8}
-    assert cli._confirmation(parse(["refine", "--bc-model", str(tmp_path), "--confirm-rerolls", "0"])) is None
+    assert cli._confirmation(parse(["refine", "--bc-model", str(tmp_path)])) == {"rerolls": 4, "horizon": 20, "window": 5}
+    ppo = ["refine", "--bc-model", str(tmp_path), "--method", "ppo"]
+    assert cli._confirmation(parse(ppo)) == {"rerolls": 2, "horizon": 8}
+    assert cli._confirmation(parse([*ppo, "--confirm-horizon", "12"])) == {"rerolls": 2, "horizon": 12}
+    assert cli._confirmation(parse([*ppo, "--confirm-rerolls", "0"])) is None
+
+
+def test_refine_refuses_options_of_the_other_method(tmp_path, capsys):
+    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--iterations", "3")
+    assert code == 2
+    assert line == ("dreamgym refine: error: --iterations belongs to --method ppo, but --method is filtered-bc (the "
+                    "default); expected --method ppo with it, or it left out.")
+    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--method", "ppo",
+                      "--rounds", "2", "--imitation-lr", "1e-3")
+    assert code == 2
+    assert line == ("dreamgym refine: error: --rounds, --imitation-lr belong to --method filtered-bc, but --method is "
+                    "ppo; expected --method filtered-bc with them, or them left out.")
+    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--confirm-rerolls", "0")
+    assert code == 2
+    assert line == ("dreamgym refine: error: --method filtered-bc imitates confirmed successes only; expected "
+                    "--confirm-rerolls >= 1.")
 
 
 METRICS = 'expected a JSON file holding one object, e.g. {"psnr_1_step": 31.2}'

@@ -472,20 +472,34 @@ def test_evaluate_refuses_to_skip_both_worlds(tmp_path, capsys):
     assert capsys.readouterr().err == "dreamgym evaluate: error: argument --dream-only: not allowed with argument --real-only\n"
 
 
-def test_refine_cli_defaults_are_refine_config_defaults(tmp_path, monkeypatch):
-    """`dreamgym refine` without options runs exactly RefineConfig's defaults (the benchmarked guards)."""
+def test_refine_cli_defaults_are_the_configs_defaults(tmp_path, monkeypatch):
+    """`dreamgym refine` without options runs DreamImitationConfig's defaults (filtered-bc, what the benchmark
+    measured); with `--method ppo` exactly RefineConfig's (the benchmarked PPO guards)."""
     from dreamgym import cli
+    from dreamgym.policy.dream_imitation import DreamImitationConfig
 
     bc = start_model(tmp_path, -1.0)
     seen = {}
 
     def fake_refine(config, progress=True):
-        seen["config"] = config
+        seen["ppo"] = config
         return dict.fromkeys(("iterations", "imagined_transitions", "seconds", "final_log_std",
                               "final_dream_success_rate", "hardware"))
 
+    def fake_imitation(config, progress=True):
+        seen["filtered-bc"] = config
+        return dict.fromkeys(("imagined_episodes", "confirmed_successes", "kept_pairs", "collect_seconds",
+                              "imitation_seconds", "hardware"))
+
     monkeypatch.setattr("dreamgym.policy.refine.refine", fake_refine)
+    monkeypatch.setattr("dreamgym.policy.dream_imitation.refine_by_imitation", fake_imitation)
     assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run")]) == 0
+    assert seen["filtered-bc"].to_dict() == DreamImitationConfig(bc_model=bc, out_dir=tmp_path / "run").to_dict()
+    assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run"), "--method", "ppo"]) == 0
     default = RefineConfig(bc_model=bc, out_dir=tmp_path / "run")
-    assert seen["config"].to_dict() == default.to_dict()
+    assert seen["ppo"].to_dict() == default.to_dict()
     assert default.anchor_kl_coef > 0 and default.success_confirmation and default.reset_mode == "random"
+    assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run"), "--imitation-steps", "10",
+                     "--num-envs", "8", "--rounds", "2", "--imitation-lr", "1e-3"]) == 0
+    chosen = seen["filtered-bc"]
+    assert (chosen.steps, chosen.average_from, chosen.num_envs, chosen.rounds, chosen.learning_rate) == (10, 5, 8, 2, 1e-3)

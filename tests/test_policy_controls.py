@@ -141,40 +141,17 @@ def test_filtered_bc_null_keeps_as_many_episodes_without_looking_at_the_outcome(
     assert any(not success[draw].all() for draw in draws)  # the null keeps failures too
 
 
-def test_filtered_bc_collects_resumably_and_imitates_only_the_kept_episodes(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+
+def test_filtered_bc_benchmark_runs_the_filter_and_its_null_on_the_same_imagined_episodes(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    from dreamgym.policy.dream_imitation import DreamImitationConfig
+
     module = _module("dream_filtered_bc")
-    config = module.FilteredBCConfig(
-        bc_model=start_model(tmp_path, -1.0), out=tmp_path / "run", bundle=tiny_bundle, rounds=2, num_envs=3,
-        confirmation=(1, 2, 1), steps=40, average_from=20, snapshot_every=10, learning_rate=1e-3, data_dir=demo_data,
-    )
-    stored = module.collect(config, progress=False)
-    assert int(stored["rounds"]) == 2 and len(stored["success"]) == 6
-    assert len(stored["frames"]) == len(stored["actions"]) == stored["lengths"].sum()
-    assert stored["frames"].dtype == np.uint8 and np.abs(stored["actions"]).max() <= 1
-    again = module.collect(config, progress=False)  # every round stored: nothing replayed
-    np.testing.assert_array_equal(again["round_seconds"], stored["round_seconds"])
-
-    # the outcome decides what is imitated: mark the first two episodes as the only successes
-    stored = {**stored, "success": np.array([True, True, False, False, False, False])}
-    summary = module.finetune(config, stored, "success", progress=False)
-    assert summary["kept_episodes"] == summary["kept_confirmed_successes"] == 2
-    assert summary["kept_pairs"] == int(stored["lengths"][:2].sum())
-    assert summary["averaged_snapshots"] == 3  # steps 20, 30, 40
-    assert load_policy(tmp_path / "run" / "success" / "policy.zip") is not None
-
-    none = {**stored, "success": np.zeros(6, bool)}
-    with pytest.raises(RuntimeError, match="no success"):
-        module.finetune(config, none, "success", progress=False)
-
-
-def test_filtered_bc_config_names_bad_values(tmp_path):
-    module = _module("dream_filtered_bc")
-    bc = start_model(tmp_path, -1.0)
+    config = DreamImitationConfig(bc_model=start_model(tmp_path, -1.0), out_dir=tmp_path / "run", bundle=tiny_bundle,
+                                  rounds=2, num_envs=4, success_confirmation={"rerolls": 1, "horizon": 2},
+                                  steps=4, average_from=2, snapshot_every=2, data_dir=demo_data)
+    success, null = module.run(config, ("success", "random"), progress=False)
+    assert success["kept_episodes"] == null["kept_episodes"] == success["confirmed_successes"]
+    assert success["kept_confirmed_successes"] == success["kept_episodes"]
+    assert load_policy(tmp_path / "run" / "random" / "policy.zip") is not None
     with pytest.raises(ValueError, match="--selection"):
-        module.FilteredBCConfig(bc_model=bc, out=tmp_path, selections=("best",))
-    with pytest.raises(ValueError, match="--batch-size"):
-        module.FilteredBCConfig(bc_model=bc, out=tmp_path, batch_size=7)
-    with pytest.raises(ValueError, match="--average-from"):
-        module.FilteredBCConfig(bc_model=bc, out=tmp_path, steps=10, average_from=20)
-    with pytest.raises(FileNotFoundError, match="--bc-model"):
-        module.FilteredBCConfig(bc_model=tmp_path / "missing.zip", out=tmp_path)
+        module.run(config, ("best",), progress=False)

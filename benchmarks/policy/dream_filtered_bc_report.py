@@ -47,7 +47,7 @@ def rows(folder: Path) -> list[dict]:
             "bc": sum(bc.values()), "filtered": sum(filtered.values()), "null": sum(null.values()),
             "filtered_vs_bc": _pair(filtered, bc, path), "null_vs_bc": _pair(null, bc, null_path),
             "filtered_vs_null": _pair(filtered, null, path),
-            "dream": f"{summary['dream_confirmed_successes']}/{summary['dream_episodes']}",
+            "dream": f"{summary.get('confirmed_successes', summary.get('dream_confirmed_successes'))}/{summary.get('imagined_episodes', summary.get('dream_episodes'))}",
             "kept": f"{summary['kept_episodes']} ({summary['kept_pairs']} pairs)",
         })
     if len(result) > 1:

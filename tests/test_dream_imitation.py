@@ -1,0 +1,97 @@
+"""``dreamgym refine --method filtered-bc`` (dreamgym.policy.dream_imitation): imagined episodes collected
+resumably, the confirmed successes imitated next to the demonstrations, settings checked."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from test_policy import demo_data, start_model, tiny_bundle  # noqa: F401  (fixtures)
+
+from dreamgym.policy.bc import action_nll
+from dreamgym.policy.dream_imitation import (
+    DreamImitationConfig,
+    collect_imagined_episodes,
+    imitate,
+    refine_by_imitation,
+)
+from dreamgym.policy.model import load_policy
+
+
+def _config(tmp_path, tiny_bundle, demo_data, **overrides):  # noqa: F811
+    values = dict(bc_model=start_model(tmp_path, -1.0), out_dir=tmp_path / "run", bundle=tiny_bundle, rounds=2, num_envs=3,
+                  success_confirmation={"rerolls": 1, "horizon": 2}, steps=40, average_from=20, snapshot_every=10,
+                  learning_rate=1e-3, data_dir=demo_data)
+    values.update(overrides)
+    return DreamImitationConfig(**values)
+
+
+def test_collection_stores_every_round_and_resumes_without_replaying(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    config = _config(tmp_path, tiny_bundle, demo_data)
+    config.out_dir.mkdir()
+    episodes = collect_imagined_episodes(config, progress=False)
+    assert int(episodes["rounds"]) == 2 and len(episodes["success"]) == 6
+    assert len(episodes["frames"]) == len(episodes["actions"]) == episodes["lengths"].sum()
+    assert episodes["frames"].dtype == np.uint8 and np.abs(episodes["actions"]).max() <= 1
+    assert episodes["lengths"].max() <= 6  # the tiny bundle's episodes are 6 decisions long
+    again = collect_imagined_episodes(config, progress=False)  # every round stored: nothing replayed
+    np.testing.assert_array_equal(again["round_seconds"], episodes["round_seconds"])
+    more = collect_imagined_episodes(_config(tmp_path, tiny_bundle, demo_data, rounds=3), progress=False)
+    np.testing.assert_array_equal(more["frames"][: len(episodes["frames"])], episodes["frames"])
+    assert len(more["success"]) == 9
+
+
+def test_imitation_fits_the_kept_episodes_only_and_averages_its_snapshots(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    config = _config(tmp_path, tiny_bundle, demo_data)
+    lengths = np.array([3, 4, 5])
+    frames = np.random.default_rng(0).integers(0, 255, (12, 3, 64, 64), dtype=np.uint8)
+    actions = np.tile(np.array([[0.9, -0.9, 0.5, 0.9]], np.float32), (12, 1))
+    actions[3:] = -actions[3:]  # only the first episode's actions are worth imitating
+    episodes = {"frames": frames, "actions": actions, "lengths": lengths, "success": np.array([True, False, False]),
+                "round_seconds": np.array([1.0])}
+    summary = imitate(config, episodes, np.array([0]), tmp_path / "out.zip", progress=False)
+    assert summary["kept_pairs"] == 3 and summary["kept_confirmed_successes"] == 1
+    assert summary["averaged_snapshots"] == 3  # steps 20, 30, 40
+    kept = torch.from_numpy(frames[:3]), torch.from_numpy(actions[:3])
+    dropped = torch.from_numpy(frames[3:]), torch.from_numpy(actions[3:])
+    with torch.no_grad():
+        before = [action_nll(load_policy(config.bc_model).policy, *pairs)[0].item() for pairs in (kept, dropped)]
+        after = [action_nll(load_policy(tmp_path / "out.zip").policy, *pairs)[0].item() for pairs in (kept, dropped)]
+    assert after[0] < before[0] - 0.5 and after[1] > after[0] + 1.0, (before, after)
+    with pytest.raises(RuntimeError, match="confirmed no success"):
+        imitate(config, episodes, np.array([], dtype=np.int64), tmp_path / "none.zip", progress=False)
+
+
+def test_refine_by_imitation_writes_refined_zip_and_refuses_other_settings_on_resume(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    config = _config(tmp_path, tiny_bundle, demo_data, steps=4, average_from=2, snapshot_every=2)
+    summary = refine_by_imitation(config, progress=False)  # the tiny dream's classifier fires (and confirms) at once
+    assert summary["method"] == "filtered-bc" and (config.out_dir / "refined.zip").exists()
+    assert summary["confirmed_successes"] == summary["kept_episodes"] == 6
+    assert json.loads((config.out_dir / "summary.json").read_text())["kept_pairs"] == summary["kept_pairs"]
+    with pytest.raises(ValueError, match="num_envs: 3 -> 5"):
+        refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, num_envs=5), progress=False)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"num_envs": 0}, "num_envs must be an integer >= 1"),
+    ({"rounds": 1.5}, "rounds must be an integer >= 1"),
+    ({"batch_size": 7}, "batch_size must be an even number"),
+    ({"steps": 10, "average_from": 20}, "average_from must be a step in"),
+    ({"learning_rate": float("nan")}, "learning_rate must be a finite number"),
+    ({"success_confirmation": None}, "success_confirmation is required"),
+    ({"success_confirmation": {"rerolls": 0, "horizon": 2}}, "rerolls must be an integer >= 1"),
+    ({"demo_sources": ()}, "demo_sources must name"),
+])
+def test_config_names_bad_values(tmp_path, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        DreamImitationConfig(bc_model=tmp_path / "bc.zip", out_dir=tmp_path / "run", **overrides)
+
+
+def test_missing_demonstrations_are_named(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    config = _config(tmp_path, tiny_bundle, tmp_path / "nowhere")
+    episodes = {"frames": np.zeros((2, 3, 64, 64), np.uint8), "actions": np.zeros((2, 4), np.float32),
+                "lengths": np.array([2]), "success": np.array([True]), "round_seconds": np.array([1.0])}
+    with pytest.raises(FileNotFoundError, match="No \\['expert'\\] episodes under"):
+        imitate(config, episodes, np.array([0]), tmp_path / "out.zip", progress=False)
