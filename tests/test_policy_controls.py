@@ -155,3 +155,11 @@ def test_filtered_bc_benchmark_runs_the_filter_and_its_null_on_the_same_imagined
     assert load_policy(tmp_path / "run" / "random" / "policy.zip") is not None
     with pytest.raises(ValueError, match="--selection"):
         module.run(config, ("best",), progress=False)
+    # the filtered arm is what `dreamgym refine` (filtered-bc) writes from the same settings
+    from dreamgym.policy.dream_imitation import refine_by_imitation
+
+    shipped = DreamImitationConfig(**{**config.to_dict(), "out_dir": tmp_path / "refine"})
+    refine_by_imitation(shipped, progress=False)
+    arm = load_policy(tmp_path / "run" / "success" / "policy.zip").policy.state_dict()
+    refined = load_policy(tmp_path / "refine" / "refined.zip").policy.state_dict()
+    assert arm.keys() == refined.keys() and all(torch.equal(arm[k], refined[k]) for k in arm)

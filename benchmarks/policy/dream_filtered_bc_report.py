@@ -4,7 +4,7 @@
 
 Reads ``real-<bc>-s<seed>-<selection>.json`` (``dreamgym evaluate --real-only --seeds 0 1 2 --episodes 50``),
 ``summary-<bc>-s<seed>-<selection>.json`` (the runs' summaries) and the BC policies' evaluations on the same
-layouts (``../gpu-scale/cpu-confirm-bc-<bc>.json``); writes ``RESULTS.md``: per run and pooled, the real
+layouts (``../gpu-scale/cpu-confirm-bc-<bc>.json``, :data:`BC_EVALUATIONS`); writes ``RESULTS.md``: per run and pooled, the real
 success of BC, of the success-filtered fine-tune and of the random-selection null, the layouts each gained and
 lost against BC, and the layouts solved only by the filtered policy or only by its null (two-sided sign tests).
 """
@@ -22,6 +22,9 @@ _report = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_report)
 real_outcomes, sign_test = _report.real_outcomes, _report.sign_test
 
+BC_EVALUATIONS = {"shipped": "bc-seed0.json"}
+"""BC label -> its evaluation in ``../gpu-scale/`` where that is not ``cpu-confirm-bc-<label>.json``
+(``shipped``: ``envs/coffee-pull/policies/bc.zip``, BC training seed 0)."""
 RUN = re.compile(r"real-(?P<bc>[^-]+)-s(?P<seed>\d+)-success\.json")
 
 
@@ -37,7 +40,8 @@ def rows(folder: Path) -> list[dict]:
     for path in sorted(folder.glob("real-*-success.json")):
         match = RUN.fullmatch(path.name)
         null_path = folder / path.name.replace("-success.json", "-random.json")
-        bc_path = folder.parent / "gpu-scale" / f"cpu-confirm-bc-{match['bc']}.json" if match else None
+        bc_file = BC_EVALUATIONS.get(match["bc"], f"cpu-confirm-bc-{match['bc']}.json") if match else ""
+        bc_path = folder.parent / "gpu-scale" / bc_file
         if not match or not null_path.exists() or not bc_path.exists():
             continue
         bc, filtered, null = (real_outcomes(p) for p in (bc_path, path, null_path))
