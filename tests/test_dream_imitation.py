@@ -12,10 +12,12 @@ from test_policy import demo_data, start_model, tiny_bundle  # noqa: F401  (fixt
 
 from dreamgym.policy.bc import action_nll
 from dreamgym.policy.dream_imitation import (
+    GRASP_MARGIN,
     DreamImitationConfig,
     collect_imagined_episodes,
     imitate,
     refine_by_imitation,
+    until_grasp,
 )
 from dreamgym.policy.model import load_policy
 
@@ -83,6 +85,7 @@ def test_refine_by_imitation_writes_refined_zip_and_refuses_other_settings_on_re
     ({"success_confirmation": None}, "success_confirmation is required"),
     ({"success_confirmation": {"rerolls": 0, "horizon": 2}}, "rerolls must be an integer >= 1"),
     ({"demo_sources": ()}, "demo_sources must name"),
+    ({"pairs": "pull"}, "pairs must be one of"),
 ])
 def test_config_names_bad_values(tmp_path, overrides, message):
     with pytest.raises(ValueError, match=message):
@@ -95,3 +98,21 @@ def test_missing_demonstrations_are_named(tmp_path, tiny_bundle, demo_data):  # 
                 "lengths": np.array([2]), "success": np.array([True]), "round_seconds": np.array([1.0])}
     with pytest.raises(FileNotFoundError, match="No \\['expert'\\] episodes under"):
         imitate(config, episodes, np.array([0]), tmp_path / "out.zip", progress=False)
+
+
+def test_until_grasp_keeps_the_approach_and_the_closing_decisions():
+    actions = np.full((12, 4), -0.8, np.float32)
+    assert until_grasp(actions) == 12  # never closes: the whole episode
+    actions[5:, 3] = 0.7  # the first closing command at decision 5
+    assert until_grasp(actions) == 5 + GRASP_MARGIN + 1
+    assert until_grasp(actions[:6]) == 6  # the episode ends before the margin does
+
+
+def test_imitation_until_grasp_counts_only_those_pairs(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    config = _config(tmp_path, tiny_bundle, demo_data, pairs="until-grasp", steps=4, average_from=2, snapshot_every=2)
+    actions = np.full((20, 4), -0.8, np.float32)
+    actions[2:10, 3] = 0.9  # episode 0 (decisions 0-9) closes at decision 2
+    episodes = {"frames": np.zeros((20, 3, 64, 64), np.uint8), "actions": actions, "lengths": np.array([10, 10]),
+                "success": np.array([True, True]), "round_seconds": np.array([1.0])}
+    summary = imitate(config, episodes, np.array([0, 1]), tmp_path / "out.zip", progress=False)
+    assert summary["kept_pairs"] == (2 + GRASP_MARGIN + 1) + 10  # episode 1 never closes: all of it

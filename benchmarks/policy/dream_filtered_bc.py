@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamgym.policy.dream_imitation import DreamImitationConfig, collect_imagined_episodes, imitate
+from dreamgym.policy.dream_imitation import PAIR_CHOICES, DreamImitationConfig, collect_imagined_episodes, imitate
 
 SELECTIONS = ("success", "random")
 
@@ -54,7 +54,7 @@ def run(config: DreamImitationConfig, selections: tuple[str, ...], progress: boo
     episodes = collect_imagined_episodes(config, progress)
     summaries = []
     for selection in selections:
-        out = config.out_dir / selection
+        out = config.out_dir / (selection if config.pairs == "episode" else f"{selection}-{config.pairs}")
         summary = {"selection": selection, "config": config.to_dict(),
                    **imitate(config, episodes, select_episodes(episodes["success"], selection, config.seed),
                              out / "policy.zip", progress)}
@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--confirm", default="4,20,5", help="rerolls,horizon,window of the success confirmation")
     parser.add_argument("--selection", nargs="+", default=list(SELECTIONS), choices=SELECTIONS)
     parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--pairs", choices=PAIR_CHOICES, default="episode",
+                        help="imitate whole kept episodes or their decisions up to the grasp (arm folders <selection>-until-grasp)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--no-progress", action="store_true")
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     config = DreamImitationConfig(
         bc_model=args.bc_model, out_dir=args.out, bundle=args.bundle, rounds=args.rounds, num_envs=args.num_envs,
         success_confirmation={"rerolls": rerolls, "horizon": horizon, "window": window}, steps=args.steps,
-        seed=args.seed, data_dir=args.data,
+        seed=args.seed, data_dir=args.data, pairs=args.pairs,
     )
     for summary in run(config, tuple(args.selection), progress=not args.no_progress):
         print(json.dumps({k: summary[k] for k in ("selection", "kept_episodes", "kept_confirmed_successes", "kept_pairs")}))

@@ -36,6 +36,11 @@ from dreamgym.files import atomic_write, atomic_write_json
 from dreamgym.tasks import get_task
 
 IMITATION_CONFIRMATION = {"rerolls": 4, "horizon": 20, "window": 5}
+PAIR_CHOICES = ("episode", "until-grasp")
+"""Which decisions of a kept imagined episode are imitated: all of them, or those up to the grasp
+(:func:`until_grasp`)."""
+GRASP_MARGIN = 2
+"""Decisions after the first closing command that ``pairs="until-grasp"`` still imitates (the gripper closes over several)."""
 """Default pessimistic success of the filtered imitation (what the benchmark measured)."""
 EPISODES_FILE = "imagined_episodes.npz"
 
@@ -59,6 +64,9 @@ class DreamImitationConfig:
     :param average_from: ``refined.zip`` averages the snapshots from this step on.
     :param snapshot_every: steps between those snapshots (the last step is always one).
     :param shift_pixels: random-shift augmentation of every frame, in pixels.
+    :param pairs: ``"episode"``: imitate every decision of a kept episode; ``"until-grasp"``: only those up to
+        :data:`GRASP_MARGIN` decisions after the first closing command (the dream's confirmed success speaks for
+        the grasp; what follows it, the pull, is where the dream keeps a slipping mug in the gripper).
     :param demo_sources: episode sources under ``<data_dir>/<task>/`` mixed into every batch.
     :param data_dir: dataset root of the demonstrations (``dreamgym collect``'s ``--out``).
     :param seed: seed of the imagined episodes (their starts, the dream's noise, the policy's actions) and of
@@ -81,6 +89,7 @@ class DreamImitationConfig:
     average_from: int = 500
     snapshot_every: int = 50
     shift_pixels: int = 4
+    pairs: str = "episode"
     demo_sources: tuple[str, ...] = ("expert",)
     data_dir: Path = Path("data")
     seed: int = 0
@@ -103,6 +112,8 @@ class DreamImitationConfig:
             raise ValueError(f"learning_rate must be a finite number > 0, got {self.learning_rate}.")
         if self.shift_pixels < 0:
             raise ValueError(f"shift_pixels must be >= 0, got {self.shift_pixels}.")
+        if self.pairs not in PAIR_CHOICES:
+            raise ValueError(f"pairs must be one of {PAIR_CHOICES}, got {self.pairs!r}.")
         if not self.demo_sources:
             raise ValueError("demo_sources must name at least one episode source (e.g. 'expert').")
         if self.success_confirmation is None:
@@ -128,6 +139,14 @@ def _refuse_other_collection(config: DreamImitationConfig) -> None:
     if changed:
         raise ValueError(f"{config.out_dir} holds imagined episodes of other settings ({'; '.join(changed)}); "
                          "expected the same settings to resume, or a new --out folder.")
+
+
+def until_grasp(actions: np.ndarray) -> int:
+    """How many leading decisions of one episode's ``actions`` (``(T, 4)``, the 4th the gripper effort, positive
+    closing) reach the grasp: up to :data:`GRASP_MARGIN` decisions after the first closing command, or all of them
+    if the gripper never closes."""
+    closing = np.flatnonzero(actions[:, 3] > 0)
+    return len(actions) if not len(closing) else min(len(actions), int(closing[0]) + GRASP_MARGIN + 1)
 
 
 def play_round(model, env, seed: int) -> list[dict]:
@@ -214,7 +233,9 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
         raise RuntimeError(f"No imagined episode to imitate: the dream confirmed no success in {len(episodes['success'])} "
                            "episodes. Try more --rounds or --num-envs, or a weaker --confirm-rerolls.")
     starts = np.concatenate([[0], np.cumsum(episodes["lengths"])])
-    index = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in kept])
+    ends = [starts[i + 1] if config.pairs == "episode" else starts[i] + until_grasp(episodes["actions"][starts[i]:starts[i + 1]])
+            for i in kept]
+    index = np.concatenate([np.arange(starts[i], end) for i, end in zip(kept, ends)])
     dream_frames, dream_actions = torch.from_numpy(episodes["frames"][index]), torch.from_numpy(episodes["actions"][index])
     root = config.data_dir / config.task
     sources = set(config.demo_sources)

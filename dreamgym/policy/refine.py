@@ -1,4 +1,8 @@
-"""``dreamgym refine``: PPO on the BC policy entirely inside the learned simulator (World4RL stage 2).
+"""``dreamgym refine --method ppo``: PPO on the BC policy entirely inside the learned simulator (World4RL stage 2).
+
+``dreamgym refine``'s default method is no longer PPO but behaviour cloning of the dream's confirmed
+successes (``--method filtered-bc``, :mod:`dreamgym.policy.dream_imitation`): on coffee-pull it gained
+where PPO with the same confirmed reward moved real success by noise only (``benchmarks/policy/dream-filtered-bc/``).
 
 The world model and the success classifier stay frozen; the agent sees only imagined frames and the
 classifier's sparse reward (``DreamWorld-<Task>-v0``, natively batched through
