@@ -1,13 +1,14 @@
-"""The whole World4RL path on the shipped coffee-pull simulator: demos -> BC -> PPO in the dream -> real evaluation.
+"""The whole path on the shipped coffee-pull simulator: demos -> BC -> refinement in the dream -> real evaluation.
 
 1. record expert demonstrations in real Meta-World (the only real data the policy ever sees);
 2. behaviour-clone them into an SB3 PPO model (Gaussian image policy);
-3. refine it with PPO inside ``DreamWorld-CoffeePull-v0``: imagined frames, learned reward, std clipping and
-   ``dreamgym refine``'s guards (KL anchor to BC, pessimistic success, short imagined episodes);
+3. refine it inside ``DreamWorld-CoffeePull-v0`` with ``dreamgym refine``'s default method: the policy acts in
+   imagined episodes, the ones whose success the dream confirms are imitated next to the demonstrations
+   (``dreamgym.policy.dream_imitation``; ``dreamgym.policy.refine`` is the PPO method);
 4. evaluate BC and refined policy in real Meta-World on held-out layouts.
 
     python examples/bc_to_refined.py --quick      # a few minutes on a 2-core CPU (too short to improve much)
-    python examples/bc_to_refined.py              # the benchmark's settings for one seed (~10 min + evaluation)
+    python examples/bc_to_refined.py              # the benchmark's settings (~15 min on a 2-core CPU + evaluation)
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from pathlib import Path
 
 from dreamgym.data.collect import CollectConfig, collect
 from dreamgym.policy.bc import BCConfig, train_bc
+from dreamgym.policy.dream_imitation import DreamImitationConfig, refine_by_imitation
 from dreamgym.policy.evaluate import evaluate_real
 from dreamgym.policy.model import load_policy
-from dreamgym.policy.refine import RefineConfig, refine
 
 
 def main() -> None:
@@ -38,10 +39,10 @@ def main() -> None:
     bc = BCConfig(data_dir=args.out / "data", out=args.out / "bc.zip", steps=300 if quick else 4000)
     train_bc(bc)
 
-    print("3. PPO inside the learned simulator (never touches Meta-World)")
-    refinement = RefineConfig(bc_model=bc.out, out_dir=args.out / "refine", iterations=3 if quick else 15,
-                              num_envs=8 if quick else 16, critic_warmup_iterations=1 if quick else 2)
-    refine(refinement)
+    print("3. imitating the dream's confirmed successes (never touches Meta-World)")
+    small = dict(rounds=1, num_envs=8, steps=100, average_from=50) if quick else {}
+    refinement = DreamImitationConfig(bc_model=bc.out, out_dir=args.out / "refine", data_dir=args.out / "data", **small)
+    refine_by_imitation(refinement)
 
     print("4. real Meta-World on held-out layouts")
     episodes, seeds = (10, [0]) if quick else (50, [0, 1, 2])
