@@ -163,3 +163,21 @@ def test_filtered_bc_benchmark_runs_the_filter_and_its_null_on_the_same_imagined
     arm = load_policy(tmp_path / "run" / "success" / "policy.zip").policy.state_dict()
     refined = load_policy(tmp_path / "refine" / "refined.zip").policy.state_dict()
     assert arm.keys() == refined.keys() and all(torch.equal(arm[k], refined[k]) for k in arm)
+
+
+def test_filtered_bc_report_pairs_each_arm_with_bc_and_its_null(tmp_path):
+    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
+    folder.mkdir()
+    scale.mkdir()
+    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 1])
+    _evaluation(folder / "real-b1-s0-success.json", [1, 1, 1, 0])
+    _evaluation(folder / "real-b1-s0-random.json", [1, 0, 1, 1])
+    _evaluation(folder / "halfway-b1-s0-success.json", [1, 1, 0, 1])
+    (folder / "summary-b1-s0-success.json").write_text(json.dumps(
+        {"confirmed_successes": 3, "imagined_episodes": 8, "kept_episodes": 3, "kept_pairs": 40}))
+    rows = _module("dream_filtered_bc_report").rows(folder)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["bc"], row["filtered"], row["null"], row["halfway"]) == (2, 3, 3, 3)
+    assert row["filtered_vs_bc"] == (2, 1) and row["null_vs_bc"] == (1, 0) and row["filtered_vs_null"] == (1, 1)
+    assert row["halfway_vs_bc"] == (1, 0) and row["dream"] == "3/8" and row["pairs"] == "episode"

@@ -10,6 +10,9 @@ average out what each iteration's imagined batch pushed alone. No real episode i
 
     python benchmarks/policy/average_checkpoints.py --run runs/refine-cpu64/anchor0.1-envs64-it24-seed1 \
         --iterations 12 18 24 --out runs/refine-cpu64/anchor0.1-envs64-it24-seed1/averaged-12-18-24.zip
+
+``--policies A.zip B.zip`` averages any policies of one architecture instead, e.g. a BC policy and what
+``dreamgym refine --method filtered-bc`` made of it (halfway back to BC).
 """
 
 from __future__ import annotations
@@ -27,14 +30,18 @@ def average_checkpoints(paths: list[Path], out: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", type=Path, required=True, help="a `dreamgym refine` run folder")
-    parser.add_argument("--iterations", type=int, nargs="+", required=True, help="checkpoints to average")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", type=Path, help="a `dreamgym refine --method ppo` run folder")
+    source.add_argument("--policies", type=Path, nargs="+", help="SB3 zips of one policy architecture")
+    parser.add_argument("--iterations", type=int, nargs="+", help="checkpoints of --run to average")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    paths = [args.run / "checkpoints" / f"iter_{i:04d}.zip" for i in args.iterations]
+    if (args.run is None) != (args.iterations is None):
+        parser.error("--iterations goes with --run (the run's checkpoints to average); --policies takes none")
+    paths = args.policies or [args.run / "checkpoints" / f"iter_{i:04d}.zip" for i in args.iterations]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
-        raise SystemExit(f"missing checkpoints {missing}; expected the run's checkpoints/iter_NNNN.zip")
+        raise SystemExit(f"missing policies {missing}; expected SB3 zips (a run's checkpoints/iter_NNNN.zip)")
     print(average_checkpoints(paths, args.out))
 
 
