@@ -237,7 +237,7 @@ PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic
             "reset_mode", "mixture_bundles", "checkpoint_every", "average_checkpoints", "average_with_start",
             "monitor_real_episodes")
 """``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
-FILTERED_BC_ONLY = ("rounds", "imitation_steps", "imitation_lr")
+FILTERED_BC_ONLY = ("rounds", "imitation_steps", "imitation_lr", "no_halfway")
 """``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
 
@@ -277,7 +277,8 @@ def _cmd_refine(args: argparse.Namespace) -> None:
             raise ValueError("--method filtered-bc imitates confirmed successes only; expected --confirm-rerolls >= 1.")
         values = dict(bc_model=args.bc_model, out_dir=args.out, task=args.task, bundle=args.bundle,
                       success_confirmation=confirmation, sampler=args.sampler, denoising_steps=args.denoising_steps,
-                      demo_sources=tuple(args.demo_sources), data_dir=args.data, seed=args.seed, device=args.device)
+                      demo_sources=tuple(args.demo_sources), data_dir=args.data, seed=args.seed, device=args.device,
+                      halfway_to_bc=not args.no_halfway)
         for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("imitation_steps", "steps"),
                              ("imitation_lr", "learning_rate")):
             if getattr(args, option) is not None:
@@ -560,6 +561,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="behaviour-cloning steps on the kept episodes and the demonstrations (default 1000; the "
                           "snapshots of the second half are averaged)")
     fbc.add_argument("--imitation-lr", type=positive_float, help="learning rate of that behaviour cloning (default 1e-4)")
+    fbc.add_argument("--no-halfway", action="store_true",
+                     help="refined.zip = the imitated policy itself, not halfway between it and BC (the mean weights)")
     ppo = ref.add_argument_group("--method ppo")
     ppo.add_argument("--iterations", type=positive_int, default=35)
     ppo.add_argument("--mixture-bundles", type=existing_path, nargs="+", default=[], metavar="BUNDLE",

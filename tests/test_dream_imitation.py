@@ -69,7 +69,11 @@ def test_imitation_fits_the_kept_episodes_only_and_averages_its_snapshots(tmp_pa
 def test_refine_by_imitation_writes_refined_zip_and_refuses_other_settings_on_resume(tmp_path, tiny_bundle, demo_data):  # noqa: F811
     config = _config(tmp_path, tiny_bundle, demo_data, steps=4, average_from=2, snapshot_every=2)
     summary = refine_by_imitation(config, progress=False)  # the tiny dream's classifier fires (and confirms) at once
-    assert summary["method"] == "filtered-bc" and (config.out_dir / "refined.zip").exists()
+    assert summary["method"] == "filtered-bc" and summary["refined"] == "halfway between BC and filtered.zip"
+    bc, imitated, refined = (load_policy(path).policy.state_dict() for path in
+                             (config.bc_model, config.out_dir / "filtered.zip", config.out_dir / "refined.zip"))
+    torch.testing.assert_close(refined["log_std"], (bc["log_std"] + imitated["log_std"]) / 2)
+    assert not torch.equal(imitated["log_std"], bc["log_std"])
     assert summary["confirmed_successes"] == summary["kept_episodes"] == 6
     assert json.loads((config.out_dir / "summary.json").read_text())["kept_pairs"] == summary["kept_pairs"]
     with pytest.raises(ValueError, match="num_envs: 3 -> 5"):
@@ -86,6 +90,7 @@ def test_refine_by_imitation_writes_refined_zip_and_refuses_other_settings_on_re
     ({"success_confirmation": {"rerolls": 0, "horizon": 2}}, "rerolls must be an integer >= 1"),
     ({"demo_sources": ()}, "demo_sources must name"),
     ({"pairs": "pull"}, "pairs must be one of"),
+    ({"halfway_to_bc": "yes"}, "halfway_to_bc must be True or False"),
 ])
 def test_config_names_bad_values(tmp_path, overrides, message):
     with pytest.raises(ValueError, match=message):

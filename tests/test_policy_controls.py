@@ -161,7 +161,7 @@ def test_filtered_bc_benchmark_runs_the_filter_and_its_null_on_the_same_imagined
     shipped = DreamImitationConfig(**{**config.to_dict(), "out_dir": tmp_path / "refine"})
     refine_by_imitation(shipped, progress=False)
     arm = load_policy(tmp_path / "run" / "success" / "policy.zip").policy.state_dict()
-    refined = load_policy(tmp_path / "refine" / "refined.zip").policy.state_dict()
+    refined = load_policy(tmp_path / "refine" / "filtered.zip").policy.state_dict()
     assert arm.keys() == refined.keys() and all(torch.equal(arm[k], refined[k]) for k in arm)
 
 
