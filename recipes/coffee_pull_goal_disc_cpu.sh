@@ -100,7 +100,7 @@ $PY benchmarks/dream_throughput/threads.py --bundle envs/coffee-pull
 # sampler on each BC seed, each evaluated on its 50 held-out layouts (benchmarks/policy/distilled-sampler/).
 for s in 0 1 2; do
   bc="$ROOT/bc-coffee-pull/bc.zip"; [ $s = 0 ] || bc="$ROOT/bc-coffee-pull-seed$s/bc.zip"
-  $DREAMGYM refine --bc-model "$bc" --out "$ROOT/refine-distilled-seed$s" --seed $s --no-progress \
+  $DREAMGYM refine --method ppo --bc-model "$bc" --out "$ROOT/refine-distilled-seed$s" --seed $s --no-progress \
     --anchor-kl 1.0 --num-envs 16 --batch-size 128 --iterations 15
   $DREAMGYM evaluate --model "$ROOT/refine-distilled-seed$s/refined.zip" --seeds $s --episodes 50 --real-only \
     --no-progress --out "$ROOT/refine-distilled-seed$s/eval-real.json"

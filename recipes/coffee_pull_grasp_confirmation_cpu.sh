@@ -61,7 +61,7 @@ for entry in ${REFINE_BCS:-bv2=runs/bc-seed2/bc.zip}; do
       for kind in refine ${NULL:+null}; do
         run="runs/refine-confirm/$name-$tag-ppo$p-$kind"
         if [ ! -e "$run/refined.zip" ]; then
-          if [ "$kind" = refine ]; then $DREAMGYM refine --bc-model "$bc" --out "$run" --seed "$p" "${cheap[@]}"
+          if [ "$kind" = refine ]; then $DREAMGYM refine --method ppo --bc-model "$bc" --out "$run" --seed "$p" "${cheap[@]}"
           else $PY benchmarks/policy/null_reward_refine.py --bc-model "$bc" --out "$run" --seed "$p" "${cheap[@]}"; fi
         fi
         cp "$run/history.json" "$POLICY/cpu-history-confirm-$name-$tag-ppo$p-$kind.json"

@@ -13,7 +13,7 @@ OUT=benchmarks/policy/gpu-scale
 for s in ${SEEDS:-1}; do
   bc=envs/coffee-pull/policies/bc.zip; [ "$s" = 0 ] || bc="runs/bc-seed$s/bc.zip"  # train-bc --seed s, as in the GPU recipe
   run="runs/refine-cpu64/anchor0.1-envs64-it$ITERATIONS-seed$s"
-  [ -e "$run/refined.zip" ] || $DREAMGYM refine --bc-model "$bc" --out "$run" --seed 0 --anchor-kl 0.1 \
+  [ -e "$run/refined.zip" ] || $DREAMGYM refine --method ppo --bc-model "$bc" --out "$run" --seed 0 --anchor-kl 0.1 \
     --num-envs 64 --batch-size 512 --iterations "$ITERATIONS" --checkpoint-every 6 --no-progress
   cp "$run/history.json" "$OUT/cpu-history-anchor0.1-envs64-it$ITERATIONS-seed$s.json"
   out="$OUT/cpu-anchor0.1-envs64-it$ITERATIONS-seed$s.json"

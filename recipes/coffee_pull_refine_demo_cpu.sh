@@ -18,7 +18,7 @@ COEF="${DEMO_NLL:-0.5}"
 bc_of() { if [ "$1" = 0 ]; then echo envs/coffee-pull/policies/bc.zip; else echo "runs/bc-seed$1/bc.zip"; fi; }
 for s in ${SEEDS:-2 1 0}; do
   run="runs/refine-demo/demo$COEF-anchor0.1-envs64-it24-seed$s"
-  [ -e "$run/refined.zip" ] || $DREAMGYM refine --bc-model "$(bc_of "$s")" --out "$run" --seed 0 --anchor-kl 0.1 \
+  [ -e "$run/refined.zip" ] || $DREAMGYM refine --method ppo --bc-model "$(bc_of "$s")" --out "$run" --seed 0 --anchor-kl 0.1 \
     --demo-nll "$COEF" --num-envs 64 --batch-size 512 --iterations 24 --checkpoint-every 6 --average-checkpoints 3 \
     --no-progress
   cp "$run/history.json" "$OUT/cpu-history-demo$COEF-anchor0.1-envs64-it24-seed$s.json"

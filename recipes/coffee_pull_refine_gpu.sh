@@ -30,7 +30,7 @@ for config in defaults anchor0.1; do
   extra=(--anchor-kl 1.0); [ $config = defaults ] || extra=(--anchor-kl 0.1)
   for seed in 0 1 2; do
     run="$RUNS/$config-seed$seed"
-    timeout "${MINUTES}m" $DREAMGYM refine --bc-model "${policies[$seed]}" --bundle "$BUNDLE" --out "$run" \
+    timeout "${MINUTES}m" $DREAMGYM refine --method ppo --bc-model "${policies[$seed]}" --bundle "$BUNDLE" --out "$run" \
       --num-envs "$NUM_ENVS" --batch-size "$BATCH" --iterations "$ITERATIONS" --checkpoint-every 5 --seed 0 \
       --device "$DEVICE" \
       --no-progress "${extra[@]}" > "$run.log" 2>&1 &

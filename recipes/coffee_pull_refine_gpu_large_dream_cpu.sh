@@ -33,7 +33,7 @@ for s in ${SEEDS:-0 1 2}; do
   [ -e "$cl" ] || $PY benchmarks/decision_fidelity/closed_loop.py --bundle "$BUNDLE" --sampler distilled \
     --policy "$(bc_of "$s")" --label "gpu-large-student-bc-seed$s-distilled"
   run="runs/refine-gpu-large-dream/anchor0.1-envs64-it$ITERATIONS-seed$s"
-  [ -e "$run/refined.zip" ] || $DREAMGYM refine --bundle "$BUNDLE" --bc-model "$(bc_of "$s")" --out "$run" --seed 0 \
+  [ -e "$run/refined.zip" ] || $DREAMGYM refine --method ppo --bundle "$BUNDLE" --bc-model "$(bc_of "$s")" --out "$run" --seed 0 \
     --anchor-kl 0.1 --num-envs 64 --batch-size 512 --iterations "$ITERATIONS" --checkpoint-every 6 --no-progress
   cp "$run/history.json" "$OUT/history-anchor0.1-envs64-it$ITERATIONS-seed$s.json"
   out="$OUT/anchor0.1-envs64-it$ITERATIONS-seed$s.json"

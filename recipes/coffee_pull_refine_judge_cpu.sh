@@ -43,7 +43,7 @@ for stage in ${STAGES:-closed-loop refine}; do
       fi
     else
       run="runs/refine-judge/anchor0.1-envs64-it$ITERATIONS-seed$s"
-      [ -e "$run/refined.zip" ] || $DREAMGYM refine --bc-model "$(bc_of "$s")" --out "$run" --seed 0 --anchor-kl 0.1 \
+      [ -e "$run/refined.zip" ] || $DREAMGYM refine --method ppo --bc-model "$(bc_of "$s")" --out "$run" --seed 0 --anchor-kl 0.1 \
         --num-envs 64 --batch-size 512 --iterations "$ITERATIONS" --checkpoint-every 6 --no-progress \
         --confirm-rerolls 1 --confirm-horizon 20 --confirm-judge "$JUDGE"
       cp "$run/history.json" "$OUT/cpu-history-judge-anchor0.1-envs64-it$ITERATIONS-seed$s.json"

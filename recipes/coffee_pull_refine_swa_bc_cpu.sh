@@ -16,7 +16,7 @@ for s in ${SEEDS:-2 1 0}; do
   [ -e "$bc" ] || SEEDS="$s" bash recipes/coffee_pull_bc_swa_cpu.sh
   ppo="${PPO_SEED:-0}"; tag=""; [ "$ppo" = 0 ] || tag="-ppo$ppo"
   run="runs/refine-swa-bc/anchor0.1-envs64-it24$tag-seed$s"
-  [ -e "$run/refined.zip" ] || $DREAMGYM refine --bc-model "$bc" --out "$run" --seed "$ppo" --anchor-kl 0.1 \
+  [ -e "$run/refined.zip" ] || $DREAMGYM refine --method ppo --bc-model "$bc" --out "$run" --seed "$ppo" --anchor-kl 0.1 \
     --num-envs 64 --batch-size 512 --iterations 24 --checkpoint-every 6 --average-checkpoints 3 --no-progress
   cp "$run/history.json" "$OUT/cpu-history-swabc-anchor0.1-envs64-it24$tag-seed$s.json"
   for policy in final refined; do

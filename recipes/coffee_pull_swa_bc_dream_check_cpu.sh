@@ -19,7 +19,7 @@ for s in ${SEEDS:-1 0 2}; do
 done
 for s in ${REFINE_SEEDS:-1}; do
   run="runs/refine-swa-bc/defaults-seed$s"
-  [ -e "$run/refined.zip" ] || $DREAMGYM refine --bc-model "runs/bc-swa/seed$s/bc.zip" --out "$run" --no-progress
+  [ -e "$run/refined.zip" ] || $DREAMGYM refine --method ppo --bc-model "runs/bc-swa/seed$s/bc.zip" --out "$run" --no-progress
   cp "$run/history.json" "benchmarks/policy/gpu-scale/cpu-history-swabc-defaults-seed$s.json"
   out="benchmarks/policy/gpu-scale/cpu-swabc-defaults-seed$s.json"
   [ -e "$out" ] || $DREAMGYM evaluate --model "$run/refined.zip" --seeds 0 1 2 --episodes 50 --real-only --out "$out" --no-progress

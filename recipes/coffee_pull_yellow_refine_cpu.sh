@@ -40,7 +40,7 @@ for s in 2 1 0; do
   bc="$ROOT/bc-seed$s/bc.zip"
   run="$ROOT/refine-$STEPS-seq-seed$s"
   [ -e "$run/refined.zip" ] || \
-    $DREAMGYM refine --bc-model "$bc" --bundle "$BUNDLE" --out "$run" --seed $s --no-progress \
+    $DREAMGYM refine --method ppo --bc-model "$bc" --bundle "$BUNDLE" --out "$run" --seed $s --no-progress \
       --anchor-kl 1.0 --num-envs 16 --batch-size 128 --iterations 15  # the defaults when this ran
   cp "$run/summary.json" "$OUT/refine-$LABEL-seed$s.json"
   cp "$run/history.json" "$OUT/history-$LABEL-seed$s.json"  # dream success and KL to BC per iteration

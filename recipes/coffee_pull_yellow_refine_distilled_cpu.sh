@@ -50,7 +50,7 @@ for s in $SEEDS; do
   # 3. PPO in the student's dream.
   run="$ROOT/refine-$LABEL-seed$s"
   [ -e "$run/refined.zip" ] || \
-    $DREAMGYM refine --bc-model "$ROOT/bc-seed$s/bc.zip" --bundle "$BUNDLE" --sampler distilled --out "$run" --seed $s \
+    $DREAMGYM refine --method ppo --bc-model "$ROOT/bc-seed$s/bc.zip" --bundle "$BUNDLE" --sampler distilled --out "$run" --seed $s \
       --anchor-kl 0.1 --iterations "$ITERATIONS" --num-envs 64 --batch-size 512 --checkpoint-every 10 \
       --monitor-real-episodes 20 --no-progress
   cp "$run/summary.json" "$OUT/refine-$LABEL-seed$s.json"

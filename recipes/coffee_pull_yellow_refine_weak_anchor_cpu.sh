@@ -40,7 +40,7 @@ mkdir -p "$OUT"
 for s in $SEEDS; do
   run="$ROOT/refine-$LABEL-seed$s"
   [ -e "$run/refined.zip" ] || \
-    $DREAMGYM refine --bc-model "$ROOT/bc-seed$s/bc.zip" --bundle "$BUNDLE" --out "$run" --seed $s \
+    $DREAMGYM refine --method ppo --bc-model "$ROOT/bc-seed$s/bc.zip" --bundle "$BUNDLE" --out "$run" --seed $s \
       --anchor-kl "$ANCHOR" --iterations "$ITERATIONS" --num-envs "$NUM_ENVS" --batch-size $((8 * NUM_ENVS)) --monitor-real-episodes 20 --no-progress $EXTRA
   cp "$run/summary.json" "$OUT/refine-$LABEL-seed$s.json"
   cp "$run/history.json" "$OUT/history-$LABEL-seed$s.json"

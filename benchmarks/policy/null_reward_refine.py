@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
         return ShuffledRewards(dream(config), seed=config.seed)
 
     refine_module.make_dream_vec_env = shuffled_dream
-    return cli_main(["refine", *argv])
+    return cli_main(["refine", "--method", "ppo", *argv])
 
 
 if __name__ == "__main__":
