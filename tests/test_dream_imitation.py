@@ -62,7 +62,7 @@ def test_imitation_fits_the_kept_episodes_only_and_averages_its_snapshots(tmp_pa
         before = [action_nll(load_policy(config.bc_model).policy, *pairs)[0].item() for pairs in (kept, dropped)]
         after = [action_nll(load_policy(tmp_path / "out.zip").policy, *pairs)[0].item() for pairs in (kept, dropped)]
     assert after[0] < before[0] - 0.5 and after[1] > after[0] + 1.0, (before, after)
-    with pytest.raises(RuntimeError, match="confirmed no success"):
+    with pytest.raises(ValueError, match="confirmed no success"):
         imitate(config, episodes, np.array([], dtype=np.int64), tmp_path / "none.zip", progress=False)
 
 

@@ -239,7 +239,7 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
 
     kept = np.asarray(kept, dtype=np.int64)
     if not len(kept):
-        raise RuntimeError(f"No imagined episode to imitate: the dream confirmed no success in {len(episodes['success'])} "
+        raise ValueError(f"No imagined episode to imitate: the dream confirmed no success in {len(episodes['success'])} "
                            "episodes. Try more --rounds or --num-envs, or a weaker --confirm-rerolls.")
     starts = np.concatenate([[0], np.cumsum(episodes["lengths"])])
     ends = [starts[i + 1] if config.pairs == "episode" else starts[i] + until_grasp(episodes["actions"][starts[i]:starts[i + 1]])
