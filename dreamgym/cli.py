@@ -283,8 +283,6 @@ def _cmd_refine(args: argparse.Namespace) -> None:
                              ("imitation_lr", "learning_rate")):
             if getattr(args, option) is not None:
                 values[name] = getattr(args, option)
-        if "steps" in values:  # the averaged snapshots: the second half of the imitation
-            values["average_from"] = max(1, values["steps"] // 2)
         summary = refine_by_imitation(DreamImitationConfig(**values), progress=not args.no_progress)
         print(json.dumps({k: summary[k] for k in ("imagined_episodes", "confirmed_successes", "kept_pairs",
                                                    "collect_seconds", "imitation_seconds", "hardware")}))

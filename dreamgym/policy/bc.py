@@ -113,6 +113,23 @@ def demonstration_pairs(episodes) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(frames), torch.from_numpy(actions)
 
 
+def load_demonstration_pairs(data_dir: Path, task: str, sources, needed_by: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`demonstration_pairs` of the recorded ``sources`` episodes under ``<data_dir>/<task>/``.
+
+    :param needed_by: what reads them, for the error (e.g. ``"demo_nll_coef (--demo-nll)"``).
+    :raises FileNotFoundError: no such episodes, naming the folder, the sources and how to record them.
+    """
+    root = Path(data_dir) / task
+    sources = set(sources)
+    episodes = load_episodes(root, keep=lambda meta: meta.get("source") in sources) if root.is_dir() else []
+    if not episodes:
+        raise FileNotFoundError(
+            f"{needed_by} needs recorded demonstrations: No {sorted(sources)} episodes under {root}. Record them with "
+            f"`dreamgym collect --task {task}` or point --data at the dataset."
+        )
+    return demonstration_pairs(episodes)
+
+
 def action_nll(policy, frames: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean negative log-likelihood of ``actions`` under the policy and its mean-action MSE."""
     distribution = policy.get_distribution(frames.float().to(policy.device))

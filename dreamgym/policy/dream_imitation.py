@@ -65,7 +65,7 @@ class DreamImitationConfig:
     :param steps: behaviour-cloning steps on the kept episodes and the demonstrations.
     :param batch_size: (frame, action) pairs per step, half imagined and half demonstrated.
     :param learning_rate: Adam learning rate of the actor (and log-std).
-    :param average_from: ``refined.zip`` averages the snapshots from this step on.
+    :param average_from: the imitated policy averages the snapshots from this step on (``None``: half the steps).
     :param snapshot_every: steps between those snapshots (the last step is always one).
     :param shift_pixels: random-shift augmentation of every frame, in pixels.
     :param halfway_to_bc: ``refined.zip`` = the mean weights of the BC policy and the imitated one (``False``: the
@@ -92,7 +92,7 @@ class DreamImitationConfig:
     steps: int = 1000
     batch_size: int = 64
     learning_rate: float = 1e-4
-    average_from: int = 500
+    average_from: int | None = None
     snapshot_every: int = 50
     shift_pixels: int = 4
     halfway_to_bc: bool = True
@@ -113,6 +113,8 @@ class DreamImitationConfig:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
         if self.batch_size < 2 or self.batch_size % 2:
             raise ValueError(f"batch_size must be an even number >= 2 (half imagined, half demonstrated), got {self.batch_size}.")
+        if self.average_from is None:
+            self.average_from = max(1, self.steps // 2)
         if not 1 <= self.average_from <= self.steps:
             raise ValueError(f"average_from must be a step in [1, steps={self.steps}], got {self.average_from}.")
         if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
@@ -232,8 +234,7 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
     """Behaviour cloning continued from ``config.bc_model`` on the imagined episodes ``kept`` (indices into
     ``episodes``) and the demonstrations; saves the averaged weights to ``out`` and returns a summary."""
     from dreamgym.augment import random_shift
-    from dreamgym.data.episode import load_episodes
-    from dreamgym.policy.bc import action_nll, demonstration_pairs
+    from dreamgym.policy.bc import action_nll, load_demonstration_pairs
     from dreamgym.policy.model import WeightMean, actor_critic_parameters, load_policy, save_model
     from dreamgym.runs import hardware_description
 
@@ -246,13 +247,8 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
             for i in kept]
     index = np.concatenate([np.arange(starts[i], end) for i, end in zip(kept, ends)])
     dream_frames, dream_actions = torch.from_numpy(episodes["frames"][index]), torch.from_numpy(episodes["actions"][index])
-    root = config.data_dir / config.task
-    sources = set(config.demo_sources)
-    demonstrations = load_episodes(root, keep=lambda meta: meta.get("source") in sources) if root.is_dir() else []
-    if not demonstrations:
-        raise FileNotFoundError(f"No {sorted(sources)} episodes under {root}; filtered-bc mixes them into every batch. "
-                                f"Record them with `dreamgym collect --task {config.task}` or point --data at the dataset.")
-    demo_frames, demo_actions = demonstration_pairs(demonstrations)
+    demo_frames, demo_actions = load_demonstration_pairs(config.data_dir, config.task, config.demo_sources,
+                                                         "filtered-bc (half of every batch)")
 
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)

@@ -585,18 +585,9 @@ def monitor_in_real(model: PPO, config: RefineConfig, monitor: list[dict]) -> No
 
 def load_demonstrations(config: RefineConfig) -> tuple[torch.Tensor, torch.Tensor]:
     """The (frame, action) pairs of ``config.demo_sources`` under ``<data_dir>/<task>/`` for the demonstration term."""
-    from dreamgym.data.episode import load_episodes
-    from dreamgym.policy.bc import demonstration_pairs
+    from dreamgym.policy.bc import load_demonstration_pairs
 
-    root = config.data_dir / config.task
-    sources = set(config.demo_sources)
-    episodes = load_episodes(root, keep=lambda meta: meta.get("source") in sources) if root.is_dir() else []
-    if not episodes:
-        raise FileNotFoundError(
-            f"demo_nll_coef (--demo-nll) needs recorded {sorted(sources)} episodes under {root}; found none. Record them "
-            f"with `dreamgym collect --task {config.task}` or point data_dir (--data) at the dataset."
-        )
-    return demonstration_pairs(episodes)
+    return load_demonstration_pairs(config.data_dir, config.task, config.demo_sources, "demo_nll_coef (--demo-nll)")
 
 
 def make_dream_vec_env(config: RefineConfig):
