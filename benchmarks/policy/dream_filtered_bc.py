@@ -35,14 +35,23 @@ import numpy as np
 
 from dreamgym.policy.dream_imitation import PAIR_CHOICES, DreamImitationConfig, collect_imagined_episodes, imitate
 
-SELECTIONS = ("success", "random")
+SELECTIONS = ("success", "random", "real", "success-and-real")
+"""``real`` and ``success-and-real`` are diagnostic oracles, not refinement: they read ``<out>/real_replay.json``
+(``dream_episode_replay.py``: each imagined episode's actions replayed open loop in real Meta-World) and keep the
+episodes whose actions really succeed (and, for the second, that the dream also confirmed). They measure how much a
+perfect filter would be worth."""
 
 
-def select_episodes(success: np.ndarray, selection: str, seed: int) -> np.ndarray:
-    """Indices of the kept episodes: the confirmed successes, or as many drawn without looking (the null)."""
+def select_episodes(success: np.ndarray, selection: str, seed: int, real_success: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the kept episodes: the confirmed successes, as many drawn without looking (the null), or (oracles)
+    those whose actions succeed when replayed in reality."""
     successes = np.flatnonzero(success)
     if selection == "success":
         return successes
+    if selection in ("real", "success-and-real"):
+        if real_success is None:
+            raise ValueError(f"--selection {selection} needs <out>/real_replay.json; run dream_episode_replay.py first.")
+        return np.flatnonzero(real_success & success) if selection == "success-and-real" else np.flatnonzero(real_success)
     return np.sort(np.random.default_rng(seed).choice(len(success), size=len(successes), replace=False))
 
 
@@ -52,11 +61,13 @@ def run(config: DreamImitationConfig, selections: tuple[str, ...], progress: boo
     if unknown or not selections:
         raise ValueError(f"--selection must name one or more of {SELECTIONS}, got {list(selections)}.")
     episodes = collect_imagined_episodes(config, progress)
+    replay = config.out_dir / "real_replay.json"
+    real_success = np.array(json.loads(replay.read_text())["real_success"], bool) if replay.exists() else None
     summaries = []
     for selection in selections:
         out = config.out_dir / (selection if config.pairs == "episode" else f"{selection}-{config.pairs}")
         summary = {"selection": selection, "config": config.to_dict(),
-                   **imitate(config, episodes, select_episodes(episodes["success"], selection, config.seed),
+                   **imitate(config, episodes, select_episodes(episodes["success"], selection, config.seed, real_success),
                              out / "policy.zip", progress)}
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
         summaries.append(summary)
@@ -71,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--num-envs", type=int, default=64)
     parser.add_argument("--confirm", default="4,20,5", help="rerolls,horizon,window of the success confirmation")
-    parser.add_argument("--selection", nargs="+", default=list(SELECTIONS), choices=SELECTIONS)
+    parser.add_argument("--selection", nargs="+", default=["success", "random"], choices=SELECTIONS)
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--pairs", choices=PAIR_CHOICES, default="episode",
                         help="imitate whole kept episodes or their decisions up to the grasp (arm folders <selection>-until-grasp)")

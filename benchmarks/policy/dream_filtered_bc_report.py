@@ -7,6 +7,10 @@ Reads ``real-<bc>-s<seed>-<selection>.json`` (``dreamgym evaluate --real-only --
 layouts (``../gpu-scale/cpu-confirm-bc-<bc>.json``, :data:`BC_EVALUATIONS`); writes ``RESULTS.md``: per run and pooled, the real
 success of BC, of the success-filtered fine-tune and of the random-selection null, the layouts each gained and
 lost against BC, and the layouts solved only by the filtered policy or only by its null (two-sided sign tests).
+Where ``replay-<bc>-s<seed>.json`` (``dream_episode_replay.py``) exists, a second table holds how the imagined
+episodes' actions fare replayed open loop in reality and the real success of the oracle arms
+(``real-<bc>-s<seed>-oracle-<selection>.json``); ``rescore-<bc>-s<seed>-<sampler>.json``
+(``dream_episode_rescore.py``) adds how whole-episode re-imagination scores the confirmed episodes.
 """
 
 from __future__ import annotations
@@ -107,6 +111,59 @@ def markdown(table: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+ORACLE = re.compile(r"replay-(?P<bc>[^-]+)-s(?P<seed>\d+)\.json")
+RESCORE = re.compile(r"rescore-(?P<bc>[^-]+)-s(?P<seed>\d+)-(?P<sampler>[a-z]+)\.json")
+
+
+def _rate(folder: Path, name: str) -> str:
+    path = folder / name
+    return f"{json.loads(path.read_text())['real']['mean']:.3f}" if path.exists() else "-"
+
+
+def oracle_markdown(folder: Path) -> str:
+    """The open-loop real replays of imagined episodes, the oracle arms and the whole-episode re-imagination scores."""
+    replays = sorted(p for p in folder.glob("replay-*.json") if ORACLE.fullmatch(p.name))
+    if not replays:
+        return ""
+    lines = ["", "## Do the kept episodes' actions succeed in reality? (diagnostic, uses real steps)", "",
+             "Each imagined episode's actions replayed open loop in real Meta-World from the recorded episode its real "
+             "start context came from (`dream_episode_replay.py`). Oracle arms (`dream_filtered_bc.py --selection real "
+             "success-and-real`) imitate, as the filtered arm does, the episodes whose actions really succeed (all of them, "
+             "or only those the dream also confirmed). They are not a refinement method: they show what a better filter "
+             "would be worth.", "",
+             "| run | imagined episodes | real open-loop success | dream-confirmed: real / all (precision) | "
+             "not confirmed: real / all | real BC | filtered | null | oracle: real successes | oracle: confirmed and real |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for path in replays:
+        match = ORACLE.fullmatch(path.name)
+        replay = json.loads(path.read_text())
+        c = replay["confusion"]
+        bc_file = BC_EVALUATIONS.get(match["bc"], f"cpu-confirm-bc-{match['bc']}.json")
+        bc = folder.parent / "gpu-scale" / bc_file
+        stem = f"real-{match['bc']}-s{match['seed']}"
+        lines.append(
+            f"| {match['bc']} seed {match['seed']} | {replay['episodes']} | {replay['real_success_rate']:.3f} "
+            f"| {c['dream_and_real']} / {c['dream_and_real'] + c['dream_only']} ({replay['precision']:.2f}) "
+            f"| {c['real_only']} / {c['real_only'] + c['neither']} "
+            f"| {json.loads(bc.read_text())['real']['mean']:.3f} | {_rate(folder, stem + '-success.json')} "
+            f"| {_rate(folder, stem + '-random.json')} | {_rate(folder, stem + '-oracle-real.json')} "
+            f"| {_rate(folder, stem + '-oracle-success-and-real.json')} |")
+    rescores = sorted(p for p in folder.glob("rescore-*.json") if RESCORE.fullmatch(p.name))
+    if rescores:
+        lines += ["", "Whole-episode re-imagination of the dream-confirmed episodes (`dream_episode_rescore.py`: the "
+                  "episode imagined again from its real start with its actions, fresh noise each time; score = how many "
+                  "re-imaginings end in a predicted success on one of the last 5 frames). Per score: episodes whose "
+                  "actions really succeed open loop / episodes.", "",
+                  "| run | sampler | re-imaginings | " + " | ".join(f"score {k}" for k in range(5)) + " |",
+                  "|---|---|---|" + "---|" * 5]
+        for path in rescores:
+            match, rescore = RESCORE.fullmatch(path.name), json.loads(path.read_text())
+            by_score = rescore.get("real_by_score", {})
+            cells = [f"{v['real']} / {v['episodes']}" if (v := by_score.get(str(k))) else "" for k in range(5)]
+            lines.append(f"| {match['bc']} seed {match['seed']} | {match['sampler']} | {rescore['rerolls']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
@@ -114,8 +171,9 @@ def main() -> None:
     table = rows(folder)
     if not table:
         raise SystemExit(f"No evaluated run pairs (real-<bc>-s<seed>-success.json with -random.json) in {folder}.")
-    (folder / "RESULTS.md").write_text(markdown(table))
-    print(markdown(table))
+    text = markdown(table) + oracle_markdown(folder)
+    (folder / "RESULTS.md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+"""Replay imagined episodes in real Meta-World: does the dream's confirmed success hold in reality?
+
+``dreamgym refine --method filtered-bc`` imitates the imagined episodes whose success the dream confirms.
+Every imagined episode starts from a real 4-frame context of the bundle (``initial_states``), which is the
+start of a recorded episode; its seed is in the dataset. This script finds that episode for each imagined
+one (exact frame match), resets the real simulator with its seed, plays the 3 recorded context actions and
+then the imagined episode's actions open loop, and records whether reality succeeds on any of those steps.
+
+Diagnostic only: the real steps taken here never feed back into refinement. The per-episode table is what
+``dream_filtered_bc.py --keep real`` (an oracle filter) and the confusion of the dream's filter use.
+
+    python benchmarks/policy/dream_episode_replay.py runs/dream-filtered-bc/bv0s18-s0 --data data
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from dreamgym.bundle import find_bundle
+from dreamgym.dream.initial_states import InitialStates
+from dreamgym.files import atomic_write_json
+
+CONTEXT = 4
+
+
+def frame_key(frames: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(frames).tobytes()).hexdigest()
+
+
+def recorded_starts(data_dir: Path, task: str) -> dict[str, dict]:
+    """Recorded episodes by the hash of their first 4 frames: seed, source and the 3 context actions."""
+    starts = {}
+    for path in sorted((data_dir / task).glob("*/*.npz")):
+        with np.load(path, allow_pickle=False) as episode:
+            meta = json.loads(str(episode["meta"]))
+            starts[frame_key(episode["frames"][:CONTEXT])] = {
+                "seed": int(meta["seed"]), "source": meta["source"], "file": str(path),
+                "context_actions": episode["actions"][: CONTEXT - 1].astype(np.float32),
+                "context_states": episode["states"][:CONTEXT],
+            }
+    return starts
+
+
+def start_of_each_episode(episodes: dict, initial: InitialStates) -> np.ndarray:
+    """Index into ``initial`` of the context each imagined episode started from (its first frame is the
+    context's last one); -1 where none matches."""
+    last = initial.frames[:, CONTEXT - 1].numpy()
+    by_frame: dict[str, list[int]] = {}
+    for index, frame in enumerate(last):
+        by_frame.setdefault(frame_key(frame), []).append(index)
+    first = np.concatenate([[0], np.cumsum(episodes["lengths"])[:-1]])
+    found = []
+    for offset in first:
+        candidates = by_frame.get(frame_key(episodes["frames"][offset]), [])
+        found.append(candidates[0] if len(candidates) == 1 else -1)
+    return np.array(found)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", type=Path, help="a filtered-bc run folder holding imagined_episodes.npz")
+    parser.add_argument("--data", type=Path, default=Path("data"), help="dataset root the bundle's starts came from")
+    parser.add_argument("--task", default="coffee-pull")
+    parser.add_argument("--out", type=Path, default=None, help="JSON to write (default: <run>/real_replay.json)")
+    args = parser.parse_args()
+
+    from dreamgym.real.metaworld_env import MetaWorldPixelEnv
+
+    episodes = dict(np.load(args.run / "imagined_episodes.npz"))
+    initial = InitialStates.load(find_bundle(args.task) / "initial_states")
+    start_index = start_of_each_episode(episodes, initial)
+    if (start_index < 0).any():
+        raise SystemExit(f"{int((start_index < 0).sum())} imagined episodes start from no unique bundle context.")
+    recorded = recorded_starts(args.data, args.task)
+    contexts = [recorded.get(frame_key(initial.frames[i, :CONTEXT].numpy())) for i in range(initial.frames.shape[0])]
+    missing = sorted({int(i) for i in start_index if contexts[i] is None})
+    if missing:
+        raise SystemExit(f"{len(missing)} bundle contexts match no recorded episode under {args.data}/{args.task}.")
+
+    env = MetaWorldPixelEnv(args.task, episode_steps=200, render_mode=None)
+    bounds = np.concatenate([[0], np.cumsum(episodes["lengths"])])
+    real_success, first_success, context_error = [], [], []
+    for episode, start in enumerate(tqdm(start_index, desc="real replays", unit="episode", mininterval=10)):
+        context = contexts[start]
+        _, info = env.reset(seed=context["seed"])
+        states = [info["state"]]
+        for action in context["context_actions"]:
+            _, _, _, _, info = env.step(action)
+            states.append(info["state"])
+        context_error.append(float(np.abs(np.array(states) - context["context_states"]).max()))
+        first = None
+        for step, action in enumerate(episodes["actions"][bounds[episode]:bounds[episode + 1]], start=1):
+            _, _, _, _, info = env.step(action)
+            if info["success"] and first is None:
+                first = step
+        real_success.append(first is not None)
+        first_success.append(first)
+    env.close()
+    dream = episodes["success"].astype(bool)
+    real = np.array(real_success)
+    result = {
+        "run": str(args.run),
+        "episodes": int(len(real)),
+        "max_context_state_error": float(max(context_error)),
+        "confusion": {"dream_and_real": int((dream & real).sum()), "dream_only": int((dream & ~real).sum()),
+                      "real_only": int((~dream & real).sum()), "neither": int((~dream & ~real).sum())},
+        "precision": float((dream & real).sum() / max(1, dream.sum())),
+        "real_success_rate": float(real.mean()),
+        "dream_success": dream.tolist(),
+        "real_success": real.tolist(),
+        "real_first_success": first_success,
+        "start_context": start_index.tolist(),
+        "start_seed": [contexts[i]["seed"] for i in start_index],
+    }
+    out = args.out or args.run / "real_replay.json"
+    atomic_write_json(out, result)
+    print(json.dumps({k: v for k, v in result.items() if not isinstance(v, list)}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
