@@ -1,10 +1,11 @@
 """Replay imagined episodes in real Meta-World: does the dream's confirmed success hold in reality?
 
 ``dreamgym refine --method filtered-bc`` imitates the imagined episodes whose success the dream confirms.
-Every imagined episode starts from a real 4-frame context of the bundle (``initial_states``), which is the
-start of a recorded episode; its seed is in the dataset. This script finds that episode for each imagined
-one (exact frame match), resets the real simulator with its seed, plays the 3 recorded context actions and
-then the imagined episode's actions open loop, and records whether reality succeeds on any of those steps.
+Every imagined episode starts from a real 4-frame context of the bundle (``initial_states``), a stretch of a
+recorded episode whose seed is in the dataset. This script finds that episode and the decision the context
+starts at for each imagined one (exact frame match), resets the real simulator with its seed, plays the
+recorded actions up to the end of the context and then the imagined episode's actions open loop, and records
+whether reality succeeds on any of those steps.
 
 Diagnostic only: the real steps taken here never feed back into refinement. The per-episode table is what
 ``dream_filtered_bc.py --keep real`` (an oracle filter) and the confusion of the dream's filter use.
@@ -34,32 +35,45 @@ def frame_key(frames: np.ndarray) -> str:
 
 
 def recorded_starts(data_dir: Path, task: str) -> dict[str, dict]:
-    """Recorded episodes by the hash of their first 4 frames: seed, source and the 3 context actions."""
+    """Recorded episodes by the hash of their first 4 frames: seed, source, their actions and states."""
     starts = {}
     for path in sorted((data_dir / task).glob("*/*.npz")):
         with np.load(path, allow_pickle=False) as episode:
             meta = json.loads(str(episode["meta"]))
             starts[frame_key(episode["frames"][:CONTEXT])] = {
                 "seed": int(meta["seed"]), "source": meta["source"], "file": str(path),
-                "context_actions": episode["actions"][: CONTEXT - 1].astype(np.float32),
-                "context_states": episode["states"][:CONTEXT],
+                "actions": episode["actions"].astype(np.float32), "states": episode["states"],
             }
     return starts
 
 
-def start_of_each_episode(episodes: dict, initial: InitialStates) -> np.ndarray:
-    """Index into ``initial`` of the context each imagined episode started from (its first frame is the
-    context's last one); -1 where none matches."""
-    last = initial.frames[:, CONTEXT - 1].numpy()
-    by_frame: dict[str, list[int]] = {}
-    for index, frame in enumerate(last):
-        by_frame.setdefault(frame_key(frame), []).append(index)
+def start_of_each_episode(episodes: dict, initial: InitialStates) -> tuple[np.ndarray, np.ndarray]:
+    """For each imagined episode, the bundle trajectory it started from and the decision its context starts at
+    (its first frame is the context's last one; 0 for ``reset_mode="episode_start"``); -1 where no unique match."""
+    frames = initial.frames.numpy()
+    by_frame: dict[str, list[tuple[int, int]]] = {}
+    for index in range(frames.shape[0]):
+        for start in range(frames.shape[1] - CONTEXT + 1):
+            by_frame.setdefault(frame_key(frames[index, start + CONTEXT - 1]), []).append((index, start))
     first = np.concatenate([[0], np.cumsum(episodes["lengths"])[:-1]])
     found = []
     for offset in first:
         candidates = by_frame.get(frame_key(episodes["frames"][offset]), [])
-        found.append(candidates[0] if len(candidates) == 1 else -1)
-    return np.array(found)
+        # identical frames at several decisions of one trajectory (an arm at rest) are the same state: take the first
+        found.append(candidates[0] if len({index for index, _ in candidates}) == 1 else (-1, -1))
+    found = np.array(found).reshape(-1, 2)
+    return found[:, 0], found[:, 1]
+
+
+def object_geometry(states: np.ndarray) -> dict:
+    """Where the object went in a real replay, from Meta-World's 39-D states (hand 0:3, object 4:7, goal 36:39), in cm:
+    the object's distance to the goal at the end and at its closest, how far the object moved at most, and the
+    hand's distance to the object at the end."""
+    hand, obj, goal = states[:, 0:3], states[:, 4:7], states[:, 36:39]
+    to_goal = np.linalg.norm(obj - goal, axis=1)
+    return {"object_to_goal_end_cm": round(100 * float(to_goal[-1]), 2), "object_to_goal_min_cm": round(100 * float(to_goal.min()), 2),
+            "object_moved_max_cm": round(100 * float(np.linalg.norm(obj - obj[0], axis=1).max()), 2),
+            "hand_to_object_end_cm": round(100 * float(np.linalg.norm(hand[-1] - obj[-1])), 2)}
 
 
 def main() -> None:
@@ -74,7 +88,7 @@ def main() -> None:
 
     episodes = dict(np.load(args.run / "imagined_episodes.npz"))
     initial = InitialStates.load(find_bundle(args.task) / "initial_states")
-    start_index = start_of_each_episode(episodes, initial)
+    start_index, start_step = start_of_each_episode(episodes, initial)
     if (start_index < 0).any():
         raise SystemExit(f"{int((start_index < 0).sum())} imagined episodes start from no unique bundle context.")
     recorded = recorded_starts(args.data, args.task)
@@ -85,22 +99,25 @@ def main() -> None:
 
     env = MetaWorldPixelEnv(args.task, episode_steps=200, render_mode=None)
     bounds = np.concatenate([[0], np.cumsum(episodes["lengths"])])
-    real_success, first_success, context_error = [], [], []
-    for episode, start in enumerate(tqdm(start_index, desc="real replays", unit="episode", mininterval=10)):
+    real_success, first_success, context_error, geometry = [], [], [], []
+    for episode, (start, step0) in enumerate(tqdm(zip(start_index, start_step), total=len(start_index), desc="real replays",
+                                                  unit="episode", mininterval=10)):
         context = contexts[start]
         _, info = env.reset(seed=context["seed"])
         states = [info["state"]]
-        for action in context["context_actions"]:
+        for action in context["actions"][: step0 + CONTEXT - 1]:  # the recorded decisions up to the imagined start
             _, _, _, _, info = env.step(action)
             states.append(info["state"])
-        context_error.append(float(np.abs(np.array(states) - context["context_states"]).max()))
-        first = None
+        context_error.append(float(np.abs(np.array(states) - context["states"][: step0 + CONTEXT]).max()))
+        first, trajectory = None, [info["state"]]
         for step, action in enumerate(episodes["actions"][bounds[episode]:bounds[episode + 1]], start=1):
             _, _, _, _, info = env.step(action)
+            trajectory.append(info["state"])
             if info["success"] and first is None:
                 first = step
         real_success.append(first is not None)
         first_success.append(first)
+        geometry.append(object_geometry(np.array(trajectory)))
     env.close()
     dream = episodes["success"].astype(bool)
     real = np.array(real_success)
@@ -116,6 +133,8 @@ def main() -> None:
         "real_success": real.tolist(),
         "real_first_success": first_success,
         "start_context": start_index.tolist(),
+        "start_step": start_step.tolist(),
+        "real_geometry": geometry,
         "start_seed": [contexts[i]["seed"] for i in start_index],
     }
     out = args.out or args.run / "real_replay.json"

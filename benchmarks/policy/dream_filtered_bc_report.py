@@ -161,6 +161,21 @@ def oracle_markdown(folder: Path) -> str:
             by_score = rescore.get("real_by_score", {})
             cells = [f"{v['real']} / {v['episodes']}" if (v := by_score.get(str(k))) else "" for k in range(5)]
             lines.append(f"| {match['bc']} seed {match['seed']} | {match['sampler']} | {rescore['rerolls']} | " + " | ".join(cells) + " |")
+    filters = sorted(folder.glob("outcome-filter-*.json"))
+    if filters:
+        lines += ["", "A second classifier on the dream's last frames (`dream_outcome_filter.py`): trained like the shipped one but "
+                  "on whole recorded episodes imagined open loop from their start, each imagined frame labelled with the "
+                  "real success of its step (`outcome-classifier-summary.json`). Fires on one of the last 5 frames "
+                  "(the dream's final frame re-imagined): episodes whose actions really succeed / episodes it fires on "
+                  "(precision), and the share of the really successful episodes it keeps (recall).", "",
+                  "| run | episodes | shipped classifier | dream-outcome classifier |", "|---|---|---|---|"]
+        for path in filters:
+            agreement = json.loads(path.read_text()).get("agreement", {})
+            label = path.stem.removeprefix("outcome-filter-")
+            for group in ("confirmed", "predicted"):
+                cells = [f"{a['fires_real']} / {a['fires']} ({a['precision']:.2f}), recall {a['recall']:.2f}"
+                         for a in (agreement[f"shipped on {group}"], agreement[f"outcome on {group}"])]
+                lines.append(f"| {label} | {group} ({agreement[f'shipped on {group}']['episodes']}) | {cells[0]} | {cells[1]} |")
     return "\n".join(lines) + "\n"
 
 

@@ -36,6 +36,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dreamgym.dream.confirmation import SuccessConfirmation
+from dreamgym.dream.initial_states import RESET_MODES
 from dreamgym.files import atomic_write, atomic_write_json
 from dreamgym.tasks import get_task
 
@@ -70,6 +71,8 @@ class DreamImitationConfig:
     :param shift_pixels: random-shift augmentation of every frame, in pixels.
     :param halfway_to_bc: ``refined.zip`` = the mean weights of the BC policy and the imitated one (``False``: the
         imitated one).
+    :param reset_mode: where imagined episodes start: ``"episode_start"`` (the first frames of real episodes) or
+        ``"random"`` (any point of the bundle's stored real trajectories, so the dream imagines fewer decisions to the outcome).
     :param pairs: ``"episode"``: imitate every decision of a kept episode; ``"until-grasp"``: only those up to
         :data:`GRASP_MARGIN` decisions after the first closing command (the dream's confirmed success speaks for
         the grasp; what follows it, the pull, is where the dream keeps a slipping mug in the gripper).
@@ -97,6 +100,7 @@ class DreamImitationConfig:
     shift_pixels: int = 4
     halfway_to_bc: bool = True
     pairs: str = "episode"
+    reset_mode: str = "episode_start"
     demo_sources: tuple[str, ...] = ("expert",)
     data_dir: Path = Path("data")
     seed: int = 0
@@ -125,6 +129,8 @@ class DreamImitationConfig:
             raise ValueError(f"halfway_to_bc must be True or False, got {self.halfway_to_bc!r}.")
         if self.pairs not in PAIR_CHOICES:
             raise ValueError(f"pairs must be one of {PAIR_CHOICES}, got {self.pairs!r}.")
+        if self.reset_mode not in RESET_MODES:
+            raise ValueError(f"reset_mode must be one of {RESET_MODES}, got {self.reset_mode!r}.")
         if not self.demo_sources:
             raise ValueError("demo_sources must name at least one episode source (e.g. 'expert').")
         if self.success_confirmation is None:
@@ -137,7 +143,10 @@ class DreamImitationConfig:
 
 
 # Settings that decide which imagined episodes a run folder holds: a resumed run must not change them.
-_COLLECTION_SETTINGS = ("bc_model", "task", "bundle", "num_envs", "success_confirmation", "sampler", "denoising_steps", "seed")
+_COLLECTION_SETTINGS = ("bc_model", "task", "bundle", "num_envs", "success_confirmation", "sampler", "denoising_steps", "seed",
+                        "reset_mode")
+_ADDED_LATER = {"reset_mode": "episode_start"}
+"""Collection settings newer than some run folders, with the value those folders were collected with."""
 
 
 def _refuse_other_collection(config: DreamImitationConfig) -> None:
@@ -146,7 +155,7 @@ def _refuse_other_collection(config: DreamImitationConfig) -> None:
         return
     stored, current = json.loads(path.read_text()), json.loads(json.dumps(config.to_dict()))
     changed = [f"{name}: {stored.get(name)!r} -> {current[name]!r}" for name in _COLLECTION_SETTINGS
-               if stored.get(name) != current[name]]
+               if stored.get(name, _ADDED_LATER.get(name)) != current[name]]
     if changed:
         raise ValueError(f"{config.out_dir} holds imagined episodes of other settings ({'; '.join(changed)}); "
                          "expected the same settings to resume, or a new --out folder.")
@@ -206,7 +215,7 @@ def collect_imagined_episodes(config: DreamImitationConfig, progress: bool = Tru
     model = load_policy(config.bc_model, config.device)
     env = DreamWorldVectorEnv(
         num_envs=config.num_envs, task=config.task, bundle=config.bundle, device=config.device,
-        sampler=config.sampler, denoising_steps=config.denoising_steps, reset_mode="episode_start",
+        sampler=config.sampler, denoising_steps=config.denoising_steps, reset_mode=config.reset_mode,
         success_confirmation=config.success_confirmation,
     )
     torch.manual_seed(config.seed * 1000 + done)  # the policy's action noise (SB3 samples with torch's generator)
