@@ -237,7 +237,7 @@ PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic
             "reset_mode", "mixture_bundles", "checkpoint_every", "average_checkpoints", "average_with_start",
             "monitor_real_episodes")
 """``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
-FILTERED_BC_ONLY = ("rounds", "imitation_steps", "imitation_lr", "no_halfway")
+FILTERED_BC_ONLY = ("rounds", "imitation_steps", "imitation_lr", "no_halfway", "start_decisions")
 """``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
 
@@ -280,9 +280,9 @@ def _cmd_refine(args: argparse.Namespace) -> None:
                       demo_sources=tuple(args.demo_sources), data_dir=args.data, seed=args.seed, device=args.device,
                       halfway_to_bc=not args.no_halfway)
         for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("imitation_steps", "steps"),
-                             ("imitation_lr", "learning_rate")):
+                             ("imitation_lr", "learning_rate"), ("start_decisions", "start_decisions")):
             if getattr(args, option) is not None:
-                values[name] = getattr(args, option)
+                values[name] = tuple(getattr(args, option)) if option == "start_decisions" else getattr(args, option)
         summary = refine_by_imitation(DreamImitationConfig(**values), progress=not args.no_progress)
         print(json.dumps({k: summary[k] for k in ("imagined_episodes", "confirmed_successes", "kept_pairs",
                                                    "collect_seconds", "imitation_seconds", "hardware")}))
@@ -559,6 +559,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="behaviour-cloning steps on the kept episodes and the demonstrations (default 1000; the "
                           "snapshots of the second half are averaged)")
     fbc.add_argument("--imitation-lr", type=positive_float, help="learning rate of that behaviour cloning (default 1e-4)")
+    fbc.add_argument("--start-decisions", type=non_negative_int, nargs=2, metavar=("FIRST", "LAST"),
+                     help="imagined episodes start from real contexts of the bundle's stored trajectories that begin at a "
+                          "decision in FIRST..LAST (default 0 0: their first frames)")
     fbc.add_argument("--no-halfway", action="store_true",
                      help="refined.zip = the imitated policy itself, not halfway between it and BC (the mean weights)")
     ppo = ref.add_argument_group("--method ppo")

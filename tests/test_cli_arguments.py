@@ -50,6 +50,7 @@ RANGES = {
         "--anchor-kl": NON_NEGATIVE, "--demo-nll": NON_NEGATIVE, "--horizon": AT_LEAST_1, "--confirm-rerolls": AT_LEAST_0, "--confirm-horizon": AT_LEAST_1, "--confirm-window": AT_LEAST_1, "--average-checkpoints": AT_LEAST_1,
         "--denoising-steps": DENOISING, "--checkpoint-every": AT_LEAST_1, "--monitor-real-episodes": AT_LEAST_0,
         "--seed": AT_LEAST_0, "--rounds": AT_LEAST_1, "--imitation-steps": AT_LEAST_1, "--imitation-lr": POSITIVE,
+        "--start-decisions": AT_LEAST_0,
     },
     "evaluate": {"--seeds": AT_LEAST_0, "--episodes": AT_LEAST_1, "--dream-episodes": AT_LEAST_1, "--denoising-steps": DENOISING},
     "demo": {"--real-episodes": AT_LEAST_1, "--dream-episodes": AT_LEAST_1, "--refine-iterations": AT_LEAST_1},
@@ -91,7 +92,7 @@ def _error(capsys, *argv):
     return code, lines[0]
 
 
-VALUES_PER_OPTION = {"--branch-at": 2, "--branch-duration": 2}
+VALUES_PER_OPTION = {"--branch-at": 2, "--branch-duration": 2, "--start-decisions": 2}
 """Options that take several values (``nargs``); the others take one."""
 
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 from test_policy import demo_data, start_model, tiny_bundle  # noqa: F401  (fixtures)
 
+from dreamgym.dream.initial_states import InitialStates
 from dreamgym.policy.bc import action_nll
 from dreamgym.policy.dream_imitation import (
     GRASP_MARGIN,
@@ -45,6 +46,23 @@ def test_collection_stores_every_round_and_resumes_without_replaying(tmp_path, t
     assert len(more["success"]) == 9
 
 
+def test_collection_starts_from_the_drawn_real_contexts_and_records_them(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    initial = InitialStates.load(tiny_bundle / "initial_states")
+    length, history = initial.frames.shape[1], 4
+    config = _config(tmp_path, tiny_bundle, demo_data, rounds=1, num_envs=4, start_decisions=(1, length - history))
+    config.out_dir.mkdir()
+    episodes = collect_imagined_episodes(config, progress=False)
+    decisions, trajectories = episodes["start_decision"], episodes["start_trajectory"]
+    assert ((decisions >= 1) & (decisions <= length - history)).all()
+    first = np.concatenate([[0], np.cumsum(episodes["lengths"])[:-1]])
+    for offset, trajectory, decision in zip(first, trajectories, decisions):  # each world saw the context's last frame first
+        np.testing.assert_array_equal(episodes["frames"][offset], initial.frames[trajectory, decision + history - 1].numpy())
+    late = _config(tmp_path, tiny_bundle, demo_data, out_dir=tmp_path / "late", start_decisions=(0, length - history + 1))
+    late.out_dir.mkdir()
+    with pytest.raises(ValueError, match="reach past the bundle's stored trajectories"):
+        collect_imagined_episodes(late, progress=False)
+
+
 def test_imitation_fits_the_kept_episodes_only_and_averages_its_snapshots(tmp_path, tiny_bundle, demo_data):  # noqa: F811
     config = _config(tmp_path, tiny_bundle, demo_data)
     lengths = np.array([3, 4, 5])
@@ -78,6 +96,15 @@ def test_refine_by_imitation_writes_refined_zip_and_refuses_other_settings_on_re
     assert json.loads((config.out_dir / "summary.json").read_text())["kept_pairs"] == summary["kept_pairs"]
     with pytest.raises(ValueError, match="num_envs: 3 -> 5"):
         refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, num_envs=5), progress=False)
+    with pytest.raises(ValueError, match=r"start_decisions: \[0, 0\] -> \[1, 2\]"):
+        refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, start_decisions=(1, 2)), progress=False)
+    # a folder written before start_decisions existed was collected from episode starts: it resumes as such
+    stored = json.loads((config.out_dir / "config.json").read_text())
+    del stored["start_decisions"]
+    (config.out_dir / "config.json").write_text(json.dumps(stored))
+    with pytest.raises(ValueError, match=r"start_decisions: \[0, 0\] -> \[1, 2\]"):
+        refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, start_decisions=(1, 2)), progress=False)
+    assert refine_by_imitation(config, progress=False)["kept_episodes"] == 6  # resumed: nothing imagined anew
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -91,6 +118,8 @@ def test_refine_by_imitation_writes_refined_zip_and_refuses_other_settings_on_re
     ({"demo_sources": ()}, "demo_sources must name"),
     ({"pairs": "pull"}, "pairs must be one of"),
     ({"halfway_to_bc": "yes"}, "halfway_to_bc must be True or False"),
+    ({"start_decisions": (3, 1)}, "start_decisions must be two integers"),
+    ({"start_decisions": (0, 1.5)}, "start_decisions must be two integers"),
 ])
 def test_config_names_bad_values(tmp_path, overrides, message):
     with pytest.raises(ValueError, match=message):

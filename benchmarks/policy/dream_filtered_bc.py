@@ -86,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--pairs", choices=PAIR_CHOICES, default="episode",
                         help="imitate whole kept episodes or their decisions up to the grasp (arm folders <selection>-until-grasp)")
-    parser.add_argument("--reset-mode", choices=["episode_start", "random"], default="episode_start",
-                        help="imagined episodes start at real episode starts or anywhere in the stored real trajectories")
+    parser.add_argument("--start-decisions", type=int, nargs=2, default=[0, 0], metavar=("FIRST", "LAST"),
+                        help="imagined episodes start from real contexts beginning at a decision in FIRST..LAST of the "
+                             "bundle's stored trajectories (default 0 0: their first frames)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--no-progress", action="store_true")
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     config = DreamImitationConfig(
         bc_model=args.bc_model, out_dir=args.out, bundle=args.bundle, rounds=args.rounds, num_envs=args.num_envs,
         success_confirmation={"rerolls": rerolls, "horizon": horizon, "window": window}, steps=args.steps,
-        seed=args.seed, data_dir=args.data, pairs=args.pairs, reset_mode=args.reset_mode,
+        seed=args.seed, data_dir=args.data, pairs=args.pairs, start_decisions=tuple(args.start_decisions),
     )
     for summary in run(config, tuple(args.selection), progress=not args.no_progress):
         print(json.dumps({k: summary[k] for k in ("selection", "kept_episodes", "kept_confirmed_successes", "kept_pairs")}))

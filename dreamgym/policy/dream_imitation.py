@@ -1,8 +1,9 @@
 """``dreamgym refine --method filtered-bc``: behaviour cloning of the dream's confirmed successes.
 
 The BC policy acts in the learned simulator, sampling from its Gaussian, in ``rounds`` batches of
-``num_envs`` imagined episodes that start from real first frames (``reset_mode="episode_start"``, the
-bundle's 50 decisions). An imagined success pays only if the dream reproduces it
+``num_envs`` imagined episodes that start from real 4-frame contexts of the bundle's stored trajectories (by default
+their first frames; ``start_decisions`` moves the starts later, so the dream imagines fewer decisions before the
+outcome), each for up to the bundle's 50 decisions. An imagined success pays only if the dream reproduces it
 (``success_confirmation``, :mod:`dreamgym.dream.confirmation`; default: 4 re-imaginings of the last 20
 transitions, the grasp included, a success on any of their last 5 frames). The episodes the dream
 confirms are kept, and behaviour cloning continues from the BC weights on their (imagined frame, action)
@@ -36,7 +37,6 @@ import torch
 from tqdm.auto import tqdm
 
 from dreamgym.dream.confirmation import SuccessConfirmation
-from dreamgym.dream.initial_states import RESET_MODES
 from dreamgym.files import atomic_write, atomic_write_json
 from dreamgym.tasks import get_task
 
@@ -71,8 +71,10 @@ class DreamImitationConfig:
     :param shift_pixels: random-shift augmentation of every frame, in pixels.
     :param halfway_to_bc: ``refined.zip`` = the mean weights of the BC policy and the imitated one (``False``: the
         imitated one).
-    :param reset_mode: where imagined episodes start: ``"episode_start"`` (the first frames of real episodes) or
-        ``"random"`` (any point of the bundle's stored real trajectories, so the dream imagines fewer decisions to the outcome).
+    :param start_decisions: ``(first, last)``: each imagined episode starts from a real context that begins at a decision
+        drawn uniformly from ``first..last`` of a stored real trajectory of the bundle (``(0, 0)``: at its first frame).
+        Later starts leave the world model fewer decisions to imagine before the outcome, where its drift decides
+        which successes it confirms (``benchmarks/policy/dream-filtered-bc/``).
     :param pairs: ``"episode"``: imitate every decision of a kept episode; ``"until-grasp"``: only those up to
         :data:`GRASP_MARGIN` decisions after the first closing command (the dream's confirmed success speaks for
         the grasp; what follows it, the pull, is where the dream keeps a slipping mug in the gripper).
@@ -100,7 +102,7 @@ class DreamImitationConfig:
     shift_pixels: int = 4
     halfway_to_bc: bool = True
     pairs: str = "episode"
-    reset_mode: str = "episode_start"
+    start_decisions: tuple[int, int] = (0, 0)
     demo_sources: tuple[str, ...] = ("expert",)
     data_dir: Path = Path("data")
     seed: int = 0
@@ -129,8 +131,11 @@ class DreamImitationConfig:
             raise ValueError(f"halfway_to_bc must be True or False, got {self.halfway_to_bc!r}.")
         if self.pairs not in PAIR_CHOICES:
             raise ValueError(f"pairs must be one of {PAIR_CHOICES}, got {self.pairs!r}.")
-        if self.reset_mode not in RESET_MODES:
-            raise ValueError(f"reset_mode must be one of {RESET_MODES}, got {self.reset_mode!r}.")
+        starts = self.start_decisions
+        if (not isinstance(starts, (tuple, list)) or len(starts) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in starts) or not 0 <= starts[0] <= starts[1]):
+            raise ValueError(f"start_decisions must be two integers (first, last) with 0 <= first <= last, got {starts!r}.")
+        self.start_decisions = (int(starts[0]), int(starts[1]))
         if not self.demo_sources:
             raise ValueError("demo_sources must name at least one episode source (e.g. 'expert').")
         if self.success_confirmation is None:
@@ -144,8 +149,8 @@ class DreamImitationConfig:
 
 # Settings that decide which imagined episodes a run folder holds: a resumed run must not change them.
 _COLLECTION_SETTINGS = ("bc_model", "task", "bundle", "num_envs", "success_confirmation", "sampler", "denoising_steps", "seed",
-                        "reset_mode")
-_ADDED_LATER = {"reset_mode": "episode_start"}
+                        "start_decisions")
+_ADDED_LATER = {"start_decisions": [0, 0]}
 """Collection settings newer than some run folders, with the value those folders were collected with."""
 
 
@@ -154,8 +159,8 @@ def _refuse_other_collection(config: DreamImitationConfig) -> None:
     if not path.exists():
         return
     stored, current = json.loads(path.read_text()), json.loads(json.dumps(config.to_dict()))
-    changed = [f"{name}: {stored.get(name)!r} -> {current[name]!r}" for name in _COLLECTION_SETTINGS
-               if stored.get(name, _ADDED_LATER.get(name)) != current[name]]
+    stored = {name: stored.get(name, _ADDED_LATER.get(name)) for name in _COLLECTION_SETTINGS}
+    changed = [f"{name}: {stored[name]!r} -> {current[name]!r}" for name in _COLLECTION_SETTINGS if stored[name] != current[name]]
     if changed:
         raise ValueError(f"{config.out_dir} holds imagined episodes of other settings ({'; '.join(changed)}); "
                          "expected the same settings to resume, or a new --out folder.")
@@ -169,13 +174,38 @@ def until_grasp(actions: np.ndarray) -> int:
     return len(actions) if not len(closing) else min(len(actions), int(closing[0]) + GRASP_MARGIN + 1)
 
 
-def play_round(model, env, seed: int) -> list[dict]:
+def draw_starts(initial_states, count: int, history: int, start_decisions: tuple[int, int],
+                generator: torch.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` (trajectory, first decision) pairs of the bundle's stored real trajectories to start imagined episodes from.
+
+    :raises ValueError: if the stored trajectories are too short for a context of ``history`` frames from ``start_decisions[1]``.
+    """
+    stored, length = initial_states.frames.shape[:2]
+    latest = length - history
+    if start_decisions[1] > latest:
+        raise ValueError(f"start_decisions {tuple(start_decisions)} reach past the bundle's stored trajectories: they hold "
+                         f"{length} frames, so a {history}-frame context starts at decision {latest} at the latest.")
+    trajectories = torch.randint(stored, (count,), generator=generator)
+    decisions = torch.randint(start_decisions[0], start_decisions[1] + 1, (count,), generator=generator)
+    return trajectories.numpy(), decisions.numpy()
+
+
+def play_round(model, env, seed: int, starts: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict]:
     """One imagined episode per world of ``env`` (a :class:`~dreamgym.dream.vector_env.DreamWorldVectorEnv`),
     the policy sampling its actions: per world the frames it saw, its actions and whether the dream paid a success.
 
-    Worlds that finished are still stepped (the batch stays whole) but what follows their episode is dropped.
+    ``starts``: per world the (trajectory, first decision) of the real context it starts from
+    (:func:`draw_starts`); ``None``: the env draws its own. Worlds that finished are still stepped (the batch stays
+    whole) but what follows their episode is dropped.
     """
-    observation, _ = env.reset(seed=seed)
+    options = None
+    if starts is not None:
+        frames, actions = env.simulator.initial_states.frames, env.simulator.initial_states.actions
+        trajectory, first = (torch.as_tensor(a) for a in starts)
+        steps = first[:, None] + torch.arange(env.history)
+        options = {"frames": frames[trajectory[:, None], steps].numpy(),
+                   "actions": actions[trajectory[:, None], steps[:, :-1]].numpy().astype(np.float32)}
+    observation, _ = env.reset(seed=seed, options=options)
     count = env.num_envs
     frames: list[list[np.ndarray]] = [[] for _ in range(count)]
     actions: list[list[np.ndarray]] = [[] for _ in range(count)]
@@ -203,7 +233,8 @@ def _save_npz(path: Path, arrays: dict) -> None:
 def collect_imagined_episodes(config: DreamImitationConfig, progress: bool = True) -> dict[str, np.ndarray]:
     """Play the rounds not yet stored in ``<out_dir>/imagined_episodes.npz`` and return all of them:
     ``frames`` uint8 and ``actions`` float32 of every decision (episodes one after another), per episode its
-    ``lengths`` and ``success``, ``round_seconds`` and the number of ``rounds``."""
+    ``lengths``, ``success`` and real start (``start_trajectory`` into the bundle's stored trajectories, ``start_decision``
+    where its context begins), ``round_seconds`` and the number of ``rounds``."""
     from dreamgym.dream.vector_env import DreamWorldVectorEnv
     from dreamgym.policy.model import load_policy
 
@@ -215,22 +246,28 @@ def collect_imagined_episodes(config: DreamImitationConfig, progress: bool = Tru
     model = load_policy(config.bc_model, config.device)
     env = DreamWorldVectorEnv(
         num_envs=config.num_envs, task=config.task, bundle=config.bundle, device=config.device,
-        sampler=config.sampler, denoising_steps=config.denoising_steps, reset_mode=config.reset_mode,
+        sampler=config.sampler, denoising_steps=config.denoising_steps,
         success_confirmation=config.success_confirmation,
     )
     torch.manual_seed(config.seed * 1000 + done)  # the policy's action noise (SB3 samples with torch's generator)
     bar = tqdm(range(done, config.rounds), desc="imagined rounds", unit="round", disable=not progress)
     for round_index in bar:
         started = time.time()
-        episodes = play_round(model, env, seed=config.seed * 1000 + round_index)
+        starts = draw_starts(env.simulator.initial_states, config.num_envs, env.history, config.start_decisions,
+                             torch.Generator().manual_seed(config.seed * 1000 + round_index))
+        episodes = play_round(model, env, seed=config.seed * 1000 + round_index, starts=starts)
         new = {
+            "start_trajectory": starts[0],
+            "start_decision": starts[1],
             "frames": np.concatenate([e["frames"] for e in episodes]),
             "actions": np.concatenate([e["actions"] for e in episodes]),
             "lengths": np.array([len(e["actions"]) for e in episodes]),
             "success": np.array([e["success"] for e in episodes]),
             "round_seconds": np.array([time.time() - started]),
         }
-        stored = {key: np.concatenate([stored[key], value]) if stored else value for key, value in new.items()}
+        # (a folder imagined before starts were recorded has no start_* arrays: its later rounds do without them too)
+        stored = {key: np.concatenate([stored[key], value]) if stored else value for key, value in new.items()
+                  if not stored or key in stored}
         stored["rounds"] = np.array(round_index + 1)
         atomic_write(path, lambda temporary, arrays=stored: _save_npz(temporary, arrays))
         bar.set_postfix(confirmed=f"{int(stored['success'].sum())}/{len(stored['success'])}")
