@@ -29,7 +29,9 @@ real_outcomes, sign_test = _report.real_outcomes, _report.sign_test
 BC_EVALUATIONS = {"shipped": "bc-seed0.json"}
 """BC label -> its evaluation in ``../gpu-scale/`` where that is not ``cpu-confirm-bc-<label>.json``
 (``shipped``: ``envs/coffee-pull/policies/bc.zip``, BC training seed 0)."""
-RUN = re.compile(r"real-(?P<bc>[^-]+)-s(?P<seed>\d+)-success(?P<pairs>-until-grasp)?\.json")
+RUN = re.compile(r"real-(?P<bc>[^-]+)-s(?P<seed>\d+)(?P<starts>-mid|-late)?-success(?P<pairs>-until-grasp)?\.json")
+STARTS = {None: "episode starts", "-mid": "decisions 0-16", "-late": "decisions 10-16"}
+"""Where the imagined episodes started (``--start-decisions``), by the tag of the file names."""
 
 
 def _pair(a: dict[int, bool], b: dict[int, bool], where: Path) -> tuple[int, int]:
@@ -50,12 +52,13 @@ def rows(folder: Path) -> list[dict]:
             continue
         bc, filtered, null = (real_outcomes(p) for p in (bc_path, path, null_path))
         summary = json.loads((folder / path.name.replace("real-", "summary-")).read_text())
-        halfway_path = folder / f"halfway-{match['bc']}-s{match['seed']}-success.json"
+        halfway_path = folder / f"halfway-{match['bc']}-s{match['seed']}{match['starts'] or ''}-success.json"
         halfway = real_outcomes(halfway_path) if not match["pairs"] and halfway_path.exists() else None
         result.append({
             "halfway": None if halfway is None else sum(halfway.values()),
             "halfway_vs_bc": None if halfway is None else _pair(halfway, bc, halfway_path),
             "run": f"{match['bc']} seed {match['seed']}", "pairs": "until grasp" if match["pairs"] else "episode", "layouts": len(bc),
+            "starts": STARTS[match["starts"]],
             "bc": sum(bc.values()), "filtered": sum(filtered.values()), "null": sum(null.values()),
             "filtered_vs_bc": _pair(filtered, bc, path), "null_vs_bc": _pair(null, bc, null_path),
             "filtered_vs_null": _pair(filtered, null, path),
@@ -63,11 +66,12 @@ def rows(folder: Path) -> list[dict]:
             "kept": f"{summary['kept_episodes']} ({summary['kept_pairs']} pairs)",
         })
     pooled = []
-    for pairs in ("episode", "until grasp"):
-        members = [r for r in result if r["pairs"] == pairs]
+    groups = [(pairs, starts) for pairs in ("episode", "until grasp") for starts in STARTS.values()]
+    for pairs, starts in groups:
+        members = [r for r in result if r["pairs"] == pairs and r["starts"] == starts]
         if len(members) < 2:
             continue
-        total = {"run": "**pooled**", "pairs": pairs, "dream": "", "kept": ""}
+        total = {"run": "**pooled**", "pairs": pairs, "starts": starts, "dream": "", "kept": ""}
         for key in ("layouts", "bc", "filtered", "null"):
             total[key] = sum(r[key] for r in members)
         for key in ("filtered_vs_bc", "null_vs_bc", "filtered_vs_null"):
@@ -77,8 +81,8 @@ def rows(folder: Path) -> list[dict]:
         total["halfway_vs_bc"] = tuple(sum(r["halfway_vs_bc"][i] for r in members) for i in range(2)) if complete else None
         pooled.append(total)
     ordered = []
-    for pairs in ("episode", "until grasp"):
-        ordered += [r for r in result if r["pairs"] == pairs] + [r for r in pooled if r["pairs"] == pairs]
+    for pairs, starts in groups:
+        ordered += [r for r in result + pooled if r["pairs"] == pairs and r["starts"] == starts]
     return ordered
 
 
@@ -98,20 +102,22 @@ def markdown(table: list[dict]) -> str:
              "Pairs: which decisions of a kept imagined episode are imitated (`--pairs`): all (`episode`, "
              "the default of `dreamgym refine`) or those up to the grasp (`until grasp`). Halfway: the mean weights of BC "
              "and the filtered policy (`average_checkpoints.py --policies`), fixed beforehand, no real episode used.",
-             "", "| run | pairs | real BC | real filtered (gain) | real null (gain) | filtered vs BC: layouts gained / lost | "
+             "Starts: where the imagined episodes began (`--start-decisions`): the first frames of the bundle's stored "
+             "real trajectories, or contexts beginning at a decision drawn from 0-16 or 10-16 of them.",
+             "", "| run | starts | pairs | real BC | real filtered (gain) | real null (gain) | filtered vs BC: layouts gained / lost | "
              "null vs BC: gained / lost | filtered vs null: layouts solved only by filtered / only by null | "
              "dream: confirmed successes | kept episodes | real halfway to BC (gain): gained / lost |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table:
         n = r["layouts"]
         lines.append(
-            f"| {r['run']} | {r['pairs']} | {r['bc']}/{n} ({r['bc'] / n:.3f}) | {r['filtered'] / n:.3f} ({100 * (r['filtered'] - r['bc']) / n:+.1f}) "
+            f"| {r['run']} | {r['starts']} | {r['pairs']} | {r['bc']}/{n} ({r['bc'] / n:.3f}) | {r['filtered'] / n:.3f} ({100 * (r['filtered'] - r['bc']) / n:+.1f}) "
             f"| {r['null'] / n:.3f} ({100 * (r['null'] - r['bc']) / n:+.1f}) | {pair(r['filtered_vs_bc'])} | {pair(r['null_vs_bc'])} "
             f"| {pair(r['filtered_vs_null'])} | {r['dream']} | {r['kept']} | {halfway(r)} |")
     return "\n".join(lines) + "\n"
 
 
-ORACLE = re.compile(r"replay-(?P<bc>[^-]+)-s(?P<seed>\d+)\.json")
+ORACLE = re.compile(r"replay-(?P<bc>[^-]+)-s(?P<seed>\d+)(?P<starts>-mid|-late)?\.json")
 RESCORE = re.compile(r"rescore-(?P<bc>[^-]+)-s(?P<seed>\d+)-(?P<sampler>[a-z]+)\.json")
 
 
@@ -131,18 +137,18 @@ def oracle_markdown(folder: Path) -> str:
              "success-and-real`) imitate, as the filtered arm does, the episodes whose actions really succeed (all of them, "
              "or only those the dream also confirmed). They are not a refinement method: they show what a better filter "
              "would be worth.", "",
-             "| run | imagined episodes | real open-loop success | dream-confirmed: real / all (precision) | "
+             "| run | starts | imagined episodes | real open-loop success | dream-confirmed: real / all (precision) | "
              "not confirmed: real / all | real BC | filtered | null | oracle: real successes | oracle: confirmed and real |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in replays:
         match = ORACLE.fullmatch(path.name)
         replay = json.loads(path.read_text())
         c = replay["confusion"]
         bc_file = BC_EVALUATIONS.get(match["bc"], f"cpu-confirm-bc-{match['bc']}.json")
         bc = folder.parent / "gpu-scale" / bc_file
-        stem = f"real-{match['bc']}-s{match['seed']}"
+        stem = f"real-{match['bc']}-s{match['seed']}{match['starts'] or ''}"
         lines.append(
-            f"| {match['bc']} seed {match['seed']} | {replay['episodes']} | {replay['real_success_rate']:.3f} "
+            f"| {match['bc']} seed {match['seed']} | {STARTS[match['starts']]} | {replay['episodes']} | {replay['real_success_rate']:.3f} "
             f"| {c['dream_and_real']} / {c['dream_and_real'] + c['dream_only']} ({replay['precision']:.2f}) "
             f"| {c['real_only']} / {c['real_only'] + c['neither']} "
             f"| {json.loads(bc.read_text())['real']['mean']:.3f} | {_rate(folder, stem + '-success.json')} "
