@@ -561,7 +561,8 @@ def build_parser() -> argparse.ArgumentParser:
     fbc.add_argument("--imitation-lr", type=positive_float, help="learning rate of that behaviour cloning (default 1e-4)")
     fbc.add_argument("--start-decisions", type=non_negative_int, nargs=2, metavar=("FIRST", "LAST"),
                      help="imagined episodes start from real contexts of the bundle's stored trajectories that begin at a "
-                          "decision in FIRST..LAST (default 0 0: their first frames)")
+                          "decision in FIRST..LAST (default: 10 16, cut to what the bundle's trajectories hold; 0 0: "
+                          "their first frames, the default before session 21)")
     fbc.add_argument("--no-halfway", action="store_true",
                      help="refined.zip = the imitated policy itself, not halfway between it and BC (the mean weights)")
     ppo = ref.add_argument_group("--method ppo")

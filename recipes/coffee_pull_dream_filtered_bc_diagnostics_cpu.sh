@@ -5,7 +5,8 @@
 #     then the oracle arms that imitate the episodes whose actions really succeed (what a perfect filter is worth).
 #  2. Dream-only ways to sharpen the filter: whole-episode re-imagination, and a dream-outcome classifier.
 #  3. Imagined episodes started later in the stored real trajectories (--start-decisions 0 16 and 10 16), each with
-#     its null, evaluated on the 150 held-out layouts, and their imagined episodes replayed in reality.
+#     its null and halfway back to BC, evaluated on the 150 held-out layouts, and their imagined episodes replayed in
+#     reality.
 # Then `python benchmarks/policy/dream_filtered_bc_report.py benchmarks/policy/dream-filtered-bc` writes RESULTS.md.
 # Cost on the 2-core CPU: 3-4 min per replay of 512 episodes, 915 s for the classifier, 10-16 min per late collection,
 # about 80 s per evaluation.
@@ -47,6 +48,8 @@ for entry in ${BCS:-bv0s18=runs/bc-bv-seed0/bc.zip bv2s18=runs/bc-seed2/bc.zip b
       cp "$late/$selection/summary.json" "$OUT/summary-$name-s0-$1-$selection.json"
       evaluate "$late/$selection/policy.zip" "$OUT/real-$name-s0-$1-$selection.json"
     done
+    $PY benchmarks/policy/average_checkpoints.py --policies "$bc" "$late/success/policy.zip" --out "$late/success/halfway.zip"
+    evaluate "$late/success/halfway.zip" "$OUT/halfway-$name-s0-$1-success.json"
     replay "$late" "$name-s0-$1"
   done
 done

@@ -14,8 +14,10 @@ from dreamgym.dream.initial_states import InitialStates
 from dreamgym.policy.bc import action_nll
 from dreamgym.policy.dream_imitation import (
     GRASP_MARGIN,
+    LATE_STARTS,
     DreamImitationConfig,
     collect_imagined_episodes,
+    draw_starts,
     imitate,
     refine_by_imitation,
     until_grasp,
@@ -61,6 +63,12 @@ def test_collection_starts_from_the_drawn_real_contexts_and_records_them(tmp_pat
     late.out_dir.mkdir()
     with pytest.raises(ValueError, match="reach past the bundle's stored trajectories"):
         collect_imagined_episodes(late, progress=False)
+    # the default: decisions 10-16, cut to what the stored trajectories hold
+    generator = torch.Generator().manual_seed(0)
+    _, decisions = draw_starts(initial, 50, history, None, generator)
+    assert set(decisions.tolist()) <= set(range(min(LATE_STARTS[0], length - history), min(LATE_STARTS[1], length - history) + 1))
+    long = InitialStates(torch.zeros(2, 21, 3, 8, 8, dtype=torch.uint8), torch.zeros(2, 20, 4))
+    assert set(draw_starts(long, 400, history, None, generator)[1].tolist()) == set(range(LATE_STARTS[0], LATE_STARTS[1] + 1))
 
 
 def test_imitation_fits_the_kept_episodes_only_and_averages_its_snapshots(tmp_path, tiny_bundle, demo_data):  # noqa: F811
@@ -96,14 +104,15 @@ def test_refine_by_imitation_writes_refined_zip_and_refuses_other_settings_on_re
     assert json.loads((config.out_dir / "summary.json").read_text())["kept_pairs"] == summary["kept_pairs"]
     with pytest.raises(ValueError, match="num_envs: 3 -> 5"):
         refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, num_envs=5), progress=False)
-    with pytest.raises(ValueError, match=r"start_decisions: \[0, 0\] -> \[1, 2\]"):
+    with pytest.raises(ValueError, match=r"start_decisions: None -> \[1, 2\]"):
         refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, start_decisions=(1, 2)), progress=False)
-    # a folder written before start_decisions existed was collected from episode starts: it resumes as such
+    # a folder written before start_decisions existed was collected from episode starts: it resumes as such only
     stored = json.loads((config.out_dir / "config.json").read_text())
     del stored["start_decisions"]
     (config.out_dir / "config.json").write_text(json.dumps(stored))
-    with pytest.raises(ValueError, match=r"start_decisions: \[0, 0\] -> \[1, 2\]"):
-        refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, start_decisions=(1, 2)), progress=False)
+    with pytest.raises(ValueError, match=r"start_decisions: \[0, 0\] -> None"):
+        refine_by_imitation(config, progress=False)
+    config = _config(tmp_path, tiny_bundle, demo_data, steps=4, average_from=2, snapshot_every=2, start_decisions=(0, 0))
     assert refine_by_imitation(config, progress=False)["kept_episodes"] == 6  # resumed: nothing imagined anew
 
 

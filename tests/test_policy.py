@@ -505,6 +505,6 @@ def test_refine_cli_defaults_are_the_configs_defaults(tmp_path, monkeypatch):
     assert (chosen.steps, chosen.average_from, chosen.num_envs, chosen.rounds, chosen.learning_rate) == (10, 5, 8, 2, 1e-3)
     assert seen["filtered-bc"].halfway_to_bc
     assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run"), "--no-halfway"]) == 0
-    assert not seen["filtered-bc"].halfway_to_bc and seen["filtered-bc"].start_decisions == (0, 0)
+    assert not seen["filtered-bc"].halfway_to_bc and seen["filtered-bc"].start_decisions is None
     assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run"), "--start-decisions", "10", "16"]) == 0
     assert seen["filtered-bc"].start_decisions == (10, 16)

@@ -1,9 +1,9 @@
 """``dreamgym refine --method filtered-bc``: behaviour cloning of the dream's confirmed successes.
 
 The BC policy acts in the learned simulator, sampling from its Gaussian, in ``rounds`` batches of
-``num_envs`` imagined episodes that start from real 4-frame contexts of the bundle's stored trajectories (by default
-their first frames; ``start_decisions`` moves the starts later, so the dream imagines fewer decisions before the
-outcome), each for up to the bundle's 50 decisions. An imagined success pays only if the dream reproduces it
+``num_envs`` imagined episodes that start from real 4-frame contexts of the bundle's stored trajectories, by default at
+decisions 10-16 of them (``start_decisions``; the dream then imagines fewer decisions before the outcome, so fewer of the
+successes it confirms are its own drift), each for up to the bundle's 50 decisions. An imagined success pays only if the dream reproduces it
 (``success_confirmation``, :mod:`dreamgym.dream.confirmation`; default: 4 re-imaginings of the last 20
 transitions, the grasp included, a success on any of their last 5 frames). The episodes the dream
 confirms are kept, and behaviour cloning continues from the BC weights on their (imagined frame, action)
@@ -18,8 +18,10 @@ pays replayed real successes about seven times as often as replayed real failure
 successes uses the same signal with a low-variance update. Measured against a null that keeps as many
 episodes drawn without looking at the outcome: ``benchmarks/policy/dream-filtered-bc/``.
 
-Why halfway: on the policy that BC already made good (0.90 real success) the imitated policy lost 9-13 points; halfway
-back to BC lost 2-6, and kept about two thirds of the gains on the weaker policies (``benchmarks/policy/dream-filtered-bc/``).
+Why halfway and late starts: from the first frames of real episodes, the policy that BC already made good (0.90 real
+success) lost 9-13 points by imitation, halfway back to BC 2-6; from decisions 10-16 it lost 4.0 and halfway 3.3, while
+the two weaker policies gained 22.7 / 6.7 and halfway 18.0 / 8.0 (one run each, ``benchmarks/policy/dream-filtered-bc/``,
+session 21).
 
 A run folder holds ``config.json``, ``imagined_episodes.npz`` (written after every round: a rerun with the
 same settings resumes there and refuses other settings), ``filtered.zip``, ``refined.zip`` and ``summary.json``.
@@ -41,6 +43,10 @@ from dreamgym.files import atomic_write, atomic_write_json
 from dreamgym.tasks import get_task
 
 IMITATION_CONFIRMATION = {"rerolls": 4, "horizon": 20, "window": 5}
+LATE_STARTS = (10, 16)
+"""Default decisions of the stored real trajectories where imagined episodes start: from 10-16 the dream imagines about
+10-15 decisions to the outcome instead of about 25, and 68-72% of the successes it confirms there are real successes when
+their actions are replayed in reality, against 32-42% from the first frames (``benchmarks/policy/dream-filtered-bc/``)."""
 PAIR_CHOICES = ("episode", "until-grasp")
 """Which decisions of a kept imagined episode are imitated: all of them, or those up to the grasp
 (:func:`until_grasp`)."""
@@ -74,7 +80,8 @@ class DreamImitationConfig:
     :param start_decisions: ``(first, last)``: each imagined episode starts from a real context that begins at a decision
         drawn uniformly from ``first..last`` of a stored real trajectory of the bundle (``(0, 0)``: at its first frame).
         Later starts leave the world model fewer decisions to imagine before the outcome, where its drift decides
-        which successes it confirms (``benchmarks/policy/dream-filtered-bc/``).
+        which successes it confirms (``benchmarks/policy/dream-filtered-bc/``). ``None`` (the default):
+        :data:`LATE_STARTS`, cut to the decisions the bundle's stored trajectories hold.
     :param pairs: ``"episode"``: imitate every decision of a kept episode; ``"until-grasp"``: only those up to
         :data:`GRASP_MARGIN` decisions after the first closing command (the dream's confirmed success speaks for
         the grasp; what follows it, the pull, is where the dream keeps a slipping mug in the gripper).
@@ -102,7 +109,7 @@ class DreamImitationConfig:
     shift_pixels: int = 4
     halfway_to_bc: bool = True
     pairs: str = "episode"
-    start_decisions: tuple[int, int] = (0, 0)
+    start_decisions: tuple[int, int] | None = None
     demo_sources: tuple[str, ...] = ("expert",)
     data_dir: Path = Path("data")
     seed: int = 0
@@ -132,10 +139,12 @@ class DreamImitationConfig:
         if self.pairs not in PAIR_CHOICES:
             raise ValueError(f"pairs must be one of {PAIR_CHOICES}, got {self.pairs!r}.")
         starts = self.start_decisions
-        if (not isinstance(starts, (tuple, list)) or len(starts) != 2
+        if starts is not None and (
+                not isinstance(starts, (tuple, list)) or len(starts) != 2
                 or not all(isinstance(v, int) and not isinstance(v, bool) for v in starts) or not 0 <= starts[0] <= starts[1]):
-            raise ValueError(f"start_decisions must be two integers (first, last) with 0 <= first <= last, got {starts!r}.")
-        self.start_decisions = (int(starts[0]), int(starts[1]))
+            raise ValueError(f"start_decisions must be two integers (first, last) with 0 <= first <= last, or None "
+                             f"(decisions {LATE_STARTS[0]}-{LATE_STARTS[1]}), got {starts!r}.")
+        self.start_decisions = None if starts is None else (int(starts[0]), int(starts[1]))
         if not self.demo_sources:
             raise ValueError("demo_sources must name at least one episode source (e.g. 'expert').")
         if self.success_confirmation is None:
@@ -174,14 +183,17 @@ def until_grasp(actions: np.ndarray) -> int:
     return len(actions) if not len(closing) else min(len(actions), int(closing[0]) + GRASP_MARGIN + 1)
 
 
-def draw_starts(initial_states, count: int, history: int, start_decisions: tuple[int, int],
+def draw_starts(initial_states, count: int, history: int, start_decisions: tuple[int, int] | None,
                 generator: torch.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` (trajectory, first decision) pairs of the bundle's stored real trajectories to start imagined episodes from.
+    """``count`` (trajectory, first decision) pairs of the bundle's stored real trajectories to start imagined episodes from
+    (``start_decisions=None``: :data:`LATE_STARTS`, cut to what the trajectories hold).
 
     :raises ValueError: if the stored trajectories are too short for a context of ``history`` frames from ``start_decisions[1]``.
     """
     stored, length = initial_states.frames.shape[:2]
     latest = length - history
+    if start_decisions is None:  # the default: the late starts, as far as the stored trajectories reach
+        start_decisions = (min(LATE_STARTS[0], latest), min(LATE_STARTS[1], latest))
     if start_decisions[1] > latest:
         raise ValueError(f"start_decisions {tuple(start_decisions)} reach past the bundle's stored trajectories: they hold "
                          f"{length} frames, so a {history}-frame context starts at decision {latest} at the latest.")
