@@ -46,7 +46,8 @@ IMITATION_CONFIRMATION = {"rerolls": 4, "horizon": 20, "window": 5}
 LATE_STARTS = (10, 16)
 """Default decisions of the stored real trajectories where imagined episodes start: from 10-16 the dream imagines about
 10-15 decisions to the outcome instead of about 25, and more of the successes it confirms are real when their actions
-are replayed in reality (bv0s18: 53% against 39% from the first frames; ``benchmarks/policy/dream-filtered-bc/``)."""
+are replayed in reality (47-53% against 32-42% from the first frames, three BC policies;
+``benchmarks/policy/dream-filtered-bc/``)."""
 PAIR_CHOICES = ("episode", "until-grasp")
 """Which decisions of a kept imagined episode are imitated: all of them, or those up to the grasp
 (:func:`until_grasp`)."""
