@@ -16,6 +16,7 @@ episodes whose actions really succeed.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -29,15 +30,10 @@ from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.files import atomic_write_json
 from dreamgym.world_model.evaluation import autoregressive_rollout
 
-CONTEXT = 4
-
-
-def start_contexts(episodes: dict, simulator: LearnedSimulator) -> np.ndarray:
-    """Index of the bundle context each imagined episode started from (its first frame is the context's last)."""
-    last = simulator.initial_states.frames[:, CONTEXT - 1].reshape(simulator.initial_states.frames.shape[0], -1).numpy()
-    by_bytes = {row.tobytes(): index for index, row in enumerate(last)}
-    first = np.concatenate([[0], np.cumsum(episodes["lengths"])[:-1]])
-    return np.array([by_bytes.get(episodes["frames"][offset].reshape(-1).tobytes(), -1) for offset in first])
+_spec = importlib.util.spec_from_file_location("dream_episode_replay", Path(__file__).with_name("dream_episode_replay.py"))
+_replay = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_replay)
+CONTEXT, start_of_each_episode = _replay.CONTEXT, _replay.start_of_each_episode
 
 
 def main() -> None:
@@ -59,7 +55,7 @@ def main() -> None:
     simulator = LearnedSimulator.load(find_bundle(args.task), "cpu", sampler=args.sampler)
     episodes = dict(np.load(args.run / "imagined_episodes.npz"))
     lengths, confirmed = episodes["lengths"], episodes["success"].astype(bool)
-    starts = start_contexts(episodes, simulator)
+    starts, first = start_of_each_episode(episodes, simulator.initial_states)
     if (starts < 0).any():
         raise SystemExit(f"{int((starts < 0).sum())} imagined episodes start from no bundle context.")
     chosen = {"confirmed": confirmed, "predicted": lengths < 50, "all": np.ones_like(confirmed)}[args.which]
@@ -70,8 +66,10 @@ def main() -> None:
     started = time.time()
     for length in tqdm(sorted(set(lengths[chosen].tolist())), desc="episode lengths", mininterval=10):
         members = np.flatnonzero(chosen & (lengths == length))
-        frames = simulator.initial_states.frames[starts[members], :CONTEXT]
-        actions = torch.cat([simulator.initial_states.actions[starts[members], : CONTEXT - 1],
+        steps = torch.as_tensor(first[members])[:, None] + torch.arange(CONTEXT)
+        trajectories = torch.as_tensor(starts[members])[:, None]
+        frames = simulator.initial_states.frames[trajectories, steps]
+        actions = torch.cat([simulator.initial_states.actions[trajectories, steps[:, :-1]],
                              torch.stack([torch.from_numpy(episodes["actions"][bounds[i]:bounds[i + 1]]) for i in members])], dim=1)
         imagined = autoregressive_rollout(simulator.world_model, frames.repeat_interleave(args.rerolls, 0),
                                           actions.repeat_interleave(args.rerolls, 0), simulator.sampler, generator)
