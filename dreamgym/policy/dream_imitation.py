@@ -19,9 +19,9 @@ successes uses the same signal with a low-variance update. Measured against a nu
 episodes drawn without looking at the outcome: ``benchmarks/policy/dream-filtered-bc/``.
 
 Why halfway and late starts: from the first frames of real episodes, the policy that BC already made good (0.90 real
-success) lost 9-13 points by imitation, halfway back to BC 2-6; from decisions 10-16 it lost 4.0 and halfway 3.3, while
-the two weaker policies gained 22.7 / 6.7 and halfway 18.0 / 8.0 (one run each, ``benchmarks/policy/dream-filtered-bc/``,
-session 21).
+success) lost 9-13 points by imitation, halfway back to BC 2-6; from decisions 10-16 it lost 4.0 and 0.0 (halfway 3.3
+and 2.0), while the two weaker policies gained 22.7 / 6.7 and halfway 18.0 / 8.0 (one run each,
+``benchmarks/policy/dream-filtered-bc/``, session 21).
 
 A run folder holds ``config.json``, ``imagined_episodes.npz`` (written after every round: a rerun with the
 same settings resumes there and refuses other settings), ``filtered.zip``, ``refined.zip`` and ``summary.json``.
