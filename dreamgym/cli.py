@@ -282,7 +282,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("imitation_steps", "steps"),
                              ("imitation_lr", "learning_rate"), ("start_decisions", "start_decisions")):
             if getattr(args, option) is not None:
-                values[name] = tuple(getattr(args, option)) if option == "start_decisions" else getattr(args, option)
+                values[name] = getattr(args, option)
         summary = refine_by_imitation(DreamImitationConfig(**values), progress=not args.no_progress)
         print(json.dumps({k: summary[k] for k in ("imagined_episodes", "confirmed_successes", "kept_pairs",
                                                    "collect_seconds", "imitation_seconds", "hardware")}))

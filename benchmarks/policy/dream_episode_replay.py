@@ -8,7 +8,7 @@ recorded actions up to the end of the context and then the imagined episode's ac
 whether reality succeeds on any of those steps.
 
 Diagnostic only: the real steps taken here never feed back into refinement. The per-episode table is what
-``dream_filtered_bc.py --keep real`` (an oracle filter) and the confusion of the dream's filter use.
+``dream_filtered_bc.py --selection real success-and-real`` (oracle filters) and the confusion of the dream's filter use.
 
     python benchmarks/policy/dream_episode_replay.py runs/dream-filtered-bc/bv0s18-s0 --data data
 """
@@ -49,7 +49,7 @@ def recorded_starts(data_dir: Path, task: str) -> dict[str, dict]:
 
 def start_of_each_episode(episodes: dict, initial: InitialStates) -> tuple[np.ndarray, np.ndarray]:
     """For each imagined episode, the bundle trajectory it started from and the decision its context starts at
-    (its first frame is the context's last one; 0 for ``reset_mode="episode_start"``); -1 where no unique match."""
+    (its first frame is the context's last one; 0 for runs started at first frames); -1 where no unique match."""
     frames = initial.frames.numpy()
     by_frame: dict[str, list[tuple[int, int]]] = {}
     for index in range(frames.shape[0]):

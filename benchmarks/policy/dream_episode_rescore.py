@@ -66,10 +66,8 @@ def main() -> None:
     started = time.time()
     for length in tqdm(sorted(set(lengths[chosen].tolist())), desc="episode lengths", mininterval=10):
         members = np.flatnonzero(chosen & (lengths == length))
-        steps = torch.as_tensor(first[members])[:, None] + torch.arange(CONTEXT)
-        trajectories = torch.as_tensor(starts[members])[:, None]
-        frames = simulator.initial_states.frames[trajectories, steps]
-        actions = torch.cat([simulator.initial_states.actions[trajectories, steps[:, :-1]],
+        frames, context_actions = simulator.initial_states.contexts(starts[members], first[members], CONTEXT)
+        actions = torch.cat([context_actions,
                              torch.stack([torch.from_numpy(episodes["actions"][bounds[i]:bounds[i + 1]]) for i in members])], dim=1)
         imagined = autoregressive_rollout(simulator.world_model, frames.repeat_interleave(args.rerolls, 0),
                                           actions.repeat_interleave(args.rerolls, 0), simulator.sampler, generator)

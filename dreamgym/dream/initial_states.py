@@ -76,9 +76,14 @@ class InitialStates:
             starts = torch.zeros(count, dtype=torch.long)
         else:
             starts = torch.randint(self.frames.shape[1] - history + 1, (count,), generator=generator)
+        return self.contexts(episodes, starts, history)
+
+    def contexts(self, episodes, starts, history: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``history`` frames ``(N, history, 3, H, W)`` of stored episode ``episodes[i]`` from decision ``starts[i]``
+        on, and the actions between them ``(N, history-1, A)``."""
+        episodes, starts = torch.as_tensor(episodes, dtype=torch.long), torch.as_tensor(starts, dtype=torch.long)
         frame_index = starts[:, None] + torch.arange(history)
-        action_index = starts[:, None] + torch.arange(history - 1)
-        return self.frames[episodes[:, None], frame_index], self.actions[episodes[:, None], action_index]
+        return self.frames[episodes[:, None], frame_index], self.actions[episodes[:, None], frame_index[:, :-1]]
 
     def save(self, folder: str | Path) -> Path:
         """Write ``folder/episodes.npz`` atomically."""

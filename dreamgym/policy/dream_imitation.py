@@ -213,11 +213,8 @@ def play_round(model, env, seed: int, starts: tuple[np.ndarray, np.ndarray] | No
     """
     options = None
     if starts is not None:
-        frames, actions = env.simulator.initial_states.frames, env.simulator.initial_states.actions
-        trajectory, first = (torch.as_tensor(a) for a in starts)
-        steps = first[:, None] + torch.arange(env.history)
-        options = {"frames": frames[trajectory[:, None], steps].numpy(),
-                   "actions": actions[trajectory[:, None], steps[:, :-1]].numpy().astype(np.float32)}
+        frames, actions = env.simulator.initial_states.contexts(*starts, env.history)
+        options = {"frames": frames.numpy(), "actions": actions.numpy().astype(np.float32)}
     observation, _ = env.reset(seed=seed, options=options)
     count = env.num_envs
     frames: list[list[np.ndarray]] = [[] for _ in range(count)]
