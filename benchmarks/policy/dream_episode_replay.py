@@ -23,38 +23,36 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from dreamgym.bundle import find_bundle
+from dreamgym.bundle import find_bundle, read_manifest
 from dreamgym.dream.initial_states import InitialStates
 from dreamgym.files import atomic_write_json
-
-CONTEXT = 4
 
 
 def frame_key(frames: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(frames).tobytes()).hexdigest()
 
 
-def recorded_starts(data_dir: Path, task: str) -> dict[str, dict]:
-    """Recorded episodes by the hash of their first 4 frames: seed, source, their actions and states."""
+def recorded_starts(data_dir: Path, task: str, context: int) -> dict[str, dict]:
+    """Recorded episodes by the hash of their first ``context`` frames: seed, source, their actions and states."""
     starts = {}
     for path in sorted((data_dir / task).glob("*/*.npz")):
         with np.load(path, allow_pickle=False) as episode:
             meta = json.loads(str(episode["meta"]))
-            starts[frame_key(episode["frames"][:CONTEXT])] = {
+            starts[frame_key(episode["frames"][:context])] = {
                 "seed": int(meta["seed"]), "source": meta["source"], "file": str(path),
                 "actions": episode["actions"].astype(np.float32), "states": episode["states"],
             }
     return starts
 
 
-def start_of_each_episode(episodes: dict, initial: InitialStates) -> tuple[np.ndarray, np.ndarray]:
+def start_of_each_episode(episodes: dict, initial: InitialStates, context: int) -> tuple[np.ndarray, np.ndarray]:
     """For each imagined episode, the bundle trajectory it started from and the decision its context starts at
-    (its first frame is the context's last one; 0 for runs started at first frames); -1 where no unique match."""
+    (its first frame is the last of the ``context`` frames; 0 for runs started at first frames); -1 where no unique match."""
     frames = initial.frames.numpy()
     by_frame: dict[str, list[tuple[int, int]]] = {}
     for index in range(frames.shape[0]):
-        for start in range(frames.shape[1] - CONTEXT + 1):
-            by_frame.setdefault(frame_key(frames[index, start + CONTEXT - 1]), []).append((index, start))
+        for start in range(frames.shape[1] - context + 1):
+            by_frame.setdefault(frame_key(frames[index, start + context - 1]), []).append((index, start))
     first = np.concatenate([[0], np.cumsum(episodes["lengths"])[:-1]])
     found = []
     for offset in first:
@@ -87,12 +85,14 @@ def main() -> None:
     from dreamgym.real.metaworld_env import MetaWorldPixelEnv
 
     episodes = dict(np.load(args.run / "imagined_episodes.npz"))
-    initial = InitialStates.load(find_bundle(args.task) / "initial_states")
-    start_index, start_step = start_of_each_episode(episodes, initial)
+    bundle = find_bundle(args.task)
+    context_length = read_manifest(bundle).context_frames
+    initial = InitialStates.load(bundle / "initial_states")
+    start_index, start_step = start_of_each_episode(episodes, initial, context_length)
     if (start_index < 0).any():
         raise SystemExit(f"{int((start_index < 0).sum())} imagined episodes start from no unique bundle context.")
-    recorded = recorded_starts(args.data, args.task)
-    contexts = [recorded.get(frame_key(initial.frames[i, :CONTEXT].numpy())) for i in range(initial.frames.shape[0])]
+    recorded = recorded_starts(args.data, args.task, context_length)
+    contexts = [recorded.get(frame_key(initial.frames[i, :context_length].numpy())) for i in range(initial.frames.shape[0])]
     missing = sorted({int(i) for i in start_index if contexts[i] is None})
     if missing:
         raise SystemExit(f"{len(missing)} bundle contexts match no recorded episode under {args.data}/{args.task}.")
@@ -105,10 +105,10 @@ def main() -> None:
         context = contexts[start]
         _, info = env.reset(seed=context["seed"])
         states = [info["state"]]
-        for action in context["actions"][: step0 + CONTEXT - 1]:  # the recorded decisions up to the imagined start
+        for action in context["actions"][: step0 + context_length - 1]:  # the recorded decisions up to the imagined start
             _, _, _, _, info = env.step(action)
             states.append(info["state"])
-        context_error.append(float(np.abs(np.array(states) - context["states"][: step0 + CONTEXT]).max()))
+        context_error.append(float(np.abs(np.array(states) - context["states"][: step0 + context_length]).max()))
         first, trajectory = None, [info["state"]]
         for step, action in enumerate(episodes["actions"][bounds[episode]:bounds[episode + 1]], start=1):
             _, _, _, _, info = env.step(action)

@@ -33,7 +33,7 @@ from dreamgym.world_model.evaluation import autoregressive_rollout
 _spec = importlib.util.spec_from_file_location("dream_episode_replay", Path(__file__).with_name("dream_episode_replay.py"))
 _replay = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_replay)
-CONTEXT, start_of_each_episode = _replay.CONTEXT, _replay.start_of_each_episode
+start_of_each_episode = _replay.start_of_each_episode
 
 
 def main() -> None:
@@ -55,7 +55,8 @@ def main() -> None:
     simulator = LearnedSimulator.load(find_bundle(args.task), "cpu", sampler=args.sampler)
     episodes = dict(np.load(args.run / "imagined_episodes.npz"))
     lengths, confirmed = episodes["lengths"], episodes["success"].astype(bool)
-    starts, first = start_of_each_episode(episodes, simulator.initial_states)
+    context = simulator.manifest.context_frames
+    starts, first = start_of_each_episode(episodes, simulator.initial_states, context)
     if (starts < 0).any():
         raise SystemExit(f"{int((starts < 0).sum())} imagined episodes start from no bundle context.")
     chosen = {"confirmed": confirmed, "predicted": lengths < 50, "all": np.ones_like(confirmed)}[args.which]
@@ -66,7 +67,7 @@ def main() -> None:
     started = time.time()
     for length in tqdm(sorted(set(lengths[chosen].tolist())), desc="episode lengths", mininterval=10):
         members = np.flatnonzero(chosen & (lengths == length))
-        frames, context_actions = simulator.initial_states.contexts(starts[members], first[members], CONTEXT)
+        frames, context_actions = simulator.initial_states.contexts(starts[members], first[members], context)
         actions = torch.cat([context_actions,
                              torch.stack([torch.from_numpy(episodes["actions"][bounds[i]:bounds[i + 1]]) for i in members])], dim=1)
         imagined = autoregressive_rollout(simulator.world_model, frames.repeat_interleave(args.rerolls, 0),

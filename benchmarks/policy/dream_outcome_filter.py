@@ -31,14 +31,13 @@ from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.files import atomic_write_json
 from dreamgym.world_model.sampler import sample_next_frame
 
-CONTEXT = 4
-
 
 def final_frames(simulator: LearnedSimulator, episodes: dict, seed: int) -> torch.Tensor:
-    """Each episode's last ``CONTEXT`` stored frames followed by one frame imagined from them: ``(N, CONTEXT + 1, 3, H, W)``."""
-    ends = np.cumsum(episodes["lengths"])
-    frames = torch.from_numpy(np.stack([episodes["frames"][end - CONTEXT:end] for end in ends]))
-    actions = torch.from_numpy(np.stack([episodes["actions"][end - CONTEXT:end] for end in ends]))
+    """Each episode's last context of stored frames (the bundle's ``context_frames``, C) followed by one frame imagined
+    from them: ``(N, C + 1, 3, H, W)``."""
+    context, ends = simulator.manifest.context_frames, np.cumsum(episodes["lengths"])
+    frames = torch.from_numpy(np.stack([episodes["frames"][end - context:end] for end in ends]))
+    actions = torch.from_numpy(np.stack([episodes["actions"][end - context:end] for end in ends]))
     generator = torch.Generator().manual_seed(seed)
     last = torch.cat([sample_next_frame(simulator.world_model, frames[i:i + 256], actions[i:i + 256], simulator.sampler, generator)
                       for i in range(0, len(frames), 256)])
