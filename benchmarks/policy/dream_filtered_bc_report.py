@@ -11,6 +11,8 @@ Where ``replay-<bc>-s<seed>.json`` (``dream_episode_replay.py``) exists, a secon
 episodes' actions fare replayed open loop in reality and the real success of the oracle arms
 (``real-<bc>-s<seed>-oracle-<selection>.json``); ``rescore-<bc>-s<seed>-<sampler>.json``
 (``dream_episode_rescore.py``) adds how whole-episode re-imagination scores the confirmed episodes.
+``round2-real-<bc>-s<seed>-late-<selection>.json`` (a second round started from the first round's filtered policy,
+with its own null) and ``round2-halfway-...`` (halfway between the round-2 policy and BC) make a third table.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ real_outcomes, sign_test = _report.real_outcomes, _report.sign_test
 
 BC_EVALUATIONS = {"shipped": "bc-seed0.json"}
 """BC label -> its evaluation in ``../gpu-scale/`` where that is not ``cpu-confirm-bc-<label>.json``
-(``shipped``: ``envs/coffee-pull/policies/bc.zip``, BC training seed 0)."""
+(``shipped``: ``envs/coffee-pull/policies/bc.zip``, BC training seed 0; its weights equal ``bv0s18``'s, and
+``bc-seed0.json`` is an evaluation made on 2026-11-25 that solved one layout fewer than this CPU's 0.900)."""
 RUN = re.compile(r"real-(?P<bc>[^-]+)-s(?P<seed>\d+)(?P<starts>-mid|-late)?-success(?P<pairs>-until-grasp)?\.json")
 STARTS = {None: "episode starts", "-mid": "decisions 0-16", "-late": "decisions 10-16"}
 """Where the imagined episodes started (``--start-decisions``), by the tag of the file names."""
@@ -185,6 +188,46 @@ def oracle_markdown(folder: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+ROUND2 = re.compile(r"round2-real-(?P<bc>[^-]+)-s(?P<seed>\d+)-late-success\.json")
+
+
+def _round2_row(folder: Path, path: Path, match: re.Match) -> str | None:
+    """The table row of one second round, ``None`` while one of its evaluations is missing."""
+    stem = f"{match['bc']}-s{match['seed']}-late"
+    files = {"bc": folder.parent / "gpu-scale" / BC_EVALUATIONS.get(match["bc"], f"cpu-confirm-bc-{match['bc']}.json"),
+             "round1": folder / f"real-{stem}-success.json", "round2": path,
+             "null": folder / f"round2-real-{stem}-random.json", "halfway": folder / f"round2-halfway-{stem}-success.json"}
+    if not all(f.exists() for f in files.values()):
+        return None
+    real = {name: real_outcomes(f) for name, f in files.items()}
+    n, bc = len(real["bc"]), sum(real["bc"].values())
+    rate = {name: f"{sum(r.values()) / n:.3f} ({100 * (sum(r.values()) - bc) / n:+.1f})" for name, r in real.items()}
+    versus = {}
+    for a, b in (("round2", "round1"), ("round2", "null")):
+        gained, lost = _pair(real[a], real[b], files[a])
+        versus[b] = f"{gained} / {lost} (p={sign_test(gained, lost):.2f})"
+    summary = json.loads((folder / path.name.replace("round2-real-", "round2-summary-")).read_text())
+    return (f"| {match['bc']} seed {match['seed']} | {bc / n:.3f} | {rate['round1']} | {rate['round2']} | {rate['null']} "
+            f"| {versus['round1']} | {versus['null']} | {summary['confirmed_successes']}/{summary['imagined_episodes']} "
+            f"| {rate['halfway']} |")
+
+
+def round2_markdown(folder: Path) -> str:
+    """Second rounds: each started from its first round's filtered policy (late starts), with a null of its own."""
+    found = sorted(p for p in folder.glob("round2-real-*.json") if ROUND2.fullmatch(p.name))
+    lines = [row for row in (_round2_row(folder, p, ROUND2.fullmatch(p.name)) for p in found) if row]
+    if not lines:
+        return ""
+    return "\n".join([
+        "", "## Second rounds (late starts)", "",
+        "Round 2 starts from round 1's filtered policy (decisions 10-16, seed 0) and refines it the same way (imagination seed 2), "
+        "with its own null (as many of round 2's imagined episodes drawn without looking at the outcome). Gains are over BC; "
+        "halfway: the mean weights of BC and the round-2 filtered policy.", "",
+        "| BC | real BC | round 1 filtered (gain) | round 2 filtered (gain) | round 2 null (gain) | round 2 vs round 1: layouts gained / lost "
+        "| round 2 vs its null: solved only by filtered / only by null | round 2 dream: confirmed | halfway BC - round 2 (gain) |",
+        "|---|---|---|---|---|---|---|---|---|", *lines]) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
@@ -192,7 +235,7 @@ def main() -> None:
     table = rows(folder)
     if not table:
         raise SystemExit(f"No evaluated run pairs (real-<bc>-s<seed>-success.json with -random.json) in {folder}.")
-    text = markdown(table) + oracle_markdown(folder)
+    text = markdown(table) + oracle_markdown(folder) + round2_markdown(folder)
     (folder / "RESULTS.md").write_text(text)
     print(text)
 
