@@ -237,7 +237,7 @@ PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic
             "reset_mode", "mixture_bundles", "checkpoint_every", "average_checkpoints", "average_with_start",
             "monitor_real_episodes")
 """``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
-FILTERED_BC_ONLY = ("rounds", "imitation_steps", "imitation_lr", "no_halfway", "start_decisions")
+FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_lr", "no_halfway", "start_decisions")
 """``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
 
@@ -279,7 +279,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
                       success_confirmation=confirmation, sampler=args.sampler, denoising_steps=args.denoising_steps,
                       demo_sources=tuple(args.demo_sources), data_dir=args.data, seed=args.seed, device=args.device,
                       halfway_to_bc=not args.no_halfway)
-        for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("imitation_steps", "steps"),
+        for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("passes", "passes"), ("imitation_steps", "steps"),
                              ("imitation_lr", "learning_rate"), ("start_decisions", "start_decisions")):
             if getattr(args, option) is not None:
                 values[name] = getattr(args, option)
@@ -555,6 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "256 with ppo)")
     fbc = ref.add_argument_group("--method filtered-bc (the default)")
     fbc.add_argument("--rounds", type=positive_int, help="rounds of imagined episodes, one per world each (default 8)")
+    fbc.add_argument("--passes", type=positive_int,
+                     help="collect-and-imitate passes, each from the policy the previous pass imitated (default 1)")
     fbc.add_argument("--imitation-steps", type=positive_int,
                      help="behaviour-cloning steps on the kept episodes and the demonstrations (default 1000; the "
                           "snapshots of the second half are averaged)")

@@ -15,6 +15,7 @@ from dreamgym.policy.bc import action_nll
 from dreamgym.policy.dream_imitation import (
     GRASP_MARGIN,
     LATE_STARTS,
+    PASS_SEED_STEP,
     DreamImitationConfig,
     collect_imagined_episodes,
     draw_starts,
@@ -116,9 +117,27 @@ def test_refine_by_imitation_writes_refined_zip_and_refuses_other_settings_on_re
     assert refine_by_imitation(config, progress=False)["kept_episodes"] == 6  # resumed: nothing imagined anew
 
 
+def test_a_second_pass_acts_with_the_first_pass_policy_and_refined_is_halfway_from_bc(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    config = _config(tmp_path, tiny_bundle, demo_data, steps=4, average_from=2, snapshot_every=2, passes=2, seed=3)
+    summary = refine_by_imitation(config, progress=False)
+    first, second = summary["passes"]
+    assert first["acting_policy"] == str(config.bc_model) and first["seed"] == 3
+    assert second["acting_policy"] == str(config.out_dir / "filtered.zip") and second["seed"] == 3 + PASS_SEED_STEP
+    assert summary["refined"] == "halfway between BC and pass-2/filtered.zip"
+    stored = json.loads((config.out_dir / "pass-2" / "config.json").read_text())
+    assert stored["bc_model"] == str(config.out_dir / "filtered.zip") and stored["seed"] == 5
+    bc, pass1, pass2, refined = (load_policy(path).policy.state_dict() for path in (
+        config.bc_model, config.out_dir / "filtered.zip", config.out_dir / "pass-2" / "filtered.zip", config.out_dir / "refined.zip"))
+    assert not torch.equal(pass2["log_std"], pass1["log_std"])  # pass 2 imitated on from pass 1's weights
+    torch.testing.assert_close(refined["log_std"], (bc["log_std"] + pass2["log_std"]) / 2)
+    resumed = refine_by_imitation(config, progress=False)  # both passes' episodes are stored: nothing imagined anew
+    assert resumed["imagined_episodes"] == summary["imagined_episodes"] and resumed["passes"][1]["collect_seconds"] == second["collect_seconds"]
+
+
 @pytest.mark.parametrize("overrides, message", [
     ({"num_envs": 0}, "num_envs must be an integer >= 1"),
     ({"rounds": 1.5}, "rounds must be an integer >= 1"),
+    ({"passes": 0}, "passes must be an integer >= 1"),
     ({"batch_size": 7}, "batch_size must be an even number"),
     ({"steps": 10, "average_from": 20}, "average_from must be a step in"),
     ({"learning_rate": float("nan")}, "learning_rate must be a finite number"),

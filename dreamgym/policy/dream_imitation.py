@@ -23,15 +23,20 @@ success) lost 9-13 points by imitation, halfway back to BC 2-6; from decisions 1
 and 2.0), while the two weaker policies gained 22.7 / 6.7 and halfway 18.0 / 8.0 (one run each,
 ``benchmarks/policy/dream-filtered-bc/``, session 21).
 
+With ``passes`` > 1 the whole of it repeats: pass ``k`` lets the previous pass's imitated policy act in new imagined
+episodes (``pass-<k>/``) and imitates their confirmed successes, continuing from that policy's weights;
+``refined.zip`` then lies halfway between BC and the last pass's policy.
+
 A run folder holds ``config.json``, ``imagined_episodes.npz`` (written after every round: a rerun with the
-same settings resumes there and refuses other settings), ``filtered.zip``, ``refined.zip`` and ``summary.json``.
+same settings resumes there and refuses other settings), ``filtered.zip``, ``refined.zip`` and ``summary.json``;
+``pass-<k>/`` the same for each later pass (without ``refined.zip``).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +48,7 @@ from dreamgym.files import atomic_write, atomic_write_json
 from dreamgym.tasks import get_task
 
 IMITATION_CONFIRMATION = {"rerolls": 4, "horizon": 20, "window": 5}
+"""Default pessimistic success of the filtered imitation (what the benchmark measured)."""
 LATE_STARTS = (10, 16)
 """Default decisions of the stored real trajectories where imagined episodes start: from 10-16 the dream imagines about
 10-15 decisions to the outcome instead of about 25, and more of the successes it confirms are real when their actions
@@ -53,7 +59,9 @@ PAIR_CHOICES = ("episode", "until-grasp")
 (:func:`until_grasp`)."""
 GRASP_MARGIN = 2
 """Decisions after the first closing command that ``pairs="until-grasp"`` still imitates (the gripper closes over several)."""
-"""Default pessimistic success of the filtered imitation (what the benchmark measured)."""
+PASS_SEED_STEP = 2
+"""Pass ``k`` of a run imagines with ``seed + PASS_SEED_STEP * (k - 1)``: other noise than the pass before it, and the
+benchmark's second rounds (imagination seed 2 after seed 0) are exactly what ``passes=2`` runs."""
 EPISODES_FILE = "imagined_episodes.npz"
 
 
@@ -66,7 +74,9 @@ class DreamImitationConfig:
     :param task: task whose learned simulator to imagine in.
     :param bundle: a bundle folder instead of the shipped one.
     :param num_envs: imagined worlds per round; each plays exactly one episode per round.
-    :param rounds: rounds of imagined episodes (``num_envs * rounds`` episodes in all).
+    :param rounds: rounds of imagined episodes (``num_envs * rounds`` episodes per pass).
+    :param passes: collect-and-imitate passes, each started from the policy the previous one imitated (its
+        imagined episodes seeded ``seed + PASS_SEED_STEP * (pass - 1)``, its folder ``pass-<k>``).
     :param success_confirmation: which imagined successes count (:class:`SuccessConfirmation` as a dict).
     :param sampler: ``"distilled"`` or ``"teacher"`` world model (default: the bundle's).
     :param denoising_steps: Euler steps per imagined frame of the teacher sampler (default: the bundle's).
@@ -99,6 +109,7 @@ class DreamImitationConfig:
     bundle: Path | None = None
     num_envs: int = 64
     rounds: int = 8
+    passes: int = 1
     success_confirmation: dict = field(default_factory=lambda: dict(IMITATION_CONFIRMATION))
     sampler: str | None = None
     denoising_steps: int | None = None
@@ -121,7 +132,7 @@ class DreamImitationConfig:
         self.bc_model, self.out_dir, self.data_dir = Path(self.bc_model), Path(self.out_dir), Path(self.data_dir)
         self.bundle = Path(self.bundle) if self.bundle is not None else None
         self.demo_sources = tuple(self.demo_sources)
-        for name in ("num_envs", "rounds", "steps", "snapshot_every"):
+        for name in ("num_envs", "rounds", "passes", "steps", "snapshot_every"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
@@ -348,21 +359,37 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
     }
 
 
+def pass_config(config: DreamImitationConfig, number: int, policy: Path) -> DreamImitationConfig:
+    """The settings of pass ``number`` (1-based) of a run, whose acting policy is ``policy``: pass 1 is ``config``
+    itself; a later pass imagines with its own seed in ``<out_dir>/pass-<number>``."""
+    if number == 1:
+        return config
+    return replace(config, bc_model=policy, out_dir=config.out_dir / f"pass-{number}",
+                   seed=config.seed + PASS_SEED_STEP * (number - 1), passes=1)
+
+
 def refine_by_imitation(config: DreamImitationConfig, progress: bool = True) -> dict:
-    """Collect (or resume collecting) imagined episodes, imitate the confirmed successes, write ``refined.zip``
-    and ``summary.json`` into ``config.out_dir``; returns the summary."""
-    _refuse_other_collection(config)
-    config.out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(config.out_dir / "config.json", config.to_dict())
+    """Collect (or resume collecting) imagined episodes, imitate the confirmed successes (``passes`` times, each pass
+    from the previous pass's policy), write ``refined.zip`` and ``summary.json`` into ``config.out_dir``; returns the
+    summary (that of the last pass, with every pass's under ``passes``)."""
     from dreamgym.policy.model import average_policies, load_policy, save_model
 
-    episodes = collect_imagined_episodes(config, progress)
-    filtered = config.out_dir / "filtered.zip"
-    summary = {"method": "filtered-bc", "config": config.to_dict(),
-               **imitate(config, episodes, np.flatnonzero(episodes["success"]), filtered, progress)}
-    refined = average_policies([config.bc_model, filtered], config.device) if config.halfway_to_bc else (
-        load_policy(filtered, config.device))
+    policy, passes = config.bc_model, []
+    for number in range(1, config.passes + 1):
+        current = pass_config(config, number, policy)
+        _refuse_other_collection(current)
+        current.out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(current.out_dir / "config.json", current.to_dict())
+        episodes = collect_imagined_episodes(current, progress)
+        policy = current.out_dir / "filtered.zip"
+        passes.append({"pass": number, "acting_policy": str(current.bc_model), "seed": current.seed,
+                       **imitate(current, episodes, np.flatnonzero(episodes["success"]), policy, progress)})
+    refined = average_policies([config.bc_model, policy], config.device) if config.halfway_to_bc else (
+        load_policy(policy, config.device))
     save_model(refined, config.out_dir / "refined.zip")
-    summary["refined"] = "halfway between BC and filtered.zip" if config.halfway_to_bc else "filtered.zip"
+    summary = {"method": "filtered-bc", "config": config.to_dict(), **{k: v for k, v in passes[-1].items() if k != "pass"},
+               "passes": [{k: v for k, v in p.items() if k != "history"} for p in passes],
+               "refined": f"halfway between BC and {policy.relative_to(config.out_dir)}" if config.halfway_to_bc
+               else str(policy.relative_to(config.out_dir))}
     atomic_write_json(config.out_dir / "summary.json", summary)
     return summary
