@@ -2,15 +2,15 @@
 # Issue 10, session 22: more seeds of filtered-bc's default (late starts), second rounds, and an offline criterion
 # computed on recorded episodes. Run after recipes/coffee_pull_dream_filtered_bc_diagnostics_cpu.sh (its late runs of
 # seed 0 and the BC policies).
-#  1. `dreamgym refine` with its defaults on the shipped BC (whose weights equal bv0s18's): refined.zip is the
-#     benchmark's bv0s18 seed-0 late halfway arm.
+#  1. `dreamgym refine --passes 1` on the shipped BC (whose weights equal bv0s18's): refined.zip is the benchmark's
+#     bv0s18 seed-0 late halfway arm. After step 3 the same folder is resumed with the defaults (two passes, since
+#     session 22): refined.zip is then the bv0s18 second-round halfway arm.
 #  2. Imagination seed 1 of the late-start default for bv2s18 and bv1s18, with null and halfway.
 #  3. A second round from each BC's seed-0 late filtered policy (imagination seed 2), with its own null and halfway
 #     between BC and the round-2 policy.
 #  4. The recorded-outcome criterion (benchmarks/policy/recorded_outcome_criterion.py) over every evaluated policy.
 # Every policy is evaluated on the 150 held-out layouts; then the report is regenerated.
-# Cost on the 2-core CPU: 10-16 min of imagining per run, about 30 s per imitation, about 80 s per evaluation,
-# about 3 min for the criterion.
+# Cost on the 2-core CPU: 10-16 min of imagining per run, about 30 s per imitation, about 80 s per evaluation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MUJOCO_GL="${MUJOCO_GL:-egl}"
@@ -29,8 +29,11 @@ arms() {  # bc zip, run folder, file prefix, file stem
     --out "$2/success/halfway.zip"
   evaluate "$2/success/halfway.zip" "$OUT/$3halfway-$4-success.json"
 }
-$DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out runs/dream-filtered-bc/shipped-s0-late --seed 0 --data data --no-progress
-evaluate runs/dream-filtered-bc/shipped-s0-late/refined.zip "$OUT/refine-default-shipped-s0.json"
+SHIPPED_RUN=runs/dream-filtered-bc/shipped-s0-late
+[ -e "$OUT/refine-passes1-shipped-s0.json" ] || {
+  $DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $SHIPPED_RUN --seed 0 --data data --passes 1 --no-progress
+  evaluate $SHIPPED_RUN/refined.zip "$OUT/refine-passes1-shipped-s0.json"
+}
 for entry in bv2s18=runs/bc-seed2/bc.zip bv1s18=runs/bc-bv-seed1/bc.zip; do
   name="${entry%%=*}" bc="${entry#*=}" run="runs/dream-filtered-bc/${entry%%=*}-s1-late"
   $PY benchmarks/policy/dream_filtered_bc.py --bc-model "$bc" --out "$run" --seed 1 --start-decisions 10 16 --no-progress
@@ -42,6 +45,10 @@ for entry in bv1s18=runs/bc-bv-seed1/bc.zip bv0s18=runs/bc-bv-seed0/bc.zip bv2s1
     --seed 2 --start-decisions 10 16 --no-progress
   arms "$bc" "$run" round2- "$name-s0-late"
 done
+$DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $SHIPPED_RUN --seed 0 --data data --no-progress
+evaluate $SHIPPED_RUN/refined.zip "$OUT/refine-default-shipped-s0.json"
+$PY benchmarks/policy/dream_gap.py --model "runs/dream-filtered-bc/bv0s18-s0-late-round2/success/halfway.zip" \
+  --out benchmarks/policy/dream_gap-refined-filtered-bc-default.json
 $PY benchmarks/policy/recorded_outcome_criterion.py "$OUT" --out benchmarks/policy/recorded-criterion \
   --bc bv0s18=benchmarks/policy/gpu-scale/cpu-confirm-bc-bv0s18.json bv1s18=benchmarks/policy/gpu-scale/cpu-confirm-bc-bv1s18.json \
   bv2s18=benchmarks/policy/gpu-scale/cpu-confirm-bc-bv2s18.json
