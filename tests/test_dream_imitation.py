@@ -132,6 +132,12 @@ def test_a_second_pass_acts_with_the_first_pass_policy_and_refined_is_halfway_fr
     torch.testing.assert_close(refined["log_std"], (bc["log_std"] + pass2["log_std"]) / 2)
     resumed = refine_by_imitation(config, progress=False)  # both passes' episodes are stored: nothing imagined anew
     assert resumed["imagined_episodes"] == summary["imagined_episodes"] and resumed["passes"][1]["collect_seconds"] == second["collect_seconds"]
+    # pass 2's episodes came from the policy pass 1 imitated: other imitation settings are refused before anything runs
+    before = (config.out_dir / "filtered.zip").read_bytes()
+    with pytest.raises(ValueError, match=r"pass-2 holds imagined episodes of other settings \(steps: 4 -> 6"):
+        refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, steps=6, average_from=2, snapshot_every=2, passes=2, seed=3),
+                            progress=False)
+    assert (config.out_dir / "filtered.zip").read_bytes() == before
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -176,17 +176,20 @@ class DreamImitationConfig:
 # Settings that decide which imagined episodes a run folder holds: a resumed run must not change them.
 _COLLECTION_SETTINGS = ("bc_model", "task", "bundle", "num_envs", "success_confirmation", "sampler", "denoising_steps", "seed",
                         "start_decisions")
+_IMITATION_SETTINGS = ("steps", "batch_size", "learning_rate", "average_from", "snapshot_every", "shift_pixels", "pairs",
+                       "demo_sources", "data_dir")
+"""Settings of the imitation that made a later pass's acting policy: its stored episodes came from that policy."""
 _ADDED_LATER = {"start_decisions": [0, 0]}
 """Collection settings newer than some run folders, with the value those folders were collected with."""
 
 
-def _refuse_other_collection(config: DreamImitationConfig) -> None:
+def _refuse_other_collection(config: DreamImitationConfig, settings: tuple[str, ...] = _COLLECTION_SETTINGS) -> None:
     path = config.out_dir / "config.json"
     if not path.exists():
         return
     stored, current = json.loads(path.read_text()), json.loads(json.dumps(config.to_dict()))
-    stored = {name: stored.get(name, _ADDED_LATER.get(name)) for name in _COLLECTION_SETTINGS}
-    changed = [f"{name}: {stored[name]!r} -> {current[name]!r}" for name in _COLLECTION_SETTINGS if stored[name] != current[name]]
+    stored = {name: stored.get(name, _ADDED_LATER.get(name)) for name in settings}
+    changed = [f"{name}: {stored[name]!r} -> {current[name]!r}" for name in settings if stored[name] != current[name]]
     if changed:
         raise ValueError(f"{config.out_dir} holds imagined episodes of other settings ({'; '.join(changed)}); "
                          "expected the same settings to resume, or a new --out folder.")
@@ -379,10 +382,13 @@ def refine_by_imitation(config: DreamImitationConfig, progress: bool = True) -> 
     summary (that of the last pass, with every pass's under ``passes``)."""
     from dreamgym.policy.model import average_policies, load_policy, save_model
 
-    policy, passes = config.bc_model, []
-    for number in range(1, config.passes + 1):
-        current = pass_config(config, number, policy)
-        _refuse_other_collection(current)
+    configs, policy = [], config.bc_model
+    for number in range(1, config.passes + 1):  # every pass checked before any is run
+        configs.append(pass_config(config, number, policy))
+        _refuse_other_collection(configs[-1], _COLLECTION_SETTINGS + (_IMITATION_SETTINGS if number > 1 else ()))
+        policy = configs[-1].out_dir / "filtered.zip"
+    passes = []
+    for number, current in enumerate(configs, start=1):
         current.out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(current.out_dir / "config.json", current.to_dict())
         episodes = collect_imagined_episodes(current, progress)
