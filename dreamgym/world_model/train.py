@@ -308,6 +308,10 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
             save_world_model(config.out_dir / "world_model", denoiser)
         (config.out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
         writer.close()
+    accelerator.wait_for_everyone()
+    # with several processes, tear the process group down before exit: left to interpreter shutdown, a rank
+    # sometimes aborted ("terminate called without an active exception") after training had finished
+    accelerator.end_training()
     return summary
 
 
