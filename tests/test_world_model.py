@@ -361,7 +361,12 @@ def test_two_cpu_processes_train_data_parallel(tmp_path):
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    summaries = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    # both ranks print their summary at the same moment into one pipe: read JSON objects, not lines
+    decoder, summaries, at = json.JSONDecoder(), [], done.stdout.find('{"steps"')
+    while at >= 0:
+        summary, end = decoder.raw_decode(done.stdout, at)
+        summaries.append(summary)
+        at = done.stdout.find('{"steps"', end)
     assert len(summaries) == 2
     assert all(s["processes"] == 2 and s["replicas_in_sync"] for s in summaries)
     assert (tmp_path / "run" / "world_model" / "model.safetensors").exists()
