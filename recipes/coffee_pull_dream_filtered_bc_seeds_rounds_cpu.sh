@@ -7,7 +7,7 @@
 #     session 22): refined.zip is then the bv0s18 second-round halfway arm.
 #  2. Imagination seed 1 of the late-start default for bv2s18 and bv1s18, with null and halfway.
 #  3. A second round from each BC's seed-0 late filtered policy (imagination seed 2), with its own null and halfway
-#     between BC and the round-2 policy.
+#     between BC and the round-2 policy; for bv0s18 also from its seed-1 policy (imagination seed 3).
 #  4. The recorded-outcome criterion (benchmarks/policy/recorded_outcome_criterion.py) over every evaluated policy.
 # Every policy is evaluated on the 150 held-out layouts; then the report is regenerated.
 # Cost on the 2-core CPU: 10-16 min of imagining per run, about 30 s per imitation, about 80 s per evaluation.
@@ -45,6 +45,11 @@ for entry in bv1s18=runs/bc-bv-seed1/bc.zip bv0s18=runs/bc-bv-seed0/bc.zip bv2s1
     --seed 2 --start-decisions 10 16 --no-progress
   arms "$bc" "$run" round2- "$name-s0-late"
 done
+# the strong policy's second pass on its second imagination seed (round 1: the session-21 recipe's bv0s18-s1-late)
+run=runs/dream-filtered-bc/bv0s18-s1-late-round2
+$PY benchmarks/policy/dream_filtered_bc.py --bc-model runs/dream-filtered-bc/bv0s18-s1-late/success/policy.zip --out "$run" \
+  --seed 3 --start-decisions 10 16 --no-progress
+arms runs/bc-bv-seed0/bc.zip "$run" round2- bv0s18-s1-late
 $DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $SHIPPED_RUN --seed 0 --data data --no-progress
 evaluate $SHIPPED_RUN/refined.zip "$OUT/refine-default-shipped-s0.json"
 $PY benchmarks/policy/dream_gap.py --model "runs/dream-filtered-bc/bv0s18-s0-late-round2/success/halfway.zip" \

@@ -220,7 +220,8 @@ def round2_markdown(folder: Path) -> str:
         return ""
     return "\n".join([
         "", "## Second rounds (late starts)", "",
-        "Round 2 starts from round 1's filtered policy (decisions 10-16, seed 0) and refines it the same way (imagination seed 2), "
+        "Round 2 starts from round 1's filtered policy (decisions 10-16) and refines it the same way (imagination seed 2 after "
+        "round 1's seed 0, 3 after seed 1), "
         "with its own null (as many of round 2's imagined episodes drawn without looking at the outcome). Gains are over BC; "
         "halfway: the mean weights of BC and the round-2 filtered policy.", "",
         "| BC | real BC | round 1 filtered (gain) | round 2 filtered (gain) | round 2 null (gain) | round 2 vs round 1: layouts gained / lost "
