@@ -32,6 +32,11 @@ BC_EVALUATIONS = {"shipped": "bc-seed0.json"}
 """BC label -> its evaluation in ``../gpu-scale/`` where that is not ``cpu-confirm-bc-<label>.json``
 (``shipped``: ``envs/coffee-pull/policies/bc.zip``, BC training seed 0; its weights equal ``bv0s18``'s, and
 ``bc-seed0.json`` is an evaluation made on 2026-11-25 that solved one layout fewer than this CPU's 0.900)."""
+def bc_evaluation(folder: Path, label: str) -> Path:
+    """The evaluation of BC policy ``label`` on the same layouts, in ``../gpu-scale/`` next to ``folder``."""
+    return folder.parent / "gpu-scale" / BC_EVALUATIONS.get(label, f"cpu-confirm-bc-{label}.json")
+
+
 RUN = re.compile(r"real-(?P<bc>[^-]+)-s(?P<seed>\d+)(?P<starts>-mid|-late)?-success(?P<pairs>-until-grasp)?\.json")
 STARTS = {None: "episode starts", "-mid": "decisions 0-16", "-late": "decisions 10-16"}
 """Where the imagined episodes started (``--start-decisions``), by the tag of the file names."""
@@ -49,8 +54,7 @@ def rows(folder: Path) -> list[dict]:
     for path in sorted(folder.glob("real-*-success*.json"), key=lambda p: (bool(RUN.fullmatch(p.name) and RUN.fullmatch(p.name)["pairs"]), p.name)):
         match = RUN.fullmatch(path.name)
         null_path = folder / path.name.replace("-success", "-random")
-        bc_file = BC_EVALUATIONS.get(match["bc"], f"cpu-confirm-bc-{match['bc']}.json") if match else ""
-        bc_path = folder.parent / "gpu-scale" / bc_file
+        bc_path = bc_evaluation(folder, match["bc"]) if match else None
         if not match or not null_path.exists() or not bc_path.exists():
             continue
         bc, filtered, null = (real_outcomes(p) for p in (bc_path, path, null_path))
@@ -147,8 +151,7 @@ def oracle_markdown(folder: Path) -> str:
         match = ORACLE.fullmatch(path.name)
         replay = json.loads(path.read_text())
         c = replay["confusion"]
-        bc_file = BC_EVALUATIONS.get(match["bc"], f"cpu-confirm-bc-{match['bc']}.json")
-        bc = folder.parent / "gpu-scale" / bc_file
+        bc = bc_evaluation(folder, match["bc"])
         stem = f"real-{match['bc']}-s{match['seed']}{match['starts'] or ''}"
         lines.append(
             f"| {match['bc']} seed {match['seed']} | {STARTS[match['starts']]} | {replay['episodes']} | {replay['real_success_rate']:.3f} "
@@ -194,7 +197,7 @@ ROUND2 = re.compile(r"round2-real-(?P<bc>[^-]+)-s(?P<seed>\d+)-late-success\.jso
 def _round2_row(folder: Path, path: Path, match: re.Match) -> str | None:
     """The table row of one second round, ``None`` while one of its evaluations is missing."""
     stem = f"{match['bc']}-s{match['seed']}-late"
-    files = {"bc": folder.parent / "gpu-scale" / BC_EVALUATIONS.get(match["bc"], f"cpu-confirm-bc-{match['bc']}.json"),
+    files = {"bc": bc_evaluation(folder, match["bc"]),
              "round1": folder / f"real-{stem}-success.json", "round2": path,
              "null": folder / f"round2-real-{stem}-random.json", "halfway": folder / f"round2-halfway-{stem}-success.json"}
     if not all(f.exists() for f in files.values()):
