@@ -392,9 +392,10 @@ def refine_by_imitation(config: DreamImitationConfig, progress: bool = True) -> 
         current.out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(current.out_dir / "config.json", current.to_dict())
         episodes = collect_imagined_episodes(current, progress)
-        policy = current.out_dir / "filtered.zip"
         passes.append({"pass": number, "acting_policy": str(current.bc_model), "seed": current.seed,
-                       **imitate(current, episodes, np.flatnonzero(episodes["success"]), policy, progress)})
+                       **imitate(current, episodes, np.flatnonzero(episodes["success"]), current.out_dir / "filtered.zip",
+                                 progress)})
+    # ``policy``: the last pass's filtered.zip, named when the passes were checked
     refined = average_policies([config.bc_model, policy], config.device) if config.halfway_to_bc else (
         load_policy(policy, config.device))
     save_model(refined, config.out_dir / "refined.zip")
