@@ -181,3 +181,40 @@ def test_filtered_bc_report_pairs_each_arm_with_bc_and_its_null(tmp_path):
     assert (row["bc"], row["filtered"], row["null"], row["halfway"]) == (2, 3, 3, 3)
     assert row["filtered_vs_bc"] == (2, 1) and row["null_vs_bc"] == (1, 0) and row["filtered_vs_null"] == (1, 1)
     assert row["halfway_vs_bc"] == (1, 0) and row["dream"] == "3/8" and row["pairs"] == "episode"
+
+
+def test_pooled_filtered_bc_imitates_every_runs_confirmed_successes_from_bc(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    from dreamgym.policy.dream_imitation import DreamImitationConfig, collect_imagined_episodes
+
+    bc = start_model(tmp_path, -1.0)
+    runs, confirmed = [tmp_path / "round1", tmp_path / "round2"], 0
+    for seed, run in enumerate(runs):
+        config = DreamImitationConfig(bc_model=bc, out_dir=run, bundle=tiny_bundle, rounds=1, num_envs=4, seed=seed,
+                                      success_confirmation={"rerolls": 1, "horizon": 2}, data_dir=demo_data)
+        confirmed += int(collect_imagined_episodes(config, progress=False)["success"].sum())
+    assert confirmed > 0
+    module = _module("dream_filtered_bc_pooled")
+    assert module.main(["--bc-model", str(bc), "--runs", *map(str, runs), "--out", str(tmp_path / "pooled"),
+                        "--steps", "4", "--data", str(demo_data), "--no-progress"]) == 0
+    summary = json.loads((tmp_path / "pooled" / "summary.json").read_text())
+    assert summary["imagined_episodes"] == 8 and summary["kept_episodes"] == summary["kept_confirmed_successes"] == confirmed
+    assert summary["config"]["bc_model"] == str(bc) and load_policy(tmp_path / "pooled" / "policy.zip") is not None
+    with pytest.raises(SystemExit):
+        module.main(["--bc-model", str(bc), "--runs", str(tmp_path / "missing"), "--out", str(tmp_path / "x")])
+
+
+def test_filtered_bc_report_puts_pooled_rounds_next_to_the_chain_they_pool(tmp_path):
+    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
+    folder.mkdir()
+    scale.mkdir()
+    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 1])
+    _evaluation(folder / "round2-real-b1-s0-late-success.json", [1, 1, 0, 0])
+    _evaluation(folder / "round2-halfway-b1-s0-late-success.json", [1, 1, 0, 1])
+    _evaluation(folder / "pooled-real-b1-s0-late.json", [1, 1, 1, 1])
+    report = _module("dream_filtered_bc_report")
+    assert report.pooled_markdown(folder) == ""  # the pooled halfway is not evaluated yet
+    _evaluation(folder / "pooled-halfway-b1-s0-late.json", [1, 0, 1, 1])
+    (folder / "pooled-summary-b1-s0-late.json").write_text(json.dumps({"kept_episodes": 5, "imagined_episodes": 16}))
+    row = report.pooled_markdown(folder).strip().splitlines()[-1]
+    assert row == ("| b1 seed 0 | 0.500 | 0.500 (+0.0) | 1.000 (+50.0) | 2 / 0 (p=0.50) | 5/16 | 0.750 (+25.0) "
+                   "| 0.750 (+25.0) |")

@@ -12,7 +12,9 @@ episodes' actions fare replayed open loop in reality and the real success of the
 (``real-<bc>-s<seed>-oracle-<selection>.json``); ``rescore-<bc>-s<seed>-<sampler>.json``
 (``dream_episode_rescore.py``) adds how whole-episode re-imagination scores the confirmed episodes.
 ``round2-real-<bc>-s<seed>-late-<selection>.json`` (a second round started from the first round's filtered policy,
-with its own null) and ``round2-halfway-...`` (halfway between the round-2 policy and BC) make a third table.
+with its own null) and ``round2-halfway-...`` (halfway between the round-2 policy and BC) make a third table;
+``pooled-real-<bc>-s<seed>-late.json`` and ``pooled-halfway-...`` (``dream_filtered_bc_pooled.py``: both rounds' confirmed
+successes imitated from BC at once) a fourth.
 """
 
 from __future__ import annotations
@@ -232,6 +234,43 @@ def round2_markdown(folder: Path) -> str:
         "|---|---|---|---|---|---|---|---|---|", *lines]) + "\n"
 
 
+POOLED = re.compile(r"pooled-real-(?P<bc>[^-]+)-s(?P<seed>\d+)-late\.json")
+
+
+def _pooled_row(folder: Path, path: Path, match: re.Match) -> str | None:
+    """The table row of one pooled imitation next to the two-pass chain it pools, ``None`` while an evaluation is missing."""
+    stem = f"{match['bc']}-s{match['seed']}-late"
+    files = {"bc": bc_evaluation(folder, match["bc"]), "round2": folder / f"round2-real-{stem}-success.json",
+             "round2 halfway": folder / f"round2-halfway-{stem}-success.json", "pooled": path,
+             "pooled halfway": folder / f"pooled-halfway-{stem}.json"}
+    if not all(f.exists() for f in files.values()):
+        return None
+    real = {name: real_outcomes(f) for name, f in files.items()}
+    n, bc = len(real["bc"]), sum(real["bc"].values())
+    rate = {name: f"{sum(r.values()) / n:.3f} ({100 * (sum(r.values()) - bc) / n:+.1f})" for name, r in real.items()}
+    gained, lost = _pair(real["pooled"], real["round2"], path)
+    summary = json.loads((folder / path.name.replace("pooled-real-", "pooled-summary-")).read_text())
+    return (f"| {match['bc']} seed {match['seed']} | {bc / n:.3f} | {rate['round2']} | {rate['pooled']} "
+            f"| {gained} / {lost} (p={sign_test(gained, lost):.2f}) | {summary['kept_episodes']}/{summary['imagined_episodes']} "
+            f"| {rate['round2 halfway']} | {rate['pooled halfway']} |")
+
+
+def pooled_markdown(folder: Path) -> str:
+    """Both rounds' confirmed successes imitated from BC at once, against the second round that continues the first."""
+    found = sorted(p for p in folder.glob("pooled-real-*.json") if POOLED.fullmatch(p.name))
+    lines = [row for row in (_pooled_row(folder, p, POOLED.fullmatch(p.name)) for p in found) if row]
+    if not lines:
+        return ""
+    return "\n".join([
+        "", "## Pooled rounds (late starts)", "",
+        "Pooled: the confirmed successes of round 1 and round 2 (the two passes of `dreamgym refine`) imitated together "
+        "from the BC weights (`dream_filtered_bc_pooled.py`), instead of round 2 continuing from round 1's policy. "
+        "Gains are over BC; halfway: the mean weights of BC and the policy named.", "",
+        "| BC | real BC | round 2 filtered (gain) | pooled (gain) | pooled vs round 2: layouts gained / lost "
+        "| pooled: kept / imagined | halfway BC - round 2 (gain; the default) | halfway BC - pooled (gain) |",
+        "|---|---|---|---|---|---|---|---|", *lines]) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
@@ -239,7 +278,7 @@ def main() -> None:
     table = rows(folder)
     if not table:
         raise SystemExit(f"No evaluated run pairs (real-<bc>-s<seed>-success.json with -random.json) in {folder}.")
-    text = markdown(table) + oracle_markdown(folder) + round2_markdown(folder)
+    text = markdown(table) + oracle_markdown(folder) + round2_markdown(folder) + pooled_markdown(folder)
     (folder / "RESULTS.md").write_text(text)
     print(text)
 

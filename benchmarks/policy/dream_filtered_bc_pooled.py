@@ -1,0 +1,68 @@
+"""Experiment (issue 10): filtered-bc on the confirmed successes of several passes pooled, imitated from BC once.
+
+``dreamgym refine`` (two passes since session 22) continues each pass from the policy the previous pass imitated, so
+a second pass drifts further from BC on half as much evidence as the two passes hold together. This script imitates,
+from the BC weights, the confirmed imagined successes of every run folder given (``dream_filtered_bc.py`` or
+``dreamgym refine`` pass folders, each holding ``imagined_episodes.npz``), mixed half and half with the expert
+demonstrations as the library's imitation does. No real-simulator step is taken.
+
+    python benchmarks/policy/dream_filtered_bc_pooled.py --bc-model runs/bc-seed2/bc.zip \
+        --runs runs/dream-filtered-bc/bv2s18-s0-late runs/dream-filtered-bc/bv2s18-s0-late-round2 \
+        --out runs/dream-filtered-bc/bv2s18-s0-late-pooled --seed 2
+
+writes ``<out>/policy.zip`` and ``<out>/summary.json``. Evaluate with
+``dreamgym evaluate --model <out>/policy.zip --seeds 0 1 2 --episodes 50 --real-only``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from dreamgym.policy.dream_imitation import EPISODES_FILE, DreamImitationConfig, imitate
+
+POOLED_KEYS = ("frames", "actions", "lengths", "success", "round_seconds")
+"""The arrays of ``imagined_episodes.npz`` the imitation reads, concatenated over the pooled runs."""
+
+
+def pooled_episodes(runs: list[Path]) -> dict[str, np.ndarray]:
+    """The imagined episodes of every run folder, one after another."""
+    missing = [str(run / EPISODES_FILE) for run in runs if not (run / EPISODES_FILE).is_file()]
+    if missing:
+        raise FileNotFoundError(f"No imagined episodes at {', '.join(missing)}; expected folders written by "
+                                "dream_filtered_bc.py or `dreamgym refine` (one per pass).")
+    loaded = [np.load(run / EPISODES_FILE) for run in runs]
+    return {key: np.concatenate([episodes[key] for episodes in loaded]) for key in POOLED_KEYS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bc-model", type=Path, required=True, help="the policy to imitate from (BC)")
+    parser.add_argument("--runs", type=Path, nargs="+", required=True, help="run folders whose confirmed successes to pool")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the behaviour cloning")
+    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.bc_model.is_file():
+        parser.error(f"--bc-model {args.bc_model} does not exist; expected an SB3 zip from `dreamgym train-bc`.")
+    try:
+        episodes = pooled_episodes(args.runs)
+    except FileNotFoundError as error:
+        parser.error(str(error))
+    config = DreamImitationConfig(bc_model=args.bc_model, out_dir=args.out, steps=args.steps, seed=args.seed,
+                                  data_dir=args.data)
+    summary = {"runs": [str(run) for run in args.runs], "config": config.to_dict(),
+               **imitate(config, episodes, np.flatnonzero(episodes["success"]), args.out / "policy.zip",
+                         progress=not args.no_progress)}
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps({k: summary[k] for k in ("imagined_episodes", "kept_episodes", "kept_pairs")}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
