@@ -218,3 +218,21 @@ def test_filtered_bc_report_puts_pooled_rounds_next_to_the_chain_they_pool(tmp_p
     row = report.pooled_markdown(folder).strip().splitlines()[-1]
     assert row == ("| b1 seed 0 | 0.500 | 0.500 (+0.0) | 1.000 (+50.0) | 2 / 0 (p=0.50) | 5/16 | 0.750 (+25.0) "
                    "| 0.750 (+25.0) |")
+
+
+def test_filtered_bc_report_puts_one_pass_on_both_seeds_next_to_each_seed(tmp_path):
+    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
+    folder.mkdir()
+    scale.mkdir()
+    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 0])
+    for seed, (filtered, halfway) in enumerate((([1, 1, 0, 0], [1, 0, 0, 0]), ([1, 1, 1, 0], [1, 1, 0, 0]))):
+        _evaluation(folder / f"real-b1-s{seed}-late-success.json", filtered)
+        _evaluation(folder / f"halfway-b1-s{seed}-late-success.json", halfway)
+    _evaluation(folder / "seeds01-real-b1-late.json", [1, 1, 1, 1])
+    report = _module("dream_filtered_bc_report")
+    assert report.seeds01_markdown(folder) == ""  # its halfway is not evaluated yet
+    _evaluation(folder / "seeds01-halfway-b1-late.json", [1, 1, 1, 0])
+    (folder / "seeds01-summary-b1-late.json").write_text(json.dumps({"kept_episodes": 9, "imagined_episodes": 32}))
+    row = report.seeds01_markdown(folder).strip().splitlines()[-1]
+    assert row == ("| b1 | 0.250 | 0.500 (+25.0) | 0.750 (+50.0) | 1.000 (+75.0) | 9/32 | 0.250 (+0.0) | 0.500 (+25.0) "
+                   "| 0.750 (+50.0) |")

@@ -14,7 +14,8 @@ episodes' actions fare replayed open loop in reality and the real success of the
 ``round2-real-<bc>-s<seed>-late-<selection>.json`` (a second round started from the first round's filtered policy,
 with its own null) and ``round2-halfway-...`` (halfway between the round-2 policy and BC) make a third table;
 ``pooled-real-<bc>-s<seed>-late.json`` and ``pooled-halfway-...`` (``dream_filtered_bc_pooled.py``: both rounds' confirmed
-successes imitated from BC at once) a fourth.
+successes imitated from BC at once) a fourth; ``seeds01-real-<bc>-late.json`` and ``seeds01-halfway-...`` (one pass on
+the imagined episodes of seeds 0 and 1 together) a fifth.
 """
 
 from __future__ import annotations
@@ -271,6 +272,43 @@ def pooled_markdown(folder: Path) -> str:
         "|---|---|---|---|---|---|---|---|", *lines]) + "\n"
 
 
+SEEDS01 = re.compile(r"seeds01-real-(?P<bc>[^-]+)-late\.json")
+
+
+def _seeds01_row(folder: Path, path: Path, match: re.Match) -> str | None:
+    """The table row of one pass on both imagination seeds' episodes, ``None`` while an evaluation is missing."""
+    bc_label = match["bc"]
+    files = {"bc": bc_evaluation(folder, bc_label),
+             **{f"{arm} s{seed}": folder / f"{prefix}-{bc_label}-s{seed}-late-success.json"
+                for arm, prefix in (("filtered", "real"), ("halfway", "halfway")) for seed in (0, 1)},
+             "filtered both": path, "halfway both": folder / f"seeds01-halfway-{bc_label}-late.json"}
+    if not all(f.exists() for f in files.values()):
+        return None
+    real = {name: real_outcomes(f) for name, f in files.items()}
+    n, bc = len(real["bc"]), sum(real["bc"].values())
+    rate = {name: f"{sum(r.values()) / n:.3f} ({100 * (sum(r.values()) - bc) / n:+.1f})" for name, r in real.items()}
+    summary = json.loads((folder / path.name.replace("seeds01-real-", "seeds01-summary-")).read_text())
+    return (f"| {bc_label} | {bc / n:.3f} | {rate['filtered s0']} | {rate['filtered s1']} | {rate['filtered both']} "
+            f"| {summary['kept_episodes']}/{summary['imagined_episodes']} | {rate['halfway s0']} | {rate['halfway s1']} "
+            f"| {rate['halfway both']} |")
+
+
+def seeds01_markdown(folder: Path) -> str:
+    """One pass on twice the imagined episodes: the confirmed successes of imagination seeds 0 and 1 imitated together."""
+    found = sorted(p for p in folder.glob("seeds01-real-*.json") if SEEDS01.fullmatch(p.name))
+    lines = [row for row in (_seeds01_row(folder, p, SEEDS01.fullmatch(p.name)) for p in found) if row]
+    if not lines:
+        return ""
+    return "\n".join([
+        "", "## One pass on both imagination seeds (late starts)", "",
+        "Both seeds: the confirmed successes of the one-pass runs of imagination seeds 0 and 1 (1,024 imagined episodes "
+        "of the BC policy) imitated together from the BC weights (`dream_filtered_bc_pooled.py`). Gains are over BC; "
+        "halfway: the mean weights of BC and the policy named.", "",
+        "| BC | real BC | seed 0 filtered (gain) | seed 1 filtered (gain) | both seeds filtered (gain) | both: kept / imagined "
+        "| seed 0 halfway (gain) | seed 1 halfway (gain) | both seeds halfway (gain) |",
+        "|---|---|---|---|---|---|---|---|---|", *lines]) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
@@ -278,7 +316,8 @@ def main() -> None:
     table = rows(folder)
     if not table:
         raise SystemExit(f"No evaluated run pairs (real-<bc>-s<seed>-success.json with -random.json) in {folder}.")
-    text = markdown(table) + oracle_markdown(folder) + round2_markdown(folder) + pooled_markdown(folder)
+    text = (markdown(table) + oracle_markdown(folder) + round2_markdown(folder) + pooled_markdown(folder)
+            + seeds01_markdown(folder))
     (folder / "RESULTS.md").write_text(text)
     print(text)
 
