@@ -236,3 +236,21 @@ def test_filtered_bc_report_puts_one_pass_on_both_seeds_next_to_each_seed(tmp_pa
     row = report.seeds01_markdown(folder).strip().splitlines()[-1]
     assert row == ("| b1 | 0.250 | 0.500 (+25.0) | 0.750 (+50.0) | 1.000 (+75.0) | 9/32 | 0.250 (+0.0) | 0.500 (+25.0) "
                    "| 0.750 (+50.0) |")
+
+
+def test_filtered_bc_report_spreads_the_imitation_seeds_and_their_soup(tmp_path):
+    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
+    folder.mkdir()
+    scale.mkdir()
+    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 0])
+    _evaluation(folder / "real-b1-s0-late-success.json", [1, 1, 0, 0])
+    _evaluation(folder / "halfway-b1-s0-late-success.json", [1, 0, 0, 0])
+    _evaluation(folder / "imitation-seed1-real-b1-s0-late.json", [1, 1, 1, 1])
+    _evaluation(folder / "imitation-soup-real-b1-s0-late.json", [1, 1, 1, 0])
+    _evaluation(folder / "imitation-soup-halfway-b1-s0-late.json", [1, 1, 0, 0])
+    report = _module("dream_filtered_bc_report")
+    assert report.imitation_seeds_markdown(folder) == ""  # imitation seed 2 is not evaluated yet
+    _evaluation(folder / "imitation-seed2-real-b1-s0-late.json", [0, 0, 0, 0])
+    row = report.imitation_seeds_markdown(folder).strip().splitlines()[-1]
+    assert row == ("| b1 | 0.250 | 0.500 (+25.0) | 1.000 (+75.0) | 0.000 (-25.0) | 100.0 | 0.750 (+50.0) | 0.250 (+0.0) "
+                   "| 0.500 (+25.0) |")

@@ -15,7 +15,9 @@ episodes' actions fare replayed open loop in reality and the real success of the
 with its own null) and ``round2-halfway-...`` (halfway between the round-2 policy and BC) make a third table;
 ``pooled-real-<bc>-s<seed>-late.json`` and ``pooled-halfway-...`` (``dream_filtered_bc_pooled.py``: both rounds' confirmed
 successes imitated from BC at once) a fourth; ``seeds01-real-<bc>-late.json`` and ``seeds01-halfway-...`` (one pass on
-the imagined episodes of seeds 0 and 1 together) a fifth.
+the imagined episodes of seeds 0 and 1 together) a fifth; ``imitation-seed<k>-real-<bc>-s0-late.json`` (the seed-0
+late run's kept episodes imitated with another seed) and ``imitation-soup-{real,halfway}-...`` (the mean weights of the
+three imitations, and halfway to BC) a sixth.
 """
 
 from __future__ import annotations
@@ -309,6 +311,43 @@ def seeds01_markdown(folder: Path) -> str:
         "|---|---|---|---|---|---|---|---|---|", *lines]) + "\n"
 
 
+IMITATION_SEEDS = re.compile(r"imitation-soup-real-(?P<bc>[^-]+)-s0-late\.json")
+
+
+def _imitation_seeds_row(folder: Path, path: Path, match: re.Match) -> str | None:
+    """The table row of one run's kept episodes imitated with three seeds, ``None`` while an evaluation is missing."""
+    bc_label = match["bc"]
+    files = {"bc": bc_evaluation(folder, bc_label), "seed 0": folder / f"real-{bc_label}-s0-late-success.json",
+             **{f"seed {k}": folder / f"imitation-seed{k}-real-{bc_label}-s0-late.json" for k in (1, 2)},
+             "soup": path, "halfway seed 0": folder / f"halfway-{bc_label}-s0-late-success.json",
+             "halfway soup": folder / f"imitation-soup-halfway-{bc_label}-s0-late.json"}
+    if not all(f.exists() for f in files.values()):
+        return None
+    real = {name: real_outcomes(f) for name, f in files.items()}
+    n, bc = len(real["bc"]), sum(real["bc"].values())
+    rate = {name: f"{sum(r.values()) / n:.3f} ({100 * (sum(r.values()) - bc) / n:+.1f})" for name, r in real.items()}
+    seeds = [sum(real[f"seed {k}"].values()) / n for k in range(3)]
+    return (f"| {bc_label} | {bc / n:.3f} | {rate['seed 0']} | {rate['seed 1']} | {rate['seed 2']} "
+            f"| {100 * (max(seeds) - min(seeds)):.1f} | {rate['soup']} | {rate['halfway seed 0']} | {rate['halfway soup']} |")
+
+
+def imitation_seeds_markdown(folder: Path) -> str:
+    """The same kept episodes imitated with three seeds: how far the imitation's own randomness moves real success."""
+    found = sorted(p for p in folder.glob("imitation-soup-real-*.json") if IMITATION_SEEDS.fullmatch(p.name))
+    lines = [row for row in (_imitation_seeds_row(folder, p, IMITATION_SEEDS.fullmatch(p.name)) for p in found) if row]
+    if not lines:
+        return ""
+    return "\n".join([
+        "", "## The imitation's own seed (one pass, imagination seed 0, late starts)", "",
+        "The confirmed successes of each BC policy's seed-0 late run imitated again from BC with imitation seeds 1 and 2 "
+        "(batches, shifts and initialisation of the optimiser's draws; seed 0 is the run's own filtered policy, reproduced "
+        "bit for bit). Soup: the mean weights of the three imitated policies. Gains are over BC; halfway: the mean "
+        "weights of BC and the policy named.", "",
+        "| BC | real BC | imitation seed 0 (gain) | seed 1 (gain) | seed 2 (gain) | spread of the three (points) "
+        "| soup of the three (gain) | halfway BC - seed 0 (gain) | halfway BC - soup (gain) |",
+        "|---|---|---|---|---|---|---|---|---|", *lines]) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
@@ -317,7 +356,8 @@ def main() -> None:
     if not table:
         raise SystemExit(f"No evaluated run pairs (real-<bc>-s<seed>-success.json with -random.json) in {folder}.")
     text = (markdown(table) + oracle_markdown(folder) + round2_markdown(folder) + pooled_markdown(folder)
-            + seeds01_markdown(folder))
+            + seeds01_markdown(folder)
+            + imitation_seeds_markdown(folder))
     (folder / "RESULTS.md").write_text(text)
     print(text)
 
