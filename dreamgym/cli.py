@@ -556,8 +556,8 @@ def build_parser() -> argparse.ArgumentParser:
     fbc = ref.add_argument_group("--method filtered-bc (the default)")
     fbc.add_argument("--rounds", type=positive_int, help="rounds of imagined episodes, one per world each (default 8)")
     fbc.add_argument("--passes", type=positive_int,
-                     help="collect-and-imitate passes, each from the policy the previous pass imitated (default 2; 1: the "
-                          "default before session 22)")
+                     help="collect-and-imitate passes, each from the policy the previous pass imitated (default 1; a second "
+                          "pass measured no better in reality: benchmarks/policy/dream-filtered-bc/)")
     fbc.add_argument("--imitation-steps", type=positive_int,
                      help="behaviour-cloning steps on the kept episodes and the demonstrations (default 1000; the "
                           "snapshots of the second half are averaged)")

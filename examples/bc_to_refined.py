@@ -8,7 +8,7 @@
 4. evaluate BC and refined policy in real Meta-World on held-out layouts.
 
     python examples/bc_to_refined.py --quick      # a few minutes on a 2-core CPU (too short to improve much)
-    python examples/bc_to_refined.py              # the benchmark's settings (~35 min on a 2-core CPU + evaluation)
+    python examples/bc_to_refined.py              # the benchmark's settings (~15 min on a 2-core CPU + evaluation)
 """
 
 from __future__ import annotations

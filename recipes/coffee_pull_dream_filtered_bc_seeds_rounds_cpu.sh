@@ -3,8 +3,8 @@
 # computed on recorded episodes. Run after recipes/coffee_pull_dream_filtered_bc_diagnostics_cpu.sh (its late runs of
 # seed 0 and the BC policies).
 #  1. `dreamgym refine --passes 1` on the shipped BC (whose weights equal bv0s18's): refined.zip is the benchmark's
-#     bv0s18 seed-0 late halfway arm. After step 3 the same folder is resumed with the defaults (two passes, since
-#     session 22): refined.zip is then the bv0s18 second-round halfway arm.
+#     bv0s18 seed-0 late halfway arm. After step 3 the same folder is resumed with two passes (the default in
+#     session 22 only): refined.zip is then the bv0s18 second-round halfway arm.
 #  2. Imagination seed 1 of the late-start default for bv2s18 and bv1s18, with null and halfway.
 #  3. A second round from each BC's seed-0 late filtered policy (imagination seed 2), with its own null and halfway
 #     between BC and the round-2 policy; for bv0s18 also from its seed-1 policy (imagination seed 3).
@@ -50,7 +50,7 @@ run=runs/dream-filtered-bc/bv0s18-s1-late-round2
 $PY benchmarks/policy/dream_filtered_bc.py --bc-model runs/dream-filtered-bc/bv0s18-s1-late/success/policy.zip --out "$run" \
   --seed 3 --start-decisions 10 16 --no-progress
 arms runs/bc-bv-seed0/bc.zip "$run" round2- bv0s18-s1-late
-$DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $SHIPPED_RUN --seed 0 --data data --no-progress
+$DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $SHIPPED_RUN --seed 0 --data data --passes 2 --no-progress
 evaluate $SHIPPED_RUN/refined.zip "$OUT/refine-default-shipped-s0.json"
 $PY benchmarks/policy/dream_gap.py --model "runs/dream-filtered-bc/bv0s18-s0-late-round2/success/halfway.zip" \
   --out benchmarks/policy/dream_gap-refined-filtered-bc-default.json

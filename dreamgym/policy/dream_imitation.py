@@ -23,13 +23,12 @@ success) lost 9-13 points by imitation, halfway back to BC 2-6; from decisions 1
 and 2.0), while the two weaker policies gained 22.7 / 6.7 and halfway 18.0 / 8.0 (one run each,
 ``benchmarks/policy/dream-filtered-bc/``, session 21).
 
-By default the whole of it runs twice (``passes=2``): pass 2 lets pass 1's imitated policy act in new imagined
-episodes (``pass-2/``) and imitates their confirmed successes, continuing from that policy's weights;
-``refined.zip`` then lies halfway between BC and pass 2's policy. Why two passes: on the three BC policies of the
-benchmark (one run each, late starts) the second pass's policy was 4.0 / 10.0 / 2.0 points better in reality than the
-first's, halfway to BC +0.7 / +14.7 / +18.0 against -3.3 / +8.0 / +18.0 after one pass, and its filter beat a null
-that kept as many of pass 2's episodes without looking by 30 / 4, 51 / 7 and 17 / 8 layouts
-(``benchmarks/policy/dream-filtered-bc/``, session 22).
+``passes=2`` (or more) runs the whole of it again: pass 2 lets pass 1's imitated policy act in new imagined episodes
+(``pass-2/``) and imitates their confirmed successes, continuing from that policy's weights; ``refined.zip`` then lies
+halfway between BC and the last pass's policy. It is not the default: over two imagination seeds per BC policy of the
+benchmark, halfway after two passes gained +0.7 / -4.0, +14.7 / +7.3 and +18.0 / +6.7 points in reality against one
+pass's -3.3 / -2.0, +8.0 / +12.7 and +18.0 / +8.7 (means +7.2 and +7.0), at twice the imagining; the imitation's own
+seed alone moves a policy's real success by 7-17 points (``benchmarks/policy/dream-filtered-bc/``, sessions 22-23).
 
 A run folder holds ``config.json``, ``imagined_episodes.npz`` (written after every round: a rerun with the
 same settings resumes there and refuses other settings), ``filtered.zip``, ``refined.zip`` and ``summary.json``;
@@ -80,8 +79,8 @@ class DreamImitationConfig:
     :param num_envs: imagined worlds per round; each plays exactly one episode per round.
     :param rounds: rounds of imagined episodes (``num_envs * rounds`` episodes per pass).
     :param passes: collect-and-imitate passes, each started from the policy the previous one imitated (its
-        imagined episodes seeded ``seed + PASS_SEED_STEP * (pass - 1)``, its folder ``pass-<k>``; 1: the default
-        before session 22).
+        imagined episodes seeded ``seed + PASS_SEED_STEP * (pass - 1)``, its folder ``pass-<k>``; the default 1 was 2
+        in session 22).
     :param success_confirmation: which imagined successes count (:class:`SuccessConfirmation` as a dict).
     :param sampler: ``"distilled"`` or ``"teacher"`` world model (default: the bundle's).
     :param denoising_steps: Euler steps per imagined frame of the teacher sampler (default: the bundle's).
@@ -114,7 +113,7 @@ class DreamImitationConfig:
     bundle: Path | None = None
     num_envs: int = 64
     rounds: int = 8
-    passes: int = 2
+    passes: int = 1
     success_confirmation: dict = field(default_factory=lambda: dict(IMITATION_CONFIRMATION))
     sampler: str | None = None
     denoising_steps: int | None = None
