@@ -254,3 +254,23 @@ def test_filtered_bc_report_spreads_the_imitation_seeds_and_their_soup(tmp_path)
     row = report.imitation_seeds_markdown(folder).strip().splitlines()[-1]
     assert row == ("| b1 | 0.250 | 0.500 (+25.0) | 1.000 (+75.0) | 0.000 (-25.0) | 100.0 | 0.750 (+50.0) | 0.250 (+0.0) "
                    "| 0.500 (+25.0) |")
+
+
+def test_filtered_bc_report_gives_the_default_over_imagination_and_imitation_seeds(tmp_path):
+    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
+    folder.mkdir()
+    scale.mkdir()
+    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 0])
+    report = _module("dream_filtered_bc_report")
+    for imagination in (0, 1):
+        for arm, successes in (("real", [1, 1, 0, 0]), ("halfway", [1, 0, 0, 0])):
+            _evaluation(folder / f"{arm}-b1-s{imagination}-late-success.json", successes)
+            _evaluation(folder / f"imitation-seed{imagination + 1}-{arm}-b1-s{imagination}-late.json", successes)
+            if (imagination, arm) != (1, "halfway"):
+                _evaluation(folder / f"imitation-seed{imagination + 2}-{arm}-b1-s{imagination}-late.json", [1, 1, 1, 1])
+    assert report.seed_grid_markdown(folder) == ""  # one halfway draw is missing
+    _evaluation(folder / "imitation-seed3-halfway-b1-s1-late.json", [1, 1, 1, 0])
+    row, mean = report.seed_grid_markdown(folder).strip().splitlines()[-2:]
+    assert row == ("| b1 | 0.250 | +25.0 / +25.0 / +75.0 / +25.0 / +25.0 / +75.0 | **+41.7** (sd 25.8) "
+                   "| +0.0 / +0.0 / +75.0 / +0.0 / +0.0 / +50.0 | **+20.8** (sd 33.2) |")
+    assert mean == "| mean of the policies | | | **+41.7** | | **+20.8** |"

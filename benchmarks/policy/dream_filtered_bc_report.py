@@ -17,7 +17,8 @@ with its own null) and ``round2-halfway-...`` (halfway between the round-2 polic
 successes imitated from BC at once) a fourth; ``seeds01-real-<bc>-late.json`` and ``seeds01-halfway-...`` (one pass on
 the imagined episodes of seeds 0 and 1 together) a fifth; ``imitation-seed<k>-real-<bc>-s0-late.json`` (the seed-0
 late run's kept episodes imitated with another seed) and ``imitation-soup-{real,halfway}-...`` (the mean weights of the
-three imitations, and halfway to BC) a sixth.
+three imitations, and halfway to BC) a sixth; with ``imitation-seed<k>-halfway-...`` for both imagination seeds, a
+seventh gives the one-pass default's gain over every imagination and imitation seed measured.
 """
 
 from __future__ import annotations
@@ -348,6 +349,49 @@ def imitation_seeds_markdown(folder: Path) -> str:
         "|---|---|---|---|---|---|---|---|---|", *lines]) + "\n"
 
 
+def _draws(folder: Path, bc_label: str, arm: str) -> list[Path] | None:
+    """The evaluations of one BC policy's one-pass late runs (imagination seeds 0 and 1, each with its own imitation
+    seed and the two after it) for ``arm`` ``"real"`` (filtered) or ``"halfway"``; ``None`` while one is missing."""
+    paths = []
+    for imagination in (0, 1):
+        stem = f"{bc_label}-s{imagination}-late"
+        paths.append(folder / f"{arm}-{stem}-success.json")
+        paths += [folder / f"imitation-seed{imagination + k}-{arm}-{stem}.json" for k in (1, 2)]
+    return paths if all(p.exists() for p in paths) else None
+
+
+def seed_grid_markdown(folder: Path) -> str:
+    """The one-pass default over 2 imagination x 3 imitation seeds per BC policy: mean gain and its spread."""
+    lines, pooled = [], {"real": [], "halfway": []}
+    for label in sorted({m["bc"] for p in folder.glob("real-*-s0-late-success.json")
+                         if (m := re.fullmatch(r"real-(?P<bc>[^-]+)-s0-late-success\.json", p.name))}):
+        draws = {arm: _draws(folder, label, arm) for arm in ("real", "halfway")}
+        if not all(draws.values()):
+            continue
+        real_bc = real_outcomes(bc_evaluation(folder, label))
+        n, bc = len(real_bc), sum(real_bc.values())
+        cells = []
+        for arm, paths in draws.items():
+            gains = [100 * (sum(real_outcomes(p).values()) - bc) / n for p in paths]
+            pooled[arm].append(gains)
+            mean = sum(gains) / len(gains)
+            spread = (sum((g - mean) ** 2 for g in gains) / (len(gains) - 1)) ** 0.5
+            cells.append(f"{' / '.join(f'{g:+.1f}' for g in gains)} | **{mean:+.1f}** (sd {spread:.1f})")
+        lines.append(f"| {label} | {bc / n:.3f} | {cells[0]} | {cells[1]} |")
+    if not lines:
+        return ""
+    means = {arm: sum(sum(g) / len(g) for g in gains) / len(gains) for arm, gains in pooled.items()}
+    lines.append(f"| mean of the policies | | | **{means['real']:+.1f}** | | **{means['halfway']:+.1f}** |")
+    return "\n".join([
+        "", "## The one-pass default over imagination and imitation seeds (late starts)", "",
+        "Each BC policy's one-pass late runs of imagination seeds 0 and 1, each imitated with its own seed and the two "
+        "seeds after it (`dream_filtered_bc_pooled.py --runs <run> --seed k`): six draws of `dreamgym refine`'s default "
+        "per policy, gains over BC in points (imagination seed 0: imitation seeds 0, 1, 2; seed 1: 1, 2, 3). Halfway "
+        "is what `dreamgym refine` ships as refined.zip.", "",
+        "| BC | real BC | filtered: six gains | filtered: mean (sd) | halfway: six gains | halfway: mean (sd) |",
+        "|---|---|---|---|---|---|", *lines]) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
@@ -357,7 +401,8 @@ def main() -> None:
         raise SystemExit(f"No evaluated run pairs (real-<bc>-s<seed>-success.json with -random.json) in {folder}.")
     text = (markdown(table) + oracle_markdown(folder) + round2_markdown(folder) + pooled_markdown(folder)
             + seeds01_markdown(folder)
-            + imitation_seeds_markdown(folder))
+            + imitation_seeds_markdown(folder)
+            + seed_grid_markdown(folder))
     (folder / "RESULTS.md").write_text(text)
     print(text)
 
