@@ -10,6 +10,8 @@
 #     together from BC, and halfway.
 #  4. The imitation's own seed: the seed-0 late run's kept episodes imitated again with seeds 1 and 2 (seed 0 must
 #     reproduce the run's filtered policy), and the mean weights of the three (a "soup"), and halfway.
+#  5. The one-pass default over seeds: both one-pass late runs of every policy imitated with the two seeds after their
+#     own (seed 0: 1, 2; seed 1: 2, 3), each evaluated filtered and halfway (six draws of the default per policy).
 # Every policy is evaluated on the 150 held-out layouts; then the report is regenerated.
 # Cost on the 2-core CPU: 12-15 min of imagining per run, about 30 s per imitation, 80 s per evaluation.
 set -euo pipefail
@@ -78,5 +80,20 @@ sys.exit(0 if all(torch.equal(a[k], b[k]) for k in a) else 'imitation seed 0 did
   evaluate "$soup/policy.zip" "$OUT/imitation-soup-real-$name-s0-late.json"
   halfway "$bc" "$soup"
   evaluate "$soup/halfway.zip" "$OUT/imitation-soup-halfway-$name-s0-late.json"
+done
+for entry in $POLICIES; do  # step 5
+  name="${entry%%=*}" bc="${entry#*=}"
+  for own in 0 1; do
+    run="runs/dream-filtered-bc/$name-s$own-late"
+    for seed in $((own + 1)) $((own + 2)); do
+      out="$run-imitation-seed$seed"
+      [ -e "$out/policy.zip" ] || $PY benchmarks/policy/dream_filtered_bc_pooled.py --bc-model "$bc" --runs "$run" \
+        --out "$out" --seed "$seed" --no-progress
+      cp "$out/summary.json" "$OUT/imitation-seed$seed-summary-$name-s$own-late.json"
+      evaluate "$out/policy.zip" "$OUT/imitation-seed$seed-real-$name-s$own-late.json"
+      halfway "$bc" "$out"
+      evaluate "$out/halfway.zip" "$OUT/imitation-seed$seed-halfway-$name-s$own-late.json"
+    done
+  done
 done
 $PY benchmarks/policy/dream_filtered_bc_report.py "$OUT"
