@@ -10,7 +10,9 @@ demonstrations as the library's imitation does. No real-simulator step is taken.
         --runs runs/dream-filtered-bc/bv2s18-s0-late runs/dream-filtered-bc/bv2s18-s0-late-round2 \
         --out runs/dream-filtered-bc/bv2s18-s0-late-pooled --seed 2
 
-writes ``<out>/policy.zip`` and ``<out>/summary.json``. Evaluate with
+writes ``<out>/policy.zip`` and ``<out>/summary.json`` (its ``config``: the imitation's settings; the summaries of
+session 23, written before that, also hold the collection defaults of ``DreamImitationConfig``, which do not describe
+the pooled runs: their own ``config.json`` does). Evaluate with
 ``dreamgym evaluate --model <out>/policy.zip --seeds 0 1 2 --episodes 50 --real-only``.
 """
 
@@ -26,6 +28,10 @@ from dreamgym.policy.dream_imitation import EPISODES_FILE, DreamImitationConfig,
 
 POOLED_KEYS = ("frames", "actions", "lengths", "success", "round_seconds")
 """The arrays of ``imagined_episodes.npz`` the imitation reads, concatenated over the pooled runs."""
+IMITATION_KEYS = ("bc_model", "seed", "steps", "batch_size", "learning_rate", "average_from", "snapshot_every",
+                  "shift_pixels", "pairs", "demo_sources", "data_dir")
+"""The settings of the imitation recorded in ``summary.json`` (the pooled runs' own ``config.json`` hold how they were
+imagined)."""
 
 
 def pooled_episodes(runs: list[Path]) -> dict[str, np.ndarray]:
@@ -56,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     config = DreamImitationConfig(bc_model=args.bc_model, out_dir=args.out, steps=args.steps, seed=args.seed,
                                   data_dir=args.data)
-    summary = {"runs": [str(run) for run in args.runs], "config": config.to_dict(),
+    summary = {"runs": [str(run) for run in args.runs], "config": {k: config.to_dict()[k] for k in IMITATION_KEYS},
                **imitate(config, episodes, np.flatnonzero(episodes["success"]), args.out / "policy.zip",
                          progress=not args.no_progress)}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
