@@ -27,6 +27,7 @@ import argparse
 import importlib.util
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 _spec = importlib.util.spec_from_file_location("gpu_scale_report", Path(__file__).with_name("gpu_scale_report.py"))
@@ -197,6 +198,27 @@ def oracle_markdown(folder: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _evaluated(files: dict[str, Path]) -> tuple[dict[str, dict[int, bool]], int, int, dict[str, str]] | None:
+    """Real outcomes per named evaluation (``files["bc"]`` the BC policy's), the layouts, BC's successes and each one's
+    "rate (gain over BC)" cell; ``None`` while one of the files is missing."""
+    if not all(f.exists() for f in files.values()):
+        return None
+    real = {name: real_outcomes(f) for name, f in files.items()}
+    n, bc = len(real["bc"]), sum(real["bc"].values())
+    rate = {name: f"{sum(r.values()) / n:.3f} ({100 * (sum(r.values()) - bc) / n:+.1f})" for name, r in real.items()}
+    return real, n, bc, rate
+
+
+def _table(folder: Path, pattern: re.Pattern, row: Callable[[Path, Path, re.Match], str | None], heading: str, text: str, header: str) -> str:
+    """A markdown section with one ``row(folder, path, match)`` per file of ``folder`` that ``pattern`` matches (rows
+    still missing an evaluation return ``None`` and are left out); ``""`` without any row."""
+    found = sorted(p for p in folder.glob("*.json") if pattern.fullmatch(p.name))
+    lines = [line for line in (row(folder, p, pattern.fullmatch(p.name)) for p in found) if line]
+    if not lines:
+        return ""
+    return "\n".join(["", heading, "", text, "", header, "|" + "---|" * (header.count("|") - 1), *lines]) + "\n"
+
+
 ROUND2 = re.compile(r"round2-real-(?P<bc>[^-]+)-s(?P<seed>\d+)-late-success\.json")
 
 
@@ -206,11 +228,10 @@ def _round2_row(folder: Path, path: Path, match: re.Match) -> str | None:
     files = {"bc": bc_evaluation(folder, match["bc"]),
              "round1": folder / f"real-{stem}-success.json", "round2": path,
              "null": folder / f"round2-real-{stem}-random.json", "halfway": folder / f"round2-halfway-{stem}-success.json"}
-    if not all(f.exists() for f in files.values()):
+    evaluated = _evaluated(files)
+    if evaluated is None:
         return None
-    real = {name: real_outcomes(f) for name, f in files.items()}
-    n, bc = len(real["bc"]), sum(real["bc"].values())
-    rate = {name: f"{sum(r.values()) / n:.3f} ({100 * (sum(r.values()) - bc) / n:+.1f})" for name, r in real.items()}
+    real, n, bc, rate = evaluated
     versus = {}
     for a, b in (("round2", "round1"), ("round2", "null")):
         gained, lost = _pair(real[a], real[b], files[a])
@@ -223,19 +244,15 @@ def _round2_row(folder: Path, path: Path, match: re.Match) -> str | None:
 
 def round2_markdown(folder: Path) -> str:
     """Second rounds: each started from its first round's filtered policy (late starts), with a null of its own."""
-    found = sorted(p for p in folder.glob("round2-real-*.json") if ROUND2.fullmatch(p.name))
-    lines = [row for row in (_round2_row(folder, p, ROUND2.fullmatch(p.name)) for p in found) if row]
-    if not lines:
-        return ""
-    return "\n".join([
-        "", "## Second rounds (late starts)", "",
-        "Round 2 starts from round 1's filtered policy (decisions 10-16) and refines it the same way (imagination seed 2 after "
-        "round 1's seed 0, 3 after seed 1), "
-        "with its own null (as many of round 2's imagined episodes drawn without looking at the outcome). Gains are over BC; "
-        "halfway: the mean weights of BC and the round-2 filtered policy.", "",
-        "| BC | real BC | round 1 filtered (gain) | round 2 filtered (gain) | round 2 null (gain) | round 2 vs round 1: layouts gained / lost "
-        "| round 2 vs its null: solved only by filtered / only by null | round 2 dream: confirmed | halfway BC - round 2 (gain) |",
-        "|---|---|---|---|---|---|---|---|---|", *lines]) + "\n"
+    return _table(
+        folder, ROUND2, _round2_row, "## Second rounds (late starts)",
+        "Round 2 starts from round 1's filtered policy (decisions 10-16) and refines it the same way (imagination "
+        "seed 2 after round 1's seed 0, 3 after seed 1), with its own null (as many of round 2's imagined episodes "
+        "drawn without looking at the outcome). Gains are over BC; halfway: the mean weights of BC and the round-2 "
+        "filtered policy.",
+        "| BC | real BC | round 1 filtered (gain) | round 2 filtered (gain) | round 2 null (gain) | round 2 vs round "
+        "1: layouts gained / lost | round 2 vs its null: solved only by filtered / only by null | round 2 dream: "
+        "confirmed | halfway BC - round 2 (gain) |")
 
 
 POOLED = re.compile(r"pooled-real-(?P<bc>[^-]+)-s(?P<seed>\d+)-late\.json")
@@ -247,11 +264,10 @@ def _pooled_row(folder: Path, path: Path, match: re.Match) -> str | None:
     files = {"bc": bc_evaluation(folder, match["bc"]), "round2": folder / f"round2-real-{stem}-success.json",
              "round2 halfway": folder / f"round2-halfway-{stem}-success.json", "pooled": path,
              "pooled halfway": folder / f"pooled-halfway-{stem}.json"}
-    if not all(f.exists() for f in files.values()):
+    evaluated = _evaluated(files)
+    if evaluated is None:
         return None
-    real = {name: real_outcomes(f) for name, f in files.items()}
-    n, bc = len(real["bc"]), sum(real["bc"].values())
-    rate = {name: f"{sum(r.values()) / n:.3f} ({100 * (sum(r.values()) - bc) / n:+.1f})" for name, r in real.items()}
+    real, n, bc, rate = evaluated
     gained, lost = _pair(real["pooled"], real["round2"], path)
     summary = json.loads((folder / path.name.replace("pooled-real-", "pooled-summary-")).read_text())
     return (f"| {match['bc']} seed {match['seed']} | {bc / n:.3f} | {rate['round2']} | {rate['pooled']} "
@@ -261,18 +277,13 @@ def _pooled_row(folder: Path, path: Path, match: re.Match) -> str | None:
 
 def pooled_markdown(folder: Path) -> str:
     """Both rounds' confirmed successes imitated from BC at once, against the second round that continues the first."""
-    found = sorted(p for p in folder.glob("pooled-real-*.json") if POOLED.fullmatch(p.name))
-    lines = [row for row in (_pooled_row(folder, p, POOLED.fullmatch(p.name)) for p in found) if row]
-    if not lines:
-        return ""
-    return "\n".join([
-        "", "## Pooled rounds (late starts)", "",
-        "Pooled: the confirmed successes of round 1 and round 2 (the two passes of `dreamgym refine`) imitated together "
-        "from the BC weights (`dream_filtered_bc_pooled.py`), instead of round 2 continuing from round 1's policy. "
-        "Gains are over BC; halfway: the mean weights of BC and the policy named.", "",
-        "| BC | real BC | round 2 filtered (gain) | pooled (gain) | pooled vs round 2: layouts gained / lost "
-        "| pooled: kept / imagined | halfway BC - round 2 (gain; the default) | halfway BC - pooled (gain) |",
-        "|---|---|---|---|---|---|---|---|", *lines]) + "\n"
+    return _table(
+        folder, POOLED, _pooled_row, "## Pooled rounds (late starts)",
+        "Pooled: the confirmed successes of round 1 and round 2 (the two passes of `dreamgym refine`) imitated "
+        "together from the BC weights (`dream_filtered_bc_pooled.py`), instead of round 2 continuing from round 1's "
+        "policy. Gains are over BC; halfway: the mean weights of BC and the policy named.",
+        "| BC | real BC | round 2 filtered (gain) | pooled (gain) | pooled vs round 2: layouts gained / lost | "
+        "pooled: kept / imagined | halfway BC - round 2 (gain; the default) | halfway BC - pooled (gain) |")
 
 
 SEEDS01 = re.compile(r"seeds01-real-(?P<bc>[^-]+)-late\.json")
@@ -285,11 +296,10 @@ def _seeds01_row(folder: Path, path: Path, match: re.Match) -> str | None:
              **{f"{arm} s{seed}": folder / f"{prefix}-{bc_label}-s{seed}-late-success.json"
                 for arm, prefix in (("filtered", "real"), ("halfway", "halfway")) for seed in (0, 1)},
              "filtered both": path, "halfway both": folder / f"seeds01-halfway-{bc_label}-late.json"}
-    if not all(f.exists() for f in files.values()):
+    evaluated = _evaluated(files)
+    if evaluated is None:
         return None
-    real = {name: real_outcomes(f) for name, f in files.items()}
-    n, bc = len(real["bc"]), sum(real["bc"].values())
-    rate = {name: f"{sum(r.values()) / n:.3f} ({100 * (sum(r.values()) - bc) / n:+.1f})" for name, r in real.items()}
+    real, n, bc, rate = evaluated
     summary = json.loads((folder / path.name.replace("seeds01-real-", "seeds01-summary-")).read_text())
     return (f"| {bc_label} | {bc / n:.3f} | {rate['filtered s0']} | {rate['filtered s1']} | {rate['filtered both']} "
             f"| {summary['kept_episodes']}/{summary['imagined_episodes']} | {rate['halfway s0']} | {rate['halfway s1']} "
@@ -298,18 +308,13 @@ def _seeds01_row(folder: Path, path: Path, match: re.Match) -> str | None:
 
 def seeds01_markdown(folder: Path) -> str:
     """One pass on twice the imagined episodes: the confirmed successes of imagination seeds 0 and 1 imitated together."""
-    found = sorted(p for p in folder.glob("seeds01-real-*.json") if SEEDS01.fullmatch(p.name))
-    lines = [row for row in (_seeds01_row(folder, p, SEEDS01.fullmatch(p.name)) for p in found) if row]
-    if not lines:
-        return ""
-    return "\n".join([
-        "", "## One pass on both imagination seeds (late starts)", "",
-        "Both seeds: the confirmed successes of the one-pass runs of imagination seeds 0 and 1 (1,024 imagined episodes "
-        "of the BC policy) imitated together from the BC weights (`dream_filtered_bc_pooled.py`). Gains are over BC; "
-        "halfway: the mean weights of BC and the policy named.", "",
-        "| BC | real BC | seed 0 filtered (gain) | seed 1 filtered (gain) | both seeds filtered (gain) | both: kept / imagined "
-        "| seed 0 halfway (gain) | seed 1 halfway (gain) | both seeds halfway (gain) |",
-        "|---|---|---|---|---|---|---|---|---|", *lines]) + "\n"
+    return _table(
+        folder, SEEDS01, _seeds01_row, "## One pass on both imagination seeds (late starts)",
+        "Both seeds: the confirmed successes of the one-pass runs of imagination seeds 0 and 1 (1,024 imagined "
+        "episodes of the BC policy) imitated together from the BC weights (`dream_filtered_bc_pooled.py`). Gains are "
+        "over BC; halfway: the mean weights of BC and the policy named.",
+        "| BC | real BC | seed 0 filtered (gain) | seed 1 filtered (gain) | both seeds filtered (gain) | both: kept "
+        "/ imagined | seed 0 halfway (gain) | seed 1 halfway (gain) | both seeds halfway (gain) |")
 
 
 IMITATION_SEEDS = re.compile(r"imitation-soup-real-(?P<bc>[^-]+)-s0-late\.json")
@@ -322,11 +327,10 @@ def _imitation_seeds_row(folder: Path, path: Path, match: re.Match) -> str | Non
              **{f"seed {k}": folder / f"imitation-seed{k}-real-{bc_label}-s0-late.json" for k in (1, 2)},
              "soup": path, "halfway seed 0": folder / f"halfway-{bc_label}-s0-late-success.json",
              "halfway soup": folder / f"imitation-soup-halfway-{bc_label}-s0-late.json"}
-    if not all(f.exists() for f in files.values()):
+    evaluated = _evaluated(files)
+    if evaluated is None:
         return None
-    real = {name: real_outcomes(f) for name, f in files.items()}
-    n, bc = len(real["bc"]), sum(real["bc"].values())
-    rate = {name: f"{sum(r.values()) / n:.3f} ({100 * (sum(r.values()) - bc) / n:+.1f})" for name, r in real.items()}
+    real, n, bc, rate = evaluated
     seeds = [sum(real[f"seed {k}"].values()) / n for k in range(3)]
     return (f"| {bc_label} | {bc / n:.3f} | {rate['seed 0']} | {rate['seed 1']} | {rate['seed 2']} "
             f"| {100 * (max(seeds) - min(seeds)):.1f} | {rate['soup']} | {rate['halfway seed 0']} | {rate['halfway soup']} |")
@@ -334,19 +338,14 @@ def _imitation_seeds_row(folder: Path, path: Path, match: re.Match) -> str | Non
 
 def imitation_seeds_markdown(folder: Path) -> str:
     """The same kept episodes imitated with three seeds: how far the imitation's own randomness moves real success."""
-    found = sorted(p for p in folder.glob("imitation-soup-real-*.json") if IMITATION_SEEDS.fullmatch(p.name))
-    lines = [row for row in (_imitation_seeds_row(folder, p, IMITATION_SEEDS.fullmatch(p.name)) for p in found) if row]
-    if not lines:
-        return ""
-    return "\n".join([
-        "", "## The imitation's own seed (one pass, imagination seed 0, late starts)", "",
-        "The confirmed successes of each BC policy's seed-0 late run imitated again from BC with imitation seeds 1 and 2 "
-        "(batches, shifts and initialisation of the optimiser's draws; seed 0 is the run's own filtered policy, reproduced "
-        "bit for bit). Soup: the mean weights of the three imitated policies. Gains are over BC; halfway: the mean "
-        "weights of BC and the policy named.", "",
-        "| BC | real BC | imitation seed 0 (gain) | seed 1 (gain) | seed 2 (gain) | spread of the three (points) "
-        "| soup of the three (gain) | halfway BC - seed 0 (gain) | halfway BC - soup (gain) |",
-        "|---|---|---|---|---|---|---|---|---|", *lines]) + "\n"
+    return _table(
+        folder, IMITATION_SEEDS, _imitation_seeds_row, "## The imitation's own seed (one pass, imagination seed 0, late starts)",
+        "The confirmed successes of each BC policy's seed-0 late run imitated again from BC with imitation seeds 1 "
+        "and 2 (batches, shifts and initialisation of the optimiser's draws; seed 0 is the run's own filtered "
+        "policy, reproduced bit for bit). Soup: the mean weights of the three imitated policies. Gains are over BC; "
+        "halfway: the mean weights of BC and the policy named.",
+        "| BC | real BC | imitation seed 0 (gain) | seed 1 (gain) | seed 2 (gain) | spread of the three (points) | "
+        "soup of the three (gain) | halfway BC - seed 0 (gain) | halfway BC - soup (gain) |")
 
 
 def _draws(folder: Path, bc_label: str, arm: str) -> list[Path] | None:
