@@ -209,7 +209,8 @@ def _evaluated(files: dict[str, Path]) -> tuple[dict[str, dict[int, bool]], int,
     return real, n, bc, rate
 
 
-def _table(folder: Path, pattern: re.Pattern, row: Callable[[Path, Path, re.Match], str | None], heading: str, text: str, header: str) -> str:
+def _table(folder: Path, pattern: re.Pattern, row: Callable[[Path, Path, re.Match], str | None], heading: str, text: str,
+           header: str) -> str:
     """A markdown section with one ``row(folder, path, match)`` per file of ``folder`` that ``pattern`` matches (rows
     still missing an evaluation return ``None`` and are left out); ``""`` without any row."""
     found = sorted(p for p in folder.glob("*.json") if pattern.fullmatch(p.name))
