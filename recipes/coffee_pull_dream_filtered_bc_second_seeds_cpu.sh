@@ -12,6 +12,8 @@
 #     reproduce the run's filtered policy), and the mean weights of the three (a "soup"), and halfway.
 #  5. The one-pass default over seeds: both one-pass late runs of every policy imitated with the two seeds after their
 #     own (seed 0: 1, 2; seed 1: 2, 3), each evaluated filtered and halfway (six draws of the default per policy).
+#  6. The null of those draws: as many of the same imagined episodes drawn without looking (`--selection random`,
+#     seed 0 reproduces the run's own null), imitated with the same seeds, evaluated.
 # Every policy is evaluated on the 150 held-out layouts; then the report is regenerated.
 # Cost on the 2-core CPU: 12-15 min of imagining per run, about 30 s per imitation, 80 s per evaluation.
 set -euo pipefail
@@ -93,6 +95,19 @@ for entry in $POLICIES; do  # step 5
       evaluate "$out/policy.zip" "$OUT/imitation-seed$seed-real-$name-s$own-late.json"
       halfway "$bc" "$out"
       evaluate "$out/halfway.zip" "$OUT/imitation-seed$seed-halfway-$name-s$own-late.json"
+    done
+  done
+done
+for entry in $POLICIES; do  # step 6
+  name="${entry%%=*}" bc="${entry#*=}"
+  for own in 0 1; do
+    run="runs/dream-filtered-bc/$name-s$own-late"
+    for seed in $((own + 1)) $((own + 2)); do
+      out="$run-null-seed$seed"
+      [ -e "$out/policy.zip" ] || $PY benchmarks/policy/dream_filtered_bc_pooled.py --bc-model "$bc" --runs "$run" \
+        --out "$out" --seed "$seed" --selection random --no-progress
+      cp "$out/summary.json" "$OUT/null-seed$seed-summary-$name-s$own-late.json"
+      evaluate "$out/policy.zip" "$OUT/null-seed$seed-real-$name-s$own-late.json"
     done
   done
 done

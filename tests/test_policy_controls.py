@@ -201,6 +201,10 @@ def test_pooled_filtered_bc_imitates_every_runs_confirmed_successes_from_bc(tmp_
     assert summary["config"]["bc_model"] == str(bc) and load_policy(tmp_path / "pooled" / "policy.zip") is not None
     with pytest.raises(SystemExit):
         module.main(["--bc-model", str(bc), "--runs", str(tmp_path / "missing"), "--out", str(tmp_path / "x")])
+    assert module.main(["--bc-model", str(bc), "--runs", *map(str, runs), "--out", str(tmp_path / "null"), "--steps", "4",
+                        "--data", str(demo_data), "--selection", "random", "--no-progress"]) == 0
+    null = json.loads((tmp_path / "null" / "summary.json").read_text())
+    assert null["selection"] == "random" and null["kept_episodes"] == confirmed
 
 
 def test_filtered_bc_report_puts_pooled_rounds_next_to_the_chain_they_pool(tmp_path):
@@ -274,3 +278,25 @@ def test_filtered_bc_report_gives_the_default_over_imagination_and_imitation_see
     assert row == ("| b1 | 0.250 | +25.0 / +25.0 / +75.0 / +25.0 / +25.0 / +75.0 | **+41.7** (sd 25.8) "
                    "| +0.0 / +0.0 / +75.0 / +0.0 / +0.0 / +50.0 | **+20.8** (sd 33.2) |")
     assert mean == "| mean of the policies | | | **+41.7** | | **+20.8** |"
+
+
+def test_filtered_bc_report_sets_the_filter_against_its_null_over_the_same_draws(tmp_path):
+    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
+    folder.mkdir()
+    scale.mkdir()
+    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 0])
+    report = _module("dream_filtered_bc_report")
+    for imagination in (0, 1):
+        stem = f"b1-s{imagination}-late"
+        _evaluation(folder / f"real-{stem}-success.json", [1, 1, 0, 0])
+        _evaluation(folder / f"real-{stem}-random.json", [1, 0, 0, 0])
+        for k in (1, 2):
+            _evaluation(folder / f"imitation-seed{imagination + k}-real-{stem}.json", [1, 1, 1, 0])
+            if (imagination, k) != (1, 2):
+                _evaluation(folder / f"null-seed{imagination + k}-real-{stem}.json", [0, 1, 0, 0])
+    assert report.null_grid_markdown(folder) == ""  # one null draw is missing
+    _evaluation(folder / "null-seed3-real-b1-s1-late.json", [0, 1, 0, 0])
+    row, mean = report.null_grid_markdown(folder).strip().splitlines()[-2:]
+    assert row == ("| b1 | 50.0 / 75.0 / 75.0 / 50.0 / 75.0 / 75.0 | 25.0 / 25.0 / 25.0 / 25.0 / 25.0 / 25.0 "
+                   "| **+41.7** | 10 / 0 |")
+    assert mean == "| mean of the policies | | | **+41.7** | |"

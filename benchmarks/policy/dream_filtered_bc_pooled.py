@@ -19,12 +19,18 @@ the pooled runs: their own ``config.json`` does). Evaluate with
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 
 from dreamgym.policy.dream_imitation import EPISODES_FILE, DreamImitationConfig, imitate
+
+_spec = importlib.util.spec_from_file_location("dream_filtered_bc", Path(__file__).with_name("dream_filtered_bc.py"))
+_filtered_bc = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_filtered_bc)
+select_episodes = _filtered_bc.select_episodes
 
 POOLED_KEYS = ("frames", "actions", "lengths", "success", "round_seconds")
 """The arrays of ``imagined_episodes.npz`` the imitation reads, concatenated over the pooled runs."""
@@ -50,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, nargs="+", required=True, help="run folders whose confirmed successes to pool")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the behaviour cloning")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the behaviour cloning (and of the null's draw)")
+    parser.add_argument("--selection", choices=("success", "random"), default="success",
+                        help="imitate the confirmed successes, or as many episodes drawn without looking (the null of "
+                             "dream_filtered_bc.py)")
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -63,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     config = DreamImitationConfig(bc_model=args.bc_model, out_dir=args.out, steps=args.steps, seed=args.seed,
                                   data_dir=args.data)
     summary = {"runs": [str(run) for run in args.runs], "config": {k: config.to_dict()[k] for k in IMITATION_KEYS},
-               **imitate(config, episodes, np.flatnonzero(episodes["success"]), args.out / "policy.zip",
+               "selection": args.selection,
+               **imitate(config, episodes, select_episodes(episodes["success"], args.selection, args.seed), args.out / "policy.zip",
                          progress=not args.no_progress)}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: summary[k] for k in ("imagined_episodes", "kept_episodes", "kept_pairs")}))

@@ -215,8 +215,11 @@ def _table(folder: Path, pattern: re.Pattern, row: Callable[[Path, Path, re.Matc
     still missing an evaluation return ``None`` and are left out); ``""`` without any row."""
     found = sorted(p for p in folder.glob("*.json") if pattern.fullmatch(p.name))
     lines = [line for line in (row(folder, p, pattern.fullmatch(p.name)) for p in found) if line]
-    if not lines:
-        return ""
+    return _table_from_lines(heading, text, header, lines) if lines else ""
+
+
+def _table_from_lines(heading: str, text: str, header: str, lines: list[str]) -> str:
+    """A markdown section: heading, text, and a table of ``header`` and ``lines``."""
     return "\n".join(["", heading, "", text, "", header, "|" + "---|" * (header.count("|") - 1), *lines]) + "\n"
 
 
@@ -351,20 +354,56 @@ def imitation_seeds_markdown(folder: Path) -> str:
 
 def _draws(folder: Path, bc_label: str, arm: str) -> list[Path] | None:
     """The evaluations of one BC policy's one-pass late runs (imagination seeds 0 and 1, each with its own imitation
-    seed and the two after it) for ``arm`` ``"real"`` (filtered) or ``"halfway"``; ``None`` while one is missing."""
+    seed and the two after it) for ``arm`` ``"real"`` (filtered), ``"halfway"`` or ``"null"``; ``None`` while one is
+    missing."""
     paths = []
     for imagination in (0, 1):
         stem = f"{bc_label}-s{imagination}-late"
-        paths.append(folder / f"{arm}-{stem}-success.json")
-        paths += [folder / f"imitation-seed{imagination + k}-{arm}-{stem}.json" for k in (1, 2)]
+        if arm == "null":
+            paths.append(folder / f"real-{stem}-random.json")
+            paths += [folder / f"null-seed{imagination + k}-real-{stem}.json" for k in (1, 2)]
+        else:
+            paths.append(folder / f"{arm}-{stem}-success.json")
+            paths += [folder / f"imitation-seed{imagination + k}-{arm}-{stem}.json" for k in (1, 2)]
     return paths if all(p.exists() for p in paths) else None
+
+
+def _bc_labels(folder: Path) -> list[str]:
+    return sorted({m["bc"] for p in folder.glob("real-*-s0-late-success.json")
+                   if (m := re.fullmatch(r"real-(?P<bc>[^-]+)-s0-late-success\.json", p.name))})
+
+
+def null_grid_markdown(folder: Path) -> str:
+    """The filter against its null over the same six draws per BC policy (imagination x imitation seeds)."""
+    lines, differences = [], []
+    for label in _bc_labels(folder):
+        draws = {arm: _draws(folder, label, arm) for arm in ("real", "null")}
+        if not all(draws.values()):
+            continue
+        real = {arm: [real_outcomes(p) for p in paths] for arm, paths in draws.items()}
+        n = len(real["real"][0])
+        rates = {arm: [100 * sum(r.values()) / n for r in outcomes] for arm, outcomes in real.items()}
+        only = [_pair(f, null, path) for f, null, path in zip(real["real"], real["null"], draws["real"])]
+        difference = sum(rates["real"]) / 6 - sum(rates["null"]) / 6
+        differences.append(difference)
+        lines.append(f"| {label} | {' / '.join(f'{r:.1f}' for r in rates['real'])} | {' / '.join(f'{r:.1f}' for r in rates['null'])} "
+                     f"| **{difference:+.1f}** | {sum(a for a, _ in only)} / {sum(b for _, b in only)} |")
+    if not lines:
+        return ""
+    lines.append(f"| mean of the policies | | | **{sum(differences) / len(differences):+.1f}** | |")
+    return _table_from_lines(
+        "## The filter against its null over the same six draws (one pass, late starts)",
+        "Real success (%) of the filtered policy and of its null (as many of the same imagined episodes drawn without "
+        "looking at the outcome, `--selection random`) for each BC policy's one-pass late runs of imagination seeds 0 "
+        "and 1, each imitated with its own seed and the two after it (the null's draw of episodes seeded likewise).",
+        "| BC | filtered: six draws | null: six draws | filtered - null (points, mean) | layouts solved only by "
+        "filtered / only by null (summed) |", lines)
 
 
 def seed_grid_markdown(folder: Path) -> str:
     """The one-pass default over 2 imagination x 3 imitation seeds per BC policy: mean gain and its spread."""
     lines, pooled = [], {"real": [], "halfway": []}
-    for label in sorted({m["bc"] for p in folder.glob("real-*-s0-late-success.json")
-                         if (m := re.fullmatch(r"real-(?P<bc>[^-]+)-s0-late-success\.json", p.name))}):
+    for label in _bc_labels(folder):
         draws = {arm: _draws(folder, label, arm) for arm in ("real", "halfway")}
         if not all(draws.values()):
             continue
@@ -402,7 +441,8 @@ def main() -> None:
     text = (markdown(table) + oracle_markdown(folder) + round2_markdown(folder) + pooled_markdown(folder)
             + seeds01_markdown(folder)
             + imitation_seeds_markdown(folder)
-            + seed_grid_markdown(folder))
+            + seed_grid_markdown(folder)
+            + null_grid_markdown(folder))
     (folder / "RESULTS.md").write_text(text)
     print(text)
 
