@@ -73,6 +73,15 @@ def _evaluation(path: Path, successes: list[int]) -> None:
     path.write_text(json.dumps({"real": {"per_seed": [{"episodes": episodes}]}}))
 
 
+def _report_folder(tmp_path: Path, bc_successes: list[int]) -> Path:
+    """A ``dream-filtered-bc`` results folder beside a ``gpu-scale`` one holding BC policy ``b1``'s evaluation."""
+    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
+    folder.mkdir()
+    scale.mkdir()
+    _evaluation(scale / "cpu-confirm-bc-b1.json", bc_successes)
+    return folder
+
+
 def _confirmation_run(folder: Path, name: str, successes: list[int]) -> None:
     _evaluation(folder / f"cpu-confirm-{name}.json", successes)
     history = [{"dream_success_rate": 0.5, "dream_confirmed_success_rate": 0.2}] * 2
@@ -166,10 +175,7 @@ def test_filtered_bc_benchmark_runs_the_filter_and_its_null_on_the_same_imagined
 
 
 def test_filtered_bc_report_pairs_each_arm_with_bc_and_its_null(tmp_path):
-    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
-    folder.mkdir()
-    scale.mkdir()
-    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 1])
+    folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 1])
     _evaluation(folder / "real-b1-s0-success.json", [1, 1, 1, 0])
     _evaluation(folder / "real-b1-s0-random.json", [1, 0, 1, 1])
     _evaluation(folder / "halfway-b1-s0-success.json", [1, 1, 0, 1])
@@ -208,10 +214,7 @@ def test_pooled_filtered_bc_imitates_every_runs_confirmed_successes_from_bc(tmp_
 
 
 def test_filtered_bc_report_puts_pooled_rounds_next_to_the_chain_they_pool(tmp_path):
-    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
-    folder.mkdir()
-    scale.mkdir()
-    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 1])
+    folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 1])
     _evaluation(folder / "round2-real-b1-s0-late-success.json", [1, 1, 0, 0])
     _evaluation(folder / "round2-halfway-b1-s0-late-success.json", [1, 1, 0, 1])
     _evaluation(folder / "pooled-real-b1-s0-late.json", [1, 1, 1, 1])
@@ -225,10 +228,7 @@ def test_filtered_bc_report_puts_pooled_rounds_next_to_the_chain_they_pool(tmp_p
 
 
 def test_filtered_bc_report_puts_one_pass_on_both_seeds_next_to_each_seed(tmp_path):
-    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
-    folder.mkdir()
-    scale.mkdir()
-    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 0])
+    folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 0])
     for seed, (filtered, halfway) in enumerate((([1, 1, 0, 0], [1, 0, 0, 0]), ([1, 1, 1, 0], [1, 1, 0, 0]))):
         _evaluation(folder / f"real-b1-s{seed}-late-success.json", filtered)
         _evaluation(folder / f"halfway-b1-s{seed}-late-success.json", halfway)
@@ -243,10 +243,7 @@ def test_filtered_bc_report_puts_one_pass_on_both_seeds_next_to_each_seed(tmp_pa
 
 
 def test_filtered_bc_report_spreads_the_imitation_seeds_and_their_soup(tmp_path):
-    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
-    folder.mkdir()
-    scale.mkdir()
-    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 0])
+    folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 0])
     _evaluation(folder / "real-b1-s0-late-success.json", [1, 1, 0, 0])
     _evaluation(folder / "halfway-b1-s0-late-success.json", [1, 0, 0, 0])
     _evaluation(folder / "imitation-seed1-real-b1-s0-late.json", [1, 1, 1, 1])
@@ -261,10 +258,7 @@ def test_filtered_bc_report_spreads_the_imitation_seeds_and_their_soup(tmp_path)
 
 
 def test_filtered_bc_report_gives_the_default_over_imagination_and_imitation_seeds(tmp_path):
-    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
-    folder.mkdir()
-    scale.mkdir()
-    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 0])
+    folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 0])
     report = _module("dream_filtered_bc_report")
     for imagination in (0, 1):
         for arm, successes in (("real", [1, 1, 0, 0]), ("halfway", [1, 0, 0, 0])):
@@ -281,10 +275,7 @@ def test_filtered_bc_report_gives_the_default_over_imagination_and_imitation_see
 
 
 def test_filtered_bc_report_sets_the_filter_against_its_null_over_the_same_draws(tmp_path):
-    folder, scale = tmp_path / "dream-filtered-bc", tmp_path / "gpu-scale"
-    folder.mkdir()
-    scale.mkdir()
-    _evaluation(scale / "cpu-confirm-bc-b1.json", [1, 0, 0, 0])
+    folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 0])
     report = _module("dream_filtered_bc_report")
     for imagination in (0, 1):
         stem = f"b1-s{imagination}-late"
