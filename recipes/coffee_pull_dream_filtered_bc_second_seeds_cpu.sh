@@ -83,31 +83,21 @@ sys.exit(0 if all(torch.equal(a[k], b[k]) for k in a) else 'imitation seed 0 did
   halfway "$bc" "$soup"
   evaluate "$soup/halfway.zip" "$OUT/imitation-soup-halfway-$name-s0-late.json"
 done
-for entry in $POLICIES; do  # step 5
+for entry in $POLICIES; do  # steps 5 and 6: the same draws, filtered (with halfway) and null
   name="${entry%%=*}" bc="${entry#*=}"
   for own in 0 1; do
     run="runs/dream-filtered-bc/$name-s$own-late"
     for seed in $((own + 1)) $((own + 2)); do
+      for arm in imitation:success null:random; do
+        prefix="${arm%%:*}" selection="${arm#*:}" out="$run-$prefix-seed$seed"
+        [ -e "$out/policy.zip" ] || $PY benchmarks/policy/dream_filtered_bc_pooled.py --bc-model "$bc" --runs "$run" \
+          --out "$out" --seed "$seed" --selection "$selection" --no-progress
+        cp "$out/summary.json" "$OUT/$prefix-seed$seed-summary-$name-s$own-late.json"
+        evaluate "$out/policy.zip" "$OUT/$prefix-seed$seed-real-$name-s$own-late.json"
+      done
       out="$run-imitation-seed$seed"
-      [ -e "$out/policy.zip" ] || $PY benchmarks/policy/dream_filtered_bc_pooled.py --bc-model "$bc" --runs "$run" \
-        --out "$out" --seed "$seed" --no-progress
-      cp "$out/summary.json" "$OUT/imitation-seed$seed-summary-$name-s$own-late.json"
-      evaluate "$out/policy.zip" "$OUT/imitation-seed$seed-real-$name-s$own-late.json"
       halfway "$bc" "$out"
       evaluate "$out/halfway.zip" "$OUT/imitation-seed$seed-halfway-$name-s$own-late.json"
-    done
-  done
-done
-for entry in $POLICIES; do  # step 6
-  name="${entry%%=*}" bc="${entry#*=}"
-  for own in 0 1; do
-    run="runs/dream-filtered-bc/$name-s$own-late"
-    for seed in $((own + 1)) $((own + 2)); do
-      out="$run-null-seed$seed"
-      [ -e "$out/policy.zip" ] || $PY benchmarks/policy/dream_filtered_bc_pooled.py --bc-model "$bc" --runs "$run" \
-        --out "$out" --seed "$seed" --selection random --no-progress
-      cp "$out/summary.json" "$OUT/null-seed$seed-summary-$name-s$own-late.json"
-      evaluate "$out/policy.zip" "$OUT/null-seed$seed-real-$name-s$own-late.json"
     done
   done
 done
