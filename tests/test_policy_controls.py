@@ -291,3 +291,58 @@ def test_filtered_bc_report_sets_the_filter_against_its_null_over_the_same_draws
     assert row == ("| b1 | 50.0 / 75.0 / 75.0 / 50.0 / 75.0 / 75.0 | 25.0 / 25.0 / 25.0 / 25.0 / 25.0 / 25.0 "
                    "| **+41.7** | 10 / 0 |")
     assert mean == "| mean of the policies | | | **+41.7** | |"
+
+
+def test_pooled_filtered_bc_keeps_only_episodes_from_the_named_start_sources():
+    select = _module("dream_filtered_bc_pooled").select_from_sources
+    episodes = {"success": np.array([True, True, False, True, False, True])}
+    sources = np.array(["expert", "bc", "expert", "branch", "random", "random"])
+    assert select(episodes, "success", 0, None, None).tolist() == [0, 1, 3, 5]
+    assert select(episodes, "success", 0, sources, ["expert", "branch"]).tolist() == [0, 3]
+    null = select(episodes, "random", 0, sources, ["expert", "branch"])
+    assert len(null) == 2 and set(null.tolist()) <= {0, 2, 3}  # as many, drawn among the same starts only
+
+
+def test_start_sources_tabulates_the_dreams_precision_by_where_each_episode_started(tmp_path):
+    module = _module("dream_start_sources")
+    assert module.source_of_seed(3) == "expert" and module.source_of_seed(300_007) == "bc"
+    assert module.source_of_seed(400_120) == "branch"
+    with pytest.raises(ValueError, match="no source"):
+        module.source_of_seed(1_000_000_000)
+    replay = {"dream_success": [True, True, False, True, True], "real_success": [True, False, True, False, False],
+              "start_seed": [1, 2, 3, 300_000, 200_001]}
+    (tmp_path / "replay.json").write_text(json.dumps(replay))
+    assert module.main([str(tmp_path / "replay.json"), "--out", str(tmp_path / "out.json")]) == 0
+    table = json.loads((tmp_path / "out.json").read_text())["replay.json"]
+    assert table["expert"] == {"episodes": 3, "confirmed": 2, "real": 2, "confirmed_and_real": 1, "precision": 0.5,
+                               "recall": 0.5}
+    assert table["bc"]["precision"] == 0.0 and table["bc"]["recall"] is None
+    assert table["noisy_expert"]["episodes"] == 0 and table["all"]["confirmed"] == 4
+    del replay["start_seed"]
+    (tmp_path / "old.json").write_text(json.dumps(replay))
+    with pytest.raises(SystemExit):
+        module.main([str(tmp_path / "old.json")])
+
+
+def test_filtered_bc_report_compares_expert_like_starts_with_the_default_over_the_same_draws(tmp_path):
+    folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 0])
+    report = _module("dream_filtered_bc_report")
+    for imagination in (0, 1):
+        stem = f"b1-s{imagination}-late"
+        for arm in ("real", "halfway"):
+            _evaluation(folder / f"{arm}-{stem}-success.json", [1, 1, 0, 0])
+            for k in (1, 2):
+                _evaluation(folder / f"imitation-seed{imagination + k}-{arm}-{stem}.json", [1, 1, 0, 0])
+            for k in (0, 1, 2):
+                if (imagination, arm, k) != (1, "halfway", 2):
+                    _evaluation(folder / f"sources-seed{imagination + k}-{arm}-{stem}.json", [1, 1, 1, 0])
+                (folder / f"sources-seed{imagination + k}-summary-{stem}.json").write_text(
+                    json.dumps({"kept_episodes": 5 + imagination, "start_sources": ["expert", "branch"]}))
+    assert report.start_sources_markdown(folder) == ""  # one draw is missing
+    _evaluation(folder / "sources-seed3-halfway-b1-s1-late.json", [1, 0, 1, 0])
+    text = report.start_sources_markdown(folder)
+    row, mean = text.strip().splitlines()[-2:]
+    assert "expert, branch" in text
+    assert row == ("| b1 | 0.250 | 5 / 6 | **+25.0** (sd 0.0) | **+50.0** (sd 0.0) | **+25.0** (sd 0.0) | **+45.8** (sd 10.2) "
+                   "| 6 / 1 |")
+    assert mean == "| mean of the policies | | | | | **+25.0** | **+45.8** | |"

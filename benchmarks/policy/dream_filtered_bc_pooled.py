@@ -31,8 +31,14 @@ _spec = importlib.util.spec_from_file_location("dream_filtered_bc", Path(__file_
 _filtered_bc = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_filtered_bc)
 select_episodes = _filtered_bc.select_episodes
+_replay_spec = importlib.util.spec_from_file_location("dream_episode_replay", Path(__file__).with_name("dream_episode_replay.py"))
+_replay = importlib.util.module_from_spec(_replay_spec)
+_replay_spec.loader.exec_module(_replay)
 
-POOLED_KEYS = ("frames", "actions", "lengths", "success", "round_seconds")
+SOURCES = ("expert", "noisy_expert", "branch", "bc", "random")
+"""The sources of ``dreamgym collect`` a bundle's start contexts are taken from."""
+
+POOLED_KEYS = ("frames", "actions", "lengths", "success", "round_seconds", "start_trajectory")
 """The arrays of ``imagined_episodes.npz`` the imitation reads, concatenated over the pooled runs."""
 IMITATION_KEYS = ("bc_model", "seed", "steps", "batch_size", "learning_rate", "average_from", "snapshot_every",
                   "shift_pixels", "pairs", "demo_sources", "data_dir")
@@ -47,7 +53,35 @@ def pooled_episodes(runs: list[Path]) -> dict[str, np.ndarray]:
         raise FileNotFoundError(f"No imagined episodes at {', '.join(missing)}; expected folders written by "
                                 "dream_filtered_bc.py or `dreamgym refine` (one per pass).")
     loaded = [np.load(run / EPISODES_FILE) for run in runs]
-    return {key: np.concatenate([episodes[key] for episodes in loaded]) for key in POOLED_KEYS}
+    return {key: np.concatenate([episodes[key] for episodes in loaded]) for key in POOLED_KEYS
+            if all(key in episodes for episodes in loaded)}
+
+
+def start_sources(start_trajectory: np.ndarray, data_dir: Path, task: str) -> np.ndarray:
+    """The ``dreamgym collect`` source of the recorded episode each imagined episode started from: the bundle's start
+    contexts matched to the recorded episodes under ``data_dir`` by their frames."""
+    from dreamgym.bundle import find_bundle, read_manifest
+    from dreamgym.dream.initial_states import InitialStates
+
+    bundle = find_bundle(task)
+    context = read_manifest(bundle).context_frames
+    initial = InitialStates.load(bundle / "initial_states")
+    recorded = _replay.recorded_starts(data_dir, task, context)
+    keys = [_replay.frame_key(initial.frames[index, :context].numpy()) for index in range(initial.frames.shape[0])]
+    missing = sum(key not in recorded for key in keys)
+    if missing:
+        raise FileNotFoundError(f"{missing} of the bundle's {len(keys)} start contexts match no recorded episode under "
+                                f"{data_dir}/{task}; --start-sources needs the dataset the bundle was exported from.")
+    return np.array([recorded[key]["source"] for key in keys])[start_trajectory]
+
+
+def select_from_sources(episodes: dict[str, np.ndarray], selection: str, seed: int, sources: np.ndarray | None,
+                        allowed: list[str] | None) -> np.ndarray:
+    """``select_episodes`` among the imagined episodes that started from one of the ``allowed`` sources (all if None)."""
+    if allowed is None:
+        return select_episodes(episodes["success"], selection, seed)
+    among = np.flatnonzero(np.isin(sources, allowed))
+    return among[select_episodes(episodes["success"][among], selection, seed)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--selection", choices=("success", "random"), default="success",
                         help="imitate the confirmed successes, or as many episodes drawn without looking (the null of "
                              "dream_filtered_bc.py)")
+    parser.add_argument("--start-sources", nargs="+", choices=SOURCES, default=None,
+                        help="keep only imagined episodes that started from recorded episodes of these sources (runs "
+                             "with start_decisions record their start; matched to --data); default: all")
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -69,12 +106,21 @@ def main(argv: list[str] | None = None) -> int:
         episodes = pooled_episodes(args.runs)
     except FileNotFoundError as error:
         parser.error(str(error))
+    sources = None
+    if args.start_sources is not None:
+        if "start_trajectory" not in episodes:
+            parser.error("--start-sources needs runs that record each episode's start (start_trajectory: runs made "
+                         "with --start-decisions); some of --runs do not.")
+        try:
+            sources = start_sources(episodes["start_trajectory"], args.data, "coffee-pull")
+        except FileNotFoundError as error:
+            parser.error(str(error))
     config = DreamImitationConfig(bc_model=args.bc_model, out_dir=args.out, steps=args.steps, seed=args.seed,
                                   data_dir=args.data)
     summary = {"runs": [str(run) for run in args.runs], "config": {k: config.to_dict()[k] for k in IMITATION_KEYS},
-               "selection": args.selection,
-               **imitate(config, episodes, select_episodes(episodes["success"], args.selection, args.seed), args.out / "policy.zip",
-                         progress=not args.no_progress)}
+               "selection": args.selection, "start_sources": args.start_sources,
+               **imitate(config, episodes, select_from_sources(episodes, args.selection, args.seed, sources, args.start_sources),
+                         args.out / "policy.zip", progress=not args.no_progress)}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: summary[k] for k in ("imagined_episodes", "kept_episodes", "kept_pairs")}))
     return 0

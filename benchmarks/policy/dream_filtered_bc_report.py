@@ -368,6 +368,61 @@ def _draws(folder: Path, bc_label: str, arm: str) -> list[Path] | None:
     return paths if all(p.exists() for p in paths) else None
 
 
+def _source_draws(folder: Path, bc_label: str, arm: str) -> list[Path] | None:
+    """The evaluations of one BC policy's start-source draws (``dream_filtered_bc_pooled.py --start-sources``, the same
+    runs and imitation seeds as ``_draws``) for ``arm`` ``"real"`` (filtered) or ``"halfway"``; ``None`` while one is
+    missing."""
+    paths = [folder / f"sources-seed{imagination + k}-{arm}-{bc_label}-s{imagination}-late.json"
+             for imagination in (0, 1) for k in (0, 1, 2)]
+    return paths if all(p.exists() for p in paths) else None
+
+
+def _gains(paths: list[Path], bc: int, n: int) -> list[float]:
+    return [100 * (sum(real_outcomes(p).values()) - bc) / n for p in paths]
+
+
+def _mean_sd(values: list[float]) -> str:
+    mean = sum(values) / len(values)
+    return f"**{mean:+.1f}** (sd {(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5:.1f})"
+
+
+def start_sources_markdown(folder: Path) -> str:
+    """Filtered-bc on the confirmed successes that started from the named sources only, against the default over the
+    same six draws per BC policy."""
+    lines, means = [], {"default": [], "sources": []}
+    kept = None
+    for label in _bc_labels(folder):
+        default = {arm: _draws(folder, label, arm) for arm in ("real", "halfway")}
+        sources = {arm: _source_draws(folder, label, arm) for arm in ("real", "halfway")}
+        if not all(default.values()) or not all(sources.values()):
+            continue
+        summaries = [json.loads(p.with_name(p.name.replace("-halfway-", "-summary-")).read_text()) for p in sources["halfway"]]
+        kept = summaries[0].get("start_sources")
+        real_bc = real_outcomes(bc_evaluation(folder, label))
+        n, bc = len(real_bc), sum(real_bc.values())
+        only = [_pair(real_outcomes(a), real_outcomes(b), a) for a, b in zip(sources["halfway"], default["halfway"])]
+        gains = {arm: _gains(sources[arm], bc, n) for arm in ("real", "halfway")}
+        means["default"].append(sum(_gains(default["halfway"], bc, n)) / 6)
+        means["sources"].append(sum(gains["halfway"]) / 6)
+        kept_episodes = [s["kept_episodes"] for s in summaries[::3]]
+        lines.append(f"| {label} | {bc / n:.3f} | {' / '.join(map(str, kept_episodes))} | "
+                     f"{_mean_sd(_gains(default['real'], bc, n))} | {_mean_sd(gains['real'])} | "
+                     f"{_mean_sd(_gains(default['halfway'], bc, n))} | {_mean_sd(gains['halfway'])} | "
+                     f"{sum(a for a, _ in only)} / {sum(b for _, b in only)} |")
+    if not lines:
+        return ""
+    lines.append(f"| mean of the policies | | | | | **{sum(means['default']) / len(means['default']):+.1f}** | "
+                 f"**{sum(means['sources']) / len(means['sources']):+.1f}** | |")
+    return _table_from_lines(
+        "## Confirmed successes from expert-like starts only (one pass, late starts)",
+        f"The same six draws per BC policy as the one-pass default above (imagination seeds 0 and 1 x three imitation "
+        f"seeds), imitating only the confirmed successes whose imagined episode started from a recorded episode of "
+        f"{', '.join(kept or [])} (`dream_filtered_bc_pooled.py --start-sources`). Gains over BC in points, mean (sd) over "
+        f"the six draws; kept: confirmed episodes kept from imagination seed 0 / 1.",
+        "| BC | real BC | kept | default filtered | from these starts: filtered | default halfway | from these starts: "
+        "halfway | halfway: layouts solved only from these starts / only by the default (summed) |", lines)
+
+
 def _bc_labels(folder: Path) -> list[str]:
     return sorted({m["bc"] for p in folder.glob("real-*-s0-late-success.json")
                    if (m := re.fullmatch(r"real-(?P<bc>[^-]+)-s0-late-success\.json", p.name))})
@@ -442,7 +497,8 @@ def main() -> None:
             + seeds01_markdown(folder)
             + imitation_seeds_markdown(folder)
             + seed_grid_markdown(folder)
-            + null_grid_markdown(folder))
+            + null_grid_markdown(folder)
+            + start_sources_markdown(folder))
     (folder / "RESULTS.md").write_text(text)
     print(text)
 
