@@ -7,7 +7,8 @@
 # confirmed successes of the six one-pass late runs (three BC policies x imagination seeds 0 and 1) that started from
 # those three sources, with the same three imitation seeds per run as the six draws of session 23's step 5
 # (coffee_pull_dream_filtered_bc_second_seeds_cpu.sh), then halfway back to BC, and evaluates both on the 150 held-out
-# layouts. Needs the runs of that recipe and of coffee_pull_dream_filtered_bc_seeds_rounds_cpu.sh, and `data/` (the
+# layouts. Step 3 is the control for how many episodes step 2 keeps: as many confirmed successes, drawn from all starts
+# without looking at where they started (`--subsample`), imitated with each run's own imitation seed. Needs the runs of that recipe and of coffee_pull_dream_filtered_bc_seeds_rounds_cpu.sh, and `data/` (the
 # dataset the bundle was exported from, to find each start's source). 2-core CPU: about 2 minutes per draw
 # (imitation 35 s, two evaluations of 80 s).
 set -euo pipefail
@@ -37,6 +38,21 @@ for offset in 0 1 2; do  # step 2
         --out "$out/halfway.zip"
       evaluate "$out/halfway.zip" "$OUT/sources-seed$seed-halfway-$name-s$own-late.json"
     done
+  done
+done
+for own in 0 1; do  # step 3: as many confirmed successes as step 2 kept, drawn from all starts without looking
+  for entry in $POLICIES; do
+    name="${entry%%=*}" bc="${entry#*=}" run="runs/dream-filtered-bc/${entry%%=*}-s$own-late"
+    out="$run-subsample-seed$own"
+    count=$($PY -c "import json, sys; print(json.load(open(sys.argv[1]))['kept_episodes'])" \
+      "$OUT/sources-seed$own-summary-$name-s$own-late.json")
+    [ -e "$out/policy.zip" ] || $PY benchmarks/policy/dream_filtered_bc_pooled.py --bc-model "$bc" --runs "$run" \
+      --out "$out" --seed "$own" --subsample "$count" --no-progress
+    cp "$out/summary.json" "$OUT/subsample-seed$own-summary-$name-s$own-late.json"
+    evaluate "$out/policy.zip" "$OUT/subsample-seed$own-real-$name-s$own-late.json"
+    [ -e "$out/halfway.zip" ] || $PY benchmarks/policy/average_checkpoints.py --policies "$bc" "$out/policy.zip" \
+      --out "$out/halfway.zip"
+    evaluate "$out/halfway.zip" "$OUT/subsample-seed$own-halfway-$name-s$own-late.json"
   done
 done
 $PY benchmarks/policy/dream_filtered_bc_report.py "$OUT"

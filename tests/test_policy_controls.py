@@ -346,3 +346,32 @@ def test_filtered_bc_report_compares_expert_like_starts_with_the_default_over_th
     assert row == ("| b1 | 0.250 | 5 / 6 | **+25.0** (sd 0.0) | **+50.0** (sd 0.0) | **+25.0** (sd 0.0) | **+45.8** (sd 10.2) "
                    "| 6 / 1 |")
     assert mean == "| mean of the policies | | | | | **+25.0** | **+45.8** | |"
+
+
+def test_pooled_filtered_bc_subsample_keeps_as_many_as_asked_among_the_selected():
+    subsample = _module("dream_filtered_bc_pooled").subsample
+    kept = np.array([2, 5, 7, 11, 13])
+    assert subsample(kept, None, 0) is kept
+    draw = subsample(kept, 3, 0)
+    assert len(draw) == 3 and set(draw.tolist()) <= set(kept.tolist()) and draw.tolist() == sorted(draw.tolist())
+    for count in (0, 6):
+        with pytest.raises(ValueError, match="--subsample"):
+            subsample(kept, count, 0)
+
+
+def test_filtered_bc_report_sets_expert_like_starts_against_as_many_episodes_drawn_from_all(tmp_path):
+    folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 0])
+    report = _module("dream_filtered_bc_report")
+    stem = "b1-s1-late"
+    (folder / f"summary-{stem}-success.json").write_text(json.dumps({"kept_episodes": 9}))
+    for prefix, kept in (("sources-seed1", 4), ("subsample-seed1", 4)):
+        (folder / f"{prefix}-summary-{stem}.json").write_text(json.dumps({"kept_episodes": kept}))
+    for arm, successes in (("real", [1, 1, 0, 0]), ("halfway", [1, 0, 0, 0])):
+        _evaluation(folder / f"{arm}-{stem}-success.json", successes)
+        _evaluation(folder / f"sources-seed1-{arm}-{stem}.json", [1, 1, 1, 1])
+    _evaluation(folder / f"subsample-seed1-real-{stem}.json", [0, 0, 0, 0])
+    assert report.subsample_markdown(folder) == ""  # the drawn arm's halfway is not evaluated yet
+    _evaluation(folder / f"subsample-seed1-halfway-{stem}.json", [1, 0, 1, 0])
+    row = report.subsample_markdown(folder).strip().splitlines()[-1]
+    assert row == ("| b1, seed 1 | 0.250 | 9 / 4 / 4 | 0.500 (+25.0) | 1.000 (+75.0) | 0.000 (-25.0) | 0.250 (+0.0) "
+                   "| 1.000 (+75.0) | 0.500 (+25.0) |")

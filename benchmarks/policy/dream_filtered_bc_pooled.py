@@ -84,6 +84,15 @@ def select_from_sources(episodes: dict[str, np.ndarray], selection: str, seed: i
     return among[select_episodes(episodes["success"][among], selection, seed)]
 
 
+def subsample(kept: np.ndarray, count: int | None, seed: int) -> np.ndarray:
+    """``count`` of the ``kept`` episode indices drawn without looking (all of them if ``count`` is None)."""
+    if count is None:
+        return kept
+    if not 0 < count <= len(kept):
+        raise ValueError(f"--subsample {count}: the selection kept {len(kept)} episodes; expected 1 to {len(kept)}.")
+    return np.sort(np.random.default_rng(seed).choice(kept, size=count, replace=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bc-model", type=Path, required=True, help="the policy to imitate from (BC)")
@@ -97,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start-sources", nargs="+", choices=SOURCES, default=None,
                         help="keep only imagined episodes that started from recorded episodes of these sources (runs "
                              "with start_decisions record their start; matched to --data); default: all")
+    parser.add_argument("--subsample", type=int, default=None,
+                        help="keep only this many of the selected episodes, drawn without looking (a control for how "
+                             "many episodes --start-sources keeps); default: all")
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -115,12 +127,16 @@ def main(argv: list[str] | None = None) -> int:
             sources = start_sources(episodes["start_trajectory"], args.data, "coffee-pull")
         except FileNotFoundError as error:
             parser.error(str(error))
+    try:
+        kept = subsample(select_from_sources(episodes, args.selection, args.seed, sources, args.start_sources),
+                         args.subsample, args.seed)
+    except ValueError as error:
+        parser.error(str(error))
     config = DreamImitationConfig(bc_model=args.bc_model, out_dir=args.out, steps=args.steps, seed=args.seed,
                                   data_dir=args.data)
     summary = {"runs": [str(run) for run in args.runs], "config": {k: config.to_dict()[k] for k in IMITATION_KEYS},
-               "selection": args.selection, "start_sources": args.start_sources,
-               **imitate(config, episodes, select_from_sources(episodes, args.selection, args.seed, sources, args.start_sources),
-                         args.out / "policy.zip", progress=not args.no_progress)}
+               "selection": args.selection, "start_sources": args.start_sources, "subsample": args.subsample,
+               **imitate(config, episodes, kept, args.out / "policy.zip", progress=not args.no_progress)}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: summary[k] for k in ("imagined_episodes", "kept_episodes", "kept_pairs")}))
     return 0

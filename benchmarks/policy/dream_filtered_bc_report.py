@@ -423,6 +423,41 @@ def start_sources_markdown(folder: Path) -> str:
         "halfway | halfway: layouts solved only from these starts / only by the default (summed) |", lines)
 
 
+SUBSAMPLE = re.compile(r"subsample-seed(?P<seed>\d+)-real-(?P<bc>[^-]+)-s(?P=seed)-late\.json")
+
+
+def _subsample_row(folder: Path, path: Path, match: re.Match) -> str | None:
+    """One run's own-seed draw: all confirmed successes, those from the named starts, and as many from all starts."""
+    stem, seed = f"{match['bc']}-s{match['seed']}-late", match["seed"]
+    files = {"bc": bc_evaluation(folder, match["bc"])}
+    for arm in ("real", "halfway"):
+        files[f"default {arm}"] = folder / f"{arm}-{stem}-success.json"
+        files[f"sources {arm}"] = folder / f"sources-seed{seed}-{arm}-{stem}.json"
+        files[f"subsample {arm}"] = folder / f"subsample-seed{seed}-{arm}-{stem}.json"
+    evaluated = _evaluated(files)
+    if evaluated is None:
+        return None
+    rate = evaluated[3]
+    kept = [json.loads((folder / f"{prefix}-summary-{stem}.json").read_text())["kept_episodes"]
+            for prefix in (f"sources-seed{seed}", f"subsample-seed{seed}")]
+    summary = folder / f"summary-{stem}-success.json"
+    everything = json.loads(summary.read_text())["kept_episodes"] if summary.exists() else "?"
+    return (f"| {match['bc']}, seed {seed} | {rate['bc'].split()[0]} | {everything} / {kept[0]} / {kept[1]} | "
+            + " | ".join(rate[f"{arm} {kind}"] for kind in ("real", "halfway") for arm in ("default", "sources", "subsample"))
+            + " |")
+
+
+def subsample_markdown(folder: Path) -> str:
+    """The start-source restriction against as many confirmed successes drawn from all starts (the count control)."""
+    return _table(
+        folder, SUBSAMPLE, _subsample_row, "## Fewer episodes, or other starts? (one pass, late starts, own imitation seed)",
+        "For each one-pass late run, imitated with its own seed: all confirmed successes (the default), only those from "
+        "expert-like starts (`--start-sources`), and as many as those drawn from all confirmed successes without looking "
+        "at where they started (`--subsample`). Real success (gain over BC in points).",
+        "| run | real BC | kept: all / from expert-like starts / drawn | filtered: all | filtered: expert-like starts | "
+        "filtered: drawn | halfway: all | halfway: expert-like starts | halfway: drawn |")
+
+
 def _bc_labels(folder: Path) -> list[str]:
     return sorted({m["bc"] for p in folder.glob("real-*-s0-late-success.json")
                    if (m := re.fullmatch(r"real-(?P<bc>[^-]+)-s0-late-success\.json", p.name))})
@@ -498,7 +533,8 @@ def main() -> None:
             + imitation_seeds_markdown(folder)
             + seed_grid_markdown(folder)
             + null_grid_markdown(folder)
-            + start_sources_markdown(folder))
+            + start_sources_markdown(folder)
+            + subsample_markdown(folder))
     (folder / "RESULTS.md").write_text(text)
     print(text)
 
