@@ -375,3 +375,25 @@ def test_filtered_bc_report_sets_expert_like_starts_against_as_many_episodes_dra
     row = report.subsample_markdown(folder).strip().splitlines()[-1]
     assert row == ("| b1, seed 1 | 0.250 | 9 / 4 / 4 | 0.500 (+25.0) | 1.000 (+75.0) | 0.000 (-25.0) | 0.250 (+0.0) "
                    "| 1.000 (+75.0) | 0.500 (+25.0) |")
+
+
+def test_filtered_bc_report_sets_expert_like_starts_against_their_count_control_over_six_draws(tmp_path):
+    folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 0])
+    report = _module("dream_filtered_bc_report")
+    for imagination in (0, 1):
+        stem = f"b1-s{imagination}-late"
+        _evaluation(folder / f"halfway-{stem}-success.json", [1, 0, 0, 0])
+        _evaluation(folder / f"real-{stem}-success.json", [1, 0, 0, 0])  # names the BC policies the report covers
+        for k in (1, 2):
+            _evaluation(folder / f"imitation-seed{imagination + k}-halfway-{stem}.json", [1, 0, 0, 0])
+        for k in (0, 1, 2):
+            for arm in ("real", "halfway"):
+                _evaluation(folder / f"sources-seed{imagination + k}-{arm}-{stem}.json", [1, 1, 0, 0])
+                if (imagination, k, arm) != (1, 2, "real"):
+                    _evaluation(folder / f"subsample-seed{imagination + k}-{arm}-{stem}.json", [0, 0, 1, 1])
+    assert report.subsample_grid_markdown(folder) == ""  # one drawn policy is not evaluated yet
+    _evaluation(folder / "subsample-seed3-real-b1-s1-late.json", [0, 0, 1, 1])
+    row, mean = report.subsample_grid_markdown(folder).strip().splitlines()[-2:]
+    assert row == ("| b1 | 0.250 | **+25.0** (sd 0.0) | **+25.0** (sd 0.0) | **+0.0** (sd 0.0) | **+25.0** (sd 0.0) "
+                   "| **+25.0** (sd 0.0) | 12 / 12 |")
+    assert mean == "| mean of the policies | | | | **+0.0** | **+25.0** | **+25.0** | |"

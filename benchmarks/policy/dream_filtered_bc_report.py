@@ -368,11 +368,11 @@ def _draws(folder: Path, bc_label: str, arm: str) -> list[Path] | None:
     return paths if all(p.exists() for p in paths) else None
 
 
-def _source_draws(folder: Path, bc_label: str, arm: str) -> list[Path] | None:
-    """The evaluations of one BC policy's start-source draws (``dream_filtered_bc_pooled.py --start-sources``, the same
-    runs and imitation seeds as ``_draws``) for ``arm`` ``"real"`` (filtered) or ``"halfway"``; ``None`` while one is
-    missing."""
-    paths = [folder / f"sources-seed{imagination + k}-{arm}-{bc_label}-s{imagination}-late.json"
+def _source_draws(folder: Path, bc_label: str, arm: str, prefix: str = "sources") -> list[Path] | None:
+    """The evaluations of one BC policy's start-source draws (``dream_filtered_bc_pooled.py --start-sources``; prefix
+    ``"subsample"``: its count control, ``--subsample``), the same runs and imitation seeds as ``_draws``, for ``arm``
+    ``"real"`` (filtered) or ``"halfway"``; ``None`` while one is missing."""
+    paths = [folder / f"{prefix}-seed{imagination + k}-{arm}-{bc_label}-s{imagination}-late.json"
              for imagination in (0, 1) for k in (0, 1, 2)]
     return paths if all(p.exists() for p in paths) else None
 
@@ -421,6 +421,40 @@ def start_sources_markdown(folder: Path) -> str:
         f"the six draws; kept: confirmed episodes kept from imagination seed 0 / 1.",
         "| BC | real BC | kept | default filtered | from these starts: filtered | default halfway | from these starts: "
         "halfway | halfway: layouts solved only from these starts / only by the default (summed) |", lines)
+
+
+def subsample_grid_markdown(folder: Path) -> str:
+    """The start-source restriction against its count control over the same six draws per BC policy."""
+    lines, means = [], {"default": [], "sources": [], "subsample": []}
+    for label in _bc_labels(folder):
+        halfway = {"default": _draws(folder, label, "halfway"), "sources": _source_draws(folder, label, "halfway"),
+                   "subsample": _source_draws(folder, label, "halfway", "subsample")}
+        filtered = {"sources": _source_draws(folder, label, "real"),
+                    "subsample": _source_draws(folder, label, "real", "subsample")}
+        if not all(halfway.values()) or not all(filtered.values()):
+            continue
+        real_bc = real_outcomes(bc_evaluation(folder, label))
+        n, bc = len(real_bc), sum(real_bc.values())
+        gains = {arm: _gains(paths, bc, n) for arm, paths in halfway.items()}
+        for arm, values in gains.items():
+            means[arm].append(sum(values) / len(values))
+        only = [_pair(real_outcomes(a), real_outcomes(b), a) for a, b in zip(halfway["sources"], halfway["subsample"])]
+        lines.append(f"| {label} | {bc / n:.3f} | {_mean_sd(_gains(filtered['sources'], bc, n))} | "
+                     f"{_mean_sd(_gains(filtered['subsample'], bc, n))} | {_mean_sd(gains['default'])} | "
+                     f"{_mean_sd(gains['sources'])} | {_mean_sd(gains['subsample'])} | "
+                     f"{sum(a for a, _ in only)} / {sum(b for _, b in only)} |")
+    if not lines:
+        return ""
+    mean = {arm: f"**{sum(values) / len(values):+.1f}**" for arm, values in means.items()}
+    lines.append(f"| mean of the policies | | | | {mean['default']} | {mean['sources']} | {mean['subsample']} | |")
+    return _table_from_lines(
+        "## Expert-like starts against as many episodes drawn from all starts, over the same six draws",
+        "Per BC policy, the six draws of the tables above (imagination seeds 0 and 1 x three imitation seeds): the "
+        "confirmed successes from expert-like starts only (`--start-sources`), and as many drawn from all confirmed "
+        "successes without looking at where they started (`--subsample`, seeded by the imitation seed). Gains over BC "
+        "in points, mean (sd); halfway: all = the one-pass default.",
+        "| BC | real BC | filtered: expert-like starts | filtered: drawn | halfway: all | halfway: expert-like starts | "
+        "halfway: drawn | halfway: layouts solved only from expert-like starts / only drawn (summed) |", lines)
 
 
 SUBSAMPLE = re.compile(r"subsample-seed(?P<seed>\d+)-real-(?P<bc>[^-]+)-s(?P=seed)-late\.json")
@@ -534,7 +568,8 @@ def main() -> None:
             + seed_grid_markdown(folder)
             + null_grid_markdown(folder)
             + start_sources_markdown(folder)
-            + subsample_markdown(folder))
+            + subsample_markdown(folder)
+            + subsample_grid_markdown(folder))
     (folder / "RESULTS.md").write_text(text)
     print(text)
 
