@@ -6,6 +6,10 @@ from the BC weights, the confirmed imagined successes of every run folder given 
 ``dreamgym refine`` pass folders, each holding ``imagined_episodes.npz``), mixed half and half with the expert
 demonstrations as the library's imitation does. No real-simulator step is taken.
 
+Two more selections (session 24): ``--start-sources`` keeps only the imagined episodes that started from a recorded
+episode of the named ``dreamgym collect`` sources (found by matching the bundle's start contexts to ``--data``), and
+``--subsample N`` keeps N of the selected episodes drawn without looking, the count control for the first.
+
     python benchmarks/policy/dream_filtered_bc_pooled.py --bc-model runs/bc-seed2/bc.zip \
         --runs runs/dream-filtered-bc/bv2s18-s0-late runs/dream-filtered-bc/bv2s18-s0-late-round2 \
         --out runs/dream-filtered-bc/bv2s18-s0-late-pooled --seed 2
