@@ -535,11 +535,9 @@ def seed_grid_markdown(folder: Path) -> str:
         n, bc = len(real_bc), sum(real_bc.values())
         cells = []
         for arm, paths in draws.items():
-            gains = [100 * (sum(real_outcomes(p).values()) - bc) / n for p in paths]
+            gains = _gains(paths, bc, n)
             pooled[arm].append(gains)
-            mean = sum(gains) / len(gains)
-            spread = (sum((g - mean) ** 2 for g in gains) / (len(gains) - 1)) ** 0.5
-            cells.append(f"{' / '.join(f'{g:+.1f}' for g in gains)} | **{mean:+.1f}** (sd {spread:.1f})")
+            cells.append(f"{' / '.join(f'{g:+.1f}' for g in gains)} | {_mean_sd(gains)}")
         lines.append(f"| {label} | {bc / n:.3f} | {cells[0]} | {cells[1]} |")
     if not lines:
         return ""
