@@ -386,6 +386,18 @@ def _mean_sd(values: list[float]) -> str:
     return f"**{mean:+.1f}** (sd {(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5:.1f})"
 
 
+def _bc_successes(folder: Path, bc_label: str) -> tuple[int, int]:
+    """The held-out layouts and how many of them the BC policy solves."""
+    real_bc = real_outcomes(bc_evaluation(folder, bc_label))
+    return len(real_bc), sum(real_bc.values())
+
+
+def _only_summed(first: list[Path], second: list[Path]) -> str:
+    """"a / b": layouts solved only by the first / only by the second policy of each pair of draws, summed."""
+    only = [_pair(real_outcomes(a), real_outcomes(b), a) for a, b in zip(first, second)]
+    return f"{sum(a for a, _ in only)} / {sum(b for _, b in only)}"
+
+
 def start_sources_markdown(folder: Path) -> str:
     """Filtered-bc on the confirmed successes that started from the named sources only, against the default over the
     same six draws per BC policy."""
@@ -398,9 +410,7 @@ def start_sources_markdown(folder: Path) -> str:
             continue
         summaries = [json.loads(p.with_name(p.name.replace("-halfway-", "-summary-")).read_text()) for p in sources["halfway"]]
         kept = summaries[0].get("start_sources")
-        real_bc = real_outcomes(bc_evaluation(folder, label))
-        n, bc = len(real_bc), sum(real_bc.values())
-        only = [_pair(real_outcomes(a), real_outcomes(b), a) for a, b in zip(sources["halfway"], default["halfway"])]
+        n, bc = _bc_successes(folder, label)
         gains = {arm: _gains(sources[arm], bc, n) for arm in ("real", "halfway")}
         means["default"].append(sum(_gains(default["halfway"], bc, n)) / 6)
         means["sources"].append(sum(gains["halfway"]) / 6)
@@ -408,7 +418,7 @@ def start_sources_markdown(folder: Path) -> str:
         lines.append(f"| {label} | {bc / n:.3f} | {' / '.join(map(str, kept_episodes))} | "
                      f"{_mean_sd(_gains(default['real'], bc, n))} | {_mean_sd(gains['real'])} | "
                      f"{_mean_sd(_gains(default['halfway'], bc, n))} | {_mean_sd(gains['halfway'])} | "
-                     f"{sum(a for a, _ in only)} / {sum(b for _, b in only)} |")
+                     f"{_only_summed(sources['halfway'], default['halfway'])} |")
     if not lines:
         return ""
     lines.append(f"| mean of the policies | | | | | **{sum(means['default']) / len(means['default']):+.1f}** | "
@@ -433,16 +443,14 @@ def subsample_grid_markdown(folder: Path) -> str:
                     "subsample": _source_draws(folder, label, "real", "subsample")}
         if not all(halfway.values()) or not all(filtered.values()):
             continue
-        real_bc = real_outcomes(bc_evaluation(folder, label))
-        n, bc = len(real_bc), sum(real_bc.values())
+        n, bc = _bc_successes(folder, label)
         gains = {arm: _gains(paths, bc, n) for arm, paths in halfway.items()}
         for arm, values in gains.items():
             means[arm].append(sum(values) / len(values))
-        only = [_pair(real_outcomes(a), real_outcomes(b), a) for a, b in zip(halfway["sources"], halfway["subsample"])]
         lines.append(f"| {label} | {bc / n:.3f} | {_mean_sd(_gains(filtered['sources'], bc, n))} | "
                      f"{_mean_sd(_gains(filtered['subsample'], bc, n))} | {_mean_sd(gains['default'])} | "
                      f"{_mean_sd(gains['sources'])} | {_mean_sd(gains['subsample'])} | "
-                     f"{sum(a for a, _ in only)} / {sum(b for _, b in only)} |")
+                     f"{_only_summed(halfway['sources'], halfway['subsample'])} |")
     if not lines:
         return ""
     mean = {arm: f"**{sum(values) / len(values):+.1f}**" for arm, values in means.items()}
@@ -531,8 +539,7 @@ def seed_grid_markdown(folder: Path) -> str:
         draws = {arm: _draws(folder, label, arm) for arm in ("real", "halfway")}
         if not all(draws.values()):
             continue
-        real_bc = real_outcomes(bc_evaluation(folder, label))
-        n, bc = len(real_bc), sum(real_bc.values())
+        n, bc = _bc_successes(folder, label)
         cells = []
         for arm, paths in draws.items():
             gains = _gains(paths, bc, n)
