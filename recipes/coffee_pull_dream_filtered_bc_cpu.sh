@@ -13,15 +13,9 @@
 # evaluation. The BC policies are trained first where missing (80-91 s each; retrained on another machine they are
 # other weights, so their BC evaluations are redone too).
 # Usage: bash recipes/coffee_pull_dream_filtered_bc_cpu.sh   (env: BCS="label=zip ...", SEEDS="0 1")
-set -euo pipefail
-cd "$(dirname "$0")/.."
-DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
-PY="${PY:-.venv/bin/python}"
+source "$(dirname "$0")/common.sh"
 OUT=benchmarks/policy/dream-filtered-bc
 mkdir -p "$OUT"
-evaluate() {  # zip, report
-  [ -e "$2" ] || $DREAMGYM evaluate --model "$1" --seeds 0 1 2 --episodes 50 --real-only --out "$2" --no-progress
-}
 for entry in ${BCS:-bv2s18=runs/bc-seed2/bc.zip:2 bv1s18=runs/bc-bv-seed1/bc.zip:1 bv0s18=runs/bc-bv-seed0/bc.zip:0 shipped=envs/coffee-pull/policies/bc.zip}; do
   name="${entry%%=*}" rest="${entry#*=}"
   bc="${rest%%:*}" train_seed="${rest#*:}"

@@ -11,15 +11,8 @@
 # Cost on the 2-core CPU: 3-4 min per replay of 512 episodes, 915 s for the classifier, 10-16 min per late collection,
 # about 80 s per evaluation.
 # Usage: bash recipes/coffee_pull_dream_filtered_bc_diagnostics_cpu.sh   (env: BCS="label=zip ...")
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export MUJOCO_GL="${MUJOCO_GL:-egl}"
-DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
-PY="${PY:-.venv/bin/python}"
+source "$(dirname "$0")/common.sh"
 OUT=benchmarks/policy/dream-filtered-bc
-evaluate() {  # zip, report
-  [ -e "$2" ] || $DREAMGYM evaluate --model "$1" --seeds 0 1 2 --episodes 50 --real-only --out "$2" --no-progress
-}
 replay() {  # run folder, label
   [ -e "$1/real_replay.json" ] || $PY benchmarks/policy/dream_episode_replay.py "$1" --data data
   cp "$1/real_replay.json" "$OUT/replay-$2.json"

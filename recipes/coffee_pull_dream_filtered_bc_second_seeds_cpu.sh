@@ -16,15 +16,8 @@
 #     seed 0 reproduces the run's own null), imitated with the same seeds, evaluated.
 # Every policy is evaluated on the 150 held-out layouts; then the report is regenerated.
 # Cost on the 2-core CPU: 12-15 min of imagining per run, about 30 s per imitation, 80 s per evaluation.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export MUJOCO_GL="${MUJOCO_GL:-egl}"
-DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
-PY="${PY:-.venv/bin/python}"
+source "$(dirname "$0")/common.sh"
 OUT=benchmarks/policy/dream-filtered-bc
-evaluate() {  # zip, report
-  [ -e "$2" ] || $DREAMGYM evaluate --model "$1" --seeds 0 1 2 --episodes 50 --real-only --out "$2" --no-progress
-}
 for entry in bv1s18=runs/bc-bv-seed1/bc.zip bv2s18=runs/bc-seed2/bc.zip; do
   name="${entry%%=*}" bc="${entry#*=}" run="runs/dream-filtered-bc/${entry%%=*}-s1-late-round2"
   $PY benchmarks/policy/dream_filtered_bc.py --bc-model "runs/dream-filtered-bc/$name-s1-late/success/policy.zip" \

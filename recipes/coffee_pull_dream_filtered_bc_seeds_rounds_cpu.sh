@@ -11,15 +11,8 @@
 #  4. The recorded-outcome criterion (benchmarks/policy/recorded_outcome_criterion.py) over every evaluated policy.
 # Every policy is evaluated on the 150 held-out layouts; then the report is regenerated.
 # Cost on the 2-core CPU: 10-16 min of imagining per run, about 30 s per imitation, about 80 s per evaluation.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export MUJOCO_GL="${MUJOCO_GL:-egl}"
-DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
-PY="${PY:-.venv/bin/python}"
+source "$(dirname "$0")/common.sh"
 OUT=benchmarks/policy/dream-filtered-bc
-evaluate() {  # zip, report
-  [ -e "$2" ] || $DREAMGYM evaluate --model "$1" --seeds 0 1 2 --episodes 50 --real-only --out "$2" --no-progress
-}
 arms() {  # bc zip, run folder, file prefix, file stem
   for selection in success random; do
     cp "$2/$selection/summary.json" "$OUT/$3summary-$4-$selection.json"

@@ -12,16 +12,9 @@
 # Needs the runs of that recipe and of coffee_pull_dream_filtered_bc_seeds_rounds_cpu.sh, and `data/` (the dataset the
 # bundle was exported from, to find each start's source). 2-core CPU: about 3 minutes per draw (imitation 35 s, two
 # evaluations of 80 s each).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export MUJOCO_GL="${MUJOCO_GL:-egl}"
-DREAMGYM="${DREAMGYM:-.venv/bin/dreamgym}"
-PY="${PY:-.venv/bin/python}"
+source "$(dirname "$0")/common.sh"
 OUT=benchmarks/policy/dream-filtered-bc
 SOURCES="${SOURCES:-expert noisy_expert branch}"
-evaluate() {  # zip, report
-  [ -e "$2" ] || $DREAMGYM evaluate --model "$1" --seeds 0 1 2 --episodes 50 --real-only --out "$2" --no-progress
-}
 $PY benchmarks/policy/dream_start_sources.py "$OUT"/replay-*-s0-late.json --out "$OUT/start-sources-precision.json"  # step 1
 POLICIES="bv0s18=runs/bc-bv-seed0/bc.zip bv1s18=runs/bc-bv-seed1/bc.zip bv2s18=runs/bc-seed2/bc.zip"
 for offset in 0 1 2; do  # step 2
