@@ -397,3 +397,21 @@ def test_filtered_bc_report_sets_expert_like_starts_against_their_count_control_
     assert row == ("| b1 | 0.250 | **+25.0** (sd 0.0) | **+25.0** (sd 0.0) | **+0.0** (sd 0.0) | **+25.0** (sd 0.0) "
                    "| **+25.0** (sd 0.0) | 12 / 12 |")
     assert mean == "| mean of the policies | | | | **+0.0** | **+25.0** | **+25.0** | |"
+
+
+def test_judge_verdicts_keep_what_every_reimagining_confirmed_and_refuse_mismatched_reports(tmp_path):
+    module = _module("dream_filtered_bc_pooled")
+    runs = [tmp_path / "a", tmp_path / "b"]
+    reports = []
+    for run, fired in zip(runs, ([[1], [0], [-1]], [[1, 1], [1, 0]])):
+        report = tmp_path / f"{run.name}.json"
+        report.write_text(json.dumps({"run": str(run), "fired": fired}))
+        reports.append(report)
+    lengths = np.ones(5, int)
+    assert module.judge_verdicts(reports, runs, lengths).tolist() == [True, False, False, True, False]
+    with pytest.raises(ValueError, match="order of --runs"):
+        module.judge_verdicts(reports[::-1], runs, lengths)
+    with pytest.raises(ValueError, match="one per run"):
+        module.judge_verdicts(reports[:1], runs, lengths)
+    with pytest.raises(ValueError, match="runs hold 6"):
+        module.judge_verdicts(reports, runs, np.ones(6, int))

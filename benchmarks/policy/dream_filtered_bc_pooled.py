@@ -9,6 +9,8 @@ demonstrations as the library's imitation does. No real-simulator step is taken.
 Two more selections (session 24): ``--start-sources`` keeps only the imagined episodes that started from a recorded
 episode of the named ``dreamgym collect`` sources (found by matching the bundle's start contexts to ``--data``), and
 ``--subsample N`` keeps N of the selected episodes drawn without looking, the count control for the first.
+``--judged-by`` (session 25) keeps only the confirmed successes a second dream also confirmed: one
+``dream_episode_rescore.py --judge-bundle`` report per run, in the order of ``--runs``.
 
     python benchmarks/policy/dream_filtered_bc_pooled.py --bc-model runs/bc-seed2/bc.zip \
         --runs runs/dream-filtered-bc/bv2s18-s0-late runs/dream-filtered-bc/bv2s18-s0-late-round2 \
@@ -88,6 +90,28 @@ def select_from_sources(episodes: dict[str, np.ndarray], selection: str, seed: i
     return among[select_episodes(episodes["success"][among], selection, seed)]
 
 
+def judge_verdicts(reports: list[Path], runs: list[Path], lengths: np.ndarray) -> np.ndarray:
+    """Per pooled imagined episode, whether the second dream of ``reports`` (one ``dream_episode_rescore.py`` report per
+    run, same order) reproduced its success in every re-imagining; False for episodes it did not re-imagine.
+
+    :raises ValueError: if the reports do not match the runs one to one or their episode counts differ.
+    """
+    if len(reports) != len(runs):
+        raise ValueError(f"--judged-by got {len(reports)} reports for {len(runs)} runs; expected one per run, in order.")
+    verdicts = []
+    for report, run in zip(reports, runs):
+        rescore = json.loads(Path(report).read_text())
+        if Path(rescore["run"]) != Path(run):
+            raise ValueError(f"--judged-by {report} re-imagined {rescore['run']}, not {run}; give the reports in the "
+                             f"order of --runs.")
+        fired = np.array(rescore["fired"])
+        verdicts.append((fired == 1).all(axis=1))
+    verdict = np.concatenate(verdicts)
+    if len(verdict) != len(lengths):
+        raise ValueError(f"--judged-by reports cover {len(verdict)} episodes; the runs hold {len(lengths)}.")
+    return verdict
+
+
 def subsample(kept: np.ndarray, count: int | None, seed: int) -> np.ndarray:
     """``count`` of the ``kept`` episode indices drawn without looking (all of them if ``count`` is None)."""
     if count is None:
@@ -113,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subsample", type=int, default=None,
                         help="keep only this many of the selected episodes, drawn without looking (a control for how "
                              "many episodes --start-sources keeps); default: all")
+    parser.add_argument("--judged-by", type=Path, nargs="+", default=None,
+                        help="dream_episode_rescore.py reports of a second dream, one per run in the order of --runs: "
+                             "keep only the episodes it also confirmed (applied before --subsample)")
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -132,14 +159,17 @@ def main(argv: list[str] | None = None) -> int:
         except FileNotFoundError as error:
             parser.error(str(error))
     try:
-        kept = subsample(select_from_sources(episodes, args.selection, args.seed, sources, args.start_sources),
-                         args.subsample, args.seed)
-    except ValueError as error:
+        kept = select_from_sources(episodes, args.selection, args.seed, sources, args.start_sources)
+        if args.judged_by is not None:
+            kept = kept[judge_verdicts(args.judged_by, args.runs, episodes["lengths"])[kept]]
+        kept = subsample(kept, args.subsample, args.seed)
+    except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     config = DreamImitationConfig(bc_model=args.bc_model, out_dir=args.out, steps=args.steps, seed=args.seed,
                                   data_dir=args.data)
     summary = {"runs": [str(run) for run in args.runs], "config": {k: config.to_dict()[k] for k in IMITATION_KEYS},
                "selection": args.selection, "start_sources": args.start_sources, "subsample": args.subsample,
+               "judged_by": None if args.judged_by is None else [str(report) for report in args.judged_by],
                **imitate(config, episodes, kept, args.out / "policy.zip", progress=not args.no_progress)}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: summary[k] for k in ("imagined_episodes", "kept_episodes", "kept_pairs")}))
