@@ -3,25 +3,11 @@ pairs it trains on and its AUC."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import torch
+from benchmark_scripts import load_script
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "policy" / "action_outcome_probe.py"
-
-
-def _probe_module():
-    spec = importlib.util.spec_from_file_location("action_outcome_probe_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-probe = _probe_module()
+probe = load_script("policy/action_outcome_probe.py")
 
 
 def _recorded(success_from: list[int | None], steps: int = 50) -> dict[str, torch.Tensor]:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "decision_fidelity" / "closed_loop.py"
+from benchmark_scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def closed_loop():
-    spec = importlib.util.spec_from_file_location("closed_loop_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("decision_fidelity/closed_loop.py")
 
 
 def _trial(real, dream, decided=False):
@@ -103,10 +97,7 @@ def test_imagined_successes_a_judge_rejects_count_as_failures(closed_loop, tmp_p
 
 @pytest.fixture(scope="module")
 def outcome_probe():
-    spec = importlib.util.spec_from_file_location("outcome_probe_benchmark", SCRIPT.with_name("outcome_probe.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("decision_fidelity/outcome_probe.py")
 
 
 def test_outcome_probe_windows_stack_the_last_four_frames_of_their_own_episode(outcome_probe):
@@ -128,15 +119,11 @@ def test_outcome_probe_auc(outcome_probe):
     assert outcome_probe.auc([], [0.5]) is None
 
 
-TREND_SCRIPT = SCRIPT.with_name("training_trend.py")
 
 
 @pytest.fixture(scope="module")
 def training_trend():
-    spec = importlib.util.spec_from_file_location("training_trend_benchmark", TREND_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("decision_fidelity/training_trend.py")
 
 
 def test_training_trend_pools_the_three_seeds_and_reads_the_open_loop_groups(training_trend, tmp_path):

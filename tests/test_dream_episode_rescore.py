@@ -3,24 +3,14 @@ dream or a second one as judge."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmark_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "benchmarks" / "policy" / "dream_episode_rescore.py"
-
-
-def _rescore_module():
-    spec = importlib.util.spec_from_file_location("dream_episode_rescore_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +34,7 @@ def run_folder(tmp_path_factory):
 
 
 def test_the_shipped_bundle_as_judge_gives_the_shipped_verdicts(run_folder, tmp_path):
-    module = _rescore_module()
+    module = load_script("policy/dream_episode_rescore.py")
     common = [str(run_folder), "--rerolls", "2", "--sampler", "teacher", "--seed", "3"]
     module.main([*common, "--out", str(tmp_path / "self.json")])
     module.main([*common, "--judge-bundle", str(ROOT / "envs" / "coffee-pull"), "--out", str(tmp_path / "judge.json")])

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-FOLDER = Path(__file__).resolve().parents[1] / "benchmarks" / "decision_fidelity"
+from benchmark_scripts import load_script
 
 
 def _load(name: str):
-    sys.path.insert(0, str(FOLDER))  # the scripts import each other as siblings
-    try:
-        spec = importlib.util.spec_from_file_location(f"{name}_benchmark", FOLDER / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(FOLDER))
+    return load_script(f"decision_fidelity/{name}.py")
 
 
 @pytest.fixture(scope="module")

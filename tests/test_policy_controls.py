@@ -4,28 +4,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from benchmark_scripts import load_script
 from stable_baselines3.common.vec_env import DummyVecEnv
 from test_policy import demo_data, start_model, tiny_bundle  # noqa: F401  (fixtures)
 
 from dreamgym.policy.model import load_policy
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks" / "policy"
-
 
 def _module(name: str):
-    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f"policy/{name}.py")
 
 
 class _IndexedRewards(DummyVecEnv):

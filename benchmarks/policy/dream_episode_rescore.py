@@ -40,6 +40,7 @@ _spec.loader.exec_module(_replay)
 start_of_each_episode = _replay.start_of_each_episode
 
 
+@torch.no_grad()  # not torch.set_grad_enabled(False): a caller's own autograd (tests) must survive
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path, help="a filtered-bc run folder holding imagined_episodes.npz")
@@ -57,7 +58,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="JSON to write (default: <run>/rescore.json)")
     args = parser.parse_args(argv)
 
-    torch.set_grad_enabled(False)
     simulator = LearnedSimulator.load(find_bundle(args.task), "cpu", sampler=args.sampler)
     judge = simulator if args.judge_bundle is None else LearnedSimulator.load(args.judge_bundle, "cpu", sampler=args.sampler)
     episodes = dict(np.load(args.run / "imagined_episodes.npz"))
