@@ -317,9 +317,12 @@ def test_start_sources_tabulates_the_dreams_precision_by_where_each_episode_star
         module.main([str(tmp_path / "old.json")])
 
 
-def test_filtered_bc_report_compares_expert_like_starts_with_the_default_over_the_same_draws(tmp_path):
+@pytest.mark.parametrize(("prefix", "table", "described"), [
+    ("sources", "start_sources_markdown", "expert, branch"), ("judged", "judged_markdown", "--judged-by")])
+def test_filtered_bc_report_compares_a_restricted_filter_with_the_default_over_the_same_draws(tmp_path, prefix, table,
+                                                                                                described):
     folder = _report_folder(tmp_path, bc_successes=[1, 0, 0, 0])
-    report = _module("dream_filtered_bc_report")
+    markdown = getattr(_module("dream_filtered_bc_report"), table)
     for imagination in (0, 1):
         stem = f"b1-s{imagination}-late"
         for arm in ("real", "halfway"):
@@ -328,14 +331,14 @@ def test_filtered_bc_report_compares_expert_like_starts_with_the_default_over_th
                 _evaluation(folder / f"imitation-seed{imagination + k}-{arm}-{stem}.json", [1, 1, 0, 0])
             for k in (0, 1, 2):
                 if (imagination, arm, k) != (1, "halfway", 2):
-                    _evaluation(folder / f"sources-seed{imagination + k}-{arm}-{stem}.json", [1, 1, 1, 0])
-                (folder / f"sources-seed{imagination + k}-summary-{stem}.json").write_text(
+                    _evaluation(folder / f"{prefix}-seed{imagination + k}-{arm}-{stem}.json", [1, 1, 1, 0])
+                (folder / f"{prefix}-seed{imagination + k}-summary-{stem}.json").write_text(
                     json.dumps({"kept_episodes": 5 + imagination, "start_sources": ["expert", "branch"]}))
-    assert report.start_sources_markdown(folder) == ""  # one draw is missing
-    _evaluation(folder / "sources-seed3-halfway-b1-s1-late.json", [1, 0, 1, 0])
-    text = report.start_sources_markdown(folder)
+    assert markdown(folder) == ""  # one draw is missing
+    _evaluation(folder / f"{prefix}-seed3-halfway-b1-s1-late.json", [1, 0, 1, 0])
+    text = markdown(folder)
     row, mean = text.strip().splitlines()[-2:]
-    assert "expert, branch" in text
+    assert described in text
     assert row == ("| b1 | 0.250 | 5 / 6 | **+25.0** (sd 0.0) | **+50.0** (sd 0.0) | **+25.0** (sd 0.0) | **+45.8** (sd 10.2) "
                    "| 6 / 1 |")
     assert mean == "| mean of the policies | | | | | **+25.0** | **+45.8** | |"

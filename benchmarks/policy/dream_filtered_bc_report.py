@@ -398,39 +398,65 @@ def _only_summed(first: list[Path], second: list[Path]) -> str:
     return f"{sum(a for a, _ in only)} / {sum(b for _, b in only)}"
 
 
-def start_sources_markdown(folder: Path) -> str:
-    """Filtered-bc on the confirmed successes that started from the named sources only, against the default over the
-    same six draws per BC policy."""
-    lines, means = [], {"default": [], "sources": []}
-    kept = None
+def _restricted_markdown(folder: Path, prefix: str, heading: str, text: Callable[[dict], str], restricted: str) -> str:
+    """Filtered-bc on a restricted set of the confirmed successes (draws ``<prefix>-seed<k>-...``), against the default
+    over the same six draws per BC policy; ``text`` writes the description from the first draw's summary."""
+    lines, means = [], {"default": [], "restricted": []}
+    summary = {}
     for label in _bc_labels(folder):
         default = {arm: _draws(folder, label, arm) for arm in ("real", "halfway")}
-        sources = {arm: _source_draws(folder, label, arm) for arm in ("real", "halfway")}
-        if not all(default.values()) or not all(sources.values()):
+        restricted_draws = {arm: _source_draws(folder, label, arm, prefix) for arm in ("real", "halfway")}
+        if not all(default.values()) or not all(restricted_draws.values()):
             continue
-        summaries = [json.loads(p.with_name(p.name.replace("-halfway-", "-summary-")).read_text()) for p in sources["halfway"]]
-        kept = summaries[0].get("start_sources")
+        summaries = [json.loads(p.with_name(p.name.replace("-halfway-", "-summary-")).read_text())
+                     for p in restricted_draws["halfway"]]
+        summary = summaries[0]
         n, bc = _bc_successes(folder, label)
-        gains = {arm: _gains(sources[arm], bc, n) for arm in ("real", "halfway")}
+        gains = {arm: _gains(restricted_draws[arm], bc, n) for arm in ("real", "halfway")}
         means["default"].append(sum(_gains(default["halfway"], bc, n)) / 6)
-        means["sources"].append(sum(gains["halfway"]) / 6)
+        means["restricted"].append(sum(gains["halfway"]) / 6)
         kept_episodes = [s["kept_episodes"] for s in summaries[::3]]
         lines.append(f"| {label} | {bc / n:.3f} | {' / '.join(map(str, kept_episodes))} | "
                      f"{_mean_sd(_gains(default['real'], bc, n))} | {_mean_sd(gains['real'])} | "
                      f"{_mean_sd(_gains(default['halfway'], bc, n))} | {_mean_sd(gains['halfway'])} | "
-                     f"{_only_summed(sources['halfway'], default['halfway'])} |")
+                     f"{_only_summed(restricted_draws['halfway'], default['halfway'])} |")
     if not lines:
         return ""
     lines.append(f"| mean of the policies | | | | | **{sum(means['default']) / len(means['default']):+.1f}** | "
-                 f"**{sum(means['sources']) / len(means['sources']):+.1f}** | |")
+                 f"**{sum(means['restricted']) / len(means['restricted']):+.1f}** | |")
     return _table_from_lines(
-        "## Confirmed successes from expert-like starts only (one pass, late starts)",
-        f"The same six draws per BC policy as the one-pass default above (imagination seeds 0 and 1 x three imitation "
-        f"seeds), imitating only the confirmed successes whose imagined episode started from a recorded episode of "
-        f"{', '.join(kept or [])} (`dream_filtered_bc_pooled.py --start-sources`). Gains over BC in points, mean (sd) over "
-        f"the six draws; kept: confirmed episodes kept from imagination seed 0 / 1.",
-        "| BC | real BC | kept | default filtered | from these starts: filtered | default halfway | from these starts: "
-        "halfway | halfway: layouts solved only from these starts / only by the default (summed) |", lines)
+        heading, text(summary),
+        f"| BC | real BC | kept | default filtered | {restricted}: filtered | default halfway | {restricted}: "
+        f"halfway | halfway: layouts solved only {restricted} / only by the default (summed) |", lines)
+
+
+def start_sources_markdown(folder: Path) -> str:
+    """Filtered-bc on the confirmed successes that started from the named sources only, against the default over the
+    same six draws per BC policy."""
+    return _restricted_markdown(
+        folder, "sources", "## Confirmed successes from expert-like starts only (one pass, late starts)",
+        lambda summary: (
+            f"The same six draws per BC policy as the one-pass default above (imagination seeds 0 and 1 x three "
+            f"imitation seeds), imitating only the confirmed successes whose imagined episode started from a recorded "
+            f"episode of {', '.join(summary.get('start_sources') or [])} (`dream_filtered_bc_pooled.py "
+            f"--start-sources`). Gains over BC in points, mean (sd) over the six draws; kept: confirmed episodes kept "
+            f"from imagination seed 0 / 1."),
+        "from these starts")
+
+
+def judged_markdown(folder: Path) -> str:
+    """Filtered-bc on the confirmed successes a second dream also confirmed, against the default over the same six
+    draws per BC policy."""
+    return _restricted_markdown(
+        folder, "judged", "## Confirmed successes a second dream also confirms (one pass, late starts)",
+        lambda summary: (
+            "The same six draws per BC policy as the one-pass default above (imagination seeds 0 and 1 x three "
+            "imitation seeds), imitating only the confirmed successes that a second world model, trained from scratch "
+            "on the CPU with another seed, also imagines as successes from the same real start under the same actions "
+            "(`dream_episode_rescore.py --judge-bundle`, then `dream_filtered_bc_pooled.py --judged-by`; recipe "
+            "`recipes/coffee_pull_second_dream_judge_cpu.sh`). Gains over BC in points, mean (sd) over the six draws; "
+            "kept: confirmed episodes kept from imagination seed 0 / 1."),
+        "judged")
 
 
 def subsample_grid_markdown(folder: Path) -> str:
@@ -573,6 +599,7 @@ def main() -> None:
             + seed_grid_markdown(folder)
             + null_grid_markdown(folder)
             + start_sources_markdown(folder)
+            + judged_markdown(folder)
             + subsample_markdown(folder)
             + subsample_grid_markdown(folder))
     (folder / "RESULTS.md").write_text(text)
