@@ -411,3 +411,18 @@ def test_judge_verdicts_keep_what_every_reimagining_confirmed_and_refuse_mismatc
         module.judge_verdicts(reports[:1], runs, lengths)
     with pytest.raises(ValueError, match="runs hold 6"):
         module.judge_verdicts(reports, runs, np.ones(6, int))
+
+
+def test_judge_table_reads_what_each_reimagining_kept_against_the_real_replay(tmp_path):
+    table = _module("dream_judge_table")
+    run = tmp_path / "b1-s0-late"
+    run.mkdir()
+    (run / "real_replay.json").write_text(json.dumps({"dream_success": [True, True, True, False],
+                                                      "real_success": [True, False, False, True]}))
+    (tmp_path / "judge-rescore-b1.json").write_text(json.dumps({"run": str(run), "fired": [[1], [0], [1], [-1]]}))
+    (tmp_path / "self-rescore-b1.json").write_text(json.dumps({"run": str(run), "fired": [[1], [1], [0], [-1]]}))
+    assert table.row(tmp_path / "judge-rescore-b1.json") == (
+        "| b1-s0-late | 3, 0.33 | 2, 0.50 | 2, 0.50 | 1, 1.00 | 1, 0.00 |")
+    (tmp_path / "judge-rescore-b1.json").write_text(json.dumps({"run": str(run), "fired": [[1], [0], [1], [1]]}))
+    with pytest.raises(ValueError, match="did not confirm"):
+        table.row(tmp_path / "judge-rescore-b1.json")
