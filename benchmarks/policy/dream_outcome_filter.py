@@ -57,6 +57,7 @@ def agreement(fired: np.ndarray, real: np.ndarray, members: np.ndarray) -> dict:
             "real": int(r.sum()), "recall": round(float((f & r).sum() / max(1, r.sum())), 3), "episodes": int(members.sum())}
 
 
+@torch.no_grad()  # only inside this function, not process-wide
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path, help="a filtered-bc run folder holding imagined_episodes.npz")
@@ -67,7 +68,6 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="JSON to write (default: <run>/outcome_filter.json)")
     args = parser.parse_args()
 
-    torch.set_grad_enabled(False)
     simulator = LearnedSimulator.load(find_bundle(args.task), "cpu")
     outcome = load_reward_model(args.classifier)
     episodes = dict(np.load(args.run / "imagined_episodes.npz"))
