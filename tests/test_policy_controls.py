@@ -411,6 +411,9 @@ def test_judge_verdicts_keep_what_every_reimagining_confirmed_and_refuse_mismatc
         module.judge_verdicts(reports[:1], runs, lengths)
     with pytest.raises(ValueError, match="runs hold 6"):
         module.judge_verdicts(reports, runs, np.ones(6, int))
+    reports[0].write_text(json.dumps({"run": str(runs[0])}))
+    with pytest.raises(ValueError, match="not a dream_episode_rescore.py report"):
+        module.judge_verdicts(reports, runs, lengths)
 
 
 def test_judge_table_reads_what_each_reimagining_kept_against_the_real_replay(tmp_path):

@@ -101,6 +101,8 @@ def judge_verdicts(reports: list[Path], runs: list[Path], lengths: np.ndarray) -
     verdicts = []
     for report, run in zip(reports, runs):
         rescore = json.loads(Path(report).read_text())
+        if not {"run", "fired"} <= rescore.keys():
+            raise ValueError(f"--judged-by {report} is not a dream_episode_rescore.py report (it needs 'run' and 'fired').")
         if Path(rescore["run"]) != Path(run):
             raise ValueError(f"--judged-by {report} re-imagined {rescore['run']}, not {run}; give the reports in the "
                              f"order of --runs.")
