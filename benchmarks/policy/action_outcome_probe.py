@@ -20,6 +20,7 @@ precision of the dream-confirmed episodes kept when only the best-scored 30 / 60
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import time
@@ -32,12 +33,18 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from dreamgym.bundle import find_bundle
+from dreamgym.data.episode import load_episodes
 from dreamgym.dream.initial_states import InitialStates
 from dreamgym.files import atomic_write_json
 from dreamgym.runs import hardware_description
 
 sys.path.insert(0, str(Path(__file__).parent))
 from dream_start_sources import source_of_seed  # noqa: E402
+
+_probe_spec = importlib.util.spec_from_file_location(
+    "outcome_probe", Path(__file__).parents[1] / "decision_fidelity" / "outcome_probe.py")
+_frame_probe = importlib.util.module_from_spec(_probe_spec)
+_probe_spec.loader.exec_module(_frame_probe)
 
 CONTEXT = 4
 MAX_ACTIONS = 40
@@ -48,18 +55,14 @@ EXPERT_LIKE = ("expert", "noisy_expert", "branch")
 
 def load_recorded(data_dir: Path, task: str) -> dict[str, np.ndarray]:
     """Frames, actions, per-frame success and layout seed of every recorded episode of ``task``."""
-    paths = sorted((data_dir / task).glob("*/*.npz"))
-    if not paths:
-        raise FileNotFoundError(f"No recorded episodes under {data_dir / task}; expected <source>/<name>.npz files "
-                                f"as `dreamgym collect` writes them.")
-    columns: dict[str, list] = {"frames": [], "actions": [], "success": [], "seed": []}
-    for path in paths:
-        with np.load(path, allow_pickle=False) as episode:
-            columns["frames"].append(episode["frames"])
-            columns["actions"].append(episode["actions"].astype(np.float32))
-            columns["success"].append(episode["success"].astype(bool))
-            columns["seed"].append(int(json.loads(str(episode["meta"]))["seed"]))
-    return {key: np.stack(value) for key, value in columns.items()}
+    episodes = load_episodes(data_dir, tasks=[task])
+    if not episodes:
+        raise FileNotFoundError(f"No recorded {task} episodes under {data_dir}; expected the .npz files "
+                                f"`dreamgym collect` writes.")
+    return {"frames": np.stack([episode.frames for episode in episodes]),
+            "actions": np.stack([episode.actions for episode in episodes]).astype(np.float32),
+            "success": np.stack([episode.success for episode in episodes]).astype(bool),
+            "seed": np.array([int(episode.meta["seed"]) for episode in episodes])}
 
 
 def training_pairs(success: np.ndarray) -> np.ndarray:
@@ -108,14 +111,11 @@ class OutcomeProbe(nn.Module):
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
-    """Area under the ROC curve (the rank statistic, ties counted half); ``None`` if only one class is present."""
+    """Area under the ROC curve of ``scores`` for the binary ``labels`` (ties count half); ``None`` if only one class
+    is present. The pairwise statistic of ``decision_fidelity/outcome_probe.py``."""
     labels = np.asarray(labels, bool)
-    positives, negatives = int(labels.sum()), int((~labels).sum())
-    if not positives or not negatives:
-        return None
-    _, inverse, counts = np.unique(np.asarray(scores), return_inverse=True, return_counts=True)
-    ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[inverse]  # the mean rank of each group of tied scores
-    return round(float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives)), 3)
+    scores = np.asarray(scores)
+    return _frame_probe.auc(scores[labels].tolist(), scores[~labels].tolist())
 
 
 def train_probe(recorded: dict[str, np.ndarray], epochs: int, seed: int, progress: bool) -> tuple[OutcomeProbe, list]:
