@@ -173,13 +173,28 @@ def confirm_trials(simulator, trials: list[Trial], confirmation, seed: int = 0) 
         dream["confirmed"] = bool(confirm_success(simulator, context, actions, confirmation, simulator.sampler, generator)[0])
 
 
-def trial_record(trial: Trial, threshold: float, drift_psnr: float) -> dict:
-    """What the benchmark keeps of one imagined trial (JSON-friendly)."""
+def fired_frames(probabilities: np.ndarray, threshold: float, success_frames: int = 1) -> np.ndarray:
+    """Indices of the frames at which a success is declared: the classifier's probability has been at least
+    ``threshold`` on this frame and the ``success_frames - 1`` frames before it."""
+    if isinstance(success_frames, bool) or not isinstance(success_frames, (int, np.integer)) or success_frames < 1:
+        raise ValueError(f"success_frames must be an integer >= 1, got {success_frames!r}.")
+    above = np.asarray(probabilities) >= threshold
+    if success_frames == 1:
+        return np.flatnonzero(above)
+    runs = np.convolve(above.astype(int), np.ones(success_frames, dtype=int), mode="full")[: len(above)]
+    return np.flatnonzero(runs >= success_frames)
+
+
+def trial_record(trial: Trial, threshold: float, drift_psnr: float, success_frames: int = 1) -> dict:
+    """What the benchmark keeps of one imagined trial (JSON-friendly).
+
+    :param success_frames: frames in a row on which the classifier must fire for a success, in the dream and
+        in the classifier-on-real-frames check (1: the first frame it fires on)."""
     dream = trial.dream
     if not dream:
         raise ValueError("imagine_trials() has not been run on this trial.")
     below = np.flatnonzero(dream["psnr"] < drift_psnr)
-    dream_fired = np.flatnonzero(dream["success_probability"] >= threshold)
+    dream_fired = fired_frames(dream["success_probability"], threshold, success_frames)
     real_fired = np.flatnonzero(trial.success[trial.start + 1 :])
     return {
         "group": trial.group, "kind": trial.kind, "base": trial.base, "start": trial.start,
@@ -187,7 +202,7 @@ def trial_record(trial: Trial, threshold: float, drift_psnr: float) -> dict:
         "real_success": trial.real_outcome,
         "dream_success": bool(dream_fired.size) and dream.get("confirmed", True),
         "dream_success_unconfirmed": bool(dream_fired.size),
-        "classifier_on_real_frames": bool((dream["real_frames_success_probability"] >= threshold).any()),
+        "classifier_on_real_frames": bool(fired_frames(dream["real_frames_success_probability"], threshold, success_frames).size),
         "first_success_real": int(trial.start + 1 + real_fired[0]) if real_fired.size else None,
         "first_success_dream": int(trial.start + 1 + dream_fired[0]) if dream_fired.size else None,
         "first_drift_decision": int(trial.start + 1 + below[0]) if below.size else None,

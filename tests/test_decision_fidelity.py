@@ -8,7 +8,7 @@ import torch
 
 from dreamgym.bundle import BundleError, Manifest, read_manifest
 from dreamgym.data.branches import PERTURBATIONS, Branch
-from dreamgym.decision_fidelity import Trial, imagine_trials, outcome_summary, trial_record
+from dreamgym.decision_fidelity import Trial, fired_frames, imagine_trials, outcome_summary, trial_record
 from dreamgym.tasks import CameraConfig, GoalMarker, RenderingConfig, get_task
 
 BASE_ACTION = np.array([0.3, -0.4, -0.5, 0.7], np.float32)
@@ -96,6 +96,26 @@ def test_trial_record_reads_outcomes_and_drift():
     assert record["first_success_real"] == 6 and record["first_success_dream"] == 7
     assert record["first_drift_decision"] == 6  # third imagined frame, after decision start=3
     assert _trial([0, 0, 1, 0, 0, 0, 0, 0, 0]).decided_before_start
+
+
+def test_success_frames_needs_the_classifier_to_fire_on_frames_in_a_row():
+    probabilities = np.array([0.95, 0.1, 0.92, 0.97, 0.99, 0.2])
+    assert fired_frames(probabilities, 0.9).tolist() == [0, 2, 3, 4]
+    assert fired_frames(probabilities, 0.9, success_frames=2).tolist() == [3, 4]
+    assert fired_frames(probabilities, 0.9, success_frames=3).tolist() == [4]
+    assert fired_frames(probabilities, 0.9, success_frames=4).size == 0
+    with pytest.raises(ValueError, match="success_frames must be an integer >= 1"):
+        fired_frames(probabilities, 0.9, success_frames=0)
+
+    trial = _trial([0, 0, 0, 0, 0, 0, 1, 1, 0])  # real success at decision 6
+    trial.dream = {"success_probability": np.array([0.95, 0.2, 0.91, 0.93, 0.1]),
+                   "real_frames_success_probability": np.array([0.0, 0.0, 0.97, 0.1, 0.0]),
+                   "psnr": np.full(5, 30.0)}
+    single = trial_record(trial, threshold=0.9, drift_psnr=20.0)
+    assert single["first_success_dream"] == 4 and single["classifier_on_real_frames"]
+    double = trial_record(trial, threshold=0.9, drift_psnr=20.0, success_frames=2)
+    assert double["dream_success"] and double["first_success_dream"] == 7  # frames 2 and 3 in a row
+    assert not double["classifier_on_real_frames"]  # a single real frame fired
 
 
 def test_outcome_summary_counts_hallucinations_and_misses():

@@ -60,6 +60,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--confirm-rerolls", type=int, default=0,
                         help="pessimistic dream outcomes: re-imaginings that must reproduce a predicted success (0: off)")
     parser.add_argument("--confirm-horizon", type=int, default=8, help="transitions re-imagined per confirmation")
+    parser.add_argument("--success-frames", type=int, default=1,
+                        help="frames in a row on which the classifier must fire for an imagined success (1: any frame)")
     parser.add_argument("--real-cache", type=Path, default=Path("runs/decision-fidelity-real"),
                         help="folder caching the recorded real trials (the real simulator is deterministic under reset(seed)); "
                         "reused when policy file, trial settings, rendering and Meta-World version are the same")
@@ -70,6 +72,10 @@ def parse_args() -> argparse.Namespace:
     for name in ("episodes", "random_episodes", "branch_layouts"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
+    if args.success_frames < 1:
+        parser.error(f"--success-frames must be >= 1, got {args.success_frames}")
+    if args.success_frames > 1 and args.confirm_rerolls:
+        parser.error("--success-frames > 1 and --confirm-rerolls are not combined (confirmation re-tests the first frame fired on)")
     if args.noise_std < 0 or not 0 <= args.seed_offset < 100_000_000:
         parser.error("--noise-std must be >= 0 and --seed-offset in [0, 1e8)")
     if any(at < 3 or at > 45 for at in args.branch_at):
@@ -308,7 +314,7 @@ def main() -> None:
         confirmation = SuccessConfirmation(rerolls=args.confirm_rerolls, horizon=args.confirm_horizon)
         confirm_trials(simulator, kept, confirmation, seed=args.dream_seed + 1)
     threshold = float(simulator.reward_model.config.threshold)
-    records = [trial_record(t, threshold, args.drift_psnr) for t in kept]
+    records = [trial_record(t, threshold, args.drift_psnr, args.success_frames) for t in kept]
     summary = summaries(records)
     # with pessimism: the same trials judged without it, for a like-for-like comparison
     unconfirmed = summaries([{**r, "dream_success": r["dream_success_unconfirmed"]} for r in records]) if args.confirm_rerolls else None

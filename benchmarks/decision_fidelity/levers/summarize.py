@@ -10,7 +10,10 @@ Reads, for the shipped world model (label ``shipped``: no extra training) and ea
 
 and, for action guidance (``recipes/coffee_pull_action_guidance_cpu.sh``: one fine-tuning run with action
 dropout, sampled with guidance weights 1, 2 and 3), ``../results-guidance-<w>.json`` and
-``training-action-dropout.json``. It writes ``ABLATION.md`` next to this file.
+``training-action-dropout.json``, and for the grasp-slip data (``recipes/coffee_pull_wm_slips_cpu.sh``: 1500 steps at
+lr 1e-4 annealed, on the data plus slip branches and more BC rollouts, and the same fine-tune on the data alone)
+``../results-slips.json``, ``../results-slips-control.json`` and ``training-slips*.json``. It writes ``ABLATION.md``
+next to this file.
 
     python benchmarks/decision_fidelity/levers/summarize.py --runs runs
 """
@@ -38,8 +41,13 @@ WHAT = {
     "guidance-1": "action dropout 0.2 (lr 1e-4, annealed over the last 500 steps), sampled without guidance (w = 1)",
     "guidance-2": "the same world model, action guidance w = 2 (D_null + w (D_actions - D_null))",
     "guidance-3": "the same world model, action guidance w = 3",
+    "slips-control": "1500 more steps at lr 1e-4 annealed to 0, uniform windows, on the shipped data alone",
+    "slips": "the same on the shipped data plus 240 grasp-slip branches (gripper re-opened or weakened for 1-3 "
+    "decisions at decisions 12-26) and 150 more stochastic rollouts of the shipped BC",
 }
 GUIDANCE = ("guidance-1", "guidance-2", "guidance-3")
+SLIPS = ("slips-control", "slips")
+"""Rows of the grasp-slip data experiment: the same fine-tune on the shipped data alone and with the slip data."""
 """Rows of the action-guidance experiment: one world model (``training-action-dropout.json``), three samplers."""
 POLICY_RESULTS = HERE.parent.parent / "policy" / "results.json"
 """The policy benchmark: real success of each BC seed on its 50 held-out layouts (``final.bc``)."""
@@ -62,6 +70,10 @@ def main() -> None:
         source = args.runs / f"wm-lever-{lever}" / "summary.json"
         if source.is_file():
             shutil.copyfile(source, HERE / f"training-{lever}.json")
+    for lever in SLIPS:
+        source = args.runs / f"wm-{lever}" / "summary.json"
+        if source.is_file():
+            shutil.copyfile(source, HERE / f"training-{lever}.json")
     if (args.runs / "wm-action-dropout" / "summary.json").is_file():
         shutil.copyfile(args.runs / "wm-action-dropout" / "summary.json", HERE / "training-action-dropout.json")
     fidelity_path = HERE.parent.parent / "world_model_fidelity" / "levers" / "results.json"
@@ -78,15 +90,16 @@ def main() -> None:
         "`recipes/coffee_pull_wm_levers_cpu.sh`. Every lever fine-tunes the shipped world model 1000 more steps",
         "(batch 32, lr 3e-4, seed 0) on the same 530 episodes and is exported with the shipped reward classifier,",
         "so only the world model differs (the guidance rows: one run at lr 1e-4 with action dropout, three",
-        "sampler settings; `recipes/coffee_pull_action_guidance_cpu.sh`). Decision fidelity with the 3-step teacher sampler on the trials and",
+        "sampler settings; `recipes/coffee_pull_action_guidance_cpu.sh`; the slips rows: 1500 steps at lr 1e-4 annealed,",
+        "`recipes/coffee_pull_wm_slips_cpu.sh`). Decision fidelity with the 3-step teacher sampler on the trials and",
         "dream seed of label `shipped`. Targets: hallucinated and missed <= 20% for BC with and without noise,",
         "branch agreement >= 90%, random predicted success <= 5%.",
         "",
         "| lever | what | BC: hallucinated, missed | BC + noise 0.3: hallucinated, missed | random: predicted success | branches: agreement | release | weak grip | PSNR@10 (margin over copy-last) | dream success of BC seeds " + "/".join(map(str, bc_seeds)) + f" (real {bc_real}) | training time |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for lever in ("shipped", "shipped-dream-seed1", *LEVERS, "rerun-shipped", *GUIDANCE):
-        label = lever if lever.startswith(("shipped", "guidance", "rerun")) else f"lever-{lever}"
+    for lever in ("shipped", "shipped-dream-seed1", *LEVERS, "rerun-shipped", *GUIDANCE, *SLIPS):
+        label = lever if lever.startswith(("shipped", "guidance", "rerun", "slips")) else f"lever-{lever}"
         path = HERE.parent / f"results-{label}.json"
         if not path.is_file():
             continue
