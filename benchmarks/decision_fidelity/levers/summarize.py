@@ -5,7 +5,8 @@ Reads, for the shipped world model (label ``shipped``: no extra training) and ea
 
 * ``../results-<label>.json``: the decision-fidelity benchmark (teacher sampler, same trials and dream seed);
 * ``bc-seed<s>-in-<lever>.json``: each BC seed's success in that lever's dream (``dreamgym evaluate --dream-only``);
-* ``../../world_model_fidelity/levers/results.json``: PSNR@10 against held-out real trajectories;
+* ``../../world_model_fidelity/levers/results.json`` (``slips/results.json`` for the slips rows): PSNR@10 against
+  held-out real trajectories;
 * ``training-<lever>.json``: the run's ``summary.json`` (copied from ``--runs`` when present there),
 
 and, for action guidance (``recipes/coffee_pull_action_guidance_cpu.sh``: one fine-tuning run with action
@@ -76,9 +77,11 @@ def main() -> None:
             shutil.copyfile(source, HERE / f"training-{lever}.json")
     if (args.runs / "wm-action-dropout" / "summary.json").is_file():
         shutil.copyfile(args.runs / "wm-action-dropout" / "summary.json", HERE / "training-action-dropout.json")
-    fidelity_path = HERE.parent.parent / "world_model_fidelity" / "levers" / "results.json"
-    fidelity = json.loads(fidelity_path.read_text()) if fidelity_path.is_file() else None
-    copy_last = psnr_at(fidelity, "copy_last_frame") if fidelity else None
+    def fidelity_results(folder: str) -> dict | None:
+        path = HERE.parent.parent / "world_model_fidelity" / folder / "results.json"
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    fidelity, slips_fidelity = fidelity_results("levers"), fidelity_results("slips")
     bc = json.loads(POLICY_RESULTS.read_text())["final"]["bc"]
     bc_seeds, bc_real = bc["seeds"], "/".join(f"{rate:.2f}" for rate in bc["real"]["per_seed"])
 
@@ -108,7 +111,11 @@ def main() -> None:
         branches = summary["branches"]
         kinds = summary["branches_by_kind"]
         model = "shipped" if lever.startswith(("shipped", "rerun")) else lever
-        psnr = psnr_at(fidelity, model) if fidelity else None
+        results = fidelity
+        if lever in SLIPS:  # measured next to the shipped model in world_model_fidelity/slips/
+            model, results = lever.replace("-", "_"), slips_fidelity
+        psnr = psnr_at(results, model) if results else None
+        copy_last = psnr_at(results, "copy_last_frame") if results else None
         psnr_text = f"{psnr:.2f} (+{psnr - copy_last:.2f})" if psnr is not None else "-"
         dream = []
         for seed in bc_seeds:
