@@ -10,9 +10,10 @@
 #      policy (its Gaussian actions: std about 0.3); about 4 min with 2 workers.
 #   2. data-slipmix/: hard links to data/ plus those (920 episodes).
 #   3. two fine-tunes of envs/coffee-pull's world model, 1500 steps at batch 32, lr 1e-4 cosine-annealed to 0
-#      over all 1500, uniform windows, seed 0: `slips` on data-slipmix, `slips-control` on data/ (about 25 min each).
+#      over all 1500, uniform windows, seed 0: `slips` on data-slipmix, `slips-control` on data/ (21-22 min each).
 #   4. each exported with the shipped reward classifier and judged by the decision-fidelity benchmark with the
-#      3-step teacher sampler (labels slips and slips-control; compare with label shipped).
+#      3-step teacher sampler (labels slips and slips-control; compare with label shipped; about 4 min each).
+#   5. PSNR on held-out real trajectories next to the shipped model (about 3 min) and levers/ABLATION.md.
 # Resumable: a step whose output exists is skipped. Usage: bash recipes/coffee_pull_wm_slips_cpu.sh [RUNS_ROOT]
 source "$(dirname "$0")/common.sh"
 ROOT="${1:-runs}"
@@ -48,3 +49,10 @@ for label in slips slips-control; do
     $PY benchmarks/decision_fidelity/run.py --bundle "$bundle" --sampler teacher \
       --policy envs/coffee-pull/policies/bc.zip --label $label
 done
+# 5. PSNR against held-out real trajectories next to the shipped model, then the levers' ablation table.
+[ -e benchmarks/world_model_fidelity/slips/results.json ] || \
+  $PY benchmarks/world_model_fidelity/run.py --out benchmarks/world_model_fidelity/slips --data "$ROOT/wmf-heldout" \
+    --model shipped=envs/coffee-pull/world_model@3 --model slips_control="$ROOT/wm-slips-control/world_model@3" \
+    --model slips="$ROOT/wm-slips/world_model@3" \
+    --note "recipes/coffee_pull_wm_slips_cpu.sh: the shipped world model fine-tuned $STEPS steps (lr 1e-4 annealed) on the shipped data (slips_control) and with the grasp-slip data (slips)"
+$PY benchmarks/decision_fidelity/levers/summarize.py --runs "$ROOT"
