@@ -237,3 +237,23 @@ def outcome_summary(records: Iterable[dict]) -> dict:
         "drifted_trials": len(drift),
         "median_steps_to_drift": float(np.median(drift)) if drift else None,
     }
+
+
+def group_summaries(records: list[dict]) -> dict:
+    """:func:`outcome_summary` of each group of trials the benchmark reports: the policy, the noisy policy,
+    random actions, all branches, and branches by kind, by base policy and by branch decision."""
+
+    def select(**match):
+        return [r for r in records if all(r[k] == v for k, v in match.items())]
+
+    branch = select(group="branch")
+    return {
+        "policy": outcome_summary(select(group="policy")),
+        "policy_noise": outcome_summary(select(group="policy_noise")),
+        "random": outcome_summary(select(group="random")),
+        "branches": outcome_summary(branch),
+        "branches_by_kind": {k: outcome_summary([r for r in branch if r["kind"] == k]) for k in sorted({r["kind"] for r in branch})},
+        "branches_by_base": {b: outcome_summary([r for r in branch if r["base"] == b]) for b in sorted({r["base"] for r in branch})},
+        "branches_by_decision": {str(a): outcome_summary([r for r in branch if r["start"] == a]) for a in sorted({r["start"] for r in branch})},
+    }
+

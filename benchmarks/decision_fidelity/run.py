@@ -177,24 +177,6 @@ def record_trials(args, manifest, model) -> list:
     return trials
 
 
-def summaries(records: list[dict]) -> dict:
-    from dreamgym.decision_fidelity import outcome_summary
-
-    def select(**match):
-        return [r for r in records if all(r[k] == v for k, v in match.items())]
-
-    branch = select(group="branch")
-    return {
-        "policy": outcome_summary(select(group="policy")),
-        "policy_noise": outcome_summary(select(group="policy_noise")),
-        "random": outcome_summary(select(group="random")),
-        "branches": outcome_summary(branch),
-        "branches_by_kind": {k: outcome_summary([r for r in branch if r["kind"] == k]) for k in sorted({r["kind"] for r in branch})},
-        "branches_by_base": {b: outcome_summary([r for r in branch if r["base"] == b]) for b in sorted({r["base"] for r in branch})},
-        "branches_by_decision": {str(a): outcome_summary([r for r in branch if r["start"] == a]) for a in sorted({r["start"] for r in branch})},
-    }
-
-
 def plot_agreement(summary: dict, path: Path, title: str) -> None:
     import matplotlib
 
@@ -287,7 +269,7 @@ def main() -> None:
     import torch
 
     from dreamgym.bundle import find_bundle
-    from dreamgym.decision_fidelity import confirm_trials, imagine_trials, trial_record
+    from dreamgym.decision_fidelity import confirm_trials, group_summaries, imagine_trials, trial_record
     from dreamgym.dream.confirmation import SuccessConfirmation
     from dreamgym.dream.simulator import LearnedSimulator
     from dreamgym.policy.model import load_policy
@@ -315,9 +297,10 @@ def main() -> None:
         confirm_trials(simulator, kept, confirmation, seed=args.dream_seed + 1)
     threshold = float(simulator.reward_model.config.threshold)
     records = [trial_record(t, threshold, args.drift_psnr, args.success_frames) for t in kept]
-    summary = summaries(records)
+    summary = group_summaries(records)
     # with pessimism: the same trials judged without it, for a like-for-like comparison
-    unconfirmed = summaries([{**r, "dream_success": r["dream_success_unconfirmed"]} for r in records]) if args.confirm_rerolls else None
+    unconfirmed = (group_summaries([{**r, "dream_success": r["dream_success_unconfirmed"]} for r in records])
+                   if args.confirm_rerolls else None)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     plot_agreement(summary, args.out_dir / f"agreement-{args.label}.png", f"dream vs real outcomes ({args.label})")
     wrong = save_disagreements(kept, records, args.out_dir / f"disagreements-{args.label}.png")
