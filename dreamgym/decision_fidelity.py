@@ -158,7 +158,7 @@ def confirm_trials(simulator, trials: list[Trial], confirmation, seed: int = 0) 
     generator = noise_generator(device, seed)
     for trial in trials:
         dream = trial.dream
-        fired = np.flatnonzero(dream["success_probability"] >= threshold)
+        fired = fired_frames(dream["success_probability"], threshold)
         if not fired.size:
             dream["confirmed"] = False
             continue
@@ -256,4 +256,3 @@ def group_summaries(records: list[dict]) -> dict:
         "branches_by_base": {b: outcome_summary([r for r in branch if r["base"] == b]) for b in sorted({r["base"] for r in branch})},
         "branches_by_decision": {str(a): outcome_summary([r for r in branch if r["start"] == a]) for a in sorted({r["start"] for r in branch})},
     }
-

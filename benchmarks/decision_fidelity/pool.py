@@ -75,7 +75,8 @@ def pooled_summary(reports: list[dict]) -> dict:
         g = summary[group]
         g["hallucination_interval"] = wilson_interval(g["hallucinated"], g["real_failures"])
         g["missed_interval"] = wilson_interval(g["missed"], g["real_successes"])
-        g["agreement_interval"] = wilson_interval(round(g["agreement"] * g["trials"]) if g["trials"] else 0, g["trials"])
+        g["agreed"] = round(g["agreement"] * g["trials"]) if g["trials"] else 0  # outcome_summary keeps only the rate
+        g["agreement_interval"] = wilson_interval(g["agreed"], g["trials"])
         g["dream_success_interval"] = wilson_interval(g["dream_successes"], g["trials"])
     return summary
 
@@ -87,7 +88,6 @@ def markdown(label: str, reports: list[dict], summary: dict) -> str:
         return f"{count}/{total} ({100 * count / total:.0f}%, 95% CI {100 * interval[0]:.0f}-{100 * interval[1]:.0f}%)"
 
     policy, noisy, random_, branches = (summary[g] for g in ("policy", "policy_noise", "random", "branches"))
-    agreed = round(branches["agreement"] * branches["trials"])
     return "\n".join([
         f"Pooled `{label}`: {', '.join(r['label'] for r in reports)} (layout seeds from "
         f"{', '.join(str(r['layout_seeds_from']) for r in reports)}).",
@@ -98,7 +98,7 @@ def markdown(label: str, reports: list[dict], summary: dict) -> str:
         f"| BC: real successes missed | {share(policy['missed'], policy['real_successes'], policy['missed_interval'])} | <= 20% |",
         f"| BC + noise: real failures imagined as successes | {share(noisy['hallucinated'], noisy['real_failures'], noisy['hallucination_interval'])} | <= 20% |",
         f"| BC + noise: real successes missed | {share(noisy['missed'], noisy['real_successes'], noisy['missed_interval'])} | <= 20% |",
-        f"| branches: outcome agreement | {share(agreed, branches['trials'], branches['agreement_interval'])} | >= 90% |",
+        f"| branches: outcome agreement | {share(branches['agreed'], branches['trials'], branches['agreement_interval'])} | >= 90% |",
         f"| random actions: imagined successes | {share(random_['dream_successes'], random_['trials'], random_['dream_success_interval'])} | <= 5% |",
         "",
     ])

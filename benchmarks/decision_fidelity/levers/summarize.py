@@ -47,9 +47,9 @@ WHAT = {
     "decisions at decisions 12-26) and 150 more stochastic rollouts of the shipped BC",
 }
 GUIDANCE = ("guidance-1", "guidance-2", "guidance-3")
+"""Rows of the action-guidance experiment: one world model (``training-action-dropout.json``), three samplers."""
 SLIPS = ("slips-control", "slips")
 """Rows of the grasp-slip data experiment: the same fine-tune on the shipped data alone and with the slip data."""
-"""Rows of the action-guidance experiment: one world model (``training-action-dropout.json``), three samplers."""
 POLICY_RESULTS = HERE.parent.parent / "policy" / "results.json"
 """The policy benchmark: real success of each BC seed on its 50 held-out layouts (``final.bc``)."""
 
@@ -67,16 +67,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, default=Path("runs"), help="where the lever runs are (their summary.json is copied)")
     args = parser.parse_args()
-    for lever in LEVERS:
-        source = args.runs / f"wm-lever-{lever}" / "summary.json"
+    training_runs = {**{lever: f"wm-lever-{lever}" for lever in LEVERS}, **{lever: f"wm-{lever}" for lever in SLIPS},
+                     "action-dropout": "wm-action-dropout"}
+    for name, run in training_runs.items():
+        source = args.runs / run / "summary.json"
         if source.is_file():
-            shutil.copyfile(source, HERE / f"training-{lever}.json")
-    for lever in SLIPS:
-        source = args.runs / f"wm-{lever}" / "summary.json"
-        if source.is_file():
-            shutil.copyfile(source, HERE / f"training-{lever}.json")
-    if (args.runs / "wm-action-dropout" / "summary.json").is_file():
-        shutil.copyfile(args.runs / "wm-action-dropout" / "summary.json", HERE / "training-action-dropout.json")
+            shutil.copyfile(source, HERE / f"training-{name}.json")
     def fidelity_results(folder: str) -> dict | None:
         path = HERE.parent.parent / "world_model_fidelity" / folder / "results.json"
         return json.loads(path.read_text()) if path.is_file() else None
