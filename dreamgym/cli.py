@@ -107,6 +107,7 @@ CONTACT_SHARES_DEFAULT = (0.15, 0.15, 0.0)
 
 
 def _cmd_train_world_model(args: argparse.Namespace) -> None:
+    from dreamgym.data.branch_windows import BranchOnsetSamplingConfig
     from dreamgym.data.contact_windows import ContactSamplingConfig
     from dreamgym.world_model.actions import ActionEncoderConfig
     from dreamgym.world_model.denoiser import DenoiserConfig
@@ -114,6 +115,18 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
 
     if args.window_sampling != "contact" and args.contact_shares != list(CONTACT_SHARES_DEFAULT):
         raise ValueError("--contact-shares applies only with --window-sampling contact.")
+    if args.window_sampling != "branch-onset" and args.branch_onset is not None:
+        raise ValueError("--branch-onset applies only with --window-sampling branch-onset.")
+    branch_onset = BranchOnsetSamplingConfig()
+    if args.branch_onset is not None:
+        share, decisions = args.branch_onset
+        try:
+            branch_onset = BranchOnsetSamplingConfig(share=float(share), decisions=int(decisions))
+        except ValueError as error:
+            raise ValueError(
+                f"--branch-onset SHARE DECISIONS: expected a share in (0, 1) and a whole number of decisions >= 1, "
+                f"got {share!r} {decisions!r} ({error})"
+            ) from None
     architecture = {"channels": args.channels, "layers_per_block": args.layers_per_block,
                     "patch_size": args.patch_size, "action_encoding": args.action_encoding}
     if args.init_from is not None:
@@ -152,6 +165,7 @@ def _cmd_train_world_model(args: argparse.Namespace) -> None:
         time_limit_s=None if args.time_limit_minutes is None else 60.0 * args.time_limit_minutes,
         window_sampling=args.window_sampling,
         contact_sampling=ContactSamplingConfig(**dict(zip(("follows_share", "left_share", "tips_share"), args.contact_shares))),
+        branch_onset_sampling=branch_onset,
         moving_pixel_weight=args.moving_pixel_weight,
     )
     print(json.dumps(train_world_model(config, progress=not args.no_progress)))
@@ -437,9 +451,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="fine-tune: start from this bundle's (or world_model/ folder's) weights and architecture",
     )
     wm.add_argument(
-        "--window-sampling", choices=["uniform", "contact"], default="uniform",
+        "--window-sampling", choices=["uniform", "contact", "branch-onset"], default="uniform",
         help="contact: a share of every batch from windows where the object follows the moving hand, where it is left "
-        "behind and where it tips over (--contact-shares; needs states in the episodes; dreamgym.data.contact_windows)",
+        "behind and where it tips over (--contact-shares; needs states in the episodes; dreamgym.data.contact_windows); "
+        "branch-onset: a share from the first windows of counterfactual branches, where only the actions tell what "
+        "happens next (--branch-onset; dreamgym.data.branch_windows)",
+    )
+    wm.add_argument(
+        "--branch-onset", nargs=2, metavar=("SHARE", "DECISIONS"), default=None,
+        help="with --window-sampling branch-onset: the share of every batch (in (0, 1)) drawn from the first DECISIONS "
+        "windows of every branch (default 0.3 4)",
     )
     wm.add_argument(
         "--contact-shares", type=unit_share, nargs=3, default=list(CONTACT_SHARES_DEFAULT), metavar=("FOLLOWS", "LEFT", "TIPS"),

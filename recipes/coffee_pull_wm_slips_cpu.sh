@@ -15,6 +15,7 @@
 #      3-step teacher sampler (labels slips and slips-control; compare with label shipped; about 4 min each).
 #   5. PSNR on held-out real trajectories next to the shipped model (about 3 min) and levers/ABLATION.md.
 # Resumable: a step whose output exists is skipped. Usage: bash recipes/coffee_pull_wm_slips_cpu.sh [RUNS_ROOT]
+# (SLIPS_DATA_ONLY=1: steps 1-2 only, the data other recipes build on). Needs data/ (coffee_pull_goal_disc_cpu.sh, steps 1-3).
 source "$(dirname "$0")/common.sh"
 ROOT="${1:-runs}"
 STEPS="${SLIP_STEPS:-1500}"
@@ -33,6 +34,7 @@ if [ ! -d data-slipmix ]; then  # one dataset root: hard links to data/ and the 
   cp -al data-slips/coffee-pull/bc data-slipmix.partial/coffee-pull/bc-more
   mv data-slipmix.partial data-slipmix
 fi
+[ "${SLIPS_DATA_ONLY:-0}" = 1 ] && exit 0
 
 for label in slips slips-control; do
   data=data-slipmix; [ $label = slips ] || data=data

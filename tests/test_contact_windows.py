@@ -123,7 +123,7 @@ def test_weighted_loss_equals_plain_loss_for_uniform_weights():
 def test_training_config_refuses_unknown_sampling_and_bad_pixel_weight(tmp_path):
     from dreamgym.world_model.train import TrainConfig
 
-    with pytest.raises(ValueError, match=r"window_sampling must be one of \('uniform', 'contact'\), got 'balanced'"):
+    with pytest.raises(ValueError, match=r"window_sampling must be one of \('uniform', 'contact', 'branch-onset'\), got 'balanced'"):
         TrainConfig(data=tmp_path, out_dir=tmp_path, window_sampling="balanced")
     with pytest.raises(ValueError, match=r"moving_pixel_weight must be a number from 0 to 100.*got -1"):
         TrainConfig(data=tmp_path, out_dir=tmp_path, moving_pixel_weight=-1)

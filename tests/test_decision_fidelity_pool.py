@@ -65,3 +65,14 @@ def test_runs_that_judge_differently_or_the_same_layouts_are_refused(tmp_path, c
     with pytest.raises(SystemExit):
         pool.main([str(a), str(tmp_path / "broken.json"), "--label", "x", "--out-dir", str(tmp_path)])
     assert "not a readable decision-fidelity report" in capsys.readouterr().err
+
+
+def test_one_bundle_written_as_relative_or_absolute_path_is_one_bundle(tmp_path):
+    trials = [_record("branch", True, True)]
+    relative = {**_report("rel", 0, trials), "bundle": "runs/bundle-x", "policy": "./envs/coffee-pull/policies/bc.zip"}
+    absolute = {**_report("abs", 5000, trials), "bundle": str(pool.REPOSITORY / "runs" / "bundle-x") + "/",
+                "policy": str(pool.REPOSITORY / "envs/coffee-pull/policies/bc.zip")}
+    assert len(pool.load_runs([_write(tmp_path, relative), _write(tmp_path, absolute)])) == 2
+    elsewhere = {**absolute, "label": "elsewhere", "bundle": "runs/bundle-y"}
+    with pytest.raises(ValueError, match=r"differs from .* in 'bundle': 'runs/bundle-y' against 'runs/bundle-x'"):
+        pool.load_runs([_write(tmp_path, relative), _write(tmp_path, elsewhere)])

@@ -307,6 +307,22 @@ def test_training_with_moving_pixel_weight_and_contact_sampling(tmp_path):
         train_world_model(_train_config(tmp_path, tmp_path / "contact", 3, window_sampling="contact"), progress=False)
 
 
+def test_training_with_branch_onset_sampling(tmp_path):
+    from dreamgym.data.episode import load_episode, save_episode
+    from dreamgym.world_model.train import train_world_model
+
+    _tiny_dataset(tmp_path / "data")
+    # the toy episodes hold no counterfactual branch: the sampling says so before training
+    with pytest.raises(ValueError, match=r"branch-onset found no counterfactual branch.*dreamgym collect --branch"):
+        train_world_model(_train_config(tmp_path, tmp_path / "none", 3, window_sampling="branch-onset"), progress=False)
+    path = tmp_path / "data" / "0.npz"
+    episode = load_episode(path)
+    episode.meta["branch"] = {"base": "expert", "kind": "stop", "at": 6, "lateral": 0.0, "duration": 0}
+    save_episode(episode, path)
+    summary = train_world_model(_train_config(tmp_path, tmp_path / "onset", 3, window_sampling="branch-onset"), progress=False)
+    assert summary["steps"] == 3 and np.isfinite(summary["final_loss_mean_last_100"])
+
+
 def test_fine_tuning_starts_from_the_given_weights(tmp_path):
     from dreamgym.world_model.train import train_world_model
 

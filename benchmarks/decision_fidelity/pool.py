@@ -14,21 +14,34 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPOSITORY = HERE.parents[1]
 SAME_SETTINGS = ("episodes", "noise_std", "random_episodes", "branch_layouts", "branch_at", "dream_seed",
                  "confirm_rerolls", "confirm_horizon", "success_frames")
 """Trial settings every pooled run must share (runs made before a setting existed count as its default)."""
 SETTING_DEFAULTS = {"confirm_rerolls": 0, "confirm_horizon": 8, "success_frames": 1}
 
 
+def same_place(path: str | None) -> str | None:
+    """A path as written in a report, in one spelling: absolute paths inside this repository become relative to it,
+    and ``.``/``..`` steps and doubled slashes go (so ``runs/b``, ``./runs/b`` and ``/repo/runs/b`` compare equal)."""
+    if path is None:
+        return None
+    place = Path(os.path.normpath(path))
+    if place.is_absolute() and place.is_relative_to(REPOSITORY):
+        place = place.relative_to(REPOSITORY)
+    return place.as_posix()
+
+
 def signature(report: dict) -> dict:
     """What decides a run's outcomes apart from its layouts: simulator, sampler, policy and trial settings."""
     sampler = report.get("sampler") or ("distilled" if report.get("denoising_steps") == 1 else "teacher")
     settings = {key: report["settings"].get(key, SETTING_DEFAULTS.get(key)) for key in SAME_SETTINGS}
-    return {"bundle": report.get("bundle"), "policy": report.get("policy"), "sampler": sampler, **settings}
+    return {"bundle": same_place(report.get("bundle")), "policy": same_place(report.get("policy")), "sampler": sampler, **settings}
 
 
 def wilson_interval(count: int, total: int, z: float = 1.96) -> tuple[float, float] | None:

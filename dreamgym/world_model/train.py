@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from dreamgym.data.branch_windows import BranchOnsetSamplingConfig, branch_onset_sampling_weights
 from dreamgym.data.contact_windows import ContactSamplingConfig, contact_sampling_weights
 from dreamgym.data.episode import load_episodes, split_held_out
 from dreamgym.data.windows import TransitionWindows, check_batch_size
@@ -44,8 +45,9 @@ from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig, frames_to_mo
 from dreamgym.world_model.evaluation import psnr, rollout_episode
 from dreamgym.world_model.sampler import SamplerConfig, sample_next_frame
 
-WINDOW_SAMPLINGS = ("uniform", "contact")
-"""How training windows are drawn: uniformly, or contact-balanced (:mod:`dreamgym.data.contact_windows`)."""
+WINDOW_SAMPLINGS = ("uniform", "contact", "branch-onset")
+"""How training windows are drawn: uniformly, contact-balanced (:mod:`dreamgym.data.contact_windows`), or with a
+share of every batch from the first windows of counterfactual branches (:mod:`dreamgym.data.branch_windows`)."""
 
 
 @dataclass
@@ -76,6 +78,7 @@ class TrainConfig:
     init_from: Path | None = None
     window_sampling: str = "uniform"
     contact_sampling: ContactSamplingConfig = field(default_factory=ContactSamplingConfig)
+    branch_onset_sampling: BranchOnsetSamplingConfig = field(default_factory=BranchOnsetSamplingConfig)
     moving_pixel_weight: float = 0.0
 
     def __post_init__(self) -> None:
@@ -85,6 +88,8 @@ class TrainConfig:
             self.model = DenoiserConfig(**self.model)
         if isinstance(self.contact_sampling, dict):
             self.contact_sampling = ContactSamplingConfig(**self.contact_sampling)
+        if isinstance(self.branch_onset_sampling, dict):
+            self.branch_onset_sampling = BranchOnsetSamplingConfig(**self.branch_onset_sampling)
         if self.window_sampling not in WINDOW_SAMPLINGS:
             raise ValueError(f"window_sampling must be one of {WINDOW_SAMPLINGS}, got {self.window_sampling!r}.")
         weight = self.moving_pixel_weight
@@ -107,6 +112,10 @@ class TrainConfig:
         data["data"], data["out_dir"] = str(self.data), str(self.out_dir)
         data["init_from"] = str(self.init_from) if self.init_from is not None else None
         data["contact_sampling"] = self.contact_sampling.to_dict()
+        if self.window_sampling == "branch-onset":
+            data["branch_onset_sampling"] = self.branch_onset_sampling.to_dict()
+        else:  # configs of runs without it stay as they were written before it existed
+            del data["branch_onset_sampling"]
         return data
 
 
@@ -199,6 +208,17 @@ def train_world_model(config: TrainConfig, progress: bool = True) -> dict:
         sampling_weights, group_counts = contact_sampling_weights(train_episodes, config.model.context_frames, config.contact_sampling)
         if is_main:
             print(f"contact-balanced sampling: training windows per group {group_counts}")
+    elif config.window_sampling == "branch-onset":
+        sampling_weights, onset_count = branch_onset_sampling_weights(
+            train_episodes, config.model.context_frames, config.branch_onset_sampling
+        )
+        if onset_count == 0:
+            raise ValueError(
+                f"--window-sampling branch-onset found no counterfactual branch among the training episodes under "
+                f"{config.data}; record some with `dreamgym collect --branch N`, or sample uniformly."
+            )
+        if is_main:
+            print(f"branch-onset sampling: {onset_count} of {len(train_windows)} training windows are branch onsets")
     if val_windows is None and is_main:
         print(f"note: no episode index is held out with holdout_every={config.holdout_every}; validation is skipped")
     if train_windows.frame_shape[-1] != config.model.image_size:
