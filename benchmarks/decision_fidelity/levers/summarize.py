@@ -47,14 +47,16 @@ WHAT = {
     "slips-control": "1500 more steps at lr 1e-4 annealed to 0, uniform windows, on the shipped data alone",
     "slips": "the same on the shipped data plus 240 grasp-slip branches (gripper re-opened or weakened for 1-3 "
     "decisions at decisions 12-26) and 150 more stochastic rollouts of the shipped BC",
+    "shipped-session27": "the shipped world model on the real trials as recorded again in session 27 (another CPU: BC's "
+    "actions differ in the last digits, 3 of 144 branch outcomes flip; the reference of the onset row)",
     "onset": "slips with branch-onset windows: 30% of every batch from the first 4 windows of the 390 branches, where "
-    "only the actions tell what happens next (session 27, on a CPU about 2.7 times slower per step)",
+    "only the actions tell what happens next (session 27, on a CPU 2.6 times slower per step: 58 min)",
 }
 GUIDANCE = ("guidance-1", "guidance-2", "guidance-3")
 """Rows of the action-guidance experiment: one world model (``training-action-dropout.json``), three samplers."""
 SLIPS = ("slips-control", "slips")
 """Rows of the grasp-slip data experiment: the same fine-tune on the shipped data alone and with the slip data."""
-ONSET = ("onset",)
+ONSET = ("shipped-session27", "onset")
 """Rows of the branch-onset sampling experiment (``recipes/coffee_pull_wm_onset_cpu.sh``): the slips run's data, steps and
 rate, with a share of every batch from the first windows of every branch."""
 POLICY_RESULTS = HERE.parent.parent / "policy" / "results.json"
