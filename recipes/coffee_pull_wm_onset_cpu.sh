@@ -12,6 +12,8 @@
 #   3. exported with the shipped reward classifier; decision fidelity with the 3-step teacher sampler on the benchmark's
 #      layouts and on the second set (--seed-offset 5000), like slips, slips-control and shipped
 #   4. PSNR on held-out real trajectories next to the shipped model
+#   5. the shipped simulator judged again on the same real trials (label shipped-session27: real trials recorded on
+#      another machine differ in BC's actions' last digits), and both pooled over the two layout sets (pool.py)
 # Resumable: a step whose output exists is skipped. Usage: bash recipes/coffee_pull_wm_onset_cpu.sh [RUNS_ROOT]
 source "$(dirname "$0")/common.sh"
 ROOT="${1:-runs}"
@@ -40,3 +42,13 @@ bundle="$ROOT/bundle-$LABEL"
   $PY benchmarks/world_model_fidelity/run.py --out "benchmarks/world_model_fidelity/$LABEL" --data "$ROOT/wmf-heldout" \
     --model shipped=envs/coffee-pull/world_model@3 --model "${LABEL//-/_}=$run/world_model@3" \
     --note "recipes/coffee_pull_wm_onset_cpu.sh: the shipped world model fine-tuned $STEPS steps (lr 1e-4 annealed) on data-slipmix with branch-onset windows ($SHARE of every batch from the first $DECISIONS windows of every branch)"
+for offset in 0 5000; do
+  suffix=""; [ $offset = 0 ] || suffix="-layouts$offset"
+  [ -e "benchmarks/decision_fidelity/results-shipped-session27$suffix.json" ] || \
+    $PY benchmarks/decision_fidelity/run.py --bundle envs/coffee-pull --sampler teacher --seed-offset $offset \
+      --policy envs/coffee-pull/policies/bc.zip --label "shipped-session27$suffix"
+done
+for label in "$LABEL" shipped-session27; do
+  $PY benchmarks/decision_fidelity/pool.py --label "$label-60-layouts" \
+    "benchmarks/decision_fidelity/results-$label.json" "benchmarks/decision_fidelity/results-$label-layouts5000.json"
+done
