@@ -382,6 +382,20 @@ def test_contact_shares_without_contact_sampling(capsys, tmp_path):
     assert line == "dreamgym train-world-model: error: --contact-shares applies only with --window-sampling contact."
 
 
+def test_branch_onset_settings_are_checked(capsys, tmp_path):
+    code, line = _run(capsys, "train-world-model", "--data", tmp_path, "--out", tmp_path / "run", "--branch-onset", "0.3", "4")
+    assert code == 2
+    assert line == "dreamgym train-world-model: error: --branch-onset applies only with --window-sampling branch-onset."
+    for share, decisions, problem in (("1.5", "4", "share must be a number in (0, 1), got 1.5"),
+                                      ("0.3", "two", "invalid literal for int()")):
+        code, line = _run(capsys, "train-world-model", "--data", tmp_path, "--out", tmp_path / "run",
+                          "--window-sampling", "branch-onset", "--branch-onset", share, decisions)
+        assert code == 2
+        assert line.startswith("dreamgym train-world-model: error: --branch-onset SHARE DECISIONS: expected a share in (0, 1) "
+                               f"and a whole number of decisions >= 1, got '{share}' '{decisions}'")
+        assert problem in line
+
+
 def test_contact_share_out_of_range(capsys, tmp_path):
     code, line = _run(capsys, "train-world-model", "--data", tmp_path, "--out", tmp_path / "run", "--window-sampling", "contact",
                       "--contact-shares", "0", "0", "1.5")
