@@ -76,3 +76,4 @@ def test_one_bundle_written_as_relative_or_absolute_path_is_one_bundle(tmp_path)
     elsewhere = {**absolute, "label": "elsewhere", "bundle": "runs/bundle-y"}
     with pytest.raises(ValueError, match=r"differs from .* in 'bundle': 'runs/bundle-y' against 'runs/bundle-x'"):
         pool.load_runs([_write(tmp_path, relative), _write(tmp_path, elsewhere)])
+

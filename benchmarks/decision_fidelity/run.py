@@ -117,11 +117,43 @@ def load_cached_trials(folder: Path) -> list | None:
     return trials
 
 
+def recording_machine() -> dict:
+    """The machine real trials are recorded on: its CPU model and hardware description.
+
+    BC-driven trials recorded on different CPUs differ in the last digits of the policy's actions, amplified by
+    contact (session 27: final mug positions differed in 86 of 132 such trials and 3 of 144 branch outcomes
+    flipped), so a report names the recording it used and reports compared in one table should share one."""
+    import platform
+
+    import torch
+
+    from dreamgym.runs import hardware_description
+
+    cpu = platform.processor()
+    try:
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:  # not Linux
+        pass
+    return {"cpu": cpu or platform.machine(), "hardware": hardware_description(torch.device("cpu")),
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def cached_recording_machine(folder: Path) -> dict | None:
+    """What :func:`recording_machine` said when the trials cached in ``folder`` were recorded (``None``: not noted,
+    as in caches written before session 27)."""
+    path = folder / "recorded_on.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
 def save_cached_trials(folder: Path, trials: list) -> None:
-    """One ``.npz`` per trial, then ``trials.json`` (written last, atomically: its presence marks a complete set)."""
+    """One ``.npz`` per trial and ``recorded_on.json``, then ``trials.json`` (written last, atomically: its presence
+    marks a complete set)."""
     from dreamgym.files import atomic_write_json
 
     folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(folder / "recorded_on.json", recording_machine())
     labels = []
     for i, trial in enumerate(trials):
         np.savez_compressed(folder / f"trial-{i:04d}.npz", **{name: getattr(trial, name) for name in TRIAL_ARRAYS})
@@ -284,10 +316,12 @@ def main() -> None:
     trials = load_cached_trials(cache) if cache is not None else None
     if trials is None:
         trials = record_trials(args, simulator.manifest, model)
+        recorded_on = recording_machine()
         if cache is not None:
             save_cached_trials(cache, trials)
     else:
-        print(f"real trials from the cache {cache}")
+        recorded_on = cached_recording_machine(cache)
+        print(f"real trials from the cache {cache} (recorded on {recorded_on or 'a machine not noted'})")
     real_seconds = time.time() - started
     kept = [t for t in trials if not t.decided_before_start]
     with tqdm(total=len(kept), desc="dream replays", unit="trial") as bar:
@@ -316,6 +350,8 @@ def main() -> None:
         "denoising_steps": simulator.sampler.num_steps,
         "action_guidance": simulator.sampler.action_guidance,
         "trials_recorded": len(trials),
+        "real_trials_recorded_on": recorded_on,
+        "real_trials_cache": None if cache is None else cache.name,
         "trials_decided_before_start": len(trials) - len(kept),
         "disagreements_pictured": min(wrong, 16),
         "summary": summary,
