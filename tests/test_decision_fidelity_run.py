@@ -14,7 +14,7 @@ def test_cached_real_trials_name_the_machine_that_recorded_them(tmp_path):
     trial = Trial(group="policy", kind="bc", base="bc", start=3, reset_seed=5, frames=np.zeros((6, 3, 8, 8), np.uint8),
                   actions=np.zeros((5, 4), np.float32), success=np.zeros(6, bool), final_distance=0.1)
     assert run.cached_recording_machine(tmp_path) is None  # caches written before it was noted
-    run.save_cached_trials(tmp_path / "cache", [trial])
+    run.save_cached_trials(tmp_path / "cache", [trial], run.recording_machine())
     machine = run.cached_recording_machine(tmp_path / "cache")
     assert machine == {**run.recording_machine(), "date": machine["date"]} and machine["cpu"] and "CPU" in machine["hardware"]
     (loaded,) = run.load_cached_trials(tmp_path / "cache")

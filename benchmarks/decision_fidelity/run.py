@@ -147,13 +147,13 @@ def cached_recording_machine(folder: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def save_cached_trials(folder: Path, trials: list) -> None:
-    """One ``.npz`` per trial and ``recorded_on.json``, then ``trials.json`` (written last, atomically: its presence
-    marks a complete set)."""
+def save_cached_trials(folder: Path, trials: list, recorded_on: dict) -> None:
+    """One ``.npz`` per trial and ``recorded_on.json`` (what :func:`recording_machine` said when they were recorded),
+    then ``trials.json`` (written last, atomically: its presence marks a complete set)."""
     from dreamgym.files import atomic_write_json
 
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(folder / "recorded_on.json", recording_machine())
+    atomic_write_json(folder / "recorded_on.json", recorded_on)
     labels = []
     for i, trial in enumerate(trials):
         np.savez_compressed(folder / f"trial-{i:04d}.npz", **{name: getattr(trial, name) for name in TRIAL_ARRAYS})
@@ -318,7 +318,7 @@ def main() -> None:
         trials = record_trials(args, simulator.manifest, model)
         recorded_on = recording_machine()
         if cache is not None:
-            save_cached_trials(cache, trials)
+            save_cached_trials(cache, trials, recorded_on)
     else:
         recorded_on = cached_recording_machine(cache)
         print(f"real trials from the cache {cache} (recorded on {recorded_on or 'a machine not noted'})")

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from dreamgym.data.episode import Episode
+from dreamgym.data.windows import shared_sampling_weights
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,4 @@ def branch_onset_sampling_weights(
     all windows (onset windows included). With no onset window at all the weights are uniform.
     """
     onset = np.concatenate([branch_onset_windows(episode, context, config.decisions) for episode in episodes])
-    weights = np.full(len(onset), 1.0 / len(onset))
-    count = int(onset.sum())
-    if count:
-        weights *= 1.0 - config.share
-        weights[onset] += config.share / count
-    return torch.from_numpy(weights), count
+    return shared_sampling_weights([(onset, config.share)], len(onset)), int(onset.sum())

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from dreamgym.data.episode import Episode
+from dreamgym.data.windows import shared_sampling_weights
 
 OTHER, OBJECT_FOLLOWS, OBJECT_LEFT_BEHIND, OBJECT_TIPS = 0, 1, 2, 3
 GROUP_NAMES = ("other", "object follows the hand", "object left behind", "object tips")
@@ -132,13 +133,5 @@ def contact_sampling_weights(
     """
     groups = np.concatenate([contact_groups(episode, context, config) for episode in episodes])
     counts = {name: int((groups == value).sum()) for value, name in enumerate(GROUP_NAMES)}
-    weights = np.zeros(len(groups), dtype=np.float64)
-    uniform_share = 1.0
     shares = ((OBJECT_FOLLOWS, config.follows_share), (OBJECT_LEFT_BEHIND, config.left_share), (OBJECT_TIPS, config.tips_share))
-    for value, share in shares:
-        members = groups == value
-        if members.any() and share > 0:
-            weights[members] += share / members.sum()
-            uniform_share -= share
-    weights += uniform_share / len(groups)
-    return torch.from_numpy(weights), counts
+    return shared_sampling_weights([(groups == value, share) for value, share in shares], len(groups)), counts

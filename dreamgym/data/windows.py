@@ -47,6 +47,23 @@ def check_batch_size(batch_size: Any, name: str = "batch_size", minimum: int = 1
     return int(batch_size)
 
 
+def shared_sampling_weights(shares: Sequence[tuple[np.ndarray, float]], num_windows: int) -> torch.Tensor:
+    """Per-window sampling weights for :meth:`TransitionWindows.sample` that give groups of windows fixed shares.
+
+    Each ``(members, share)`` pair (a boolean mask over the ``num_windows`` windows) gets ``share`` of the
+    probability mass, spread evenly over its windows; a group with no windows gives its share back. The rest
+    goes uniformly to all windows, members included.
+    """
+    weights = np.zeros(num_windows, dtype=np.float64)
+    uniform_share = 1.0
+    for members, share in shares:
+        if members.any() and share > 0:
+            weights[members] += share / members.sum()
+            uniform_share -= share
+    weights += uniform_share / num_windows
+    return torch.from_numpy(weights)
+
+
 class TransitionWindows(torch.utils.data.Dataset):
     """Random access to ``(context_frames, context_actions, next_frame, next_success)`` windows.
 

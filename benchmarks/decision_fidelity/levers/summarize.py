@@ -87,7 +87,8 @@ def main() -> None:
         return json.loads(path.read_text()) if path.is_file() else None
 
     fidelity = fidelity_results("levers")
-    own_fidelity = {lever: fidelity_results(folder) for lever, folder in (("slips", "slips"), ("slips-control", "slips"), ("onset", "onset"))}
+    slips_fidelity, onset_fidelity = fidelity_results("slips"), fidelity_results("onset")
+    own_fidelity = {"slips": slips_fidelity, "slips-control": slips_fidelity, "onset": onset_fidelity}
     bc = json.loads(POLICY_RESULTS.read_text())["final"]["bc"]
     bc_seeds, bc_real = bc["seeds"], "/".join(f"{rate:.2f}" for rate in bc["real"]["per_seed"])
 
