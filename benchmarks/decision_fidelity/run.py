@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--bundle", type=Path, help="learned simulator (default: the shipped coffee-pull bundle)")
     parser.add_argument("--sampler", choices=["distilled", "teacher"],
                         help="the bundle's distilled one-step world model or its teacher (default: the bundle's default)")
+    parser.add_argument("--denoising-steps", type=int,
+                        help="teacher only: sample with this many denoising steps instead of the bundle's (1-10)")
+    parser.add_argument("--heun", action="store_true", help="teacher only: second-order (Heun) denoising steps")
     parser.add_argument("--policy", type=Path, help="BC policy zip (default: <bundle>/policies/bc.zip)")
     parser.add_argument("--episodes", type=int, default=30, help="layouts for the policy with and without noise")
     parser.add_argument("--noise-std", type=float, default=0.3, help="Gaussian action noise of the noisy policy")
@@ -72,6 +76,10 @@ def parse_args() -> argparse.Namespace:
     for name in ("episodes", "random_episodes", "branch_layouts"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
+    if (args.denoising_steps is not None or args.heun) and args.sampler != "teacher":
+        parser.error("--denoising-steps and --heun change the teacher's sampler: add --sampler teacher")
+    if args.denoising_steps is not None and not 1 <= args.denoising_steps <= 10:
+        parser.error(f"--denoising-steps must be between 1 and 10, got {args.denoising_steps}")
     if args.success_frames < 1:
         parser.error(f"--success-frames must be >= 1, got {args.success_frames}")
     if args.success_frames > 1 and args.confirm_rerolls:
@@ -310,6 +318,9 @@ def main() -> None:
     started = time.time()
     bundle = args.bundle or find_bundle("coffee-pull")
     simulator = LearnedSimulator.load(bundle, check_rendering=not args.no_rendering_check, sampler=args.sampler)
+    if args.denoising_steps is not None or args.heun:
+        steps = simulator.sampler.num_steps if args.denoising_steps is None else args.denoising_steps
+        simulator = replace(simulator, sampler=replace(simulator.sampler, num_steps=steps, order=2 if args.heun else 1))
     policy_path = args.policy or Path(bundle) / "policies" / "bc.zip"
     model = load_policy(policy_path)
     cache = None if args.no_real_cache else args.real_cache / real_trials_key(args, simulator.manifest, policy_path)
@@ -348,6 +359,7 @@ def main() -> None:
         "classifier_threshold": threshold,
         "sampler": simulator.sampler_name,
         "denoising_steps": simulator.sampler.num_steps,
+        "sampler_order": simulator.sampler.order,
         "action_guidance": simulator.sampler.action_guidance,
         "trials_recorded": len(trials),
         "real_trials_recorded_on": recorded_on,
