@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from benchmark_scripts import load_script
 
 from dreamgym.decision_fidelity import Trial
@@ -19,3 +20,19 @@ def test_cached_real_trials_name_the_machine_that_recorded_them(tmp_path):
     assert machine == {**run.recording_machine(), "date": machine["date"]} and machine["cpu"] and "CPU" in machine["hardware"]
     (loaded,) = run.load_cached_trials(tmp_path / "cache")
     assert loaded.reset_seed == 5 and loaded.frames.shape == (6, 3, 8, 8)
+
+
+def _parse(monkeypatch, *argv: str):
+    monkeypatch.setattr("sys.argv", ["run.py", *argv])
+    return run.parse_args()
+
+
+def test_denoising_overrides_are_for_the_teacher_and_in_range(monkeypatch, capsys):
+    args = _parse(monkeypatch, "--sampler", "teacher", "--denoising-steps", "10", "--heun")
+    assert (args.denoising_steps, args.heun) == (10, True)
+    for argv, message in ((["--denoising-steps", "5"], "add --sampler teacher"),
+                          (["--sampler", "distilled", "--heun"], "add --sampler teacher"),
+                          (["--sampler", "teacher", "--denoising-steps", "11"], "between 1 and 10")):
+        with pytest.raises(SystemExit):
+            _parse(monkeypatch, *argv)
+        assert message in capsys.readouterr().err
