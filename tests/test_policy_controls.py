@@ -429,3 +429,12 @@ def test_judge_table_reads_what_each_reimagining_kept_against_the_real_replay(tm
     (tmp_path / "judge-rescore-b1.json").write_text(json.dumps({"run": str(run), "fired": [[1], [0], [1], [1]]}))
     with pytest.raises(ValueError, match="did not confirm"):
         table.row(tmp_path / "judge-rescore-b1.json")
+
+
+def test_filtered_bc_probe_arm_keeps_the_confirmed_successes_the_probe_agrees_with():
+    select = _module("dream_filtered_bc").select_episodes
+    success = np.array([True, False, True, True])
+    probe = np.array([True, True, False, True])
+    assert select(success, "success-and-probe", seed=0, probe_success=probe).tolist() == [0, 3]
+    with pytest.raises(ValueError, match="--probe-scores"):
+        select(success, "success-and-probe", seed=0)

@@ -2,10 +2,10 @@
 
 ``dreamgym refine --method filtered-bc`` imitates the imagined episodes whose success the dream confirms.
 Every imagined episode starts from a real 4-frame context of the bundle (``initial_states``), a stretch of a
-recorded episode whose seed is in the dataset. This script finds that episode and the decision the context
-starts at for each imagined one (exact frame match), resets the real simulator with its seed, plays the
-recorded actions up to the end of the context and then the imagined episode's actions open loop, and records
-whether reality succeeds on any of those steps.
+recorded episode whose seed is in the dataset. This script finds that episode (by its first frame) and the decision
+the context starts at for each imagined one (exact frame match), resets the real simulator with its seed, plays the
+bundle's stored actions up to the end of the context and then the imagined episode's actions open loop, and records
+whether reality succeeds on any of those steps, and the real state at the imagined start.
 
 Diagnostic only: the real steps taken here never feed back into refinement. The per-episode table is what
 ``dream_filtered_bc.py --selection real success-and-real`` (oracle filters) and the confusion of the dream's filter use.
@@ -33,15 +33,21 @@ def frame_key(frames: np.ndarray) -> str:
 
 
 def recorded_starts(data_dir: Path, task: str, context: int) -> dict[str, dict]:
-    """Recorded episodes by the hash of their first ``context`` frames: seed, source, their actions and states."""
+    """Recorded episodes by the hash of their first frame (the layout ``reset(seed)`` draws): seed, source, their
+    actions and states, and the hash of their first ``context`` frames.
+
+    A bundle's stored trajectory is found by its first frame, not by its whole context: a dataset recorded again on
+    another machine has the same layouts and the same expert and random episodes, but a BC policy's actions differ in
+    the last digits there, so its later frames may differ."""
     starts = {}
     for path in sorted((data_dir / task).glob("*/*.npz")):
         with np.load(path, allow_pickle=False) as episode:
             meta = json.loads(str(episode["meta"]))
-            starts[frame_key(episode["frames"][:context])] = {
+            starts.setdefault(frame_key(episode["frames"][:1]), {
                 "seed": int(meta["seed"]), "source": meta["source"], "file": str(path),
                 "actions": episode["actions"].astype(np.float32), "states": episode["states"],
-            }
+                "context_key": frame_key(episode["frames"][:context]),
+            })
     return starts
 
 
@@ -92,23 +98,29 @@ def main() -> None:
     if (start_index < 0).any():
         raise SystemExit(f"{int((start_index < 0).sum())} imagined episodes start from no unique bundle context.")
     recorded = recorded_starts(args.data, args.task, context_length)
-    contexts = [recorded.get(frame_key(initial.frames[i, :context_length].numpy())) for i in range(initial.frames.shape[0])]
+    contexts = [recorded.get(frame_key(initial.frames[i, :1].numpy())) for i in range(initial.frames.shape[0])]
+    # the recorded episode is the bundle's own where its whole first context matches (its states can be checked)
+    same_recording = [c is not None and c["context_key"] == frame_key(initial.frames[i, :context_length].numpy())
+                      for i, c in enumerate(contexts)]
     missing = sorted({int(i) for i in start_index if contexts[i] is None})
     if missing:
-        raise SystemExit(f"{len(missing)} bundle contexts match no recorded episode under {args.data}/{args.task}.")
+        raise SystemExit(f"{len(missing)} bundle contexts match the first frame of no recorded episode under {args.data}/{args.task}.")
 
     env = MetaWorldPixelEnv(args.task, episode_steps=200, render_mode=None)
     bounds = np.concatenate([[0], np.cumsum(episodes["lengths"])])
-    real_success, first_success, context_error, geometry = [], [], [], []
+    real_success, first_success, context_error, geometry, start_states = [], [], [], [], []
     for episode, (start, step0) in enumerate(tqdm(zip(start_index, start_step), total=len(start_index), desc="real replays",
                                                   unit="episode", mininterval=10)):
         context = contexts[start]
         _, info = env.reset(seed=context["seed"])
         states = [info["state"]]
-        for action in context["actions"][: step0 + context_length - 1]:  # the recorded decisions up to the imagined start
+        # the bundle's stored decisions up to the imagined start (the actions that made its context frames)
+        for action in initial.actions[start, : step0 + context_length - 1].numpy():
             _, _, _, _, info = env.step(action)
             states.append(info["state"])
-        context_error.append(float(np.abs(np.array(states) - context["states"][: step0 + context_length]).max()))
+        if same_recording[start]:
+            context_error.append(float(np.abs(np.array(states) - context["states"][: step0 + context_length]).max()))
+        start_states.append(np.round(np.asarray(info["state"], dtype=float), 6).tolist())
         first, trajectory = None, [info["state"]]
         for step, action in enumerate(episodes["actions"][bounds[episode]:bounds[episode + 1]], start=1):
             _, _, _, _, info = env.step(action)
@@ -124,7 +136,8 @@ def main() -> None:
     result = {
         "run": str(args.run),
         "episodes": int(len(real)),
-        "max_context_state_error": float(max(context_error)),
+        "max_context_state_error": float(max(context_error)) if context_error else None,
+        "contexts_checked_against_recorded_states": len(context_error),
         "confusion": {"dream_and_real": int((dream & real).sum()), "dream_only": int((dream & ~real).sum()),
                       "real_only": int((~dream & real).sum()), "neither": int((~dream & ~real).sum())},
         "precision": float((dream & real).sum() / max(1, dream.sum())),
@@ -136,6 +149,7 @@ def main() -> None:
         "start_step": start_step.tolist(),
         "real_geometry": geometry,
         "start_seed": [contexts[i]["seed"] for i in start_index],
+        "start_state": start_states,
     }
     out = args.out or args.run / "real_replay.json"
     atomic_write_json(out, result)

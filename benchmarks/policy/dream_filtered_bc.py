@@ -35,19 +35,26 @@ import numpy as np
 
 from dreamgym.policy.dream_imitation import PAIR_CHOICES, DreamImitationConfig, collect_imagined_episodes, imitate
 
-SELECTIONS = ("success", "random", "real", "success-and-real")
+SELECTIONS = ("success", "random", "real", "success-and-real", "success-and-probe")
 """``real`` and ``success-and-real`` are diagnostic oracles, not refinement: they read ``<out>/real_replay.json``
 (``dream_episode_replay.py``: each imagined episode's actions replayed open loop in real Meta-World) and keep the
 episodes whose actions really succeed (and, for the second, that the dream also confirmed). They measure how much a
-perfect filter would be worth."""
+perfect filter would be worth. ``success-and-probe`` keeps the confirmed successes that a state-grounded outcome probe
+also calls successes (``--probe-scores``: the JSON of ``state_outcome_filter.py``, which reads the recorded start
+state of every imagined episode and the actions taken in the dream; no real step)."""
 
 
-def select_episodes(success: np.ndarray, selection: str, seed: int, real_success: np.ndarray | None = None) -> np.ndarray:
-    """Indices of the kept episodes: the confirmed successes, as many drawn without looking (the null), or (oracles)
-    those whose actions succeed when replayed in reality."""
+def select_episodes(success: np.ndarray, selection: str, seed: int, real_success: np.ndarray | None = None,
+                    probe_success: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the kept episodes: the confirmed successes, as many drawn without looking (the null), those the
+    outcome probe also calls successes, or (oracles) those whose actions succeed when replayed in reality."""
     successes = np.flatnonzero(success)
     if selection == "success":
         return successes
+    if selection == "success-and-probe":
+        if probe_success is None:
+            raise ValueError("--selection success-and-probe needs --probe-scores (state_outcome_filter.py's JSON).")
+        return np.flatnonzero(success & probe_success)
     if selection in ("real", "success-and-real"):
         if real_success is None:
             raise ValueError(f"--selection {selection} needs <out>/real_replay.json; run dream_episode_replay.py first.")
@@ -55,7 +62,8 @@ def select_episodes(success: np.ndarray, selection: str, seed: int, real_success
     return np.sort(np.random.default_rng(seed).choice(len(success), size=len(successes), replace=False))
 
 
-def run(config: DreamImitationConfig, selections: tuple[str, ...], progress: bool = True) -> list[dict]:
+def run(config: DreamImitationConfig, selections: tuple[str, ...], progress: bool = True,
+        probe_success: np.ndarray | None = None) -> list[dict]:
     """Collect the imagined episodes once, then one imitation per selection; returns their summaries."""
     unknown = [s for s in selections if s not in SELECTIONS]
     if unknown or not selections:
@@ -67,7 +75,7 @@ def run(config: DreamImitationConfig, selections: tuple[str, ...], progress: boo
     for selection in selections:
         out = config.out_dir / (selection if config.pairs == "episode" else f"{selection}-{config.pairs}")
         summary = {"selection": selection, "config": config.to_dict(),
-                   **imitate(config, episodes, select_episodes(episodes["success"], selection, config.seed, real_success),
+                   **imitate(config, episodes, select_episodes(episodes["success"], selection, config.seed, real_success, probe_success),
                              out / "policy.zip", progress)}
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
         summaries.append(summary)
@@ -89,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start-decisions", type=int, nargs=2, default=[0, 0], metavar=("FIRST", "LAST"),
                         help="imagined episodes start from real contexts beginning at a decision in FIRST..LAST of the "
                              "bundle's stored trajectories (default 0 0: their first frames)")
+    parser.add_argument("--probe-scores", type=Path, help="state_outcome_filter.py's JSON for --selection success-and-probe")
+    parser.add_argument("--probe-threshold", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--no-progress", action="store_true")
@@ -104,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         success_confirmation={"rerolls": rerolls, "horizon": horizon, "window": window}, steps=args.steps,
         seed=args.seed, data_dir=args.data, pairs=args.pairs, start_decisions=tuple(args.start_decisions),
     )
-    for summary in run(config, tuple(args.selection), progress=not args.no_progress):
+    probe_success = None
+    if args.probe_scores is not None:
+        if not args.probe_scores.is_file():
+            parser.error(f"--probe-scores {args.probe_scores} does not exist; run benchmarks/policy/state_outcome_filter.py first.")
+        probe_success = np.array(json.loads(args.probe_scores.read_text())["probe_probability"]) >= args.probe_threshold
+    for summary in run(config, tuple(args.selection), progress=not args.no_progress, probe_success=probe_success):
         print(json.dumps({k: summary[k] for k in ("selection", "kept_episodes", "kept_confirmed_successes", "kept_pairs")}))
     return 0
 

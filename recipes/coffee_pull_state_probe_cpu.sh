@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Diagnostic (issues 9 and 10, session 28): where is the outcome lost, in the data or in the world model's pixels?
+#  1. vote.py: do the world models judged so far err on the same decision-fidelity trials? (reads committed reports)
+#  2. run.py with the teacher at 1 Euler step (its mean prediction) on the first layout set.
+#  3. state_outcome_probe.py: a small network reading Meta-World's true state at a trial's start and the actions
+#     after it, trained on the recorded episodes (data-slipmix: the 920 episodes of coffee_pull_wm_slips_cpu.sh; and
+#     data: the shipped world model's 530), judged on the benchmark's real trials of both layout sets; seeds 0-2.
+#  4. The same probe on the imagined episodes of refine's default collection for the shipped BC (seed 0, late starts):
+#     their open-loop real replays (measurement only) against the dream's confirmed successes with and without
+#     the probe's agreement (benchmarks/policy/state_outcome_filter.py).
+# Needs the real-trial caches of runs/decision-fidelity-real (run.py records them, 14 min per set) and the data of
+# coffee_pull_wm_slips_cpu.sh (SLIPS_DATA_ONLY=1) and coffee_pull_goal_disc_cpu.sh.
+# Cost on session 28's 2-core CPU: seconds for 1; 4 min for 2; 5-6 min per probe; 31 min of imagining and 5 min of
+# replays for 4.
+# Usage: bash recipes/coffee_pull_state_probe_cpu.sh
+source "$(dirname "$0")/common.sh"
+DF=benchmarks/decision_fidelity
+SET1="shipped lever-control lever-contact lever-moving lever-tips guidance-1 slips-control slips onset grasp pull
+      bcseeds-teacher cpu-judge-4800 gpu-base gpu-large"
+$PY $DF/vote.py --label world-models-set1 --reference $DF/results-shipped.json $(for l in $SET1; do echo $DF/results-$l.json; done)
+$PY $DF/vote.py --label world-models-set2 --reference $DF/results-shipped-layouts5000.json \
+  $(for l in shipped slips-control slips onset cpu-judge-4800; do echo $DF/results-$l-layouts5000.json; done)
+[ -e $DF/results-sampler-euler1.json ] || $PY $DF/run.py --sampler teacher --denoising-steps 1 --label sampler-euler1
+for spec in data-slipmix:slipmix:0 data-slipmix:slipmix:1 data-slipmix:slipmix:2 data:data:0; do
+  IFS=: read -r data name seed <<< "$spec"
+  [ -e "$DF/state-outcome-probe-$name-seed$seed.json" ] || $PY $DF/state_outcome_probe.py --data "$data" --seed "$seed" \
+    --label "$name-seed$seed" --save "runs/state-outcome-probe/$name-seed$seed.safetensors"
+done
+RUN=runs/dream-filtered-bc/shipped-s0-late
+[ -e $RUN/imagined_episodes.npz ] || $PY - <<'PY'
+from pathlib import Path
+from dreamgym.policy.dream_imitation import DreamImitationConfig, collect_imagined_episodes
+config = DreamImitationConfig(bc_model=Path("envs/coffee-pull/policies/bc.zip"),
+                              out_dir=Path("runs/dream-filtered-bc/shipped-s0-late"), seed=0)  # refine's defaults
+config.out_dir.mkdir(parents=True, exist_ok=True)
+collect_imagined_episodes(config)
+PY
+[ -e $RUN/real_replay.json ] || $PY benchmarks/policy/dream_episode_replay.py $RUN --data data
+for seed in 0 1 2; do
+  $PY benchmarks/policy/state_outcome_filter.py $RUN --probe "runs/state-outcome-probe/slipmix-seed$seed.safetensors" \
+    --out "benchmarks/policy/dream-filtered-bc/state-outcome-filter-shipped-s0-late-probe$seed.json"
+done
