@@ -26,6 +26,8 @@ for spec in data-slipmix:slipmix:0 data-slipmix:slipmix:1 data-slipmix:slipmix:2
   [ -e "$DF/state-outcome-probe-$name-seed$seed.json" ] || $PY $DF/state_outcome_probe.py --data "$data" --seed "$seed" \
     --label "$name-seed$seed" --save "runs/state-outcome-probe/$name-seed$seed.safetensors"
 done
+[ -e "$DF/state-outcome-probe-slipmix-actions-only-seed0.json" ] || $PY $DF/state_outcome_probe.py --data data-slipmix \
+  --seed 0 --actions-only --state-noise-cm --label slipmix-actions-only-seed0
 RUN=runs/dream-filtered-bc/shipped-s0-late
 [ -e $RUN/imagined_episodes.npz ] || $PY - <<'PY'
 from pathlib import Path
@@ -36,7 +38,11 @@ config.out_dir.mkdir(parents=True, exist_ok=True)
 collect_imagined_episodes(config)
 PY
 [ -e $RUN/real_replay.json ] || $PY benchmarks/policy/dream_episode_replay.py $RUN --data data
+cp $RUN/real_replay.json benchmarks/policy/dream-filtered-bc/replay-shipped-s0-late-session28.json
 for seed in 0 1 2; do
   $PY benchmarks/policy/state_outcome_filter.py $RUN --probe "runs/state-outcome-probe/slipmix-seed$seed.safetensors" \
     --out "benchmarks/policy/dream-filtered-bc/state-outcome-filter-shipped-s0-late-probe$seed.json"
 done
+# the probe trained with the real replays of the other folds' imagined episodes as extra data (5 folds by start)
+$PY benchmarks/policy/state_outcome_filter.py $RUN --probe runs/state-outcome-probe/slipmix-seed0.safetensors --cross-validate 5 \
+  --out benchmarks/policy/dream-filtered-bc/state-outcome-filter-shipped-s0-late-cv5.json
