@@ -54,17 +54,23 @@ def wilson_interval(count: int, total: int, z: float = 1.96) -> tuple[float, flo
     return round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)
 
 
+REPORT_KEYS = ("label", "trials", "settings", "layout_seeds_from")
+
+
+def read_report(path: Path) -> dict:
+    """One ``results-<label>.json`` of ``run.py``; ``ValueError`` naming the file if it is not one."""
+    try:
+        report = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not a readable decision-fidelity report ({error}).") from None
+    if not isinstance(report, dict) or not set(REPORT_KEYS) <= report.keys():
+        raise ValueError(f"{path}: not a decision-fidelity report (it needs {', '.join(repr(k) for k in REPORT_KEYS)}).")
+    return report
+
+
 def load_runs(paths: list[Path]) -> list[dict]:
     """The reports, checked to judge one simulator in one way on distinct layout sets; ``ValueError`` otherwise."""
-    reports = []
-    for path in paths:
-        try:
-            report = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"{path}: not a readable decision-fidelity report ({error}).") from None
-        if not isinstance(report, dict) or not {"trials", "settings", "layout_seeds_from"} <= report.keys():
-            raise ValueError(f"{path}: not a decision-fidelity report (it needs 'trials', 'settings' and 'layout_seeds_from').")
-        reports.append((path, report))
+    reports = [(path, read_report(path)) for path in paths]
     if len(reports) < 2:
         raise ValueError(f"Pooling needs at least two reports, got {len(reports)}.")
     first_path, first = reports[0]

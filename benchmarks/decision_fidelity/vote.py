@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+from pool import read_report  # this script's folder is on sys.path when it runs
+
 HERE = Path(__file__).resolve().parent
 TRIAL_SETTINGS = ("episodes", "noise_std", "random_episodes", "branch_layouts", "branch_at")
 """Settings that decide which trials a run judges; every voting run must share them."""
@@ -37,15 +39,7 @@ def trial_key(trial: dict) -> tuple:
 
 def load_reports(paths: list[Path]) -> list[dict]:
     """The reports, checked to judge the same layouts with the same trial settings; ``ValueError`` otherwise."""
-    reports = []
-    for path in paths:
-        try:
-            report = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"{path}: not a readable decision-fidelity report ({error}).") from None
-        if not isinstance(report, dict) or not {"trials", "settings", "layout_seeds_from", "label"} <= report.keys():
-            raise ValueError(f"{path}: not a decision-fidelity report (it needs 'label', 'trials', 'settings' and 'layout_seeds_from').")
-        reports.append(report)
+    reports = [read_report(path) for path in paths]
     if len(reports) < 2:
         raise ValueError(f"A vote needs at least two reports, got {len(reports)}.")
     first = reports[0]
