@@ -8,10 +8,13 @@
 #  4. The same probe on the imagined episodes of refine's default collection for the shipped BC (seed 0, late starts):
 #     their open-loop real replays (measurement only) against the dream's confirmed successes with and without
 #     the probe's agreement (benchmarks/policy/state_outcome_filter.py).
+#  5. BC seed 1 retrained here: refine's default collection, its replays, the probe trained with the shipped BC's replays
+#     as extra data, and one draw of the default filter next to the filter with the probe's agreement (halfway to BC),
+#     each evaluated on the 150 held-out layouts.
 # Needs the real-trial caches of runs/decision-fidelity-real (run.py records them, 14 min per set) and the data of
 # coffee_pull_wm_slips_cpu.sh (SLIPS_DATA_ONLY=1) and coffee_pull_goal_disc_cpu.sh.
 # Cost on session 28's 2-core CPU: seconds for 1; 4 min for 2; 5-6 min per probe; 31 min of imagining and 5 min of
-# replays for 4.
+# replays for 4; for 5, 4 min of BC training, 31 min of imagining, 5 min of replays and about 4 min per evaluation.
 # Usage: bash recipes/coffee_pull_state_probe_cpu.sh
 source "$(dirname "$0")/common.sh"
 DF=benchmarks/decision_fidelity
@@ -46,3 +49,22 @@ done
 # the probe trained with the real replays of the other folds' imagined episodes as extra data (5 folds by start)
 $PY benchmarks/policy/state_outcome_filter.py $RUN --probe runs/state-outcome-probe/slipmix-seed0.safetensors --cross-validate 5 \
   --out benchmarks/policy/dream-filtered-bc/state-outcome-filter-shipped-s0-late-cv5.json
+# 5. a second policy: BC seed 1, the default filter and the filter with the probe's agreement (one draw)
+OUT=benchmarks/policy/dream-filtered-bc
+BC=runs/bc-bv-seed1/bc.zip
+WEAK=runs/dream-filtered-bc/bv1s18-s0-late
+[ -e $BC ] || $DREAMGYM train-bc --data data --task coffee-pull --steps 4000 --keep best-validated --seed 1 --out $BC --no-progress
+evaluate $BC $OUT/session28-real-bv1s18.json
+$PY benchmarks/policy/dream_filtered_bc.py --bc-model $BC --out $WEAK --seed 0 --start-decisions 10 16 --selection success --no-progress
+[ -e $WEAK/real_replay.json ] || $PY benchmarks/policy/dream_episode_replay.py $WEAK --data data
+cp $WEAK/real_replay.json $OUT/replay-bv1s18-s0-late-session28.json
+$PY benchmarks/policy/state_outcome_filter.py $WEAK --probe runs/state-outcome-probe/slipmix-seed0.safetensors \
+  --out $OUT/state-outcome-filter-bv1s18-s0-late-probe0.json
+$PY benchmarks/policy/state_outcome_filter.py $WEAK --train-replays $RUN --out $OUT/state-outcome-filter-bv1s18-s0-late.json
+$PY benchmarks/policy/dream_filtered_bc.py --bc-model $BC --out $WEAK --seed 0 --start-decisions 10 16 --selection success-and-probe \
+  --probe-scores $OUT/state-outcome-filter-bv1s18-s0-late.json --no-progress
+for arm in success success-and-probe; do
+  cp $WEAK/$arm/summary.json $OUT/session28-summary-bv1s18-s0-late-$arm.json
+  $PY benchmarks/policy/average_checkpoints.py --policies $BC $WEAK/$arm/policy.zip --out $WEAK/$arm/halfway.zip
+  evaluate $WEAK/$arm/halfway.zip $OUT/session28-halfway-bv1s18-s0-late-$arm.json
+done
