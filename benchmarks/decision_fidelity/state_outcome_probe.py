@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from outcome_probe import auc as pairwise_auc  # siblings: this script's folder is on sys.path when it runs
 from tqdm.auto import tqdm
+from vote import trial_key
 
 HERE = Path(__file__).resolve().parent
 EPISODE_DECISIONS = 50
@@ -189,17 +191,10 @@ def load_probe(path: Path) -> torch.nn.Module:
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
-    wins, losses = scores[labels], scores[~labels]
-    if not len(wins) or not len(losses):
-        return None
-    return float(((wins[:, None] > losses[None, :]) + 0.5 * (wins[:, None] == losses[None, :])).mean())
-
-
-def trial_key(labels: dict) -> tuple:
-    """A trial's identity, as ``vote.py`` spells it."""
-    branch = labels["branch"]
-    return (labels["group"], labels["kind"], labels["base"], labels["reset_seed"],
-            None if branch is None else (branch["kind"], branch["at"]))
+    """Area under the ROC curve of ``scores`` for the boolean ``labels`` (``outcome_probe.py``'s pairwise statistic)."""
+    labels = np.asarray(labels, bool)
+    scores = np.asarray(scores)
+    return pairwise_auc(scores[labels].tolist(), scores[~labels].tolist())
 
 
 def find_cache(report: dict, cache_root: Path) -> Path:

@@ -19,7 +19,8 @@ import json
 import sys
 from pathlib import Path
 
-from pool import read_report  # this script's folder is on sys.path when it runs
+from outcome_probe import auc as pairwise_auc  # siblings: this script's folder is on sys.path when it runs
+from pool import read_report
 
 HERE = Path(__file__).resolve().parent
 TRIAL_SETTINGS = ("episodes", "noise_std", "random_episodes", "branch_layouts", "branch_at")
@@ -89,12 +90,17 @@ def vote_table(records: list[dict], runs: int) -> list[dict]:
             for k in range(1, runs + 1)]
 
 
+def in_group(records: list[dict], group: str) -> list[dict]:
+    """The records of an acceptance group (the summary's ``branches`` are the trials of group ``branch``)."""
+    name = "branch" if group == "branches" else group
+    return [r for r in records if r["group"] == name]
+
+
 def unanimous_errors(records: list[dict], runs: int) -> dict:
     """Per acceptance group, the real failures every run imagines as successes and the real successes no run imagines."""
-    groups = {"branches": "branch"}
     out = {}
     for group in ACCEPTANCE_GROUPS:
-        chosen = [r for r in records if r["group"] == groups.get(group, group)]
+        chosen = in_group(records, group)
         out[group] = {
             "real_failures_all_hallucinate": sum(1 for r in chosen if not r["real_success"] and r["votes"] == runs),
             "real_successes_all_miss": sum(1 for r in chosen if r["real_success"] and r["votes"] == 0),
@@ -106,17 +112,11 @@ def vote_auc(records: list[dict]) -> dict:
     """Per acceptance group, the probability that a random real success gets more votes than a random real
     failure (ties count half; the area under the ROC curve of the vote count): 0.5 = the votes do not
     separate the outcomes, 1 = some threshold separates them perfectly. ``None`` without both outcomes."""
-    groups = {"branches": "branch"}
     out = {}
     for group in ACCEPTANCE_GROUPS:
-        chosen = [r for r in records if r["group"] == groups.get(group, group)]
-        wins = [r["votes"] for r in chosen if r["real_success"]]
-        losses = [r["votes"] for r in chosen if not r["real_success"]]
-        if not wins or not losses:
-            out[group] = None
-            continue
-        pairs = sum((w > l) + 0.5 * (w == l) for w in wins for l in losses)
-        out[group] = round(pairs / (len(wins) * len(losses)), 4)
+        chosen = in_group(records, group)
+        out[group] = pairwise_auc([r["votes"] for r in chosen if r["real_success"]],
+                                  [r["votes"] for r in chosen if not r["real_success"]])
     return out
 
 

@@ -22,8 +22,8 @@ Diagnostic only: the real outcomes come from replays that refinement never sees.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,29 +32,26 @@ HERE = Path(__file__).resolve().parent
 THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
 
 
-def load_sibling(relative: str, name: str):
-    spec = importlib.util.spec_from_file_location(name, HERE.parent / relative)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def train_with_replays(probe_module, recorded: tuple[np.ndarray, np.ndarray], rows: np.ndarray, real: np.ndarray, args):
+    """A probe trained on the recorded samples and the replayed imagined episodes ``rows`` (labels ``real``), each
+    replay counted ``args.replay_weight`` times."""
+    x = np.concatenate([recorded[0], np.repeat(rows, args.replay_weight, axis=0)])
+    y = np.concatenate([recorded[1], np.repeat(real, args.replay_weight)])
+    return probe_module.train_probe(x, y, args.epochs, args.seed)
 
 
-def cross_validated_scores(probe_module, rows: np.ndarray, real: np.ndarray, start_trajectory: np.ndarray,
-                           args) -> np.ndarray:
+def cross_validated_scores(probe_module, recorded: tuple[np.ndarray, np.ndarray], rows: np.ndarray, real: np.ndarray,
+                           start_trajectory: np.ndarray, args) -> np.ndarray:
     """Each imagined episode scored by a probe trained on the recorded episodes *and* the real replays of the other
-    folds' imagined episodes (folds by start trajectory, so no start is on both sides; each replay counted
-    ``replay_weight`` times). Asks whether replays of the policy's imagined actions, as pre-training data, would
-    teach the probe the outcomes the recorded episodes do not."""
-    inputs, labels, _ = probe_module.training_samples(args.data, "coffee-pull", args.seed)
+    folds' imagined episodes (folds by start trajectory, so no start is on both sides). Asks whether replays of the
+    policy's imagined actions, as pre-training data, would teach the probe the outcomes the recorded episodes do not."""
     trajectories = np.unique(start_trajectory)
     fold_of = dict(zip(trajectories, np.random.default_rng(args.seed).permutation(len(trajectories)) % args.cross_validate))
     folds = np.array([fold_of[t] for t in start_trajectory])
     scores = np.zeros(len(rows))
     for fold in range(args.cross_validate):
         train = folds != fold
-        x = np.concatenate([inputs, np.repeat(rows[train], args.replay_weight, axis=0)])
-        y = np.concatenate([labels, np.repeat(real[train], args.replay_weight)])
-        probe = probe_module.train_probe(x, y, args.epochs, args.seed)
+        probe = train_with_replays(probe_module, recorded, rows[train], real[train], args)
         scores[~train] = probe_module.predict(probe, rows[~train])
     return scores
 
@@ -118,20 +115,23 @@ def main() -> None:
         parser.error("give either --probe (trained weights) or --train-replays (runs whose replays it learns from)")
     if args.probe is not None and not args.probe.is_file():
         parser.error(f"--probe {args.probe} does not exist; run state_outcome_probe.py --save first.")
-    probe_module = load_sibling("decision_fidelity/state_outcome_probe.py", "state_outcome_probe")
+    sys.path.insert(0, str(HERE.parent / "decision_fidelity"))  # the probe and the scripts it imports
+    import state_outcome_probe as probe_module
+
     from dreamgym.bundle import find_bundle, read_manifest
 
     context = read_manifest(find_bundle("coffee-pull")).context_frames
     mine = replay_rows(args.run, probe_module, context)
     rows, real, dream = mine["rows"], mine["real"], mine["dream"]
+    recorded = None
+    if args.train_replays or args.cross_validate:  # the recorded samples, read once
+        recorded = probe_module.training_samples(args.data, "coffee-pull", args.seed)[:2]
     if args.probe is not None:
         probe = probe_module.load_probe(args.probe)
     else:
-        inputs, labels, _ = probe_module.training_samples(args.data, "coffee-pull", args.seed)
         others = [replay_rows(run, probe_module, context) for run in args.train_replays]
-        x = np.concatenate([inputs, *(np.repeat(o["rows"], args.replay_weight, axis=0) for o in others)])
-        y = np.concatenate([labels, *(np.repeat(o["real"], args.replay_weight) for o in others)])
-        probe = probe_module.train_probe(x, y, args.epochs, args.seed)
+        probe = train_with_replays(probe_module, recorded, np.concatenate([o["rows"] for o in others]),
+                                   np.concatenate([o["real"] for o in others]), args)
     result = {
         "run": str(args.run),
         "probe": str(args.probe) if args.probe is not None else {
@@ -143,7 +143,7 @@ def main() -> None:
         **scored(probe_module, probe_module.predict(probe, rows), real, dream),
     }
     if args.cross_validate:
-        held_scores = cross_validated_scores(probe_module, rows, real, mine["start_trajectory"], args)
+        held_scores = cross_validated_scores(probe_module, recorded, rows, real, mine["start_trajectory"], args)
         result["cross_validated"] = {"folds": args.cross_validate, "data": [str(d) for d in args.data],
                                      "replay_weight": args.replay_weight, **scored(probe_module, held_scores, real, dream)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
