@@ -11,6 +11,10 @@
         distilled_world_model/   optional: a one-step student of the world model's sampler
                                  (``dreamgym distill-world-model``); ``default_sampler`` says which
                                  of ``"teacher"`` and ``"distilled"`` an env uses unless told
+        outcome_model/           optional: the action-grounded success model
+                                 (``dreamgym add-outcome-model``); ``default_success_signal`` says
+                                 whether an env judges success by it (``"outcome"``) or by the frame
+                                 classifier (``"classifier"``) unless told
 
 Later components (reward classifier, initial states) get folders of their own and are listed under
 ``components`` in the manifest. At export the manifest records the sha256 of every component file
@@ -51,6 +55,10 @@ REQUIRED_MANIFEST_KEYS = (
 SAMPLER_CHOICES = ("teacher", "distilled")
 """Which world model an env samples: the trained one with ``sampler`` (the teacher), or its one-step
 student ``distilled_world_model`` with ``distilled_sampler``."""
+
+SUCCESS_SIGNALS = ("classifier", "outcome")
+"""How a dream env decides success: the frame classifier on each imagined frame, or the ``outcome_model``
+component at the episode's end (:mod:`dreamgym.reward.outcome`)."""
 
 
 class BundleError(ValueError):
@@ -109,6 +117,7 @@ MANIFEST_SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "sampler": (lambda value: isinstance(value, dict), "a JSON object of sampler settings"),
     "distilled_sampler": (lambda value: isinstance(value, dict), "a JSON object of sampler settings"),
     "default_sampler": (lambda value: value in SAMPLER_CHOICES, f"one of {list(SAMPLER_CHOICES)}"),
+    "default_success_signal": (lambda value: value in SUCCESS_SIGNALS, f"one of {list(SUCCESS_SIGNALS)}"),
     "components": (_string_map, "a JSON object mapping component names to folder names"),
     "provenance": (lambda value: isinstance(value, dict), "a JSON object"),
     "files": (_string_map, "a JSON object mapping component files to sha256 hex digests"),
@@ -167,6 +176,8 @@ def _manifest_problem(data: dict) -> str | None:
         return "'components' has a 'distilled_world_model' but there is no 'distilled_sampler'; expected both or neither"
     if data.get("default_sampler") == "distilled" and "distilled_sampler" not in data:
         return "'default_sampler' is 'distilled' but the bundle has no distilled world model; expected 'teacher'"
+    if data.get("default_success_signal") == "outcome" and "outcome_model" not in components:
+        return "'default_success_signal' is 'outcome' but 'components' has no 'outcome_model'; expected 'classifier'"
     return None
 
 
@@ -192,6 +203,8 @@ class Manifest:
     """Sampler settings of the ``distilled_world_model`` component; ``None``: the bundle has none."""
     default_sampler: str = "teacher"
     """The world model an env samples unless told otherwise: ``"teacher"`` or ``"distilled"``."""
+    default_success_signal: str = "classifier"
+    """How an env decides success unless told otherwise: one of :data:`SUCCESS_SIGNALS`."""
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "manifest") -> "Manifest":
@@ -228,7 +241,8 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         """The manifest as written to ``manifest.json`` (without ``files`` while none are recorded)."""
         data = asdict(self)
-        for key, absent in (("files", None), ("distilled_sampler", None), ("default_sampler", "teacher")):
+        absent_values = (("files", None), ("distilled_sampler", None), ("default_sampler", "teacher"), ("default_success_signal", "classifier"))
+        for key, absent in absent_values:
             if data[key] == absent:  # written only when present: older manifests stay byte-identical
                 del data[key]
         return data
@@ -421,6 +435,18 @@ def load_reward_model(folder: str | Path, device: str | torch.device = "cpu"):
     from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
 
     return _read_component(folder, lambda config: RewardClassifier(RewardClassifierConfig(**config)), device)
+
+
+def save_outcome_model(folder: str | Path, model) -> Path:
+    """Write the outcome model (:class:`~dreamgym.reward.outcome.OutcomeModel`; its config carries the threshold)."""
+    return save_component(folder, model, model.config.to_dict(), "outcome_model")
+
+
+def load_outcome_model(folder: str | Path, device: str | torch.device = "cpu"):
+    """Build an :class:`~dreamgym.reward.outcome.OutcomeModel` and load its weights strictly."""
+    from dreamgym.reward.outcome import OutcomeModel, OutcomeModelConfig
+
+    return _read_component(folder, lambda config: OutcomeModel(OutcomeModelConfig(**config)), device)
 
 
 def component_files(folder: str | Path, manifest: Manifest) -> dict[str, Path]:

@@ -203,6 +203,23 @@ def _cmd_train_reward(args: argparse.Namespace) -> None:
     print(json.dumps({key: summary[key] for key in keys}))
 
 
+def _cmd_train_outcome(args: argparse.Namespace) -> None:
+    from dreamgym.reward.outcome_train import OutcomeTrainConfig, summary_line, train_outcome_model
+
+    config = OutcomeTrainConfig(
+        data=args.data, out_dir=args.out, tasks=None if args.task == ["all"] else args.task,
+        epochs=args.epochs, seed=args.seed,
+    )
+    print(summary_line(train_outcome_model(config)))
+
+
+def _cmd_add_outcome_model(args: argparse.Namespace) -> None:
+    from dreamgym.export import add_outcome_model
+
+    add_outcome_model(args.bundle, args.run, args.data, make_default=not args.keep_classifier_default, notes=args.notes)
+    print(f"added the outcome model of {args.run} (and initial states with simulator states) to {args.bundle}")
+
+
 def _cmd_export_bundle(args: argparse.Namespace) -> None:
     from dreamgym.export import export_bundle
     from dreamgym.world_model.sampler import SamplerConfig
@@ -251,7 +268,7 @@ PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic
             "reset_mode", "mixture_bundles", "checkpoint_every", "average_checkpoints", "average_with_start",
             "monitor_real_episodes")
 """``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
-FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_lr", "no_halfway", "start_decisions")
+FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_lr", "no_halfway", "start_decisions", "success_signal")
 """``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
 
@@ -292,7 +309,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         values = dict(bc_model=args.bc_model, out_dir=args.out, task=args.task, bundle=args.bundle,
                       success_confirmation=confirmation, sampler=args.sampler, denoising_steps=args.denoising_steps,
                       demo_sources=tuple(args.demo_sources), data_dir=args.data, seed=args.seed, device=args.device,
-                      halfway_to_bc=not args.no_halfway)
+                      halfway_to_bc=not args.no_halfway, success_signal=args.success_signal)
         for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("passes", "passes"), ("imitation_steps", "steps"),
                              ("imitation_lr", "learning_rate"), ("start_decisions", "start_decisions")):
             if getattr(args, option) is not None:
@@ -520,6 +537,29 @@ def build_parser() -> argparse.ArgumentParser:
     rew.add_argument("--no-progress", action="store_true")
     rew.set_defaults(func=_cmd_train_reward)
 
+    outcome = commands.add_parser(
+        "train-outcome", help="train the action-grounded success model (start state + actions -> success) on recorded episodes"
+    )
+    outcome.add_argument("--data", type=existing_path, nargs="+", default=[Path("data")], help="recorded dataset folders (with states)")
+    outcome.add_argument("--out", type=Path, required=True, help="run folder; the model goes to OUT/outcome_model")
+    outcome.add_argument("--task", nargs="+", default=["all"])
+    outcome.add_argument("--epochs", type=positive_int, default=30)
+    outcome.add_argument("--seed", type=non_negative_int, default=0)
+    outcome.set_defaults(func=_cmd_train_outcome)
+
+    add_outcome = commands.add_parser(
+        "add-outcome-model",
+        help="add a train-outcome model to a complete bundle, with initial states that carry simulator states",
+    )
+    add_outcome.add_argument("--bundle", type=existing_path, required=True, help="a complete bundle folder, e.g. envs/coffee-pull")
+    add_outcome.add_argument("--run", type=existing_path, required=True, help="the train-outcome output folder")
+    add_outcome.add_argument("--data", type=existing_path, default=Path("data"),
+                             help="the recorded data the bundle was trained on: its training episodes become the initial states")
+    add_outcome.add_argument("--keep-classifier-default", action="store_true",
+                             help="keep the frame classifier as the bundle's default success signal")
+    add_outcome.add_argument("--notes", default="", help="free text recorded in the provenance")
+    add_outcome.set_defaults(func=_cmd_add_outcome_model)
+
     export = commands.add_parser("export-bundle", help="write a learned-simulator bundle from a finished training run")
     export.add_argument("--run", type=existing_path, required=True, help="the train-world-model output folder")
     export.add_argument("--out", type=Path, required=True, help="bundle folder, e.g. envs/coffee-pull")
@@ -587,6 +627,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="imagined episodes start from real contexts of the bundle's stored trajectories that begin at a "
                           "decision in FIRST..LAST (default: 10 16, cut to what the bundle's trajectories hold; 0 0: "
                           "their first frames, the default before session 21)")
+    fbc.add_argument("--success-signal", choices=["classifier", "outcome"], default="classifier",
+                     help="which imagined episodes count as successes: the frame classifier's, confirmed by re-imagining "
+                          "(default), or the bundle's outcome model's verdict at each episode's end (no confirmation)")
     fbc.add_argument("--no-halfway", action="store_true",
                      help="refined.zip = the imitated policy itself, not halfway between it and BC (the mean weights)")
     ppo = ref.add_argument_group("--method ppo")
@@ -705,7 +748,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 OUTPUT_FOLDERS = {
     "collect": "out", "import-minari": "out", "cameras": "out", "train-world-model": "out", "distill-world-model": "out",
-    "train-reward": "out", "export-bundle": "out", "demo": "out", "refine": "out", "evaluate": "videos",
+    "train-reward": "out", "train-outcome": "out", "export-bundle": "out", "demo": "out", "refine": "out", "evaluate": "videos",
 }
 """Commands whose output option names a folder (created if missing): command -> option."""
 OUTPUT_FILES = {"train-bc": "out", "evaluate": "out"}

@@ -5,8 +5,10 @@ module measures that directly. A :class:`Trial` is one real episode (a policy, t
 noise, random actions, or a counterfactual :class:`~dreamgym.data.branches.Branch` of a base policy)
 and the decision ``start`` from which the dream must predict it: the dream gets the 4 real frames up
 to ``start`` and then the same actions as reality, open loop. Real outcome: success in any real frame
-after ``start``; dream outcome: the success classifier fires on any imagined frame. Trials whose
-outcome was decided before ``start`` (success already reached) are left out.
+after ``start``; dream outcome: the success classifier fires on any imagined frame, or, for a simulator
+judged by its outcome model (``success_signal="outcome"``, :func:`judge_trials_by_outcome`), that model's
+verdict on the real state at ``start`` and the actions after it, as a dream env with that signal judges an
+episode at its end. Trials whose outcome was decided before ``start`` (success already reached) are left out.
 
 Per group of trials: outcome agreement, **near-miss hallucination rate** (real failures imagined as
 successes), missed-success rate, the classifier's own verdict on the *real* frames (so a wrong dream
@@ -41,6 +43,7 @@ class Trial:
         frame follows action ``start``.
     :param frames: uint8 ``(T + 1, 3, H, W)`` real frames; ``actions`` ``(T, 4)``; ``success`` ``(T + 1,)``.
     :param final_distance: object-goal distance (m) at the end of the real episode.
+    :param states: float ``(T + 1, S)`` real simulator states, or ``None`` where not recorded.
     """
 
     group: str
@@ -54,6 +57,7 @@ class Trial:
     final_distance: float
     branch: dict | None = None
     dream: dict = field(default_factory=dict)
+    states: np.ndarray | None = None
 
     @property
     def decided_before_start(self) -> bool:
@@ -68,19 +72,21 @@ def record_real_trial(env, act: Act, reset_seed: int, **labels) -> Trial:
     """Run ``act`` for a whole episode of ``env`` (a ``MetaWorldPixelEnv`` that does not terminate on
     success) from ``reset(seed=reset_seed)``; ``labels`` are the :class:`Trial` fields besides the data."""
     frame, info = env.reset(seed=reset_seed)
-    frames, actions, success = [frame], [], [info["success"]]
+    frames, actions, success, states = [frame], [], [info["success"]], [info["state"]]
     for decision in range(env.episode_steps):
         action = np.clip(np.asarray(act(frame, info, decision), dtype=np.float32), -1.0, 1.0)
         frame, _, terminated, truncated, info = env.step(action)
         frames.append(frame)
         actions.append(action)
         success.append(info["success"])
+        states.append(info["state"])
         if terminated or truncated:
             break
     state = info["state"]  # Meta-World layout: object position at 4:7, goal at 36:39
     return Trial(
         frames=np.stack(frames), actions=np.stack(actions), success=np.array(success, dtype=bool),
-        final_distance=float(np.linalg.norm(state[4:7] - state[36:39])), reset_seed=reset_seed, **labels,
+        final_distance=float(np.linalg.norm(state[4:7] - state[36:39])), reset_seed=reset_seed,
+        states=np.stack(states).astype(np.float64), **labels,
     )
 
 
@@ -173,6 +179,36 @@ def confirm_trials(simulator, trials: list[Trial], confirmation, seed: int = 0) 
         dream["confirmed"] = bool(confirm_success(simulator, context, actions, confirmation, simulator.sampler, generator)[0])
 
 
+def judge_trials_by_outcome(simulator, trials: list[Trial]) -> None:
+    """The simulator's outcome model's verdict on every trial, stored as ``trial.dream["outcome_probability"]``:
+    from the real state at ``start`` and all the actions after it (to the real episode's end), as a dream env
+    with ``success_signal="outcome"`` judges an episode. Needs ``trial.states``.
+
+    :raises ValueError: if the simulator has no outcome model or a trial has no states.
+    """
+    model = simulator.outcome_model
+    if model is None:
+        raise ValueError("This simulator has no outcome model (`dreamgym add-outcome-model`); judge its trials by the classifier.")
+    missing = [i for i, trial in enumerate(trials) if trial.states is None]
+    if missing:
+        raise ValueError(f"Trials {missing[:5]} carry no simulator states; the outcome model starts from the state at each trial's start.")
+    if not trials:
+        return
+    capacity = model.config.max_actions
+    actions = np.zeros((len(trials), capacity, model.config.action_dim), dtype=np.float32)
+    taken = np.zeros(len(trials), dtype=np.int64)
+    for i, trial in enumerate(trials):
+        after = trial.actions[trial.start : trial.start + capacity]
+        actions[i, : len(after)] = after
+        taken[i] = len(after)
+    probability = model.success_probability(
+        np.stack([trial.states[trial.start] for trial in trials]), actions, taken, np.array([trial.start for trial in trials])
+    )
+    for trial, p in zip(trials, probability):
+        trial.dream["outcome_probability"] = float(p)
+        trial.dream["outcome_threshold"] = float(model.config.threshold)
+
+
 def fired_frames(probabilities: np.ndarray, threshold: float, success_frames: int = 1) -> np.ndarray:
     """Indices of the frames at which a success is declared: the classifier's probability has been at least
     ``threshold`` on this frame and the ``success_frames - 1`` frames before it."""
@@ -196,11 +232,13 @@ def trial_record(trial: Trial, threshold: float, drift_psnr: float, success_fram
     below = np.flatnonzero(dream["psnr"] < drift_psnr)
     dream_fired = fired_frames(dream["success_probability"], threshold, success_frames)
     real_fired = np.flatnonzero(trial.success[trial.start + 1 :])
-    return {
+    classifier_success = bool(dream_fired.size) and dream.get("confirmed", True)
+    judged_by_outcome = "outcome_probability" in dream
+    record = {
         "group": trial.group, "kind": trial.kind, "base": trial.base, "start": trial.start,
         "reset_seed": trial.reset_seed, "branch": trial.branch,
         "real_success": trial.real_outcome,
-        "dream_success": bool(dream_fired.size) and dream.get("confirmed", True),
+        "dream_success": (dream["outcome_probability"] >= dream["outcome_threshold"]) if judged_by_outcome else classifier_success,
         "dream_success_unconfirmed": bool(dream_fired.size),
         "classifier_on_real_frames": bool(fired_frames(dream["real_frames_success_probability"], threshold, success_frames).size),
         "first_success_real": int(trial.start + 1 + real_fired[0]) if real_fired.size else None,
@@ -209,6 +247,10 @@ def trial_record(trial: Trial, threshold: float, drift_psnr: float, success_fram
         "psnr_mean": round(float(dream["psnr"].mean()), 2),
         "final_object_goal_distance_m": round(trial.final_distance, 4),
     }
+    if judged_by_outcome:
+        record["dream_success_classifier"] = classifier_success
+        record["outcome_probability"] = round(dream["outcome_probability"], 4)
+    return record
 
 
 def outcome_summary(records: Iterable[dict]) -> dict:

@@ -73,9 +73,11 @@ def film_real_and_dream(model, simulator, task: str, reset_seed: int, path: Path
     env.close()
     history = simulator.manifest.context_frames
     dream = DreamWorldVectorEnv(num_envs=1, simulator=simulator)
-    observation, _ = dream.reset(
-        seed=reset_seed, options={"frames": real["frames"][None, :history], "actions": real["actions"][None, : history - 1]}
-    )
+    observation, _ = dream.reset(seed=reset_seed, options={
+        "frames": real["frames"][None, :history], "actions": real["actions"][None, : history - 1],
+        # where the outcome model (the dream's success signal, if the bundle's default) starts from
+        "states": real["states"][None, history - 1], "decisions": np.array([history - 1]),
+    })
     imagined, dream_success = [observation[0]], None
     for step in range(dream.max_episode_steps):
         action, _ = model.predict(observation, deterministic=True)

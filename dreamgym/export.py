@@ -252,3 +252,59 @@ def add_distilled_world_model(
     for choice in ("teacher", "distilled"):
         LearnedSimulator.load(bundle_dir, sampler=choice)  # the extended bundle must load both ways
     return bundle_dir
+
+
+def add_outcome_model(
+    bundle_dir: str | Path, outcome_run: str | Path, data: str | Path, make_default: bool = True, notes: str = ""
+) -> Path:
+    """Add the outcome model of ``outcome_run`` (a ``train-outcome`` folder) to a complete bundle.
+
+    The outcome model starts from the real simulator state of each imagined episode's start context, so the
+    bundle's initial states are rebuilt from the training episodes (not held out) of ``data``, with their states
+    and as many frames per episode as before. ``data`` should be the data the bundle's world model was trained
+    on. With ``make_default`` the outcome model becomes the bundle's ``default_success_signal``. World models and
+    the reward classifier stay byte-identical; the checksums are recorded again.
+    """
+    from dreamgym.bundle import component_folder, load_outcome_model, read_manifest, save_outcome_model, write_manifest
+    from dreamgym.dream.initial_states import InitialStates
+    from dreamgym.dream.simulator import LearnedSimulator
+
+    bundle_dir, outcome_run = Path(bundle_dir), Path(outcome_run)
+    current = LearnedSimulator.load(bundle_dir)  # only a complete, loadable bundle is extended
+    manifest = read_manifest(bundle_dir)
+    for name in ("outcome_summary.json", "outcome_model/model.safetensors"):
+        if not (outcome_run / name).is_file():
+            raise FileNotFoundError(f"{outcome_run} is not a finished train-outcome run: {name} is missing.")
+    outcome_model = load_outcome_model(outcome_run / "outcome_model")
+    holdout_every = int(manifest.provenance.get("training", {}).get("holdout_every", 10))
+    episodes = load_episodes(data, manifest.tasks, with_states=True)
+    training, _ = split_held_out(episodes, holdout_every)
+    length = current.initial_states.frames.shape[1]
+    initial_states = InitialStates.from_episodes(training, length)
+    if initial_states.states is None:
+        raise ValueError(f"The episodes under {data} carry no simulator states; record them with `dreamgym collect`.")
+    if tuple(initial_states.frames.shape[2:]) != tuple(current.initial_states.frames.shape[2:]):
+        raise ValueError(
+            f"The episodes under {data} have frames {tuple(initial_states.frames.shape[2:])}, the bundle "
+            f"{tuple(current.initial_states.frames.shape[2:])}; expected the data the bundle was trained on."
+        )
+    LearnedSimulator(manifest, current.world_model, current.reward_model, initial_states, current.sampler,
+                     current.sampler_name, outcome_model)  # refuse parts that do not fit together before writing
+    summary = json.loads((outcome_run / "outcome_summary.json").read_text())
+    save_outcome_model(bundle_dir / "outcome_model", outcome_model)
+    initial_states.save(component_folder(bundle_dir, manifest, "initial_states"))
+    provenance = dict(manifest.provenance)
+    provenance["outcome_model"] = {
+        key: summary.get(key) for key in ("episodes", "training_stretches", "heldout", "wall_time_s", "hardware")
+    } | {"data": summary.get("config", {}).get("data"), "epochs": summary.get("config", {}).get("epochs")}
+    provenance["initial_states"] = {
+        "episodes": len(initial_states.frames), "frames_per_episode": length,
+        "from": f"training episodes (not held out) of {data}, with simulator states (dreamgym add-outcome-model)",
+    }
+    if notes:
+        provenance["notes"] = f"{provenance.get('notes', '')} {notes}".strip()
+    components = {**manifest.components, "outcome_model": "outcome_model"}
+    signal = "outcome" if make_default else manifest.default_success_signal
+    write_manifest(bundle_dir, replace(manifest, components=components, provenance=provenance, default_success_signal=signal))
+    LearnedSimulator.load(bundle_dir)  # the extended bundle must load
+    return bundle_dir

@@ -406,7 +406,7 @@ INITIAL_STATES = {
     "integer actions": (dict(actions=np.zeros((4, 7, 4), np.int64)), r"initial-state actions must be floating-point \(M, L-1, A\), got torch.int64 \(4, 7, 4\)"),
     "actions of wrong length": (dict(actions=np.zeros((4, 8, 4), np.float32)), r"initial-state actions must be \(M, L-1, A\) = \(4, 7, A\), got \(4, 8, 4\)"),
     "string frames": (dict(frames=np.full((4,), "x")), r"can't convert np.ndarray of type numpy.str_.*; expected uint8 frames "
-                                                       r"\(M, L, 3, H, W\) and floating-point actions \(M, L-1, A\)\."),
+                                                       r"\(M, L, 3, H, W\), floating-point actions \(M, L-1, A\) and, optionally, floating-point states"),
     "missing actions": (dict(actions=None), r"missing arrays \['actions'\]; a dreamgym initial-states file holds \['actions', 'frames'\]"),
     "action outside [-1, 1]": (dict(actions=np.full((4, 7, 4), 7.0, np.float32)),
                                r"initial-state actions must lie in \[-1, 1\] \(the action space\); found 7.0 at index \(0, 0, 0\)"),

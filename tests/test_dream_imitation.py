@@ -184,3 +184,29 @@ def test_imitation_until_grasp_counts_only_those_pairs(tmp_path, tiny_bundle, de
                 "success": np.array([True, True]), "round_seconds": np.array([1.0])}
     summary = imitate(config, episodes, np.array([0, 1]), tmp_path / "out.zip", progress=False)
     assert summary["kept_pairs"] == (2 + GRASP_MARGIN + 1) + 10  # episode 1 never closes: all of it
+
+
+def test_collection_judged_by_the_outcome_model_starts_it_from_the_contexts_real_states(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    from dataclasses import replace
+
+    from dreamgym.dream.simulator import LearnedSimulator
+    from dreamgym.reward.outcome import OutcomeModel, OutcomeModelConfig
+
+    simulator = LearnedSimulator.load(tiny_bundle, check_rendering=False)
+    outcome = OutcomeModel(OutcomeModelConfig(episode_decisions=6, hidden=8, members=1)).eval()
+    with torch.no_grad():
+        outcome.members[0][-1].weight.zero_()
+        outcome.members[0][-1].bias.fill_(5.0)  # every episode a success
+    initial = simulator.initial_states
+    states = torch.randn(*initial.frames.shape[:2], 39)
+    with_outcome = replace(simulator, initial_states=replace(initial, states=states), outcome_model=outcome)
+    with_outcome.save(tmp_path / "outcome-bundle")
+    config = _config(tmp_path, tmp_path / "outcome-bundle", demo_data, rounds=1, num_envs=3, start_decisions=(0, 1),
+                     success_signal="outcome")
+    config.out_dir.mkdir()
+    episodes = collect_imagined_episodes(config, progress=False)
+    assert episodes["success"].all()
+    # judged at the real episode's end: 6 decisions minus the context's last decision
+    np.testing.assert_array_equal(episodes["lengths"], 6 - (episodes["start_decision"] + 3))
+    with pytest.raises(ValueError, match="success_signal must be one of"):
+        _config(tmp_path, tiny_bundle, demo_data, success_signal="frames")

@@ -102,7 +102,8 @@ def imagine(model, trials: list[dict], simulator, dream_seeds: int, start: int =
     started = time.perf_counter()
     env = DreamWorldVectorEnv(num_envs=len(trials), simulator=simulator, denoising_steps=denoising_steps,
                               max_episode_steps=simulator.manifest.episode_steps - start,
-                              success_confirmation=success_confirmation)
+                              success_confirmation=success_confirmation,
+                              success_signal="classifier")  # this benchmark measures the frames' own verdict
     frames = np.stack([t["frames"] for t in trials])
     actions = np.stack([t["actions"] for t in trials]).astype(np.float32)
     for trial in trials:

@@ -70,6 +70,9 @@ def parse_args() -> argparse.Namespace:
                         help="folder caching the recorded real trials (the real simulator is deterministic under reset(seed)); "
                         "reused when policy file, trial settings, rendering and Meta-World version are the same")
     parser.add_argument("--no-real-cache", action="store_true", help="record the real trials anew and cache nothing")
+    parser.add_argument("--success-signal", choices=["classifier", "outcome"],
+                        help="judge the dream's outcomes by the frame classifier or the bundle's outcome model "
+                             "(default: the bundle's default_success_signal, as its dream env does)")
     parser.add_argument("--label", default="shipped")
     parser.add_argument("--out-dir", type=Path, default=HERE)
     args = parser.parse_args()
@@ -109,6 +112,9 @@ def real_trials_key(args, manifest, policy_path: Path) -> str:
 
 
 TRIAL_ARRAYS = ("frames", "actions", "success")
+STATES_FILE = "states.npz"
+"""In a cache folder: the real simulator states of every trial (``trial-0000`` ...), recorded with the trials or
+recovered later by :func:`attach_states` (caches written before session 29 have none)."""
 
 
 def load_cached_trials(folder: Path) -> list | None:
@@ -122,6 +128,10 @@ def load_cached_trials(folder: Path) -> list | None:
     for i, labels in enumerate(json.loads(index.read_text())):
         with np.load(folder / f"trial-{i:04d}.npz") as arrays:
             trials.append(Trial(**labels, **{name: arrays[name] for name in TRIAL_ARRAYS}))
+    if (folder / STATES_FILE).is_file():
+        with np.load(folder / STATES_FILE) as stored:
+            for i, trial in enumerate(trials):
+                trial.states = stored[f"trial-{i:04d}"]
     return trials
 
 
@@ -166,7 +176,40 @@ def save_cached_trials(folder: Path, trials: list, recorded_on: dict) -> None:
     for i, trial in enumerate(trials):
         np.savez_compressed(folder / f"trial-{i:04d}.npz", **{name: getattr(trial, name) for name in TRIAL_ARRAYS})
         labels.append({name: getattr(trial, name) for name in ("group", "kind", "base", "start", "reset_seed", "final_distance", "branch")})
+    if all(trial.states is not None for trial in trials):
+        np.savez_compressed(folder / STATES_FILE, **{f"trial-{i:04d}": trial.states for i, trial in enumerate(trials)})
     atomic_write_json(folder / "trials.json", labels)
+
+
+def attach_states(trials: list, manifest, cache: Path | None) -> None:
+    """Give every trial its real simulator states: from the cache's :data:`STATES_FILE`, else by replaying its
+    recorded actions in Meta-World from ``reset(seed)`` (deterministic; the replayed success flags must equal the
+    recorded ones) and writing them there."""
+    if all(trial.states is not None for trial in trials):
+        return
+    path = None if cache is None else cache / STATES_FILE
+    if path is not None and path.is_file():
+        with np.load(path) as stored:
+            for i, trial in enumerate(trials):
+                trial.states = stored[f"trial-{i:04d}"]
+        return
+    env = real_env(manifest)
+    try:
+        for trial in tqdm(trials, desc="real states (replays)", unit="trial"):
+            _, info = env.reset(seed=trial.reset_seed)
+            states, success = [info["state"]], [info["success"]]
+            for action in trial.actions:
+                _, _, _, _, info = env.step(action)
+                states.append(info["state"])
+                success.append(info["success"])
+            if not np.array_equal(np.array(success, dtype=bool), trial.success):
+                raise RuntimeError(f"Replaying trial (seed {trial.reset_seed}, {trial.group}/{trial.kind}) did not reproduce its "
+                                   "recorded success flags; the real env is not the one that recorded the cache.")
+            trial.states = np.stack(states).astype(np.float64)
+    finally:
+        env.close()
+    if path is not None:
+        np.savez_compressed(path, **{f"trial-{i:04d}": trial.states for i, trial in enumerate(trials)})
 
 
 def real_env(manifest):
@@ -309,7 +352,13 @@ def main() -> None:
     import torch
 
     from dreamgym.bundle import find_bundle
-    from dreamgym.decision_fidelity import confirm_trials, group_summaries, imagine_trials, trial_record
+    from dreamgym.decision_fidelity import (
+        confirm_trials,
+        group_summaries,
+        imagine_trials,
+        judge_trials_by_outcome,
+        trial_record,
+    )
     from dreamgym.dream.confirmation import SuccessConfirmation
     from dreamgym.dream.simulator import LearnedSimulator
     from dreamgym.policy.model import load_policy
@@ -340,12 +389,19 @@ def main() -> None:
     if args.confirm_rerolls:
         confirmation = SuccessConfirmation(rerolls=args.confirm_rerolls, horizon=args.confirm_horizon)
         confirm_trials(simulator, kept, confirmation, seed=args.dream_seed + 1)
+    success_signal = args.success_signal or simulator.manifest.default_success_signal
+    if success_signal == "outcome":
+        attach_states(trials, simulator.manifest, cache)
+        judge_trials_by_outcome(simulator, kept)
     threshold = float(simulator.reward_model.config.threshold)
     records = [trial_record(t, threshold, args.drift_psnr, args.success_frames) for t in kept]
     summary = group_summaries(records)
     # with pessimism: the same trials judged without it, for a like-for-like comparison
     unconfirmed = (group_summaries([{**r, "dream_success": r["dream_success_unconfirmed"]} for r in records])
                    if args.confirm_rerolls else None)
+    # judged by the outcome model: the same trials judged by the classifier on the imagined frames, for comparison
+    by_classifier = (group_summaries([{**r, "dream_success": r["dream_success_classifier"]} for r in records])
+                     if success_signal == "outcome" else None)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     plot_agreement(summary, args.out_dir / f"agreement-{args.label}.png", f"dream vs real outcomes ({args.label})")
     wrong = save_disagreements(kept, records, args.out_dir / f"disagreements-{args.label}.png")
@@ -357,6 +413,7 @@ def main() -> None:
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "layout_seeds_from": SEED_BASE + args.seed_offset,
         "classifier_threshold": threshold,
+        "success_signal": success_signal,
         "sampler": simulator.sampler_name,
         "denoising_steps": simulator.sampler.num_steps,
         "sampler_order": simulator.sampler.order,
@@ -368,6 +425,7 @@ def main() -> None:
         "disagreements_pictured": min(wrong, 16),
         "summary": summary,
         "summary_without_confirmation": unconfirmed,
+        "summary_by_classifier": by_classifier,
         "hardware": hardware_description(torch.device("cpu")),
         "seconds_real_episodes": round(real_seconds, 1),
         "seconds_total": round(time.time() - started, 1),

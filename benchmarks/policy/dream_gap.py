@@ -47,7 +47,7 @@ def replay_in_dream(episodes: list[dict], simulator, start: int, stop: int, seed
     """Replay the real actions in the dream from the real context at ``start`` (frames start..start+3)
     up to real decision ``stop``; per episode, the first step (in real-episode time) at which the
     dream's classifier fires, or ``None``."""
-    env = DreamWorldVectorEnv(num_envs=len(episodes), simulator=simulator, max_episode_steps=10_000)
+    env = DreamWorldVectorEnv(num_envs=len(episodes), simulator=simulator, max_episode_steps=10_000, success_signal="classifier")
     history = env.history
     env.reset(seed=seed, options={"frames": np.stack([ep["frames"][start : start + history] for ep in episodes]),
                                   "actions": np.stack([ep["actions"][start : start + history - 1] for ep in episodes])})

@@ -4,7 +4,7 @@ The same machinery as :class:`~dreamgym.dream.vector_env.DreamWorldVectorEnv` wi
 the single-env contract: no autoreset (the episode's last imagined frame is the observation returned
 with ``terminated`` or ``truncated``; call ``reset()`` to start again). ``reset(options={"frames":
 uint8 (4, 3, H, W), "actions": float32 (3, 4)})`` starts from the caller's own real context (no leading
-batch axis). Actions, contexts and seeds are checked by :mod:`dreamgym.dream.inputs`, as in the vector env.
+batch axis; with the outcome signal also ``"states"`` ``(S,)`` and ``"decisions"``, an integer). Actions, contexts and seeds are checked by :mod:`dreamgym.dream.inputs`, as in the vector env.
 ``step()`` after the episode ended (or before the first reset) raises :class:`~dreamgym.spaces.ResetNeeded`, and
 every method but ``close()`` raises ``RuntimeError`` after ``close()``.
 """
@@ -17,10 +17,10 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from dreamgym.dream.inputs import CONTEXT_KEYS, check_seed, check_step_action, context_from_options
+from dreamgym.dream.inputs import CONTEXT_KEYS, OUTCOME_START_KEYS, check_seed, check_step_action, context_from_options
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
-from dreamgym.spaces import BEFORE_RESET, check_open, check_render_mode, check_reset_done, episode_end
+from dreamgym.spaces import BEFORE_RESET, as_array, check_open, check_render_mode, check_reset_done, episode_end
 
 
 def _vector_setting(name: str) -> property:
@@ -52,12 +52,13 @@ class DreamWorldEnv(gym.Env):
         max_episode_steps: int | None = None,
         render_mode: str | None = "rgb_array",
         sampler: str | None = None,
+        success_signal: str | None = None,
     ):
         self.render_mode = check_render_mode(render_mode, self.metadata, type(self).__name__)
         self._vector = DreamWorldVectorEnv(
             num_envs=1, bundle=bundle, task=task, simulator=simulator, device=device,
             denoising_steps=denoising_steps, reset_mode=reset_mode, reward_mode=reward_mode,
-            max_episode_steps=max_episode_steps, render_mode=None, sampler=sampler,
+            max_episode_steps=max_episode_steps, render_mode=None, sampler=sampler, success_signal=success_signal,
         )
         self.observation_space = self._vector.single_observation_space
         self.action_space = self._vector.single_action_space
@@ -78,7 +79,11 @@ class DreamWorldEnv(gym.Env):
         super().reset(seed=check_seed(seed))
         context = context_from_options(options, self._vector.history, self.observation_space.shape, worlds=None)
         if context is not None:  # the vector env's layout: a leading axis of one world
-            options = {key: array[None] for key, array in zip(CONTEXT_KEYS, context)}
+            batched = {key: array[None] for key, array in zip(CONTEXT_KEYS, context)}
+            for key in OUTCOME_START_KEYS:  # checked by the vector env (with a leading axis of one world)
+                if key in options:
+                    batched[key] = as_array(options[key], f"options[{key!r}]", "an array")[None]
+            options = batched
         observations, _ = self._vector.reset(seed=seed, options=options)
         self._frame = observations[0]
         self._pending_reset = None
@@ -93,6 +98,8 @@ class DreamWorldEnv(gym.Env):
         self._frame = info["final_obs"][0] if done else observations[0]
         self._pending_reset = episode_end(bool(terminated[0]), bool(truncated[0]))
         step_info = {"success_probability": float(info["success_probability"][0])}
+        if "outcome_probability" in info:
+            step_info["outcome_probability"] = float(info["outcome_probability"][0])
         return self._frame.copy(), float(rewards[0]), bool(terminated[0]), bool(truncated[0]), step_info
 
     def render(self) -> np.ndarray | None:

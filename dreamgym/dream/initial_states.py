@@ -4,6 +4,8 @@ The file holds real trajectories (lossless, compressed, loaded without pickle)::
 
     frames   uint8   (M, L, 3, H, W)   the first L frames of M real episodes
     actions  float32 (M, L-1, A)       actions[:, t] led from frames[:, t] to frames[:, t+1]
+    states   float32 (M, L, S)         optional: the simulator state at each frame (what an
+                                       outcome model, ``dreamgym.reward.outcome``, starts from)
 
 An imagined world starts from ``history`` consecutive real frames and the ``history - 1`` actions
 between them: by default the start of an episode (t = 0), or, for the paper's "random reset", any
@@ -31,6 +33,7 @@ class InitialStates:
 
     frames: torch.Tensor
     actions: torch.Tensor
+    states: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         frames, actions = self.frames, self.actions
@@ -54,6 +57,14 @@ class InitialStates:
             raise ValueError(
                 f"initial-state actions must lie in [-1, 1] (the action space); found {actions[index].item()} at index {index}."
             )
+        states = self.states
+        if states is not None:
+            if not isinstance(states, torch.Tensor) or not states.is_floating_point() or states.ndim != 3 or states.shape[:2] != frames.shape[:2]:
+                raise ValueError(
+                    f"initial-state states must be floating-point (M, L, S) = ({frames.shape[0]}, {frames.shape[1]}, S), got {_describe(states)}."
+                )
+            if not torch.isfinite(states).all():
+                raise ValueError("initial-state states must be finite.")
 
     @classmethod
     def from_episodes(cls, episodes: list[Episode], length: int) -> "InitialStates":
@@ -63,12 +74,20 @@ class InitialStates:
             raise ValueError(f"No episode has {length} frames.")
         frames = np.stack([ep.frames[:length] for ep in usable])
         actions = np.stack([ep.actions[: length - 1] for ep in usable]).astype(np.float32)
-        return cls(torch.from_numpy(frames), torch.from_numpy(actions))
+        states = None
+        if all(ep.states is not None for ep in usable):
+            states = torch.from_numpy(np.stack([ep.states[:length] for ep in usable]).astype(np.float32))
+        return cls(torch.from_numpy(frames), torch.from_numpy(actions), states)
 
     def sample(
         self, count: int, history: int, mode: str, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``count`` contexts: frames ``(count, history, 3, H, W)`` and actions ``(count, history-1, A)``."""
+        return self.contexts(*self.draw(count, history, mode, generator), history)
+
+    def draw(self, count: int, history: int, mode: str, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Where ``count`` contexts start: stored episode indices and first decisions ``(count,)`` each (for
+        :meth:`contexts` and :meth:`context_states`)."""
         if mode not in RESET_MODES:
             raise ValueError(f"Unknown reset mode {mode!r}; choose one of {RESET_MODES}.")
         episodes = torch.randint(self.frames.shape[0], (count,), generator=generator)
@@ -76,7 +95,20 @@ class InitialStates:
             starts = torch.zeros(count, dtype=torch.long)
         else:
             starts = torch.randint(self.frames.shape[1] - history + 1, (count,), generator=generator)
-        return self.contexts(episodes, starts, history)
+        return episodes, starts
+
+    def context_states(self, episodes, starts, history: int) -> torch.Tensor:
+        """The simulator state ``(N, S)`` at the last frame of each context of :meth:`contexts`.
+
+        :raises ValueError: if these initial states carry no simulator states.
+        """
+        if self.states is None:
+            raise ValueError(
+                "These initial states carry no simulator states; an outcome model needs them (re-export the bundle's "
+                "initial states from recorded episodes with states: `dreamgym add-outcome-model`)."
+            )
+        episodes, starts = torch.as_tensor(episodes, dtype=torch.long), torch.as_tensor(starts, dtype=torch.long)
+        return self.states[episodes, starts + history - 1]
 
     def contexts(self, episodes, starts, history: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The ``history`` frames ``(N, history, 3, H, W)`` of stored episode ``episodes[i]`` from decision ``starts[i]``
@@ -91,7 +123,10 @@ class InitialStates:
 
         def write(temporary: Path) -> None:
             with open(temporary, "wb") as handle:
-                np.savez_compressed(handle, frames=self.frames.numpy(), actions=self.actions.numpy())
+                arrays = {"frames": self.frames.numpy(), "actions": self.actions.numpy()}
+                if self.states is not None:
+                    arrays["states"] = self.states.numpy()
+                np.savez_compressed(handle, **arrays)
 
         atomic_write(folder / "episodes.npz", write)
         return folder
@@ -106,10 +141,12 @@ class InitialStates:
         path = Path(folder) / "episodes.npz"
         arrays = read_npz(path, ("frames", "actions"), BundleError, "dreamgym initial-states file")
         try:
-            return cls(torch.from_numpy(arrays["frames"]), torch.from_numpy(arrays["actions"]))
+            states = torch.from_numpy(arrays["states"]) if "states" in arrays else None
+            return cls(torch.from_numpy(arrays["frames"]), torch.from_numpy(arrays["actions"]), states)
         except TypeError as error:  # an array torch cannot hold (strings): the message is torch's
             raise BundleError(
-                f"{path}: {error}; expected uint8 frames (M, L, 3, H, W) and floating-point actions (M, L-1, A)."
+                f"{path}: {error}; expected uint8 frames (M, L, 3, H, W), floating-point actions (M, L-1, A) "
+                "and, optionally, floating-point states (M, L, S)."
             ) from None
         except ValueError as error:
             raise BundleError(f"{path}: {error}") from None

@@ -21,6 +21,9 @@ from dreamgym.spaces import ACTION_DIM, as_array, check_action, check_real_array
 
 CONTEXT_KEYS = ("frames", "actions")
 """The keys of ``reset(options=...)``: a caller's own context to start from."""
+OUTCOME_START_KEYS = ("states", "decisions")
+"""Optional keys of ``reset(options=...)`` next to a context: the simulator state at its last frame and that
+frame's decision index in its real episode, which an env judged by an outcome model needs."""
 
 
 def check_positive_int(value: Any, name: str, optional: bool = False) -> int | None:
@@ -243,18 +246,49 @@ def context_from_options(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The validated context in ``reset(options=...)``, or ``None`` when no options are given.
 
-    ``options`` must be ``None``, empty, or a mapping with exactly the keys ``"frames"`` and ``"actions"``:
-    a misspelt or unsupported key would otherwise be ignored and the worlds start somewhere else.
+    ``options`` must be ``None``, empty, or a mapping with the keys ``"frames"`` and ``"actions"`` (and
+    optionally :data:`OUTCOME_START_KEYS`, checked by :func:`outcome_start_from_options`): a misspelt or
+    unsupported key would otherwise be ignored and the worlds start somewhere else.
     """
     if options is None or (isinstance(options, Mapping) and not options):
         return None
     expected = "a dict with both 'frames' and 'actions' (or no options)"
     if not isinstance(options, Mapping):
         raise ValueError(f"reset(options=...) is a {type(options).__name__}; expected {expected}.")
-    unknown = sorted(str(key) for key in options if key not in CONTEXT_KEYS)
+    unknown = sorted(str(key) for key in options if key not in CONTEXT_KEYS + OUTCOME_START_KEYS)
     if unknown:
         raise ValueError(f"reset(options=...) has unknown keys {unknown}; expected {expected}.")
     missing = [key for key in CONTEXT_KEYS if key not in options]
     if missing:
         raise ValueError(f"reset(options=...) lacks {missing}; expected {expected}.")
     return check_context(options["frames"], options["actions"], history, frame_shape, worlds)
+
+
+def outcome_start_from_options(
+    options: Any, state_dim: int, worlds: int | None, first_decision: int, last_decision: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The validated ``options["states"]`` (float32 ``(N, state_dim)``) and ``options["decisions"]`` (int64 ``(N,)``)
+    of a ``reset(options=...)`` that gives a context, or ``None`` when neither is given (``worlds=None``: one world,
+    no leading axis, returned with one).
+
+    :raises ValueError: if only one of them is given, or either has the wrong shape, values or range.
+    """
+    if not isinstance(options, Mapping) or not any(key in options for key in OUTCOME_START_KEYS):
+        return None
+    lead = () if worlds is None else (worlds,)
+    expected_states = f"real numbers of shape {lead + (state_dim,)}: the simulator state at each context's last frame"
+    expected_decisions = (f"integers of shape {lead} in [{first_decision}, {last_decision}]: the decision index of each "
+                          "context's last frame in its real episode")
+    missing = [key for key in OUTCOME_START_KEYS if key not in options]
+    if missing:
+        raise ValueError(f"reset(options=...) lacks {missing}; 'states' ({expected_states}) and 'decisions' "
+                         f"({expected_decisions}) come together.")
+    states = check_real_array(options["states"], "options['states']", lead + (state_dim,), expected_states)
+    decisions = as_array(options["decisions"], "options['decisions']", expected_decisions)
+    if not np.issubdtype(decisions.dtype, np.integer) or decisions.shape != lead:
+        raise ValueError(f"options['decisions'] is {decisions.dtype} {decisions.shape}; expected {expected_decisions}.")
+    if (decisions < first_decision).any() or (decisions > last_decision).any():
+        raise ValueError(f"options['decisions'] holds {decisions.tolist()}; expected {expected_decisions}.")
+    if worlds is None:
+        return states[None], decisions.astype(np.int64)[None]
+    return states, decisions.astype(np.int64)

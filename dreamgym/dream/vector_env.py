@@ -13,6 +13,12 @@ Euler steps, one batched call), and scores it with the success classifier:
   or with a second, independently trained one (``judge``); one that does not still
   ends the episode, with reward 0 (the dream cannot vouch for the outcome, and going on would only
   re-test the same success every step); ``info["unconfirmed_success"]`` flags those;
+* ``success_signal="outcome"`` (where the bundle has an outcome model, :mod:`dreamgym.reward.outcome`):
+  success is not read off the frames; an episode runs to the end of its real episode (or
+  ``max_episode_steps``) and is then judged by the outcome model from the real simulator state of its
+  start context and the actions taken since: reward 1 (``"sparse"``) or the predicted probability
+  (``"probability"``) on that last step, terminated if judged a success, else truncated;
+  ``info["outcome_probability"]`` carries the judgement (NaN for worlds still running);
 * autoreset in the same step (``AutoresetMode.SAME_STEP``): a finished world's last frame goes to
   ``info["final_obs"]`` (mask ``info["_final_obs"]``) and the returned observation is already the
   first frame of its next episode.
@@ -20,7 +26,9 @@ Euler steps, one batched call), and scores it with the success classifier:
 Worlds start from real 4-frame contexts of the bundle (``reset_mode="episode_start"``: starts of real
 episodes; ``"random"``: any point of stored real trajectories), or from the caller's own context:
 ``reset(options={"frames": uint8 (N, 4, 3, H, W), "actions": float32 (N, 3, 4)})`` where
-``actions[:, i]`` led from ``frames[:, i]`` to ``frames[:, i + 1]``. All randomness comes from
+``actions[:, i]`` led from ``frames[:, i]`` to ``frames[:, i + 1]`` (with the outcome signal also
+``"states"``: float ``(N, S)``, the simulator state at the last context frame, and ``"decisions"``: int ``(N,)``,
+that frame's decision index in its real episode). All randomness comes from
 generators seeded by ``reset(seed=...)``. Settings (also when set later), actions, contexts and seeds are
 checked by :mod:`dreamgym.dream.inputs`, the same layer as the single env's. After ``close()``, ``reset``,
 ``step`` and ``render`` raise ``RuntimeError``.
@@ -37,6 +45,7 @@ import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from dreamgym.bundle import SUCCESS_SIGNALS
 from dreamgym.dream.confirmation import SuccessConfirmation, confirm_success
 from dreamgym.dream.initial_states import RESET_MODES
 from dreamgym.dream.inputs import (
@@ -49,6 +58,7 @@ from dreamgym.dream.inputs import (
     check_task,
     choice,
     context_from_options,
+    outcome_start_from_options,
 )
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.media import grid, to_hwc
@@ -84,7 +94,10 @@ class DreamWorldVectorEnv(VectorEnv):
     :param max_episode_steps: decisions before truncation (default: the bundle's episode length).
     :param output: ``"numpy"`` (default) or ``"torch"`` (tensors stay on ``device``).
     :param success_confirmation: pessimistic success (a :class:`SuccessConfirmation` or its dict);
-        ``None``: every predicted success counts.
+        ``None``: every predicted success counts. Only with the classifier signal.
+    :param success_signal: ``"classifier"`` (the frame classifier on every imagined frame) or ``"outcome"`` (the
+        bundle's outcome model at the episode's end); default: ``"classifier"`` with a ``success_confirmation``
+        (which re-tests the classifier's successes), else the bundle's ``default_success_signal``.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10, "autoreset_mode": AutoresetMode.SAME_STEP}
@@ -109,6 +122,7 @@ class DreamWorldVectorEnv(VectorEnv):
         output: str = "numpy",
         success_confirmation: SuccessConfirmation | dict | None = None,
         sampler: str | None = None,
+        success_signal: str | None = None,
     ):
         num_envs = check_positive_int(num_envs, "num_envs")
         max_episode_steps = check_positive_int(max_episode_steps, "max_episode_steps", optional=True)
@@ -157,6 +171,7 @@ class DreamWorldVectorEnv(VectorEnv):
         if success_confirmation is not None and not isinstance(success_confirmation, SuccessConfirmation):
             raise ValueError(f"success_confirmation must be a SuccessConfirmation, a dict or None, got {success_confirmation!r}.")
         self.success_confirmation = success_confirmation
+        self.success_signal = self._check_success_signal(success_signal)
         self._judge = None if success_confirmation is None or success_confirmation.judge is None else (
             self._load_judge(success_confirmation.judge)
         )
@@ -171,6 +186,11 @@ class DreamWorldVectorEnv(VectorEnv):
         self._frames = torch.zeros(num_envs, self.history, 3, size, size, dtype=torch.uint8, device=self.device)
         self._actions = torch.zeros(num_envs, self.history - 1, ACTION_DIM, device=self.device)
         self._steps = torch.zeros(num_envs, dtype=torch.long)
+        # With the outcome signal: where each world's open-loop stretch starts and the actions taken since.
+        outcome = simulator.outcome_model
+        self._start_states = np.zeros((num_envs, outcome.config.state_dim if outcome else 0), dtype=np.float32)
+        self._start_decisions = np.zeros(num_envs, dtype=np.int64)
+        self._taken = np.zeros((num_envs, outcome.config.max_actions if outcome else 0, ACTION_DIM), dtype=np.float32)
         # With success confirmation: the last ``horizon`` imagined transitions before the context, kept
         # so a predicted success can be re-imagined from the frames before its deciding stretch.
         lookback = success_confirmation.horizon if success_confirmation else 0
@@ -200,6 +220,23 @@ class DreamWorldVectorEnv(VectorEnv):
         judge.world_model.to(memory_format=torch.channels_last)
         return judge
 
+    def _check_success_signal(self, success_signal: str | None) -> str:
+        simulator = self.simulator
+        if success_signal is None:  # a confirmation re-tests the classifier's successes: it implies that signal
+            success_signal = "classifier" if self.success_confirmation is not None else simulator.manifest.default_success_signal
+        signal = success_signal
+        if not isinstance(signal, str) or signal not in SUCCESS_SIGNALS:
+            raise ValueError(f"success_signal must be one of {list(SUCCESS_SIGNALS)} or None, got {success_signal!r}.")
+        if signal == "outcome" and simulator.outcome_model is None:
+            raise ValueError(
+                "success_signal='outcome' needs a bundle with an outcome model (`dreamgym add-outcome-model`); this one "
+                "has none: use success_signal='classifier'."
+            )
+        if signal == "outcome" and self.success_confirmation is not None:
+            raise ValueError("success_confirmation re-imagines frames the classifier called a success; it applies only "
+                             "with success_signal='classifier', not 'outcome'.")
+        return signal
+
     def _seeded(self, seed: int) -> None:
         self._context_generator.manual_seed(int(seed))
         self._noise_generator.manual_seed(int(seed) + 1)
@@ -211,9 +248,31 @@ class DreamWorldVectorEnv(VectorEnv):
         """Boolean per-world flags (held on the CPU) in the requested output form."""
         return flags.to(self.device) if self.output == "torch" else flags.numpy()
 
-    def _draw_contexts(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
-        frames, actions = self.simulator.initial_states.sample(count, self.history, self.reset_mode, self._context_generator)
+    def _draw_contexts(self, worlds: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Real contexts for ``worlds`` (indices); with the outcome signal also their start states and decisions."""
+        initial_states = self.simulator.initial_states
+        episodes, starts = initial_states.draw(len(worlds), self.history, self.reset_mode, self._context_generator)
+        frames, actions = initial_states.contexts(episodes, starts, self.history)
+        if self.success_signal == "outcome":
+            self._start_outcome_stretch(worlds, initial_states.context_states(episodes, starts, self.history).numpy(),
+                                        starts.numpy() + self.history - 1)
         return frames.to(self.device), actions.to(self.device)
+
+    def _start_outcome_stretch(self, worlds: list[int], states: np.ndarray, decisions: np.ndarray) -> None:
+        self._start_states[worlds] = states
+        self._start_decisions[worlds] = decisions
+        self._taken[worlds] = 0.0
+
+    def _judge_outcomes(self, ended: np.ndarray, taken: np.ndarray) -> np.ndarray:
+        """The outcome model's success probability for every world, NaN for those not in ``ended`` (bool ``(N,)``),
+        after ``taken`` actions since each world's start."""
+        probability = np.full(self.num_envs, np.nan, dtype=np.float32)
+        if ended.any():
+            taken = np.minimum(taken, self._taken.shape[1])
+            probability[ended] = self.simulator.outcome_model.success_probability(
+                self._start_states[ended], self._taken[ended], taken[ended], self._start_decisions[ended]
+            )
+        return probability
 
     # -- gymnasium API -------------------------------------------------------------------------
     def check_options(self, options: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -230,14 +289,31 @@ class DreamWorldVectorEnv(VectorEnv):
             self._seeded(seed % 2**63)  # torch generators take 64-bit seeds; gymnasium allows any size
         context = self.check_options(options)
         if context is None:
-            frames, actions = self._draw_contexts(self.num_envs)
+            frames, actions = self._draw_contexts(list(range(self.num_envs)))
         else:
             frames, actions = (torch.from_numpy(array).to(self.device) for array in context)
+            start = self._outcome_start(options)
+            if start is not None:
+                self._start_outcome_stretch(list(range(self.num_envs)), *start)
         self._frames.copy_(frames)
         self._actions.copy_(actions)
         self._steps.zero_()
         self._pending_reset = None
         return self._output(self._frames[:, -1]), {}
+
+    def _outcome_start(self, options: dict) -> tuple[np.ndarray, np.ndarray] | None:
+        """The checked start states and decisions of a caller's context (required with the outcome signal)."""
+        if self.success_signal != "outcome":
+            return None
+        config = self.simulator.outcome_model.config
+        start = outcome_start_from_options(options, config.state_dim, self.num_envs, config.first_start, config.episode_decisions - 1)
+        if start is None:
+            raise ValueError(
+                "This env judges success with its outcome model (success_signal='outcome'), which starts from the simulator "
+                "state at the context's last frame: reset(options=...) needs 'states' (N, "
+                f"{config.state_dim}) and 'decisions' (N,) next to 'frames' and 'actions' (or use success_signal='classifier')."
+            )
+        return start
 
     def step(self, actions):
         check_open(self.closed, type(self).__name__, "step")
@@ -247,19 +323,36 @@ class DreamWorldVectorEnv(VectorEnv):
         with torch.no_grad():
             next_frames = sample_next_frame(self.simulator.world_model, self._frames, context_actions, self.sampler, self._noise_generator)
             probability = self.simulator.reward_model.success_probability(next_frames).float()
-        success = probability >= self.simulator.reward_model.config.threshold
+        outcome = None
+        if self.success_signal == "outcome":
+            taken = self._steps.numpy()
+            room = taken < self._taken.shape[1]
+            self._taken[room, taken[room]] = actions.cpu().numpy()[room]
+            steps_after = taken + 1
+            ended = (steps_after >= self.max_episode_steps) | (self._start_decisions + steps_after >= self.simulator.manifest.episode_steps)
+            outcome = self._judge_outcomes(ended, steps_after)
+            outcome_t = torch.from_numpy(outcome).to(self.device)
+            success = (outcome_t >= self.simulator.outcome_model.config.threshold)  # NaN compares False
+            ended_t = torch.from_numpy(ended).to(self.device)
+        else:
+            success = probability >= self.simulator.reward_model.config.threshold
         unconfirmed = torch.zeros_like(success)
         if self.success_confirmation is not None and success.any():
             worlds = success.nonzero().flatten()
             unconfirmed[worlds] = ~self._confirm(worlds, actions)
             success = success & ~unconfirmed
-        reward = success.float() if self.reward_mode == "sparse" else probability * ~unconfirmed
+        if outcome is not None:
+            reward = success.float() if self.reward_mode == "sparse" else torch.nan_to_num(outcome_t, nan=0.0)
+        else:
+            reward = success.float() if self.reward_mode == "sparse" else probability * ~unconfirmed
         self._steps += 1
         if self.success_confirmation is not None:
             self._trace_frames = torch.cat([self._trace_frames[:, 1:], self._frames[:, :1]], dim=1)
             self._trace_actions = torch.cat([self._trace_actions[:, 1:], context_actions[:, :1]], dim=1)
         terminated = (success | unconfirmed).cpu()  # an unconfirmed success ends the episode unrewarded
         truncated = (self._steps >= self.max_episode_steps) & ~terminated
+        if outcome is not None:
+            truncated = ended_t.cpu() & ~terminated
         self._frames = torch.cat([self._frames[:, 1:], next_frames[:, None]], dim=1)
         self._actions = torch.cat([self._actions[:, 1:], actions[:, None]], dim=1)
 
@@ -267,9 +360,11 @@ class DreamWorldVectorEnv(VectorEnv):
         infos: dict[str, Any] = {"success_probability": self._output(probability)}
         if self.success_confirmation is not None:
             infos["unconfirmed_success"] = self._flags(unconfirmed.cpu())
+        if outcome is not None:
+            infos["outcome_probability"] = self._output(outcome_t) if self.output == "torch" else outcome
         done = (terminated | truncated).nonzero().flatten().tolist()
         if done:
-            frames, context_actions_new = self._draw_contexts(len(done))
+            frames, context_actions_new = self._draw_contexts(done)
             index = torch.tensor(done, device=self.device)
             self._frames[index] = frames
             self._actions[index] = context_actions_new
@@ -277,7 +372,10 @@ class DreamWorldVectorEnv(VectorEnv):
             observations[index] = frames[:, -1]
             final_frames = next_frames.cpu().numpy()
             for i in done:
-                infos = self._add_info(infos, {"final_obs": final_frames[i], "final_info": {"success_probability": float(probability[i])}}, i)
+                final_info = {"success_probability": float(probability[i])}
+                if outcome is not None:
+                    final_info["outcome_probability"] = float(outcome[i])
+                infos = self._add_info(infos, {"final_obs": final_frames[i], "final_info": final_info}, i)
         return (
             self._output(observations),
             self._output(reward),

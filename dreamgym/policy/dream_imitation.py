@@ -48,6 +48,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from dreamgym.bundle import SUCCESS_SIGNALS
 from dreamgym.dream.confirmation import SuccessConfirmation
 from dreamgym.files import atomic_write, atomic_write_json
 from dreamgym.tasks import get_task
@@ -83,7 +84,11 @@ class DreamImitationConfig:
     :param passes: collect-and-imitate passes, each started from the policy the previous one imitated (its
         imagined episodes seeded ``seed + PASS_SEED_STEP * (pass - 1)``, its folder ``pass-<k>``; the default 1 was 2
         in session 22).
-    :param success_confirmation: which imagined successes count (:class:`SuccessConfirmation` as a dict).
+    :param success_confirmation: which imagined successes count (:class:`SuccessConfirmation` as a dict); with
+        ``success_signal="classifier"`` only.
+    :param success_signal: ``"classifier"`` (the default: the frame classifier's successes, confirmed by
+        re-imagining) or ``"outcome"``: the bundle's outcome model judges each imagined episode at its real
+        episode's end (:mod:`dreamgym.reward.outcome`; no confirmation).
     :param sampler: ``"distilled"`` or ``"teacher"`` world model (default: the bundle's).
     :param denoising_steps: Euler steps per imagined frame of the teacher sampler (default: the bundle's).
     :param steps: behaviour-cloning steps on the kept episodes and the demonstrations.
@@ -117,6 +122,7 @@ class DreamImitationConfig:
     rounds: int = 8
     passes: int = 1
     success_confirmation: dict = field(default_factory=lambda: dict(IMITATION_CONFIRMATION))
+    success_signal: str = "classifier"
     sampler: str | None = None
     denoising_steps: int | None = None
     steps: int = 1000
@@ -165,6 +171,8 @@ class DreamImitationConfig:
         self.start_decisions = None if starts is None else (int(starts[0]), int(starts[1]))
         if not self.demo_sources:
             raise ValueError("demo_sources must name at least one episode source (e.g. 'expert').")
+        if self.success_signal not in SUCCESS_SIGNALS:
+            raise ValueError(f"success_signal must be one of {list(SUCCESS_SIGNALS)}, got {self.success_signal!r}.")
         if self.success_confirmation is None:
             raise ValueError("success_confirmation is required: unconfirmed imagined successes include the near misses "
                              "the dream draws as held (see dreamgym.dream.confirmation).")
@@ -176,11 +184,11 @@ class DreamImitationConfig:
 
 # Settings that decide which imagined episodes a run folder holds: a resumed run must not change them.
 _COLLECTION_SETTINGS = ("bc_model", "task", "bundle", "num_envs", "success_confirmation", "sampler", "denoising_steps", "seed",
-                        "start_decisions")
+                        "start_decisions", "success_signal")
 _IMITATION_SETTINGS = ("steps", "batch_size", "learning_rate", "average_from", "snapshot_every", "shift_pixels", "pairs",
                        "demo_sources", "data_dir")
 """Settings of the imitation that made a later pass's acting policy: its stored episodes came from that policy."""
-_ADDED_LATER = {"start_decisions": [0, 0]}
+_ADDED_LATER = {"start_decisions": [0, 0], "success_signal": "classifier"}
 """Collection settings newer than some run folders, with the value those folders were collected with."""
 
 
@@ -233,8 +241,12 @@ def play_round(model, env, seed: int, starts: tuple[np.ndarray, np.ndarray] | No
     """
     options = None
     if starts is not None:
-        frames, actions = env.simulator.initial_states.contexts(*starts, env.history)
+        initial_states = env.simulator.initial_states
+        frames, actions = initial_states.contexts(*starts, env.history)
         options = {"frames": frames.numpy(), "actions": actions.numpy().astype(np.float32)}
+        if env.success_signal == "outcome":  # the outcome model starts from the real state at the context's last frame
+            options["states"] = initial_states.context_states(*starts, env.history).numpy()
+            options["decisions"] = np.asarray(starts[1]) + env.history - 1
     observation, _ = env.reset(seed=seed, options=options)
     count = env.num_envs
     frames: list[list[np.ndarray]] = [[] for _ in range(count)]
@@ -277,7 +289,8 @@ def collect_imagined_episodes(config: DreamImitationConfig, progress: bool = Tru
     env = DreamWorldVectorEnv(
         num_envs=config.num_envs, task=config.task, bundle=config.bundle, device=config.device,
         sampler=config.sampler, denoising_steps=config.denoising_steps,
-        success_confirmation=config.success_confirmation,
+        success_confirmation=config.success_confirmation if config.success_signal == "classifier" else None,
+        success_signal=config.success_signal,
     )
     torch.manual_seed(config.seed * 1000 + done)  # the policy's action noise (SB3 samples with torch's generator)
     bar = tqdm(range(done, config.rounds), desc="imagined rounds", unit="round", disable=not progress)

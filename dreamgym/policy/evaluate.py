@@ -41,10 +41,11 @@ def run_real_episode(model, env, reset_seed: int, deterministic: bool = True, re
     """One real episode from ``env.reset(seed=reset_seed)``.
 
     :returns: ``{"reset_seed", "success", "first_success_step", "steps"}``, plus ``frames`` uint8
-        ``(steps + 1, 3, H, W)`` and the clipped ``actions`` ``(steps, 4)`` when ``record`` is set.
+        ``(steps + 1, 3, H, W)``, the clipped ``actions`` ``(steps, 4)`` and the simulator ``states``
+        ``(steps + 1, S)`` when ``record`` is set.
     """
     observation, info = env.reset(seed=reset_seed)
-    frames, actions = ([observation], []) if record else (None, None)
+    frames, actions, states = ([observation], [], [info["state"]]) if record else (None, None, None)
     success, first_success = bool(info["success"]), 0 if info["success"] else None
     steps = 0
     while True:
@@ -54,13 +55,14 @@ def run_real_episode(model, env, reset_seed: int, deterministic: bool = True, re
         if record:
             frames.append(observation)
             actions.append(np.clip(action, -1.0, 1.0).astype(np.float32))
+            states.append(info["state"])
         if info["success"] and first_success is None:
             success, first_success = True, steps
         if terminated or truncated:
             break
     result = {"reset_seed": reset_seed, "success": success, "first_success_step": first_success, "steps": steps}
     if record:
-        result["frames"], result["actions"] = np.stack(frames), np.stack(actions)
+        result["frames"], result["actions"], result["states"] = np.stack(frames), np.stack(actions), np.stack(states)
     return result
 
 

@@ -1,0 +1,177 @@
+"""An action-grounded success model: does an episode succeed, given where it starts and the actions taken?
+
+The frame classifier judges one imagined frame, so it can only be as right as the world model's pixels. The
+decision-fidelity benchmark shows those pixels are *action-marginalised* where the outcome is decided: the
+imagined mug follows the hand whether or not the gripper holds it, and a near miss is drawn as a success.
+The recorded data hold the answer the pixels lose (``benchmarks/decision_fidelity/state_outcome_probe.py``):
+a small network reading Meta-World's state at the start of an open-loop stretch (hand, gripper, object
+pose, goal) and the actions after it judges real outcomes far better than any world model trained on the
+same episodes.
+
+:class:`OutcomeModel` is that network, trained by :mod:`dreamgym.reward.outcome_train` and shipped in a bundle
+as the ``outcome_model`` component. A dream env with ``success_signal="outcome"`` judges each imagined
+episode by it at the episode's end, from the real state of its start context and the actions the policy
+took since (the frames still come from the world model). It predicts *whether the task is solved at some step
+within the given actions*, the label of a real episode.
+
+Inputs (:func:`outcome_features`): the start state's hand position and gripper opening, object position and
+quaternion, goal position, the hand-to-object and object-to-goal offsets, the actions since the start
+(zero-padded to a fixed length, with a mask saying which are given), their running sums over the hand's
+three axes (where the hand is driven), and the share of the real episode left at the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from numbers import Real
+
+import numpy as np
+import torch
+from torch import nn
+
+STATE_PARTS = ((0, 4), (4, 11), (36, 39))
+"""Slices of Meta-World's 39-value observation read by the model: hand position and gripper opening, the
+first object's position and quaternion, the goal position."""
+
+
+@dataclass
+class OutcomeModelConfig:
+    """:param state_dim: length of the simulator state vector (Meta-World: 39).
+    :param action_dim: action size.
+    :param episode_decisions: decisions in a real episode (the model sees at most ``episode_decisions -
+        first_start`` actions).
+    :param first_start: the earliest decision an open-loop stretch starts from (the last frame of the first
+        4-frame context is decision 3).
+    :param hidden: width of the two hidden layers.
+    :param members: independently trained networks (different initialisation and batch order) whose success
+        probabilities are averaged: a deep ensemble, steadier than one network on a few hundred episodes.
+    :param threshold: success when the predicted probability is at least this.
+    """
+
+    state_dim: int = 39
+    action_dim: int = 4
+    episode_decisions: int = 50
+    first_start: int = 3
+    hidden: int = 256
+    members: int = 5
+    threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("state_dim", "action_dim", "episode_decisions", "hidden", "members"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"OutcomeModelConfig.{name} must be an integer >= 1, got {value!r}.")
+        if self.state_dim < STATE_PARTS[-1][1]:
+            raise ValueError(f"OutcomeModelConfig.state_dim must be at least {STATE_PARTS[-1][1]} (Meta-World's layout), got {self.state_dim}.")
+        if isinstance(self.first_start, bool) or not isinstance(self.first_start, int) or not 0 <= self.first_start < self.episode_decisions:
+            raise ValueError(f"OutcomeModelConfig.first_start must be an integer in [0, episode_decisions), got {self.first_start!r}.")
+        threshold = self.threshold
+        if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < threshold < 1.0:
+            raise ValueError(f"OutcomeModelConfig.threshold must be a number in (0, 1) (exclusive), got {threshold!r}.")
+
+    @property
+    def max_actions(self) -> int:
+        """The most actions one judgement reads: from ``first_start`` to the real episode's end."""
+        return self.episode_decisions - self.first_start
+
+    @property
+    def feature_dim(self) -> int:
+        picked = sum(stop - start for start, stop in STATE_PARTS)
+        return picked + 6 + self.max_actions * (self.action_dim + 1 + 3) + 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def outcome_features(
+    start_states: np.ndarray, actions: np.ndarray, taken: np.ndarray, start_decisions: np.ndarray, config: OutcomeModelConfig
+) -> np.ndarray:
+    """The model's inputs for N open-loop stretches, float32 ``(N, config.feature_dim)``.
+
+    :param start_states: ``(N, state_dim)`` simulator state at the stretch's start (the last context frame).
+    :param actions: ``(N, K, action_dim)`` the actions from the start on; only the first ``taken[i]`` of row i are
+        read, and at most ``config.max_actions`` (later ones fall after the real episode's end).
+    :param taken: ``(N,)`` how many actions of each row were taken (0 allowed).
+    :param start_decisions: ``(N,)`` the decision index of each start (``first_start`` .. ``episode_decisions``).
+    """
+    states = np.asarray(start_states, dtype=np.float64)
+    actions = np.asarray(actions, dtype=np.float32)
+    taken = np.asarray(taken).reshape(-1)
+    starts = np.asarray(start_decisions).reshape(-1)
+    count = states.shape[0] if states.ndim == 2 else -1
+    problems = []
+    if states.ndim != 2 or states.shape[1] != config.state_dim:
+        problems.append(f"start_states must be (N, {config.state_dim}), got {states.shape}")
+    if actions.ndim != 3 or actions.shape[0] != count or actions.shape[2] != config.action_dim:
+        problems.append(f"actions must be (N, K, {config.action_dim}) with N = {count}, got {actions.shape}")
+    if taken.shape != (count,) or starts.shape != (count,):
+        problems.append(f"taken and start_decisions must hold N = {count} integers, got {taken.shape} and {starts.shape}")
+    if problems:
+        raise ValueError("outcome_features: " + "; ".join(problems) + ".")
+    if (taken < 0).any() or (taken > actions.shape[1]).any():
+        raise ValueError(f"outcome_features: taken must lie in [0, {actions.shape[1]}] (the actions given), got {taken.tolist()}.")
+    if (starts < config.first_start).any() or (starts > config.episode_decisions).any():
+        raise ValueError(
+            f"outcome_features: start_decisions must lie in [{config.first_start}, {config.episode_decisions}], got {starts.tolist()}."
+        )
+    if not np.isfinite(states).all() or not np.isfinite(actions).all():
+        raise ValueError("outcome_features: start_states and actions must be finite.")
+    capacity = config.max_actions
+    mask = np.arange(capacity)[None, :] < np.minimum(taken, capacity)[:, None]
+    future = np.zeros((count, capacity, config.action_dim), dtype=np.float32)
+    width = min(capacity, actions.shape[1])
+    future[:, :width] = actions[:, :width]
+    future *= mask[:, :, None]
+    path = np.cumsum(future[:, :, :3], axis=1)
+    picked = np.concatenate([states[:, start:stop] for start, stop in STATE_PARTS], axis=1)
+    offsets = np.concatenate([states[:, 4:7] - states[:, 0:3], states[:, 36:39] - states[:, 4:7]], axis=1)
+    left = ((config.episode_decisions - starts) / config.episode_decisions)[:, None]
+    return np.concatenate(
+        [picked, offsets, future.reshape(count, -1), mask, path.reshape(count, -1), left], axis=1
+    ).astype(np.float32)
+
+
+class OutcomeModel(nn.Module):
+    """:func:`outcome_features` rows -> success logits ``(N,)``: standardised inputs, then ``config.members``
+    2-hidden-layer ReLU MLPs whose probabilities are averaged (the logit of that average is returned)."""
+
+    def __init__(self, config: OutcomeModelConfig):
+        super().__init__()
+        self.config = config
+        width = config.feature_dim
+        self.register_buffer("feature_mean", torch.zeros(width))
+        self.register_buffer("feature_std", torch.ones(width))
+        self.members = nn.ModuleList(
+            nn.Sequential(nn.Linear(width, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.hidden), nn.ReLU(),
+                          nn.Linear(config.hidden, 1))
+            for _ in range(config.members)
+        )
+
+    def set_standardisation(self, features: np.ndarray) -> None:
+        """Standardise inputs by the mean and spread of ``features`` (the training rows)."""
+        features = torch.as_tensor(features, dtype=torch.float32)
+        self.feature_mean.copy_(features.mean(0))
+        self.feature_std.copy_(features.std(0) + 1e-6)
+
+    def member_logits(self, features: torch.Tensor, member: int | None = None) -> torch.Tensor:
+        """Logits ``(members, N)`` of every member, or ``(N,)`` of one ``member``."""
+        if features.ndim != 2 or features.shape[1] != self.config.feature_dim:
+            raise ValueError(f"Expected outcome features (N, {self.config.feature_dim}), got {tuple(features.shape)}.")
+        inputs = (features - self.feature_mean) / self.feature_std
+        if member is not None:
+            return self.members[member](inputs).squeeze(-1)
+        return torch.stack([net(inputs).squeeze(-1) for net in self.members])
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        probability = torch.sigmoid(self.member_logits(features)).mean(0).clamp(1e-6, 1 - 1e-6)
+        return torch.log(probability) - torch.log1p(-probability)
+
+    @torch.no_grad()
+    def success_probability(
+        self, start_states: np.ndarray, actions: np.ndarray, taken: np.ndarray, start_decisions: np.ndarray
+    ) -> np.ndarray:
+        """Probability, per stretch, that the task is solved at some step within its ``taken`` actions (see
+        :func:`outcome_features` for the arguments)."""
+        features = outcome_features(start_states, actions, taken, start_decisions, self.config)
+        device = self.feature_mean.device
+        return torch.sigmoid(self(torch.from_numpy(features).to(device))).cpu().numpy()

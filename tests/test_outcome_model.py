@@ -1,0 +1,284 @@
+"""The action-grounded success model: features, training, the bundle component and the dream env's outcome signal."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from dreamgym.bundle import BundleError, Manifest, load_outcome_model, save_outcome_model
+from dreamgym.data.episode import load_episodes, make_episode, save_episode
+from dreamgym.dream.env import DreamWorldEnv
+from dreamgym.dream.initial_states import InitialStates
+from dreamgym.dream.simulator import LearnedSimulator
+from dreamgym.dream.vector_env import DreamWorldVectorEnv
+from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
+from dreamgym.reward.outcome import OutcomeModel, OutcomeModelConfig, outcome_features
+from dreamgym.reward.outcome_train import OutcomeTrainConfig, auc, stretch_samples, train_outcome_model
+from dreamgym.tasks import CameraConfig
+from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
+from dreamgym.world_model.sampler import SamplerConfig
+
+SIZE = 16
+SMALL = OutcomeModelConfig(episode_decisions=10, hidden=8, members=2)
+
+
+def test_features_pad_mask_and_sum_only_the_taken_actions():
+    states = np.arange(2 * 39, dtype=np.float64).reshape(2, 39)
+    actions = np.ones((2, 9, 4), np.float32)
+    features = outcome_features(states, actions, np.array([2, 7]), np.array([3, 3]), SMALL)
+    assert features.shape == (2, SMALL.feature_dim) and features.dtype == np.float32
+    capacity = SMALL.max_actions  # 7
+    future = features[:, 20 : 20 + capacity * 4].reshape(2, capacity, 4)
+    mask = features[:, 20 + capacity * 4 : 20 + capacity * 5]
+    path = features[:, 20 + capacity * 5 : 20 + capacity * 8].reshape(2, capacity, 3)
+    assert future[0, :2].sum() == 8 and future[0, 2:].sum() == 0  # actions after the taken ones are not read
+    assert mask[0].tolist() == [1, 1, 0, 0, 0, 0, 0] and mask[1].sum() == 7
+    assert path[0, -1].tolist() == [2, 2, 2] and path[1, -1].tolist() == [7, 7, 7]
+    assert features[0, -1] == pytest.approx(0.7)  # 7 of 10 decisions left at decision 3
+    # the offsets: object minus hand, goal minus object
+    assert features[0, 14:17].tolist() == [4, 4, 4] and features[0, 17:20].tolist() == [32, 32, 32]
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(states=np.zeros((2, 5))), "start_states must be"),
+    (dict(taken=np.array([2, 10])), "taken must lie in"),
+    (dict(starts=np.array([1, 3])), "start_decisions must lie in"),
+    (dict(actions=np.full((2, 9, 4), np.nan, np.float32)), "finite"),
+])
+def test_features_refuse_bad_inputs(change, message):
+    arguments = dict(states=np.zeros((2, 39)), actions=np.zeros((2, 9, 4), np.float32), taken=np.array([1, 1]), starts=np.array([3, 3]))
+    arguments.update(change)
+    with pytest.raises(ValueError, match=message):
+        outcome_features(arguments["states"], arguments["actions"], arguments["taken"], arguments["starts"], SMALL)
+
+
+def test_config_refuses_bad_settings():
+    with pytest.raises(ValueError, match="members"):
+        OutcomeModelConfig(members=0)
+    with pytest.raises(ValueError, match="threshold"):
+        OutcomeModelConfig(threshold=1.0)
+    with pytest.raises(ValueError, match="first_start"):
+        OutcomeModelConfig(episode_decisions=3, first_start=3)
+
+
+def test_model_averages_its_members_probabilities():
+    torch.manual_seed(0)
+    model = OutcomeModel(SMALL).eval()
+    x = torch.randn(5, SMALL.feature_dim)
+    members = torch.sigmoid(model.member_logits(x))
+    assert members.shape == (2, 5)
+    assert torch.allclose(torch.sigmoid(model(x)), members.mean(0), atol=1e-5)
+    with pytest.raises(ValueError, match="Expected outcome features"):
+        model(torch.zeros(5, 3))
+
+
+def toy_episode(seed: int, steps: int = 10) -> object:
+    """An episode whose task is solved from step 6 on exactly when the first action pushes +x: its outcome is in the actions."""
+    rng = np.random.default_rng(seed)
+    actions = rng.uniform(-1, 1, (steps, 4)).astype(np.float32)
+    actions[:, 0] = 0.8 if seed % 2 else -0.8
+    success = np.zeros(steps + 1, bool)
+    success[6:] = seed % 2 == 1
+    states = rng.normal(size=(steps + 1, 39))
+    frames = np.zeros((steps + 1, 3, 8, 8), np.uint8)
+    return make_episode(frames, actions, np.zeros(steps), success, {"task": "toy", "source": "expert", "seed": seed, "index": seed}, states=states)
+
+
+def test_stretches_end_when_the_task_is_solved_and_label_what_follows():
+    config = OutcomeTrainConfig(data=["unused"], out_dir="unused", model=SMALL, last_start=8)
+    features, labels = stretch_samples([toy_episode(1)], config, np.random.default_rng(0))
+    # starts 3, 4, 5 (solved at 6), two stretches each: to the end (success follows) and a random cut
+    assert len(labels) == 6 and labels[0::2].all()
+    _, labels = stretch_samples([toy_episode(2)], config, np.random.default_rng(0))
+    assert len(labels) == 12 and not labels.any()  # starts 3..8, never solved
+    bare = toy_episode(3)
+    bare.states = None
+    with pytest.raises(ValueError, match="no states"):
+        stretch_samples([bare], config, np.random.default_rng(0))
+
+
+def test_auc_counts_ties_half():
+    assert auc(np.array([0.9, 0.8, 0.1]), np.array([True, True, False])) == 1.0
+    assert auc(np.array([0.5, 0.5]), np.array([True, False])) == 0.5
+    assert auc(np.array([0.5]), np.array([True])) is None
+
+
+def test_training_learns_an_outcome_the_actions_decide(tmp_path):
+    for seed in range(40):
+        save_episode(toy_episode(seed), tmp_path / "data" / "toy" / f"episode-{seed:03d}.npz")
+    model_config = OutcomeModelConfig(episode_decisions=10, hidden=32, members=2)
+    config = OutcomeTrainConfig(data=[tmp_path / "data"], out_dir=tmp_path / "run", model=model_config, epochs=30, last_start=8, holdout_every=5)
+    summary = train_outcome_model(config)
+    assert summary["episodes"] == {"training": 32, "held_out": 8}
+    assert summary["heldout"]["auc"] > 0.9 and summary["heldout"]["accuracy"] > 0.8
+    assert json.loads((tmp_path / "run" / "outcome_summary.json").read_text())["heldout"] == summary["heldout"]
+    model = load_outcome_model(tmp_path / "run" / "outcome_model")
+    assert model.config == model_config
+    assert any((tmp_path / "run" / "tensorboard").iterdir())
+
+
+def test_initial_states_carry_states_through_save_and_load(tmp_path):
+    episodes = [toy_episode(seed) for seed in range(3)]
+    initial = InitialStates.from_episodes(episodes, 8)
+    assert initial.states.shape == (3, 8, 39) and initial.states.dtype == torch.float32
+    initial.save(tmp_path)
+    loaded = InitialStates.load(tmp_path)
+    assert torch.equal(loaded.states, initial.states)
+    assert torch.equal(loaded.context_states([1, 2], [0, 2], 4), initial.states[[1, 2], [3, 5]])
+    without = InitialStates(initial.frames, initial.actions)
+    with pytest.raises(ValueError, match="carry no simulator states"):
+        without.context_states([0], [0], 4)
+    with pytest.raises(ValueError, match="states must be floating-point"):
+        InitialStates(initial.frames, initial.actions, torch.zeros(3, 7, 39))
+
+
+def simulator_with_outcome(succeed: bool | None, default_signal: str = "outcome") -> LearnedSimulator:
+    """A tiny random simulator of 10-decision episodes whose outcome model always says ``succeed`` (``None``: no model)."""
+    torch.manual_seed(0)
+    manifest = Manifest(tasks=["toy"], image_size=SIZE, action_repeat=3, episode_steps=10, camera=CameraConfig().to_dict(),
+                        components={"world_model": "world_model", "outcome_model": "outcome_model"},
+                        default_success_signal=default_signal if succeed is not None else "classifier")
+    outcome = None
+    if succeed is not None:
+        outcome = OutcomeModel(SMALL).eval()
+        with torch.no_grad():
+            for member in outcome.members:
+                member[-1].weight.zero_()
+                member[-1].bias.fill_(5.0 if succeed else -5.0)
+    states = torch.randn(4, 8, 39)
+    return LearnedSimulator(
+        manifest, Denoiser(DenoiserConfig(image_size=SIZE, channels=(16, 16))).eval(),
+        RewardClassifier(RewardClassifierConfig(image_size=SIZE, channels=(8, 8))).eval(),
+        InitialStates(torch.randint(0, 256, (4, 8, 3, SIZE, SIZE), dtype=torch.uint8), torch.rand(4, 7, 4) * 2 - 1, states),
+        SamplerConfig(num_steps=1), outcome_model=outcome,
+    )
+
+
+@pytest.mark.parametrize("succeed", [True, False])
+def test_outcome_signal_judges_at_the_real_episodes_end(succeed):
+    env = DreamWorldVectorEnv(num_envs=2, simulator=simulator_with_outcome(succeed))
+    assert env.success_signal == "outcome"
+    env.reset(seed=0)
+    for step in range(7):  # contexts end at decision 3 of 10: 7 decisions left
+        _, reward, terminated, truncated, info = env.step(np.zeros((2, 4), np.float32))
+        if step < 6:
+            assert not terminated.any() and not truncated.any() and (reward == 0).all()
+            assert np.isnan(info["outcome_probability"]).all()
+    assert terminated.all() == succeed and truncated.all() != succeed
+    assert reward.tolist() == ([1.0, 1.0] if succeed else [0.0, 0.0])
+    assert info["outcome_probability"] == pytest.approx([1 / (1 + np.exp(-5.0 if succeed else 5.0))] * 2, abs=1e-4)
+    assert info["final_info"]["outcome_probability"] == pytest.approx(info["outcome_probability"])
+
+
+def test_outcome_signal_stops_at_max_episode_steps_and_reads_the_actions_taken():
+    simulator = simulator_with_outcome(True)
+    env = DreamWorldVectorEnv(num_envs=1, simulator=simulator, max_episode_steps=2, reward_mode="probability")
+    env.reset(seed=0)
+    env.step(np.full((1, 4), 0.5, np.float32))
+    assert env._taken[0, 0].tolist() == [0.5] * 4
+    _, reward, terminated, _, _ = env.step(np.zeros((1, 4), np.float32))
+    assert terminated[0] and 0.99 < reward[0] < 1.0
+
+
+def test_outcome_signal_needs_start_states_for_a_callers_context():
+    simulator = simulator_with_outcome(True)
+    env = DreamWorldVectorEnv(num_envs=1, simulator=simulator)
+    context = {"frames": simulator.initial_states.frames[:1, :4].numpy(), "actions": simulator.initial_states.actions[:1, :3].numpy()}
+    with pytest.raises(ValueError, match="needs 'states'"):
+        env.reset(options=context)
+    with pytest.raises(ValueError, match="come together"):
+        env.reset(options={**context, "states": np.zeros((1, 39))})
+    with pytest.raises(ValueError, match=r"options\['decisions'\]"):
+        env.reset(options={**context, "states": np.zeros((1, 39)), "decisions": np.array([1])})
+    env.reset(options={**context, "states": np.zeros((1, 39)), "decisions": np.array([3])})
+    single = DreamWorldEnv(simulator=simulator)
+    single.reset(options={"frames": context["frames"][0], "actions": context["actions"][0], "states": np.zeros(39), "decisions": 3})
+    for _ in range(7):
+        _, reward, terminated, truncated, info = single.step(np.zeros(4, np.float32))
+    assert terminated and reward == 1.0 and info["outcome_probability"] > 0.99
+
+
+def test_success_signal_choices_are_checked():
+    with pytest.raises(ValueError, match="needs a bundle with an outcome model"):
+        DreamWorldVectorEnv(simulator=simulator_with_outcome(None), success_signal="outcome")
+    with pytest.raises(ValueError, match="success_signal must be one of"):
+        DreamWorldVectorEnv(simulator=simulator_with_outcome(True), success_signal="frames")
+    with pytest.raises(ValueError, match="applies only with success_signal='classifier'"):
+        DreamWorldVectorEnv(simulator=simulator_with_outcome(True), success_signal="outcome",
+                            success_confirmation={"rerolls": 1, "horizon": 2})
+    # a confirmation re-tests the classifier's successes: without a signal named, it selects the classifier
+    env = DreamWorldVectorEnv(simulator=simulator_with_outcome(True), success_confirmation={"rerolls": 1, "horizon": 2})
+    assert env.success_signal == "classifier"
+    assert DreamWorldVectorEnv(simulator=simulator_with_outcome(True), success_signal="classifier").success_signal == "classifier"
+
+
+def test_simulator_with_outcome_model_saves_loads_and_checks_its_parts(tmp_path):
+    simulator = simulator_with_outcome(True)
+    simulator.save(tmp_path / "bundle")
+    loaded = LearnedSimulator.load(tmp_path / "bundle", check_rendering=False)
+    assert loaded.manifest.default_success_signal == "outcome" and loaded.outcome_model is not None
+    assert torch.equal(loaded.initial_states.states, simulator.initial_states.states)
+    with pytest.raises(BundleError, match="needs initial states with simulator states"):
+        LearnedSimulator(simulator.manifest, simulator.world_model, simulator.reward_model,
+                         InitialStates(simulator.initial_states.frames, simulator.initial_states.actions),
+                         simulator.sampler, outcome_model=simulator.outcome_model)
+    with pytest.raises(BundleError, match="episodes of 10 decisions, the bundle 5"):
+        LearnedSimulator(Manifest(**{**simulator.manifest.__dict__, "episode_steps": 5}), simulator.world_model,
+                         simulator.reward_model, simulator.initial_states, simulator.sampler, outcome_model=simulator.outcome_model)
+
+
+def test_manifest_refuses_the_outcome_signal_without_the_component():
+    data = simulator_with_outcome(True).manifest.to_dict()
+    data["components"] = {"world_model": "world_model"}
+    with pytest.raises(BundleError, match="no 'outcome_model'"):
+        Manifest.from_dict(data)
+    data["default_success_signal"] = "pixels"
+    with pytest.raises(BundleError, match="default_success_signal"):
+        Manifest.from_dict(data)
+
+
+def test_saved_outcome_model_round_trips(tmp_path):
+    model = OutcomeModel(SMALL).eval()
+    save_outcome_model(tmp_path, model)
+    loaded = load_outcome_model(tmp_path)
+    x = torch.randn(3, SMALL.feature_dim)
+    assert torch.equal(model(x), loaded(x))
+
+
+def test_episodes_with_states_load(tmp_path):
+    save_episode(toy_episode(5), tmp_path / "toy" / "e.npz")
+    (episode,) = load_episodes(tmp_path, with_states=True)
+    assert episode.states.shape == (11, 39)
+
+
+def test_decision_fidelity_judges_trials_by_the_outcome_model_from_their_real_start_state():
+    from dreamgym.decision_fidelity import Trial, imagine_trials, judge_trials_by_outcome, trial_record
+
+    simulator = simulator_with_outcome(False)
+    rng = np.random.default_rng(0)
+
+    def trial(start, real_success):
+        success = np.zeros(11, bool)
+        success[9] = real_success
+        return Trial(group="policy", kind="deterministic", base="bc", start=start, reset_seed=0,
+                     frames=rng.integers(0, 256, (11, 3, SIZE, SIZE), dtype=np.uint8),
+                     actions=rng.uniform(-1, 1, (10, 4)).astype(np.float32), success=success, final_distance=0.1,
+                     states=rng.normal(size=(11, 39)))
+
+    trials = [trial(3, True), trial(5, False)]
+    imagine_trials(simulator, trials, seed=0)
+    judge_trials_by_outcome(simulator, trials)
+    records = [trial_record(t, 0.5, 20.0) for t in trials]
+    assert [r["dream_success"] for r in records] == [False, False]  # the model says failure whatever the frames show
+    assert all("dream_success_classifier" in r and r["outcome_probability"] < 0.01 for r in records)
+    # the same verdict as the dream env gives from that start state after those actions
+    model = simulator.outcome_model
+    expected = model.success_probability(trials[1].states[5][None], trials[1].actions[None, 5:], np.array([5]), np.array([5]))
+    assert trials[1].dream["outcome_probability"] == pytest.approx(float(expected[0]))
+    bare = trial(3, True)
+    bare.states = None
+    with pytest.raises(ValueError, match="carry no simulator states"):
+        judge_trials_by_outcome(simulator, [bare])
+    with pytest.raises(ValueError, match="no outcome model"):
+        judge_trials_by_outcome(simulator_with_outcome(None), trials)
