@@ -32,6 +32,9 @@ def test_bundle_is_complete_small_and_documented():
     for key in ("data", "training", "hardware", "wall_time_s", "reward_model", "initial_states"):
         assert key in provenance, key
     assert 0 < simulator.reward_model.config.threshold < 1
+    # the success signal: the outcome model, starting from the simulator states the initial states carry
+    assert manifest.default_success_signal == "outcome" and simulator.outcome_model is not None
+    assert simulator.initial_states.states is not None and "outcome_model" in provenance
     assert not list(BUNDLE.rglob("*.pt")) and not list(BUNDLE.rglob("*.pkl"))
     # every component file has a recorded sha256 (loading refuses a manifest without them), and the camera is complete
     assert sorted(manifest.files) == sorted(component_files(BUNDLE, manifest))
@@ -87,3 +90,14 @@ def test_shipped_policies_load_with_plain_sb3_and_act_in_real_and_dream(name):
     actions, _ = policy.predict(obs, deterministic=True)
     dream.step(actions)
     dream.close()
+
+
+def test_shipped_dream_judges_an_episode_by_its_outcome_model_at_the_real_episodes_end():
+    env = gym.make_vec("DreamWorld-CoffeePull-v0", num_envs=2, max_episode_steps=3)
+    env.reset(seed=0)
+    for step in range(3):
+        _, reward, terminated, truncated, info = env.step(np.zeros((2, 4), np.float32))
+    assert (terminated | truncated).all() and np.isfinite(info["outcome_probability"]).all()
+    # standing still for three decisions pulls no mug to its goal
+    assert (info["outcome_probability"] < 0.5).all() and (reward == 0).all()
+    env.close()

@@ -107,11 +107,12 @@ def train_probe(data: Path, task: str, steps: int, seed: int = 0) -> torch.nn.Mo
 
 
 def auc(successes: list[float], failures: list[float]) -> float | None:
-    """Probability that a success scores above a failure (ties count half)."""
-    if not successes or not failures:
-        return None
-    s, f = np.asarray(successes)[:, None], np.asarray(failures)[None, :]
-    return round(float((s > f).mean() + 0.5 * (s == f).mean()), 3)
+    """Probability that a success scores above a failure (ties count half), to 3 decimals
+    (:func:`dreamgym.reward.outcome_train.auc`)."""
+    from dreamgym.reward.outcome_train import auc as pairwise_auc
+
+    value = pairwise_auc(np.concatenate([successes, failures]), np.arange(len(successes) + len(failures)) < len(successes))
+    return None if value is None else round(value, 3)
 
 
 def main() -> None:

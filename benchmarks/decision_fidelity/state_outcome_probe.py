@@ -31,8 +31,6 @@ from vote import trial_key
 HERE = Path(__file__).resolve().parent
 EPISODE_DECISIONS = 50
 FIRST_START, LAST_START = 3, 45
-STATE_SLICES = (slice(0, 4), slice(4, 11), slice(36, 39))
-"""Meta-World state entries read: hand position and gripper opening, mug position and quaternion, goal position."""
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,22 +62,18 @@ ACTIONS_ONLY = False
 
 
 def features(state: np.ndarray, actions: np.ndarray, start: int, length: int | None = None) -> np.ndarray:
-    """One input vector: the state at ``start`` (with hand-to-mug and mug-to-goal offsets), the ``length`` actions
-    from ``start`` (default: to the episode's end) zero-padded to a fixed length with a mask saying which are given,
-    their running sums (where the hand goes), and the share of the episode left."""
+    """One input vector: the state at ``start`` and the ``length`` actions from ``start`` (default: to the episode's
+    end), as the shipped outcome model reads them (:func:`dreamgym.reward.outcome.outcome_features`, which grew out of
+    this probe: the same layout)."""
+    from dreamgym.reward.outcome import OutcomeModelConfig, outcome_features
+
     if ACTIONS_ONLY:
         state = np.zeros_like(state)
-    picked = np.concatenate([state[s] for s in STATE_SLICES])
-    offsets = np.concatenate([state[4:7] - state[0:3], state[36:39] - state[4:7]])
-    future = np.zeros((EPISODE_DECISIONS - FIRST_START, 4), dtype=np.float32)
+    config = OutcomeModelConfig(episode_decisions=EPISODE_DECISIONS, first_start=FIRST_START)
     end = EPISODE_DECISIONS if length is None else min(EPISODE_DECISIONS, start + length)
-    given = actions[start:end][: len(future)]
-    future[: len(given)] = given
-    mask = np.zeros(len(future), dtype=np.float32)
-    mask[: len(given)] = 1.0
-    path = np.cumsum(future[:, :3], axis=0)
-    left = np.array([(EPISODE_DECISIONS - start) / EPISODE_DECISIONS])
-    return np.concatenate([picked, offsets, future.ravel(), mask, path.ravel(), left]).astype(np.float32)
+    given = np.asarray(actions, dtype=np.float32)[start:end][: config.max_actions]
+    return outcome_features(np.asarray(state, dtype=np.float64)[None], given[None], np.array([len(given)]),
+                            np.array([start]), config)[0]
 
 
 def training_samples(folders: list[Path], task: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

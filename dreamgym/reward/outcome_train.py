@@ -97,7 +97,7 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
     positive, negative = scores[labels], scores[~labels]
     if not len(positive) or not len(negative):
         return None
-    wins = sum(float((p > negative).sum() + 0.5 * (p == negative).sum()) for p in positive)
+    wins = sum(float((p > negative).sum() + 0.5 * (p == negative).sum()) for p in positive)  # one row at a time: little memory
     return wins / (len(positive) * len(negative))
 
 
