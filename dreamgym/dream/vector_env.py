@@ -325,7 +325,7 @@ class DreamWorldVectorEnv(VectorEnv):
             probability = self.simulator.reward_model.success_probability(next_frames).float()
         outcome = None
         if self.success_signal == "outcome":
-            taken = self._steps.numpy()
+            taken = self._steps.numpy().copy()  # a copy: _steps is incremented in place below
             room = taken < self._taken.shape[1]
             self._taken[room, taken[room]] = actions.cpu().numpy()[room]
             steps_after = taken + 1
