@@ -282,3 +282,25 @@ def test_decision_fidelity_judges_trials_by_the_outcome_model_from_their_real_st
         judge_trials_by_outcome(simulator, [bare])
     with pytest.raises(ValueError, match="no outcome model"):
         judge_trials_by_outcome(simulator_with_outcome(None), trials)
+
+
+def test_outcome_heldout_scores_runs_on_one_datasets_held_out_episodes(tmp_path, monkeypatch):
+    import sys
+
+    from benchmark_scripts import load_script
+
+    for seed in range(20):
+        save_episode(toy_episode(seed), tmp_path / "data" / "toy" / f"episode-{seed:03d}.npz")
+    small = OutcomeModelConfig(episode_decisions=10, hidden=16, members=1)
+    for name, epochs in (("a", 1), ("b", 20)):
+        train_outcome_model(OutcomeTrainConfig(data=[tmp_path / "data"], out_dir=tmp_path / name, model=small, epochs=epochs,
+                                               last_start=8, holdout_every=5))
+    script = load_script("decision_fidelity/outcome_heldout.py")
+    monkeypatch.setattr(sys, "argv", ["outcome_heldout.py", "--runs", str(tmp_path / "a"), str(tmp_path / "b"), "--data",
+                                      str(tmp_path / "data"), "--task", "toy", "--holdout-every", "5", "--label", "t",
+                                      "--out-dir", str(tmp_path)])
+    script.main()
+    report = json.loads((tmp_path / "outcome-heldout-t.json").read_text())
+    a, b = (report["runs"][str(tmp_path / name)] for name in ("a", "b"))
+    assert report["held_out_episodes"] == 4 and a["stretches"] == b["stretches"] > 0  # the same stretches for both
+    assert b["accuracy"] >= a["accuracy"] and a["trained_on"] == [str(tmp_path / "data")]

@@ -42,9 +42,10 @@ def main() -> None:
     rows = {}
     for run in args.runs:
         model = load_outcome_model(run / "outcome_model")
-        config = OutcomeTrainConfig(data=[args.data], out_dir=run, model=model.config)
+        trained = json.loads((run / "outcome_summary.json").read_text())["config"]
+        config = OutcomeTrainConfig(data=[args.data], out_dir=run, model=model.config, last_start=trained["last_start"])
         features, labels = stretch_samples(held_out, config, np.random.default_rng(args.seed))
-        trained_on = json.loads((run / "outcome_summary.json").read_text())["config"]["data"]
+        trained_on = trained["data"]
         rows[str(run)] = {"trained_on": trained_on, **evaluate(model, features, labels)}
         print(run, rows[str(run)])
     out = args.out_dir / f"outcome-heldout-{args.label}.json"

@@ -332,7 +332,7 @@ class DreamWorldVectorEnv(VectorEnv):
             ended = (steps_after >= self.max_episode_steps) | (self._start_decisions + steps_after >= self.simulator.manifest.episode_steps)
             outcome = self._judge_outcomes(ended, steps_after)
             outcome_t = torch.from_numpy(outcome).to(self.device)
-            success = (outcome_t >= self.simulator.outcome_model.config.threshold)  # NaN compares False
+            success = outcome_t >= self.simulator.outcome_model.config.threshold  # NaN compares False
             ended_t = torch.from_numpy(ended).to(self.device)
         else:
             success = probability >= self.simulator.reward_model.config.threshold
@@ -361,7 +361,7 @@ class DreamWorldVectorEnv(VectorEnv):
         if self.success_confirmation is not None:
             infos["unconfirmed_success"] = self._flags(unconfirmed.cpu())
         if outcome is not None:
-            infos["outcome_probability"] = self._output(outcome_t) if self.output == "torch" else outcome
+            infos["outcome_probability"] = self._output(outcome_t)
         done = (terminated | truncated).nonzero().flatten().tolist()
         if done:
             frames, context_actions_new = self._draw_contexts(done)
