@@ -540,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     outcome = commands.add_parser(
         "train-outcome", help="train the action-grounded success model (start state + actions -> success) on recorded episodes"
     )
-    outcome.add_argument("--data", type=existing_path, nargs="+", default=[Path("data")], help="recorded dataset folders (with states)")
+    outcome.add_argument("--data", type=existing_path, nargs="+", default="data", help="recorded dataset folders (with states)")
     outcome.add_argument("--out", type=Path, required=True, help="run folder; the model goes to OUT/outcome_model")
     outcome.add_argument("--task", nargs="+", default=["all"])
     outcome.add_argument("--epochs", type=positive_int, default=30)
@@ -553,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_outcome.add_argument("--bundle", type=existing_path, required=True, help="a complete bundle folder, e.g. envs/coffee-pull")
     add_outcome.add_argument("--run", type=existing_path, required=True, help="the train-outcome output folder")
-    add_outcome.add_argument("--data", type=existing_path, default=Path("data"),
+    add_outcome.add_argument("--data", type=existing_path, default="data",
                              help="the recorded data the bundle was trained on: its training episodes become the initial states")
     add_outcome.add_argument("--keep-classifier-default", action="store_true",
                              help="keep the frame classifier as the bundle's default success signal")

@@ -39,6 +39,7 @@ RANGES = {
         "--steps": AT_LEAST_1, "--batch-size": BATCH_OF_TWO, "--lr": POSITIVE, "--size": AT_LEAST_1, "--seed": AT_LEAST_0,
         "--imagined-horizon": AT_LEAST_1,
     },
+    "train-outcome": {"--epochs": AT_LEAST_1, "--seed": AT_LEAST_0},
     "export-bundle": {"--initial-state-frames": AT_LEAST_1, "--action-guidance": NON_NEGATIVE},
     "train-bc": {"--steps": AT_LEAST_1, "--batch-size": BATCH, "--lr": POSITIVE, "--shift": AT_LEAST_0, "--seed": AT_LEAST_0,
                  "--average-from": AT_LEAST_1},
@@ -74,6 +75,8 @@ PATHS = {
     "train-world-model": ["--data", "--init-from"],
     "distill-world-model": ["--teacher", "--data"],
     "train-reward": ["--data", "--world-model"],
+    "train-outcome": ["--data"],
+    "add-outcome-model": ["--bundle", "--run", "--data"],
     "export-bundle": ["--run", "--metrics", "--reward-run"],
     "train-bc": ["--data"],
     "refine": ["--bc-model", "--bundle", "--confirm-judge", "--mixture-bundles"],
@@ -119,6 +122,7 @@ def _required(command, folder):
     return {
         "train-world-model": ["--data", folder, "--out", folder],
         "distill-world-model": ["--teacher", folder, "--data", folder, "--out", folder], "train-reward": ["--data", folder, "--out", folder],
+        "train-outcome": ["--data", folder, "--out", folder], "add-outcome-model": ["--bundle", folder, "--run", folder, "--data", folder],
         "train-bc": ["--data", folder], "export-bundle": ["--run", folder, "--out", folder],
         "refine": ["--bc-model", folder], "evaluate": ["--model", folder],
     }.get(command, [])
