@@ -1,9 +1,10 @@
 """The main job (``make demo`` / ``dreamgym demo``): the shipped coffee-pull learned simulator at work.
 
-1. loads the shipped bundle (world model, success classifier, real starting states) and the shipped
+1. loads the shipped bundle (world model, success classifier, outcome model, real starting states) and the shipped
    policies ``policies/bc.zip`` (behaviour cloning) and ``policies/refined.zip`` (PPO in the dream);
 2. evaluates both in real Meta-World on held-out layouts;
-3. evaluates both inside the dream;
+3. evaluates both inside the dream (success judged by the bundle's default success signal: for coffee-pull the
+   outcome model, at the end of each imagined episode);
 4. runs a short PPO refinement of the BC policy inside the dream (it never touches Meta-World);
 5. films the refined policy acting in real Meta-World and, from the same first 4 real frames, in the
    dream: ``refined_real_vs_dream.mp4`` (left real, right imagined).

@@ -304,3 +304,21 @@ def test_outcome_heldout_scores_runs_on_one_datasets_held_out_episodes(tmp_path,
     a, b = (report["runs"][str(tmp_path / name)] for name in ("a", "b"))
     assert report["held_out_episodes"] == 4 and a["stretches"] == b["stretches"] > 0  # the same stretches for both
     assert b["accuracy"] >= a["accuracy"] and a["trained_on"] == [str(tmp_path / "data")]
+
+
+def test_an_interrupted_training_resumes_with_the_members_it_finished(tmp_path):
+    for seed in range(20):
+        save_episode(toy_episode(seed), tmp_path / "data" / "toy" / f"episode-{seed:03d}.npz")
+    config = OutcomeTrainConfig(data=[tmp_path / "data"], out_dir=tmp_path / "run", model=SMALL, epochs=3, last_start=8, holdout_every=5)
+    train_outcome_model(config)
+    first = load_outcome_model(tmp_path / "run" / "outcome_model")
+    (tmp_path / "run" / "members" / "member-1.safetensors").unlink()  # as if stopped while training member 1
+    saved = (tmp_path / "run" / "members" / "member-0.safetensors").stat().st_mtime_ns
+    train_outcome_model(config)
+    again = load_outcome_model(tmp_path / "run" / "outcome_model")
+    assert (tmp_path / "run" / "members" / "member-0.safetensors").stat().st_mtime_ns == saved  # kept, not retrained
+    x = torch.randn(4, SMALL.feature_dim)
+    assert torch.allclose(first(x), again(x))  # member 1 retrained from the same seed: the same weights
+    with pytest.raises(ValueError, match="other settings \\(epochs\\)"):
+        train_outcome_model(OutcomeTrainConfig(data=[tmp_path / "data"], out_dir=tmp_path / "run", model=SMALL, epochs=4,
+                                               last_start=8, holdout_every=5))

@@ -95,7 +95,7 @@ def test_shipped_policies_load_with_plain_sb3_and_act_in_real_and_dream(name):
 def test_shipped_dream_judges_an_episode_by_its_outcome_model_at_the_real_episodes_end():
     env = gym.make_vec("DreamWorld-CoffeePull-v0", num_envs=2, max_episode_steps=3)
     env.reset(seed=0)
-    for step in range(3):
+    for _ in range(3):
         _, reward, terminated, truncated, info = env.step(np.zeros((2, 4), np.float32))
     assert (terminated | truncated).all() and np.isfinite(info["outcome_probability"]).all()
     # standing still for three decisions pulls no mug to its goal

@@ -9,11 +9,14 @@ for a random ``k`` (label: solved within those ``k``), so the model also judges 
 reported on the held-out episodes' stretches: AUC, accuracy, false successes and misses at the threshold.
 
 Writes ``<out>/outcome_model/`` (``config.json`` + ``model.safetensors``), ``<out>/outcome_summary.json`` and
-TensorBoard logs under ``<out>/tensorboard``. Minutes on a CPU (one thread).
+TensorBoard logs under ``<out>/tensorboard``. Minutes on a CPU (one thread). Each finished member is kept in
+``<out>/members/``: a run that is interrupted and started again with the same settings trains only the members
+still missing (other settings are refused).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -118,10 +121,11 @@ def evaluate(model: OutcomeModel, features: np.ndarray, labels: np.ndarray) -> d
 
 def train_outcome_model(config: OutcomeTrainConfig) -> dict:
     """Train, evaluate on held-out episodes and save; returns the summary also written to ``outcome_summary.json``."""
+    from safetensors.torch import load_file, save_file
     from torch.utils.tensorboard import SummaryWriter
 
     from dreamgym.bundle import save_component
-    from dreamgym.files import atomic_write_json
+    from dreamgym.files import atomic_write, atomic_write_json
     from dreamgym.runs import hardware_description
 
     started = time.time()
@@ -139,12 +143,18 @@ def train_outcome_model(config: OutcomeTrainConfig) -> dict:
     model = OutcomeModel(config.model)
     model.set_standardisation(train_x)
     x, y = torch.from_numpy(train_x), torch.from_numpy(train_y.astype(np.float32))
-    config.out_dir.mkdir(parents=True, exist_ok=True)
+    members_dir = finished_members_folder(config)
     writer = SummaryWriter(str(config.out_dir / "tensorboard"))
     members, epochs = config.model.members, config.epochs
+    losses: list[float] = []
     try:
         with tqdm(total=members * epochs, desc="outcome model", unit="epoch") as progress:
             for member in range(members):  # each member: its own initialisation (drawn above) and batch order
+                finished = members_dir / f"member-{member}.safetensors"
+                if finished.is_file():  # trained before an interruption
+                    model.members[member].load_state_dict(load_file(str(finished)))
+                    progress.update(epochs)
+                    continue
                 optimizer = torch.optim.AdamW(model.members[member].parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
                 generator = torch.Generator().manual_seed(config.seed * 1000 + member)
                 for epoch in range(epochs):
@@ -159,11 +169,14 @@ def train_outcome_model(config: OutcomeTrainConfig) -> dict:
                     model.eval()
                     writer.add_scalar(f"member{member}/train_loss", float(np.mean(losses)), epoch)
                     progress.update(1)
-            if check_x is not None:
-                metrics = evaluate(model, check_x, check_y)
-                writer.add_scalar("heldout/accuracy", metrics["accuracy"], epochs)
-                if metrics["auc"] is not None:
-                    writer.add_scalar("heldout/auc", metrics["auc"], epochs)
+                state = {name: tensor.contiguous() for name, tensor in model.members[member].state_dict().items()}
+                atomic_write(finished, lambda temporary, state=state: save_file(state, temporary))
+        model.eval()
+        heldout = evaluate(model, check_x, check_y) if check_x is not None else None
+        if heldout is not None:
+            writer.add_scalar("heldout/accuracy", heldout["accuracy"], epochs)
+            if heldout["auc"] is not None:
+                writer.add_scalar("heldout/auc", heldout["auc"], epochs)
     finally:
         writer.close()
     save_component(config.out_dir / "outcome_model", model, config.model.to_dict(), "outcome_model")
@@ -172,14 +185,37 @@ def train_outcome_model(config: OutcomeTrainConfig) -> dict:
         "episodes": {"training": len(training), "held_out": len(held_out)},
         "training_stretches": int(len(train_y)),
         "training_success_share": round(float(train_y.mean()), 4),
-        "heldout": evaluate(model, check_x, check_y) if check_x is not None else None,
-        "final_train_loss_last_member": round(float(np.mean(losses)), 5),
+        "heldout": heldout,
+        "final_train_loss_last_member": round(float(np.mean(losses)), 5) if losses else None,
         "hardware": hardware_description(torch.device("cpu")),
         "torch_threads": torch.get_num_threads(),
         "wall_time_s": round(time.time() - started, 1),
     }
     atomic_write_json(config.out_dir / "outcome_summary.json", summary)
     return summary
+
+
+def finished_members_folder(config: OutcomeTrainConfig) -> Path:
+    """``<out>/members/``, where finished members are kept, with the settings they were trained with
+    (``settings.json``).
+
+    :raises ValueError: if it holds members trained with other settings (start a new ``out_dir``).
+    """
+    from dreamgym.files import atomic_write_json
+
+    folder = config.out_dir / "members"
+    settings = json.loads(json.dumps({**asdict(config), "out_dir": None}, default=str))
+    path = folder / "settings.json"
+    if path.is_file():
+        stored = json.loads(path.read_text())
+        changed = sorted(key for key in set(stored) | set(settings) if stored.get(key) != settings.get(key))
+        if changed:
+            raise ValueError(f"{config.out_dir} holds outcome-model members trained with other settings ({', '.join(changed)}); "
+                             "expected the same settings to resume, or a new --out folder.")
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(path, settings)
+    return folder
 
 
 def summary_line(summary: dict) -> str:
