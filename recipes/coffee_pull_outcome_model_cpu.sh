@@ -12,7 +12,8 @@
 #     verdict on the same imagined frames).
 #  5. Refinement judged by the shipped outcome model (issue 10): refine's default collection and imitation (filtered-bc,
 #     late starts, halfway to BC) for the shipped BC with --success-signal outcome, imagined-episode seeds 0 and 1,
-#     each evaluated on the 150 held-out layouts, and the shipped BC on the same layouts.
+#     each evaluated on the 150 held-out layouts, and the shipped BC on the same layouts; then BC seed 1 (retrained by
+#     coffee_pull_state_probe_cpu.sh step 5, runs/bc-bv-seed1/bc.zip; its BC and default-filter reports are session 28's).
 # Needs data/ (coffee_pull_goal_disc_cpu.sh), data-slipmix/ (SLIPS_DATA_ONLY=1 bash recipes/coffee_pull_wm_slips_cpu.sh)
 # and the real-trial caches of runs/decision-fidelity-real (run.py records them when missing, 14 min per set).
 # Cost on session 29's 2-core CPU (one torch thread for 1): 3 and 5 min for 1, 1 min for 2, seconds for 3, 7-8 min
@@ -60,4 +61,9 @@ if [[ " $STEPS " == *" 5 "* ]]; then
     evaluate $OUT/refined.zip benchmarks/policy/outcome-signal/refined-outcome-s$seed.json
     cp $OUT/summary.json benchmarks/policy/outcome-signal/refine-outcome-s$seed-summary.json
   done
+  OUT=runs/refine-outcome/bcseed1-s0
+  [ -e $OUT/refined.zip ] || $DREAMGYM refine --bc-model runs/bc-bv-seed1/bc.zip --out $OUT --seed 0 --success-signal outcome \
+    --no-progress
+  evaluate $OUT/refined.zip benchmarks/policy/outcome-signal/refined-outcome-bcseed1-s0.json
+  cp $OUT/summary.json benchmarks/policy/outcome-signal/refine-outcome-bcseed1-s0-summary.json
 fi
