@@ -14,14 +14,19 @@
 #     late starts, halfway to BC) for the shipped BC with --success-signal outcome, imagined-episode seeds 0 and 1,
 #     each evaluated on the 150 held-out layouts, and the shipped BC on the same layouts; then BC seed 1 (retrained by
 #     coffee_pull_state_probe_cpu.sh step 5, runs/bc-bv-seed1/bc.zip; its BC and default-filter reports are session 28's).
+#  6. Experiment, not shipped: 240 more counterfactual branches on training layouts (seed offset 50000; release, weak
+#     grip, slow, lateral, lasting to the episode's end, half from the shipped BC) added to data-slipmix (data-mix2/), an
+#     outcome model trained on them, scored against the shipped one on data-mix2's held-out episodes, and judged by the
+#     decision-fidelity benchmark on the three layout sets from a copy of the bundle (runs/bundle-outcome-mix2).
 # Needs data/ (coffee_pull_goal_disc_cpu.sh), data-slipmix/ (SLIPS_DATA_ONLY=1 bash recipes/coffee_pull_wm_slips_cpu.sh)
 # and the real-trial caches of runs/decision-fidelity-real (run.py records them when missing, 14 min per set).
 # Cost on session 29's 2-core CPU (one torch thread for 1): 3 and 5 min for 1, 1 min for 2, seconds for 3, 7-8 min
 # per report for 4 (the first report of a set also replays its cached real trials once to read their states, 3 min),
-# for 5 about 12 min of imagining per draw and 3-4 min per evaluation.
+# for 5 about 7-9 min of imagining per draw and 3-4 min per evaluation; for 6, 3 min of recording (2 workers), 6 min of
+# training and 5-8 min per report.
 # Usage: bash recipes/coffee_pull_outcome_model_cpu.sh   (STEPS="1 2 3 4" for the simulator only)
 source "$(dirname "$0")/common.sh"
-STEPS="${STEPS:-1 2 3 4 5}"
+STEPS="${STEPS:-1 2 3 4 5 6}"
 DF=benchmarks/decision_fidelity
 SHIPPED=runs/outcome-slipmix-ens5
 if [[ " $STEPS " == *" 1 "* ]]; then
@@ -66,4 +71,29 @@ if [[ " $STEPS " == *" 5 "* ]]; then
     --no-progress
   evaluate $OUT/refined.zip benchmarks/policy/outcome-signal/refined-outcome-bcseed1-s0.json
   cp $OUT/summary.json benchmarks/policy/outcome-signal/refine-outcome-bcseed1-s0-summary.json
+fi
+if [[ " $STEPS " == *" 6 "* ]]; then
+  if [ ! -e data-branches2/.complete ]; then
+    $DREAMGYM collect --task coffee-pull --out data-branches2 --expert 0 --noisy-expert 0 --random 0 --bc 0 --branch 240 \
+      --bc-policy envs/coffee-pull/policies/bc.zip --branch-kinds release weak_grip slow lateral --seed-offset 50000 \
+      --workers 2 --no-progress
+    touch data-branches2/.complete
+  fi
+  if [ ! -d data-mix2 ]; then  # one dataset root: hard links to data-slipmix and the new branches
+    mkdir -p data-mix2.partial/coffee-pull
+    cp -al data-slipmix/coffee-pull/* data-mix2.partial/coffee-pull/
+    cp -al data-branches2/coffee-pull/branch data-mix2.partial/coffee-pull/branch-persist
+    mv data-mix2.partial data-mix2
+  fi
+  [ -e runs/outcome-mix2-ens5/outcome_summary.json ] || OMP_NUM_THREADS=1 $DREAMGYM train-outcome --data data-mix2 \
+    --task coffee-pull --out runs/outcome-mix2-ens5
+  $PY $DF/outcome_heldout.py --data data-mix2 --runs $SHIPPED runs/outcome-mix2-ens5 --label session29-mix2
+  if [ ! -e runs/bundle-outcome-mix2/outcome_model ]; then
+    rm -rf runs/bundle-outcome-mix2 && cp -r envs/coffee-pull runs/bundle-outcome-mix2
+    $DREAMGYM add-outcome-model --bundle runs/bundle-outcome-mix2 --run runs/outcome-mix2-ens5 --data data
+  fi
+  for spec in ":outcome-mix2-session29" "5000:outcome-mix2-session29-layouts5000" "10000:outcome-mix2-session29-layouts10000"; do
+    offset=${spec%%:*}; label=${spec#*:}
+    [ -e $DF/results-$label.json ] || $PY $DF/run.py --bundle runs/bundle-outcome-mix2 --seed-offset "${offset:-0}" --label "$label"
+  done
 fi
