@@ -303,6 +303,11 @@ def _cmd_refine(args: argparse.Namespace) -> None:
     if args.method == "filtered-bc":
         from dreamgym.policy.dream_imitation import DreamImitationConfig, refine_by_imitation
 
+        given = [f"--confirm-{name}" for name in ("rerolls", "horizon", "window", "judge")
+                 if getattr(args, f"confirm_{name}") is not None]
+        if args.success_signal == "outcome" and given:
+            raise ValueError(f"{', '.join(given)} set how the classifier's imagined successes are confirmed; with "
+                             "--success-signal outcome nothing is confirmed: expected them left out.")
         confirmation = _confirmation(args)
         if confirmation is None:
             raise ValueError("--method filtered-bc imitates confirmed successes only; expected --confirm-rerolls >= 1.")

@@ -322,3 +322,54 @@ def test_an_interrupted_training_resumes_with_the_members_it_finished(tmp_path):
     with pytest.raises(ValueError, match="other settings \\(epochs\\)"):
         train_outcome_model(OutcomeTrainConfig(data=[tmp_path / "data"], out_dir=tmp_path / "run", model=SMALL, epochs=4,
                                                last_start=8, holdout_every=5))
+
+
+def test_env_judges_every_episode_as_a_direct_model_call_across_autoresets():
+    """A model that reads its inputs (random weights), worlds that start at different decisions and end at different
+    steps: each judgement equals the model's verdict on that world's start state, start decision and actions."""
+    simulator = simulator_with_outcome(True)
+    torch.manual_seed(1)
+    simulator.outcome_model = OutcomeModel(SMALL).eval()  # random weights: the verdict depends on every input
+    env = DreamWorldVectorEnv(num_envs=3, simulator=simulator, reset_mode="random", reward_mode="probability")
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    starts = {w: (env._start_states[w].copy(), int(env._start_decisions[w])) for w in range(3)}
+    taken = {w: [] for w in range(3)}
+    judged = 0
+    for _ in range(20):
+        actions = rng.uniform(-1, 1, (3, 4)).astype(np.float32)
+        _, reward, terminated, truncated, info = env.step(actions)
+        for world in range(3):
+            taken[world].append(actions[world])
+            if terminated[world] or truncated[world]:
+                state, decision = starts[world]
+                assert decision + len(taken[world]) == 10  # judged at the real episode's end
+                expected = simulator.outcome_model.success_probability(state[None], np.stack(taken[world])[None],
+                                                                       np.array([len(taken[world])]), np.array([decision]))
+                assert info["outcome_probability"][world] == pytest.approx(float(expected[0]), abs=1e-6)
+                assert reward[world] == pytest.approx(float(expected[0]), abs=1e-6) and info["_outcome_probability"][world]
+                starts[world] = (env._start_states[world].copy(), int(env._start_decisions[world]))  # the next episode's
+                taken[world] = []
+                judged += 1
+            else:
+                assert not info["_outcome_probability"][world] and reward[world] == 0
+    assert judged >= 6
+    with pytest.raises(ValueError, match="chosen when the env is made"):
+        env.success_signal = "classifier"
+
+
+def test_stretches_of_an_episode_that_ends_right_after_the_last_start():
+    config = OutcomeTrainConfig(data=["unused"], out_dir="unused", model=SMALL, last_start=9)
+    _, labels = stretch_samples([toy_episode(2)], config, np.random.default_rng(0))
+    assert len(labels) == 2 * 6 + 1  # starts 3..8 with a random cut each, start 9 with its single action only
+    with pytest.raises(ValueError, match="at most 10"):
+        stretch_samples([toy_episode(2, steps=12)], config, np.random.default_rng(0))
+
+
+def test_a_half_given_outcome_start_is_refused_whatever_the_signal():
+    simulator = simulator_with_outcome(None)
+    env = DreamWorldVectorEnv(num_envs=1, simulator=simulator)
+    context = {"frames": simulator.initial_states.frames[:1, :4].numpy(), "actions": simulator.initial_states.actions[:1, :3].numpy()}
+    with pytest.raises(ValueError, match="without 'decisions'"):
+        env.reset(options={**context, "states": np.zeros((1, 39))})
+    env.reset(options={**context, "states": np.zeros((1, 39)), "decisions": np.array([3])})  # accepted, unused here

@@ -370,6 +370,10 @@ def main() -> None:
     if args.denoising_steps is not None or args.heun:
         steps = simulator.sampler.num_steps if args.denoising_steps is None else args.denoising_steps
         simulator = replace(simulator, sampler=replace(simulator.sampler, num_steps=steps, order=2 if args.heun else 1))
+    success_signal = args.success_signal or simulator.manifest.default_success_signal
+    if success_signal == "outcome" and args.confirm_rerolls:
+        raise SystemExit("--confirm-rerolls re-tests the classifier's imagined successes; with the outcome signal it would be "
+                         "ignored: add --success-signal classifier.")
     policy_path = args.policy or Path(bundle) / "policies" / "bc.zip"
     model = load_policy(policy_path)
     cache = None if args.no_real_cache else args.real_cache / real_trials_key(args, simulator.manifest, policy_path)
@@ -389,7 +393,6 @@ def main() -> None:
     if args.confirm_rerolls:
         confirmation = SuccessConfirmation(rerolls=args.confirm_rerolls, horizon=args.confirm_horizon)
         confirm_trials(simulator, kept, confirmation, seed=args.dream_seed + 1)
-    success_signal = args.success_signal or simulator.manifest.default_success_signal
     if success_signal == "outcome":
         attach_states(trials, simulator.manifest, cache)
         judge_trials_by_outcome(simulator, kept)

@@ -261,6 +261,10 @@ def context_from_options(
     missing = [key for key in CONTEXT_KEYS if key not in options]
     if missing:
         raise ValueError(f"reset(options=...) lacks {missing}; expected {expected}.")
+    given = [key for key in OUTCOME_START_KEYS if key in options]
+    if len(given) == 1:
+        raise ValueError(f"reset(options=...) gives {given[0]!r} without {[k for k in OUTCOME_START_KEYS if k not in given][0]!r}; "
+                         "'states' and 'decisions' come together (the start of an outcome-judged episode).")
     return check_context(options["frames"], options["actions"], history, frame_shape, worlds)
 
 

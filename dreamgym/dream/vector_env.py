@@ -171,7 +171,7 @@ class DreamWorldVectorEnv(VectorEnv):
         if success_confirmation is not None and not isinstance(success_confirmation, SuccessConfirmation):
             raise ValueError(f"success_confirmation must be a SuccessConfirmation, a dict or None, got {success_confirmation!r}.")
         self.success_confirmation = success_confirmation
-        self.success_signal = self._check_success_signal(success_signal)
+        self._success_signal = self._check_success_signal(success_signal)
         self._judge = None if success_confirmation is None or success_confirmation.judge is None else (
             self._load_judge(success_confirmation.judge)
         )
@@ -219,6 +219,16 @@ class DreamWorldVectorEnv(VectorEnv):
             )
         judge.world_model.to(memory_format=torch.channels_last)
         return judge
+
+    @property
+    def success_signal(self) -> str:
+        """``"classifier"`` or ``"outcome"``: how this env decides success (chosen at construction)."""
+        return self._success_signal
+
+    @success_signal.setter
+    def success_signal(self, value) -> None:
+        raise ValueError(f"success_signal is chosen when the env is made (it decides what each world keeps); got "
+                         f"{value!r} for an env made with {self._success_signal!r}: make a new env instead.")
 
     def _check_success_signal(self, success_signal: str | None) -> str:
         simulator = self.simulator
@@ -362,6 +372,7 @@ class DreamWorldVectorEnv(VectorEnv):
             infos["unconfirmed_success"] = self._flags(unconfirmed.cpu())
         if outcome is not None:
             infos["outcome_probability"] = self._output(outcome_t)
+            infos["_outcome_probability"] = self._flags(torch.from_numpy(ended))  # the worlds judged on this step
         done = (terminated | truncated).nonzero().flatten().tolist()
         if done:
             frames, context_actions_new = self._draw_contexts(done)

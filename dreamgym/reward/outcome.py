@@ -91,7 +91,8 @@ def outcome_features(
     :param start_states: ``(N, state_dim)`` simulator state at the stretch's start (the last context frame).
     :param actions: ``(N, K, action_dim)`` the actions from the start on; only the first ``taken[i]`` of row i are
         read, and at most ``config.max_actions`` (later ones fall after the real episode's end).
-    :param taken: ``(N,)`` how many actions of each row were taken (0 allowed).
+    :param taken: ``(N,)`` how many actions of each row were taken (0 is accepted but lies outside what the model
+        was trained on: every training stretch has at least one action).
     :param start_decisions: ``(N,)`` the decision index of each start (``first_start`` .. ``episode_decisions``).
     """
     states = np.asarray(start_states, dtype=np.float64)
@@ -148,10 +149,12 @@ class OutcomeModel(nn.Module):
         )
 
     def set_standardisation(self, features: np.ndarray) -> None:
-        """Standardise inputs by the mean and spread of ``features`` (the training rows)."""
+        """Standardise inputs by the mean and spread of ``features`` (the training rows); a column that does not vary
+        is only centred."""
         features = torch.as_tensor(features, dtype=torch.float32)
+        spread = features.std(0) if len(features) > 1 else torch.zeros(features.shape[1])
         self.feature_mean.copy_(features.mean(0))
-        self.feature_std.copy_(features.std(0) + 1e-6)
+        self.feature_std.copy_(torch.where(spread > 1e-6, spread + 1e-6, torch.ones_like(spread)))
 
     def member_logits(self, features: torch.Tensor, member: int | None = None) -> torch.Tensor:
         """Logits ``(members, N)`` of every member, or ``(N,)`` of one ``member``."""

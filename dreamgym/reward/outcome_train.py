@@ -74,13 +74,16 @@ def stretch_samples(episodes: list[Episode], config: OutcomeTrainConfig, rng: np
         if episode.states.shape[1] != model.state_dim:
             raise ValueError(f"Episode states have {episode.states.shape[1]} values per step; the outcome model expects {model.state_dim}.")
         steps = episode.num_steps
+        if steps > model.episode_decisions:
+            raise ValueError(f"An episode has {steps} decisions; the outcome model knows episodes of at most "
+                             f"{model.episode_decisions} (OutcomeModelConfig.episode_decisions).")
         padded = np.zeros((steps + model.max_actions, model.action_dim), dtype=np.float32)
         padded[:steps] = episode.actions
         for start in range(model.first_start, min(config.last_start, steps - 1) + 1):
             if episode.success[: start + 1].any():
                 break
             left = steps - start
-            for length in (left, int(rng.integers(1, left))):
+            for length in (left, int(rng.integers(1, left))) if left > 1 else (left,):  # a random cut needs 2+ actions
                 states.append(episode.states[start])
                 actions.append(padded[start : start + model.max_actions])
                 taken.append(length)
@@ -143,7 +146,7 @@ def train_outcome_model(config: OutcomeTrainConfig) -> dict:
     model = OutcomeModel(config.model)
     model.set_standardisation(train_x)
     x, y = torch.from_numpy(train_x), torch.from_numpy(train_y.astype(np.float32))
-    members_dir = finished_members_folder(config)
+    members_dir = finished_members_folder(config, len(train_y))
     writer = SummaryWriter(str(config.out_dir / "tensorboard"))
     members, epochs = config.model.members, config.epochs
     losses: list[float] = []
@@ -195,16 +198,16 @@ def train_outcome_model(config: OutcomeTrainConfig) -> dict:
     return summary
 
 
-def finished_members_folder(config: OutcomeTrainConfig) -> Path:
-    """``<out>/members/``, where finished members are kept, with the settings they were trained with
-    (``settings.json``).
+def finished_members_folder(config: OutcomeTrainConfig, stretches: int) -> Path:
+    """``<out>/members/``, where finished members are kept, with the settings they were trained with and the number
+    of training stretches (``settings.json``; a dataset that grew in place gives another number).
 
     :raises ValueError: if it holds members trained with other settings (start a new ``out_dir``).
     """
     from dreamgym.files import atomic_write_json
 
     folder = config.out_dir / "members"
-    settings = json.loads(json.dumps({**asdict(config), "out_dir": None}, default=str))
+    settings = json.loads(json.dumps({**asdict(config), "out_dir": None, "training_stretches": stretches}, default=str))
     path = folder / "settings.json"
     if path.is_file():
         stored = json.loads(path.read_text())
