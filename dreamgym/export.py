@@ -263,7 +263,10 @@ def add_outcome_model(
     bundle's initial states are rebuilt from the training episodes (not held out) of ``data``, with their states
     and as many frames per episode as before. ``data`` should be the data the bundle's world model was trained
     on. With ``make_default`` the outcome model becomes the bundle's ``default_success_signal``. World models and
-    the reward classifier stay byte-identical; the checksums are recorded again.
+    the reward classifier stay byte-identical; the checksums are recorded again. Everything is loaded and checked
+    before the first file is written, but the two components and the manifest are written one after the other: a
+    run stopped between them leaves a bundle whose checksums refuse it (restore the folder, e.g. with ``git checkout``
+    for a shipped one, and run again). The new initial states also change where classifier-judged episodes start.
     """
     from dreamgym.bundle import component_folder, load_outcome_model, read_manifest, save_outcome_model, write_manifest
     from dreamgym.dream.initial_states import InitialStates
