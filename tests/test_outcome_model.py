@@ -187,7 +187,7 @@ def test_outcome_signal_needs_start_states_for_a_callers_context():
     context = {"frames": simulator.initial_states.frames[:1, :4].numpy(), "actions": simulator.initial_states.actions[:1, :3].numpy()}
     with pytest.raises(ValueError, match="needs 'states'"):
         env.reset(options=context)
-    with pytest.raises(ValueError, match="come together"):
+    with pytest.raises(ValueError, match="without .decisions.; expected both"):
         env.reset(options={**context, "states": np.zeros((1, 39))})
     with pytest.raises(ValueError, match=r"options\['decisions'\]"):
         env.reset(options={**context, "states": np.zeros((1, 39)), "decisions": np.array([1])})

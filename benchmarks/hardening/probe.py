@@ -416,6 +416,11 @@ def python_cases() -> None:
     py(B, "task=7", lambda: gym.make("DreamWorld-v0", task=7), "7")
     py(B, "task='' ", lambda: gym.make("DreamWorld-v0", task=""), "''")
     py(B, "task='soccer' (no shipped bundle)", lambda: gym.make("DreamWorld-Soccer-v0"), "soccer")
+    py(B, "success_signal='pixels'", lambda: vec(success_signal="pixels"), "pixels")
+    py(B, "success_signal=1", lambda: vec(success_signal=1), "1")
+    py(B, "success_signal='outcome' with success_confirmation",
+       lambda: vec(success_signal="outcome", success_confirmation={"rerolls": 1, "horizon": 2}), "success_confirmation")
+    py(B, "success_signal set after construction", lambda: setattr(vec(), "success_signal", "classifier"), "classifier")
     py(B, "success_confirmation={'rerolls': -1}",
        lambda: vec(success_confirmation={"rerolls": -1}), "-1")
     py(B, "success_confirmation={'reroll': 2}", lambda: vec(success_confirmation={"reroll": 2}), "reroll")
@@ -454,6 +459,16 @@ def python_cases() -> None:
         ("options a list", [good_frames, good_actions], "list"),
         ("options a string", "episode_start", "str"),
         ("options {'reset_mode': 'random'}", {"reset_mode": "random"}, "reset_mode"),
+        # the shipped bundle judges success by its outcome model, which starts from the context's simulator state
+        ("context without 'states' and 'decisions' (outcome signal)", {"frames": good_frames, "actions": good_actions}, "states"),
+        ("'states' without 'decisions'", {"frames": good_frames, "actions": good_actions, "states": np.zeros(39)}, "decisions"),
+        ("states (38,)", {"frames": good_frames, "actions": good_actions, "states": np.zeros(38), "decisions": 3}, "38"),
+        ("states NaN", {"frames": good_frames, "actions": good_actions, "states": np.full(39, np.nan), "decisions": 3}, "nan"),
+        ("decisions 2 (before a context can end)", {"frames": good_frames, "actions": good_actions, "states": np.zeros(39),
+                                                   "decisions": 2}, "2"),
+        ("decisions 3.5", {"frames": good_frames, "actions": good_actions, "states": np.zeros(39), "decisions": 3.5}, "float64"),
+        ("decisions 50 (the episode's end)", {"frames": good_frames, "actions": good_actions, "states": np.zeros(39),
+                                              "decisions": 50}, "50"),
     ]
     for label, options, mention in single_options:
         py(B, f"single: {label}", lambda o=options: dream().reset(seed=0, options=o), mention)
@@ -1181,7 +1196,7 @@ def cli_cases() -> None:
             bundle = bad_bundles[label]
             mention = ("manifest.json", "episode_steps") if label in ("no manifest", "episode_steps 0") else (bundle.name, "model.safetensors")
             argv = {
-                "refine": ["refine", "--bc-model", bc, "--bundle", bundle, "--out", fresh("o"), "--iterations", "1",
+                "refine": ["refine", "--method", "ppo", "--bc-model", bc, "--bundle", bundle, "--out", fresh("o"), "--iterations", "1",
                            "--critic-warmup", "0", "--num-envs", "1", "--n-steps", "2", "--batch-size", "2"],
                 "distill-world-model": ["distill-world-model", "--teacher", bundle, "--data", data, "--out", fresh("o"), "--steps", "1"],
                 "replace-reward": ["replace-reward", "--bundle", bundle, "--reward-run", empty],

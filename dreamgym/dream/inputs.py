@@ -264,7 +264,8 @@ def context_from_options(
     given = [key for key in OUTCOME_START_KEYS if key in options]
     if len(given) == 1:
         raise ValueError(f"reset(options=...) gives {given[0]!r} without {[k for k in OUTCOME_START_KEYS if k not in given][0]!r}; "
-                         "'states' and 'decisions' come together (the start of an outcome-judged episode).")
+                         "expected both (the simulator state at the context's last frame and that frame's decision index in "
+                         "its episode) or neither.")
     return check_context(options["frames"], options["actions"], history, frame_shape, worlds)
 
 
