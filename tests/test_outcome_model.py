@@ -125,10 +125,12 @@ def test_initial_states_carry_states_through_save_and_load(tmp_path):
     initial.save(tmp_path)
     loaded = InitialStates.load(tmp_path)
     assert torch.equal(loaded.states, initial.states)
-    assert torch.equal(loaded.context_states([1, 2], [0, 2], 4), initial.states[[1, 2], [3, 5]])
+    states, decisions = loaded.outcome_starts([1, 2], [0, 2], 4)
+    np.testing.assert_array_equal(states, initial.states[[1, 2], [3, 5]].numpy())
+    assert decisions.tolist() == [3, 5]
     without = InitialStates(initial.frames, initial.actions)
     with pytest.raises(ValueError, match="carry no simulator states"):
-        without.context_states([0], [0], 4)
+        without.outcome_starts([0], [0], 4)
     with pytest.raises(ValueError, match="states must be floating-point"):
         InitialStates(initial.frames, initial.actions, torch.zeros(3, 7, 39))
 

@@ -182,16 +182,10 @@ def save_cached_trials(folder: Path, trials: list, recorded_on: dict) -> None:
 
 
 def attach_states(trials: list, manifest, cache: Path | None) -> None:
-    """Give every trial its real simulator states: from the cache's :data:`STATES_FILE`, else by replaying its
-    recorded actions in Meta-World from ``reset(seed)`` (deterministic; the replayed success flags must equal the
-    recorded ones) and writing them there."""
+    """Give every trial without them its real simulator states (:func:`load_cached_trials` reads those the cache has) by
+    replaying its recorded actions in Meta-World from ``reset(seed)`` (deterministic; the replayed success flags must
+    equal the recorded ones), and write them to the cache's :data:`STATES_FILE`."""
     if all(trial.states is not None for trial in trials):
-        return
-    path = None if cache is None else cache / STATES_FILE
-    if path is not None and path.is_file():
-        with np.load(path) as stored:
-            for i, trial in enumerate(trials):
-                trial.states = stored[f"trial-{i:04d}"]
         return
     env = real_env(manifest)
     try:
@@ -208,8 +202,8 @@ def attach_states(trials: list, manifest, cache: Path | None) -> None:
             trial.states = np.stack(states).astype(np.float64)
     finally:
         env.close()
-    if path is not None:
-        np.savez_compressed(path, **{f"trial-{i:04d}": trial.states for i, trial in enumerate(trials)})
+    if cache is not None:
+        np.savez_compressed(cache / STATES_FILE, **{f"trial-{i:04d}": trial.states for i, trial in enumerate(trials)})
 
 
 def real_env(manifest):

@@ -204,27 +204,16 @@ def find_cache(report: dict, cache_root: Path) -> Path:
 
 
 def trial_states(report: dict, cache_root: Path) -> list[tuple[dict, np.ndarray, np.ndarray]]:
-    """(record, state at the trial's start, actions) for every trial of ``report``: its cached real actions are
-    replayed in Meta-World from ``reset(seed)`` up to the start (the real env is deterministic)."""
-    from run import real_env  # the benchmark's own env construction (this script's folder is on sys.path)
+    """(record, state at the trial's start, actions) for every trial of ``report``: the states ``run.py`` keeps with its
+    cached real trials (recovered once by replaying the cached actions in Meta-World where the cache has none)."""
+    from run import attach_states, load_cached_trials  # the benchmark's own cache (this script's folder is on sys.path)
 
     from dreamgym.bundle import find_bundle, read_manifest
 
     cache = find_cache(report, cache_root)
-    index = json.loads((cache / "trials.json").read_text())
-    manifest = read_manifest(report.get("bundle") or find_bundle("coffee-pull"))
-    env = real_env(manifest)
-    by_key = {}
-    try:
-        for i, labels in enumerate(tqdm(index, desc=f"replays ({report['label']})", unit="trial")):
-            with np.load(cache / f"trial-{i:04d}.npz") as trial:
-                actions = trial["actions"]
-            _, info = env.reset(seed=labels["reset_seed"])
-            for action in actions[: labels["start"]]:
-                _, _, _, _, info = env.step(action)
-            by_key[trial_key(labels)] = (np.asarray(info["state"], dtype=np.float64), actions)
-    finally:
-        env.close()
+    trials = load_cached_trials(cache)
+    attach_states(trials, read_manifest(report.get("bundle") or find_bundle("coffee-pull")), cache)
+    by_key = {trial_key(vars(trial)): (trial.states[trial.start], trial.actions) for trial in trials}
     return [(record, *by_key[trial_key(record)]) for record in report["trials"]]
 
 

@@ -79,15 +79,9 @@ class InitialStates:
             states = torch.from_numpy(np.stack([ep.states[:length] for ep in usable]).astype(np.float32))
         return cls(torch.from_numpy(frames), torch.from_numpy(actions), states)
 
-    def sample(
-        self, count: int, history: int, mode: str, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``count`` contexts: frames ``(count, history, 3, H, W)`` and actions ``(count, history-1, A)``."""
-        return self.contexts(*self.draw(count, history, mode, generator), history)
-
     def draw(self, count: int, history: int, mode: str, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Where ``count`` contexts start: stored episode indices and first decisions ``(count,)`` each (for
-        :meth:`contexts` and :meth:`context_states`)."""
+        :meth:`contexts` and :meth:`outcome_starts`)."""
         if mode not in RESET_MODES:
             raise ValueError(f"Unknown reset mode {mode!r}; choose one of {RESET_MODES}.")
         episodes = torch.randint(self.frames.shape[0], (count,), generator=generator)
@@ -97,8 +91,10 @@ class InitialStates:
             starts = torch.randint(self.frames.shape[1] - history + 1, (count,), generator=generator)
         return episodes, starts
 
-    def context_states(self, episodes, starts, history: int) -> torch.Tensor:
-        """The simulator state ``(N, S)`` at the last frame of each context of :meth:`contexts`.
+    def outcome_starts(self, episodes, starts, history: int) -> tuple[np.ndarray, np.ndarray]:
+        """Where an outcome model starts from for each context of :meth:`contexts`: the simulator state float32
+        ``(N, S)`` at its last frame and that frame's decision index int64 ``(N,)`` (the ``"states"`` and
+        ``"decisions"`` of a dream env's ``reset(options=...)``).
 
         :raises ValueError: if these initial states carry no simulator states.
         """
@@ -108,7 +104,8 @@ class InitialStates:
                 "initial states from recorded episodes with states: `dreamgym add-outcome-model`)."
             )
         episodes, starts = torch.as_tensor(episodes, dtype=torch.long), torch.as_tensor(starts, dtype=torch.long)
-        return self.states[episodes, starts + history - 1]
+        last = starts + history - 1
+        return self.states[episodes, last].numpy(), last.numpy()
 
     def contexts(self, episodes, starts, history: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The ``history`` frames ``(N, history, 3, H, W)`` of stored episode ``episodes[i]`` from decision ``starts[i]``

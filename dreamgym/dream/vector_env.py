@@ -264,8 +264,7 @@ class DreamWorldVectorEnv(VectorEnv):
         episodes, starts = initial_states.draw(len(worlds), self.history, self.reset_mode, self._context_generator)
         frames, actions = initial_states.contexts(episodes, starts, self.history)
         if self.success_signal == "outcome":
-            self._start_outcome_stretch(worlds, initial_states.context_states(episodes, starts, self.history).numpy(),
-                                        starts.numpy() + self.history - 1)
+            self._start_outcome_stretch(worlds, *initial_states.outcome_starts(episodes, starts, self.history))
         return frames.to(self.device), actions.to(self.device)
 
     def _start_outcome_stretch(self, worlds: list[int], states: np.ndarray, decisions: np.ndarray) -> None:

@@ -245,8 +245,7 @@ def play_round(model, env, seed: int, starts: tuple[np.ndarray, np.ndarray] | No
         frames, actions = initial_states.contexts(*starts, env.history)
         options = {"frames": frames.numpy(), "actions": actions.numpy().astype(np.float32)}
         if env.success_signal == "outcome":  # the outcome model starts from the real state at the context's last frame
-            options["states"] = initial_states.context_states(*starts, env.history).numpy()
-            options["decisions"] = np.asarray(starts[1]) + env.history - 1
+            options["states"], options["decisions"] = initial_states.outcome_starts(*starts, env.history)
     observation, _ = env.reset(seed=seed, options=options)
     count = env.num_envs
     frames: list[list[np.ndarray]] = [[] for _ in range(count)]
