@@ -52,6 +52,7 @@ def _cmd_collect(args: argparse.Namespace) -> None:
             **({"branch_at_range": tuple(args.branch_at)} if args.branch_at else {}),
             **({"branch_kinds": tuple(args.branch_kinds)} if args.branch_kinds else {}),
             branch_duration_range=tuple(args.branch_duration) if args.branch_duration else None,
+            bc_noise_std_range=tuple(args.bc_noise) if args.bc_noise else None,
             episode_steps=args.steps,
             width=args.size,
             height=args.size,
@@ -404,6 +405,11 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument(
         "--bc-policy", type=existing_path,
         help="SB3 zip from `dreamgym train-bc` (needed with --bc; with --branch it is the base of half the branches)",
+    )
+    col.add_argument(
+        "--bc-noise", type=non_negative_float, nargs=2, metavar=("LOWEST", "HIGHEST"),
+        help="BC episodes and BC-based branches act with the policy's mean action plus Gaussian noise of a std drawn per "
+        "episode from this range (0 0: the deterministic policy); default: actions sampled from the policy's Gaussian",
     )
     col.add_argument(
         "--branch", type=non_negative_int, default=0,

@@ -279,9 +279,37 @@ def test_collect_records_bc_policy_rollouts(tmp_path):
     assert collect(config, progress=False).written == 2
     episodes = [load_episode(p) for p in episode_paths(tmp_path / "data")]
     assert [e.meta["source"] for e in episodes] == ["bc", "bc"]
+    assert [e.meta["bc_actions"] for e in episodes] == ["sampled", "sampled"]
     assert not np.array_equal(episodes[0].actions, episodes[1].actions)
     with pytest.raises(ValueError, match="bc_policy"):
         CollectConfig(task="coffee-pull", out_dir=tmp_path, num_bc=1)
+
+
+@pytest.mark.metaworld
+def test_collect_bc_noise_range_acts_with_the_mean_action_plus_drawn_noise(tmp_path):
+    from dreamgym.data.collect import CollectConfig, collect
+    from dreamgym.data.episode import episode_paths, load_episode
+    from dreamgym.policy.model import load_policy
+
+    policy = save_model(new_ppo(seed=0), tmp_path / "bc.zip")
+    model = load_policy(policy)
+
+    def record(folder, noise):
+        config = CollectConfig(task="coffee-pull", out_dir=tmp_path / folder, num_expert=0, num_noisy_expert=0, num_random=0,
+                               num_bc=2, bc_policy=policy, bc_noise_std_range=noise, episode_steps=5)
+        collect(config, progress=False)
+        return [load_episode(p) for p in episode_paths(tmp_path / folder)]
+
+    for episode in record("deterministic", (0, 0)):
+        assert episode.meta["noise_std"] == 0.0 and episode.meta["bc_actions"] == "mean"
+        expected = np.stack([np.clip(model.predict(frame, deterministic=True)[0], -1, 1) for frame in episode.frames[:-1]])
+        np.testing.assert_allclose(episode.actions, expected, atol=1e-6)
+    for episode in record("noisy", (0.2, 0.4)):
+        assert 0.2 <= episode.meta["noise_std"] <= 0.4
+        mean = np.stack([np.clip(model.predict(frame, deterministic=True)[0], -1, 1) for frame in episode.frames[:-1]])
+        assert not np.allclose(episode.actions, mean)
+    with pytest.raises(ValueError, match="bc_noise_std_range"):
+        CollectConfig(task="coffee-pull", out_dir=tmp_path, num_bc=1, bc_policy=policy, bc_noise_std_range=(0.5, 0.1))
 
 
 @pytest.mark.metaworld

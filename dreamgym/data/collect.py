@@ -5,7 +5,8 @@ resumable: a rerun skips the episode files that already exist (each file is writ
 killed run leaves only whole episodes behind).
 
 The paper's "BC rollouts" are recorded as source ``bc`` from a behaviour-cloned SB3 policy
-(``dreamgym train-bc``; actions sampled from its Gaussian) once one exists (``bc_policy``). Before
+(``dreamgym train-bc``; actions sampled from its Gaussian, or, with ``bc_noise_std_range``, its mean action
+plus Gaussian noise of a per-episode std, 0 being the deterministic policy) once one exists (``bc_policy``). Before
 that, the scripted expert with Gaussian action noise stands in for them, stored under the source
 label ``noisy_expert`` so it is never mistaken for real BC rollouts. Seeds of held-out evaluation episodes start at :data:`EVAL_SEED_BASE` and never
 collide with collection seeds.
@@ -62,6 +63,10 @@ class CollectConfig:
         ``None`` (the default) keeps it to the end of the episode.
     :param episode_steps: decisions per episode (paper: 50).
     :param noise_std_range: per-episode Gaussian action-noise std for ``noisy_expert``, drawn uniformly.
+    :param bc_noise_std_range: ``None`` (default): BC episodes and BC-based branches sample the policy's own
+        Gaussian. Given ``(low, high)``: they take its mean action plus Gaussian noise whose std is drawn per
+        episode uniformly from the range (``(0, 0)``: the deterministic policy), the way the decision-fidelity
+        benchmark runs BC (deterministic and with noise 0.3).
     :param seed_offset: added to every episode seed, to record a second, disjoint dataset.
     :param workers: parallel processes (each renders with its own GL context).
     :param split: ``"train"`` (seeds from 0) or ``"eval"`` (held-out seeds from :data:`EVAL_SEED_BASE`,
@@ -83,6 +88,7 @@ class CollectConfig:
     width: int = 64
     height: int = 64
     noise_std_range: tuple[float, float] = (0.3, 1.0)
+    bc_noise_std_range: tuple[float, float] | None = None
     seed_offset: int = 0
     workers: int = 1
     split: str = "train"
@@ -138,6 +144,13 @@ class CollectConfig:
         low, high = self.noise_std_range
         if not 0 <= low <= high:
             raise ValueError(f"noise_std_range must satisfy 0 <= low <= high, got {self.noise_std_range}.")
+        if self.bc_noise_std_range is not None:
+            self.bc_noise_std_range = tuple(float(value) for value in self.bc_noise_std_range)
+            low, high = self.bc_noise_std_range
+            if not 0 <= low <= high:
+                raise ValueError(f"bc_noise_std_range (--bc-noise) must satisfy 0 <= low <= high, got {self.bc_noise_std_range}.")
+            if self.bc_policy is None:
+                raise ValueError("bc_noise_std_range (--bc-noise) sets the BC policy's action noise; it needs bc_policy (--bc-policy).")
         if not 0 <= self.seed_offset < TUNING_SEED_BASE - 1_000_000:
             raise ValueError(f"seed_offset must be in [0, {TUNING_SEED_BASE - 1_000_000}), got {self.seed_offset}.")
 
@@ -214,7 +227,10 @@ class EpisodeRecorder:
             branch = Branch.draw(
                 rng, self.config.branch_at_range, self.config.branch_kinds, self.config.branch_duration_range
             )
-        if base == "bc":
+        bc_mean = base == "bc" and self.config.bc_noise_std_range is not None
+        if bc_mean:
+            noise_std = float(rng.uniform(*self.config.bc_noise_std_range))
+        elif base == "bc":
             torch.manual_seed(job.seed)  # the policy samples its actions with torch's generator
         frame, info = self.env.reset(seed=job.seed)
         frames, states, success = [frame], [info["state"]], [info["success"]]
@@ -223,7 +239,9 @@ class EpisodeRecorder:
             if base == "random":
                 action = rng.uniform(-1.0, 1.0, size=4).astype(np.float32)
             elif base == "bc":
-                action = np.clip(self.bc_policy.predict(frame, deterministic=False)[0], -1.0, 1.0).astype(np.float32)
+                action = np.clip(self.bc_policy.predict(frame, deterministic=bc_mean)[0], -1.0, 1.0).astype(np.float32)
+                if noise_std > 0:
+                    action = np.clip(action + rng.normal(0.0, noise_std, size=4), -1.0, 1.0).astype(np.float32)
             else:
                 action = self.expert(info["state"])
                 if noise_std > 0:
@@ -244,6 +262,7 @@ class EpisodeRecorder:
             "seed": job.seed,
             "index": job.index,
             "noise_std": noise_std,
+            "bc_actions": None if base != "bc" else ("mean" if bc_mean else "sampled"),
             "branch": {"base": base, **branch.to_dict()} if branch is not None else None,
             "camera": self.env.camera.to_dict(),
             "rendering": self.env.rendering.to_dict(),
