@@ -205,11 +205,12 @@ def _cmd_train_reward(args: argparse.Namespace) -> None:
 
 
 def _cmd_train_outcome(args: argparse.Namespace) -> None:
+    from dreamgym.reward.outcome import OutcomeModelConfig
     from dreamgym.reward.outcome_train import OutcomeTrainConfig, summary_line, train_outcome_model
 
     config = OutcomeTrainConfig(
         data=args.data, out_dir=args.out, tasks=None if args.task == ["all"] else args.task,
-        epochs=args.epochs, seed=args.seed,
+        epochs=args.epochs, seed=args.seed, model=OutcomeModelConfig(motion_features=args.motion_features),
     )
     print(summary_line(train_outcome_model(config)))
 
@@ -556,6 +557,11 @@ def build_parser() -> argparse.ArgumentParser:
     outcome.add_argument("--task", nargs="+", default=["all"])
     outcome.add_argument("--epochs", type=positive_int, default=30)
     outcome.add_argument("--seed", type=non_negative_int, default=0)
+    outcome.add_argument(
+        "--motion-features", action="store_true",
+        help="also read the hand's and object's motion over the step before each start and the hand path weighted by "
+        "the gripper command (OutcomeModelConfig.motion_features)",
+    )
     outcome.set_defaults(func=_cmd_train_outcome)
 
     add_outcome = commands.add_parser(

@@ -23,6 +23,25 @@ SIZE = 16
 SMALL = OutcomeModelConfig(episode_decisions=10, hidden=8, members=2)
 
 
+def test_motion_features_read_the_last_step_and_the_gripper_weighted_path():
+    config = OutcomeModelConfig(episode_decisions=10, hidden=8, members=2, motion_features=True)
+    states = np.zeros((1, 39))
+    states[0, 0:3], states[0, 18:21] = [1.0, 2.0, 3.0], [0.5, 2.0, 3.0]  # the hand moved +0.5 in x over the last step
+    states[0, 4:7], states[0, 22:25] = [4.0, 4.0, 4.0], [4.0, 3.0, 4.0]  # the object +1 in y
+    actions = np.zeros((1, 7, 4), np.float32)
+    actions[0, :, 0] = 1.0
+    actions[0, :, 3] = [1.0, 0.5, -1.0, 2.0, 1.0, 1.0, 1.0]  # closed, half, open, clipped to 1, ...
+    features = outcome_features(states, actions, np.array([4]), np.array([3]), config)
+    assert features.shape == (1, config.feature_dim) == (1, SMALL.feature_dim + 6 + 7 * 3)
+    plain = outcome_features(states, actions, np.array([4]), np.array([3]), SMALL)
+    np.testing.assert_array_equal(features[:, : SMALL.feature_dim], plain)  # the plain features come first, unchanged
+    moved, grip_path = features[0, SMALL.feature_dim : SMALL.feature_dim + 6], features[0, SMALL.feature_dim + 6 :].reshape(7, 3)
+    assert moved.tolist() == [0.5, 0, 0, 0, 1, 0]
+    assert grip_path[:, 0].tolist() == [1.0, 1.5, 1.5, 2.5, 2.5, 2.5, 2.5]  # only the 4 taken actions count
+    with pytest.raises(ValueError, match="motion_features"):
+        OutcomeModelConfig(motion_features=1)
+
+
 def test_features_pad_mask_and_sum_only_the_taken_actions():
     states = np.arange(2 * 39, dtype=np.float64).reshape(2, 39)
     actions = np.ones((2, 9, 4), np.float32)

@@ -17,7 +17,11 @@ within the given actions*, the label of a real episode.
 Inputs (:func:`outcome_features`): the start state's hand position and gripper opening, object position and
 quaternion, goal position, the hand-to-object and object-to-goal offsets, the actions since the start
 (zero-padded to a fixed length, with a mask saying which are given), their running sums over the hand's
-three axes (where the hand is driven), and the share of the real episode left at the start.
+three axes (where the hand is driven), and the share of the real episode left at the start. With
+``motion_features`` it also reads how the hand and the object moved over the step before the start (Meta-World's
+observation carries the previous step) and the hand's running path weighted by the gripper command clipped to
+[0, 1] (how far a held object is carried, and how firmly), so a release or a weak grip part-way through the
+actions is visible in where the path stops counting.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from torch import nn
 STATE_PARTS = ((0, 4), (4, 11), (36, 39))
 """Slices of Meta-World's 39-value observation read by the model: hand position and gripper opening, the
 first object's position and quaternion, the goal position."""
+PREVIOUS_HAND, PREVIOUS_OBJECT = slice(18, 21), slice(22, 25)
+"""Where Meta-World's observation keeps the previous step's hand and first-object positions."""
 
 
 @dataclass
@@ -46,6 +52,8 @@ class OutcomeModelConfig:
     :param members: independently trained networks (different initialisation and batch order) whose success
         probabilities are averaged: a deep ensemble, steadier than one network on a few hundred episodes.
     :param threshold: success when the predicted probability is at least this.
+    :param motion_features: also read the hand's and object's motion over the step before the start and the
+        gripper-weighted hand path (see the module docstring); off for models trained before session 30.
     """
 
     state_dim: int = 39
@@ -55,6 +63,7 @@ class OutcomeModelConfig:
     hidden: int = 256
     members: int = 5
     threshold: float = 0.5
+    motion_features: bool = False
 
     def __post_init__(self) -> None:
         for name in ("state_dim", "action_dim", "episode_decisions", "hidden", "members"):
@@ -68,6 +77,8 @@ class OutcomeModelConfig:
         threshold = self.threshold
         if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < threshold < 1.0:
             raise ValueError(f"OutcomeModelConfig.threshold must be a number in (0, 1) (exclusive), got {threshold!r}.")
+        if not isinstance(self.motion_features, bool):
+            raise ValueError(f"OutcomeModelConfig.motion_features must be true or false, got {self.motion_features!r}.")
 
     @property
     def max_actions(self) -> int:
@@ -77,7 +88,8 @@ class OutcomeModelConfig:
     @property
     def feature_dim(self) -> int:
         picked = sum(stop - start for start, stop in STATE_PARTS)
-        return picked + 6 + self.max_actions * (self.action_dim + 1 + 3) + 1
+        motion = 6 + self.max_actions * 3 if self.motion_features else 0
+        return picked + 6 + self.max_actions * (self.action_dim + 1 + 3) + 1 + motion
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,9 +139,12 @@ def outcome_features(
     picked = np.concatenate([states[:, start:stop] for start, stop in STATE_PARTS], axis=1)
     offsets = np.concatenate([states[:, 4:7] - states[:, 0:3], states[:, 36:39] - states[:, 4:7]], axis=1)
     left = ((config.episode_decisions - starts) / config.episode_decisions)[:, None]
-    return np.concatenate(
-        [picked, offsets, future.reshape(count, -1), mask, path.reshape(count, -1), left], axis=1
-    ).astype(np.float32)
+    parts = [picked, offsets, future.reshape(count, -1), mask, path.reshape(count, -1), left]
+    if config.motion_features:
+        moved = np.concatenate([states[:, 0:3] - states[:, PREVIOUS_HAND], states[:, 4:7] - states[:, PREVIOUS_OBJECT]], axis=1)
+        grip = np.clip(future[:, :, 3:4], 0.0, 1.0)
+        parts += [moved, np.cumsum(future[:, :, :3] * grip, axis=1).reshape(count, -1)]
+    return np.concatenate(parts, axis=1).astype(np.float32)
 
 
 class OutcomeModel(nn.Module):
