@@ -6,6 +6,13 @@ contain that dataset's files, as ``data-slipmix`` contains ``data``): AUC, accur
 the model's threshold. It reads no benchmark trial, so it can choose between outcome models without tuning on the
 decision-fidelity layouts.
 
+It also scores what a dream env asks of the model (it judges at the real episode's end): the stretch from each start
+decision 3..30 not yet solved to the episode's end, by kind of episode (expert, noisy expert, random, BC with sampled
+actions, deterministic BC, BC with noise, branches from expert and from BC, short grasp slips), as false-success
+rate (real failures called successes) and miss rate (real successes called failures). **Decision error**, fixed in
+session 30 before any candidate was scored by it: the mean, over the kinds made of the BC policy's episodes and of
+branches, of (false-success rate + miss rate) / 2. Lower is better.
+
     python benchmarks/decision_fidelity/outcome_heldout.py --runs runs/outcome-ens5 runs/outcome-slipmix-ens5 --label session29
 """
 
@@ -46,12 +53,59 @@ def main() -> None:
         config = OutcomeTrainConfig(data=[args.data], out_dir=run, model=model.config, last_start=trained["last_start"])
         features, labels = stretch_samples(held_out, config, np.random.default_rng(args.seed))
         trained_on = trained["data"]
-        rows[str(run)] = {"trained_on": trained_on, **evaluate(model, features, labels)}
-        print(run, rows[str(run)])
+        rows[str(run)] = {"trained_on": trained_on, **evaluate(model, features, labels), **to_end_by_kind(model, held_out)}
+        print(run, {key: value for key, value in rows[str(run)].items() if key != "by_kind"})
     out = args.out_dir / f"outcome-heldout-{args.label}.json"
     out.write_text(json.dumps({"data": str(args.data), "held_out_episodes": len(held_out), "cut_seed": args.seed,
                                "runs": rows}, indent=1) + "\n")
     print(f"wrote {out}")
+
+
+DECISION_KINDS = ("bc-sampled", "bc-deterministic", "bc-noisy", "branch-expert", "branch-bc", "slip-expert", "slip-bc")
+"""Kinds whose stretches enter the decision error: the BC policy's episodes and counterfactual branches."""
+
+
+def episode_kind(meta: dict) -> str:
+    """expert, noisy_expert, random, bc-sampled / bc-deterministic / bc-noisy, branch-<base> or slip-<base>."""
+    source = meta["source"]
+    if source == "bc":
+        if meta.get("bc_actions") != "mean":
+            return "bc-sampled"
+        return "bc-deterministic" if meta.get("noise_std", 0.0) == 0.0 else "bc-noisy"
+    if source == "branch":
+        branch = meta["branch"]
+        return f"{'slip' if branch.get('duration') else 'branch'}-{branch['base']}"
+    return source
+
+
+def to_end_by_kind(model, episodes: list, last_start: int = 30) -> dict:
+    """False-success and miss rates of ``model`` on every episode's to-end stretches (starts first_start..last_start
+    not yet solved), by :func:`episode_kind`, and the decision error over :data:`DECISION_KINDS`."""
+    config = model.config
+    rows: dict[str, list] = {}
+    for episode in episodes:
+        steps = episode.num_steps
+        padded = np.zeros((steps + config.max_actions, config.action_dim), dtype=np.float32)
+        padded[:steps] = episode.actions
+        for start in range(config.first_start, min(last_start, steps - 1) + 1):
+            if episode.success[: start + 1].any():
+                break
+            rows.setdefault(episode_kind(episode.meta), []).append(
+                (episode.states[start], padded[start : start + config.max_actions], steps - start, start,
+                 bool(episode.success[start + 1 :].any())))
+    table = {}
+    for kind, items in sorted(rows.items()):
+        states, actions, taken, starts, labels = (np.array(column) for column in zip(*items))
+        predicted = model.success_probability(states, actions, taken, starts) >= config.threshold
+        failures, successes = int((~labels).sum()), int(labels.sum())
+        table[kind] = {
+            "stretches": len(labels), "real_failures": failures, "real_successes": successes,
+            "false_success_rate": round(float((predicted & ~labels).sum() / failures), 4) if failures else None,
+            "miss_rate": round(float((~predicted & labels).sum() / successes), 4) if successes else None,
+        }
+    balanced = [np.mean([value for value in (row["false_success_rate"], row["miss_rate"]) if value is not None])
+                for kind, row in table.items() if kind in DECISION_KINDS]
+    return {"by_kind": table, "decision_error": round(float(np.mean(balanced)), 4) if balanced else None}
 
 
 if __name__ == "__main__":
