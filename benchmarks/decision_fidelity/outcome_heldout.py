@@ -11,7 +11,8 @@ decision 3..30 not yet solved to the episode's end, by kind of episode (expert, 
 actions, deterministic BC, BC with noise, branches from expert and from BC, short grasp slips), as false-success
 rate (real failures called successes) and miss rate (real successes called failures). **Decision error**, fixed in
 session 30 before any candidate was scored by it: the mean, over the kinds made of the BC policy's episodes and of
-branches, of (false-success rate + miss rate) / 2. Lower is better.
+branches, of (false-success rate + miss rate) / 2. Lower is better. ``--thresholds`` adds it at other thresholds than
+the model's own.
 
     python benchmarks/decision_fidelity/outcome_heldout.py --runs runs/outcome-ens5 runs/outcome-slipmix-ens5 --label session29
 """
@@ -36,6 +37,8 @@ def main() -> None:
     parser.add_argument("--holdout-every", type=int, default=10)
     parser.add_argument("--seed", type=int, default=123, help="seed of the random cuts")
     parser.add_argument("--label", required=True)
+    parser.add_argument("--thresholds", type=float, nargs="*", default=[],
+                        help="also report the decision error at these thresholds (the model's own is always reported)")
     parser.add_argument("--out-dir", type=Path, default=HERE)
     args = parser.parse_args()
     from dreamgym.bundle import load_outcome_model
@@ -53,7 +56,12 @@ def main() -> None:
         config = OutcomeTrainConfig(data=[args.data], out_dir=run, model=model.config, last_start=trained["last_start"])
         features, labels = stretch_samples(held_out, config, np.random.default_rng(args.seed))
         trained_on = trained["data"]
-        rows[str(run)] = {"trained_on": trained_on, **evaluate(model, features, labels), **to_end_by_kind(model, held_out)}
+        scored = to_end_probabilities(model, held_out)
+        rows[str(run)] = {"trained_on": trained_on, **evaluate(model, features, labels),
+                          **rates_by_kind(scored, model.config.threshold)}
+        if args.thresholds:
+            rows[str(run)]["decision_error_by_threshold"] = {
+                f"{threshold:.2f}": rates_by_kind(scored, threshold)["decision_error"] for threshold in args.thresholds}
         print(run, {key: value for key, value in rows[str(run)].items() if key != "by_kind"})
     out = args.out_dir / f"outcome-heldout-{args.label}.json"
     out.write_text(json.dumps({"data": str(args.data), "held_out_episodes": len(held_out), "cut_seed": args.seed,
@@ -78,9 +86,9 @@ def episode_kind(meta: dict) -> str:
     return source
 
 
-def to_end_by_kind(model, episodes: list, last_start: int = 30) -> dict:
-    """False-success and miss rates of ``model`` on every episode's to-end stretches (starts first_start..last_start
-    not yet solved), by :func:`episode_kind`, and the decision error over :data:`DECISION_KINDS`."""
+def to_end_probabilities(model, episodes: list, last_start: int = 30) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per :func:`episode_kind`, ``model``'s success probability and the real outcome of every episode's to-end
+    stretches (starts first_start..last_start not yet solved)."""
     config = model.config
     rows: dict[str, list] = {}
     for episode in episodes:
@@ -93,10 +101,18 @@ def to_end_by_kind(model, episodes: list, last_start: int = 30) -> dict:
             rows.setdefault(episode_kind(episode.meta), []).append(
                 (episode.states[start], padded[start : start + config.max_actions], steps - start, start,
                  bool(episode.success[start + 1 :].any())))
-    table = {}
+    scored = {}
     for kind, items in sorted(rows.items()):
         states, actions, taken, starts, labels = (np.array(column) for column in zip(*items))
-        predicted = model.success_probability(states, actions, taken, starts) >= config.threshold
+        scored[kind] = (model.success_probability(states, actions, taken, starts), labels)
+    return scored
+
+
+def rates_by_kind(scored: dict[str, tuple[np.ndarray, np.ndarray]], threshold: float) -> dict:
+    """False-success and miss rates per kind at ``threshold``, and the decision error over :data:`DECISION_KINDS`."""
+    table = {}
+    for kind, (probability, labels) in scored.items():
+        predicted = probability >= threshold
         failures, successes = int((~labels).sum()), int(labels.sum())
         table[kind] = {
             "stretches": len(labels), "real_failures": failures, "real_successes": successes,
