@@ -17,6 +17,11 @@
 #     0.35, ..., 0.80 on the same held-out episodes; per model the threshold with the lowest error; the model with the
 #     lowest such error is shipped with that threshold (`add-outcome-model --threshold`) if it is at least 0.005 below
 #     the shipped model's error at its threshold 0.5 and its AUC is not lower than the shipped model's.
+#  4c. Third rule, fixed after 4b and before the sets were recorded: outcome_validation.py judges every model on two
+#     validation layout sets of run.py's design (seed offsets 20000 and 30000; never reported as benchmark rows) from
+#     the real trials alone (the outcome verdict needs no imagined frame); errors = hallucinated + missed outcomes of BC
+#     and noisy BC, predicted random successes and branch disagreements. The model with the fewest errors replaces the
+#     shipped one if it makes at least 5 fewer errors than the shipped model over both sets.
 #  5. The decision-fidelity benchmark of a new model on the three layout sets, from a copy of the bundle
 #     (MODEL=runs/outcome-mix3-ens5 TAG=mix3 or MODEL=runs/outcome-mix3-motion-ens5 TAG=mix3-motion).
 # Needs data-mix2/ (coffee_pull_outcome_model_cpu.sh step 6) and the real-trial caches of runs/decision-fidelity-real.
@@ -55,6 +60,10 @@ fi
 if [[ " $STEPS " == *" 4 "* ]]; then
   $PY $DF/outcome_heldout.py --data data-mix3 --runs runs/outcome-slipmix-ens5 runs/outcome-mix2-ens5 $NEW $MOTION --label session30-mix3 \
     --thresholds 0.30 0.35 0.40 0.45 0.50 0.55 0.60 0.65 0.70 0.75 0.80
+fi
+if [[ " $STEPS " == *" 4c "* ]]; then
+  OMP_NUM_THREADS=1 $PY $DF/outcome_validation.py --runs runs/outcome-slipmix-ens5 runs/outcome-mix2-ens5 $NEW $MOTION \
+    --seed-offsets 20000 30000 --label session30
 fi
 if [[ " $STEPS " == *" 5 "* ]]; then
   MODEL="${MODEL:-$NEW}"; TAG="${TAG:-mix3}"; COPY=runs/bundle-outcome-$TAG

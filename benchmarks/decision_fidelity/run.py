@@ -43,7 +43,7 @@ LATERAL_MAGNITUDES = (0.3, 0.6, 0.8, 1.0)
 succeed to BC-like near misses of ~11 cm (see :data:`dreamgym.data.branches.LATERAL_BIAS_RANGE`)."""
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bundle", type=Path, help="learned simulator (default: the shipped coffee-pull bundle)")
     parser.add_argument("--sampler", choices=["distilled", "teacher"],
@@ -75,7 +75,7 @@ def parse_args() -> argparse.Namespace:
                              "(default: the bundle's default_success_signal, as its dream env does)")
     parser.add_argument("--label", default="shipped")
     parser.add_argument("--out-dir", type=Path, default=HERE)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     for name in ("episodes", "random_episodes", "branch_layouts"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
