@@ -210,7 +210,7 @@ def _cmd_train_outcome(args: argparse.Namespace) -> None:
 
     config = OutcomeTrainConfig(
         data=args.data, out_dir=args.out, tasks=None if args.task == ["all"] else args.task,
-        epochs=args.epochs, seed=args.seed, model=OutcomeModelConfig(motion_features=args.motion_features),
+        epochs=args.epochs, seed=args.seed, model=OutcomeModelConfig(motion_features=args.motion_features, carried_offset=args.carried_offset),
     )
     print(summary_line(train_outcome_model(config)))
 
@@ -561,6 +561,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--motion-features", action="store_true",
         help="also read the hand's and object's motion over the step before each start and the hand path weighted by "
         "the gripper command (OutcomeModelConfig.motion_features)",
+    )
+    outcome.add_argument(
+        "--carried-offset", action="store_true",
+        help="also read where the object would stand from the goal at every step if it followed the hand while the "
+        "gripper closes (OutcomeModelConfig.carried_offset)",
     )
     outcome.set_defaults(func=_cmd_train_outcome)
 

@@ -6,8 +6,10 @@
 #     Gaussian action noise of a std drawn per episode from 0.05-0.4 (`--bc-noise`).
 #  2. data-mix3/: data-mix2 (the session-29 experiment's data: data-slipmix and 240 persistent branches) plus both,
 #     as hard links.
-#  3. dreamgym train-outcome on data-mix3, and again with --motion-features (the motion over the step before each
-#     start and the gripper-weighted hand path; added after the plain model missed the rule below).
+#  3. dreamgym train-outcome on data-mix3, again with --motion-features (the motion over the step before each
+#     start and the gripper-weighted hand path; added after the plain model missed the rule below), and with
+#     --carried-offset (where the object would stand from the goal if it followed the closed gripper; added while the
+#     validation sets of 4c were being recorded, before any of their scores was seen; 4c decides for it too).
 #  4. outcome_heldout.py on data-mix3's held-out episodes (every 10th by index; no model trained on them): the shipped
 #     model (data-slipmix), the session-29 data-mix2 model and the new ones. The rule, fixed before any score was seen
 #     (and for the motion model before it was trained): a new model replaces the shipped one only if its decision error
@@ -32,6 +34,7 @@ DF=benchmarks/decision_fidelity
 BC=envs/coffee-pull/policies/bc.zip
 NEW=runs/outcome-mix3-ens5
 MOTION=runs/outcome-mix3-motion-ens5
+CARRIED=runs/outcome-mix3-carried-ens5
 if [[ " $STEPS " == *" 1 "* ]]; then
   if [ ! -e data-decisions-det/.complete ]; then
     $DREAMGYM collect --task coffee-pull --out data-decisions-det --expert 0 --noisy-expert 0 --random 0 --bc 150 \
@@ -56,13 +59,15 @@ if [[ " $STEPS " == *" 3 "* ]]; then
   [ -e $NEW/outcome_summary.json ] || OMP_NUM_THREADS=2 $DREAMGYM train-outcome --data data-mix3 --task coffee-pull --out $NEW
   [ -e $MOTION/outcome_summary.json ] || OMP_NUM_THREADS=2 $DREAMGYM train-outcome --data data-mix3 --task coffee-pull \
     --out $MOTION --motion-features
+  [ -e $CARRIED/outcome_summary.json ] || OMP_NUM_THREADS=2 $DREAMGYM train-outcome --data data-mix3 --task coffee-pull \
+    --out $CARRIED --carried-offset
 fi
 if [[ " $STEPS " == *" 4 "* ]]; then
-  $PY $DF/outcome_heldout.py --data data-mix3 --runs runs/outcome-slipmix-ens5 runs/outcome-mix2-ens5 $NEW $MOTION --label session30-mix3 \
+  $PY $DF/outcome_heldout.py --data data-mix3 --runs runs/outcome-slipmix-ens5 runs/outcome-mix2-ens5 $NEW $MOTION $CARRIED --label session30-mix3 \
     --thresholds 0.30 0.35 0.40 0.45 0.50 0.55 0.60 0.65 0.70 0.75 0.80
 fi
 if [[ " $STEPS " == *" 4c "* ]]; then
-  OMP_NUM_THREADS=1 $PY $DF/outcome_validation.py --runs runs/outcome-slipmix-ens5 runs/outcome-mix2-ens5 $NEW $MOTION \
+  OMP_NUM_THREADS=1 $PY $DF/outcome_validation.py --runs runs/outcome-slipmix-ens5 runs/outcome-mix2-ens5 $NEW $MOTION $CARRIED \
     --seed-offsets 20000 30000 --label session30
 fi
 if [[ " $STEPS " == *" 5 "* ]]; then

@@ -42,6 +42,25 @@ def test_motion_features_read_the_last_step_and_the_gripper_weighted_path():
         OutcomeModelConfig(motion_features=1)
 
 
+def test_carried_offset_guesses_where_a_held_object_ends_relative_to_the_goal():
+    config = OutcomeModelConfig(episode_decisions=10, hidden=8, members=2, carried_offset=True, hand_step=0.5)
+    states = np.zeros((1, 39))
+    states[0, 4:7], states[0, 36:39] = [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]  # the goal 1 m behind the object in x
+    actions = np.zeros((1, 7, 4), np.float32)
+    actions[0, :, 0] = -1.0  # pull back in x
+    actions[0, :, 3] = [1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0]  # holding, then opened for one step
+    features = outcome_features(states, actions, np.array([4]), np.array([3]), config)
+    assert features.shape == (1, config.feature_dim) == (1, SMALL.feature_dim + 7 * 4 + 1)
+    carried = features[0, SMALL.feature_dim :]
+    offset, distance, closest = carried[: 7 * 3].reshape(7, 3), carried[7 * 3 : 7 * 4], carried[-1]
+    # held for 2 steps (0.5 m each), open for the third, held for the fourth: 1.5 m pulled, past the goal by 0.5
+    np.testing.assert_allclose(offset[:, 0], [-0.5, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5])
+    np.testing.assert_allclose(distance, [0.5, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5])
+    assert closest == 0.0
+    with pytest.raises(ValueError, match="hand_step"):
+        OutcomeModelConfig(hand_step=0)
+
+
 def test_features_pad_mask_and_sum_only_the_taken_actions():
     states = np.arange(2 * 39, dtype=np.float64).reshape(2, 39)
     actions = np.ones((2, 9, 4), np.float32)

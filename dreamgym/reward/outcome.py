@@ -21,7 +21,10 @@ three axes (where the hand is driven), and the share of the real episode left at
 ``motion_features`` it also reads how the hand and the object moved over the step before the start (Meta-World's
 observation carries the previous step) and the hand's running path weighted by the gripper command clipped to
 [0, 1] (how far a held object is carried, and how firmly), so a release or a weak grip part-way through the
-actions is visible in where the path stops counting.
+actions is visible in where the path stops counting. With ``carried_offset`` it reads, at every step, where the object
+would stand from the goal if it followed the hand while the gripper closes (the start's object-to-goal offset less
+``hand_step`` times that gripper-weighted path) and that distance, the quantity success is decided on; the
+network then only has to learn when the guess is wrong, not the geometry.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ from torch import nn
 STATE_PARTS = ((0, 4), (4, 11), (36, 39))
 """Slices of Meta-World's 39-value observation read by the model: hand position and gripper opening, the
 first object's position and quaternion, the goal position."""
+HAND_STEP = 0.025
+"""Metres the hand moves per decision per unit of action along x and y in coffee-pull (least squares over 5-decision
+stretches of deterministic-BC episodes, session 30: 0.0249 in x, 0.0254 in y; residual 1.2 and 2.2 cm)."""
 PREVIOUS_HAND, PREVIOUS_OBJECT = slice(18, 21), slice(22, 25)
 """Where Meta-World's observation keeps the previous step's hand and first-object positions."""
 
@@ -54,6 +60,9 @@ class OutcomeModelConfig:
     :param threshold: success when the predicted probability is at least this.
     :param motion_features: also read the hand's and object's motion over the step before the start and the
         gripper-weighted hand path (see the module docstring); off for models trained before session 30.
+    :param carried_offset: also read the object-to-goal offset and distance the object would have at every step if
+        it followed the hand while the gripper closes (see the module docstring); off for models trained before session 30.
+    :param hand_step: metres per decision per unit of action used for that guess (:data:`HAND_STEP`).
     """
 
     state_dim: int = 39
@@ -64,6 +73,8 @@ class OutcomeModelConfig:
     members: int = 5
     threshold: float = 0.5
     motion_features: bool = False
+    carried_offset: bool = False
+    hand_step: float = HAND_STEP
 
     def __post_init__(self) -> None:
         for name in ("state_dim", "action_dim", "episode_decisions", "hidden", "members"):
@@ -77,8 +88,11 @@ class OutcomeModelConfig:
         threshold = self.threshold
         if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < threshold < 1.0:
             raise ValueError(f"OutcomeModelConfig.threshold must be a number in (0, 1) (exclusive), got {threshold!r}.")
-        if not isinstance(self.motion_features, bool):
-            raise ValueError(f"OutcomeModelConfig.motion_features must be true or false, got {self.motion_features!r}.")
+        for name in ("motion_features", "carried_offset"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"OutcomeModelConfig.{name} must be true or false, got {getattr(self, name)!r}.")
+        if isinstance(self.hand_step, bool) or not isinstance(self.hand_step, Real) or not self.hand_step > 0:
+            raise ValueError(f"OutcomeModelConfig.hand_step must be a number > 0 (metres per decision), got {self.hand_step!r}.")
 
     @property
     def max_actions(self) -> int:
@@ -89,7 +103,8 @@ class OutcomeModelConfig:
     def feature_dim(self) -> int:
         picked = sum(stop - start for start, stop in STATE_PARTS)
         motion = 6 + self.max_actions * 3 if self.motion_features else 0
-        return picked + 6 + self.max_actions * (self.action_dim + 1 + 3) + 1 + motion
+        carried = self.max_actions * 4 + 1 if self.carried_offset else 0
+        return picked + 6 + self.max_actions * (self.action_dim + 1 + 3) + 1 + motion + carried
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -140,10 +155,14 @@ def outcome_features(
     offsets = np.concatenate([states[:, 4:7] - states[:, 0:3], states[:, 36:39] - states[:, 4:7]], axis=1)
     left = ((config.episode_decisions - starts) / config.episode_decisions)[:, None]
     parts = [picked, offsets, future.reshape(count, -1), mask, path.reshape(count, -1), left]
+    grip_path = np.cumsum(future[:, :, :3] * np.clip(future[:, :, 3:4], 0.0, 1.0), axis=1)
     if config.motion_features:
         moved = np.concatenate([states[:, 0:3] - states[:, PREVIOUS_HAND], states[:, 4:7] - states[:, PREVIOUS_OBJECT]], axis=1)
-        grip = np.clip(future[:, :, 3:4], 0.0, 1.0)
-        parts += [moved, np.cumsum(future[:, :, :3] * grip, axis=1).reshape(count, -1)]
+        parts += [moved, grip_path.reshape(count, -1)]
+    if config.carried_offset:
+        offset = (states[:, None, 36:39] - states[:, None, 4:7]) - config.hand_step * grip_path  # (N, K, 3)
+        distance = np.linalg.norm(offset, axis=2)  # past the taken actions the path stands still, and so does the guess
+        parts += [offset.reshape(count, -1), distance, distance.min(axis=1, keepdims=True)]
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
