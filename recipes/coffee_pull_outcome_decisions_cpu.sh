@@ -26,10 +26,15 @@
 #     shipped one if it makes at least 5 fewer errors than the shipped model over both sets.
 #  5. The decision-fidelity benchmark of a new model on the three layout sets, from a copy of the bundle
 #     (MODEL=runs/outcome-mix3-ens5 TAG=mix3 or MODEL=runs/outcome-mix3-motion-ens5 TAG=mix3-motion).
+#     Result: 61 errors (shipped), 60 (mix2), 41 (mix3), 43 (motion), 43 (carried): the data-mix3 model is shipped.
+#  6. Pool the three benchmark sets of the data-mix3 model (pool.py), and add it to envs/coffee-pull
+#     (dreamgym add-outcome-model, initial states rebuilt from data/ as in session 29).
 # Needs data-mix2/ (coffee_pull_outcome_model_cpu.sh step 6) and the real-trial caches of runs/decision-fidelity-real.
+# Cost on session 30's 2-core CPU: 1: 267 s + 128 s (2 workers); 3: 464, 521 and 504 s (2 threads); 4: 1 min; 4c: 4-5 min
+# to record each validation set's real trials (one thread), then seconds; 5: 7-9 min per report.
 # Usage: bash recipes/coffee_pull_outcome_decisions_cpu.sh   (STEPS="1 2 3" for the data and model only)
 source "$(dirname "$0")/common.sh"
-STEPS="${STEPS:-1 2 3 4 5}"
+STEPS="${STEPS:-1 2 3 4 4c 5 6}"
 DF=benchmarks/decision_fidelity
 BC=envs/coffee-pull/policies/bc.zip
 NEW=runs/outcome-mix3-ens5
@@ -80,4 +85,14 @@ if [[ " $STEPS " == *" 5 "* ]]; then
     offset=${spec%%:*}; label=${spec#*:}
     [ -e $DF/results-$label.json ] || $PY $DF/run.py --bundle $COPY --seed-offset "${offset:-0}" --label "$label"
   done
+fi
+if [[ " $STEPS " == *" 6 "* ]]; then
+  $PY $DF/pool.py --label outcome-mix3-session30-90-layouts $DF/results-outcome-mix3-session30.json \
+    $DF/results-outcome-mix3-session30-layouts5000.json $DF/results-outcome-mix3-session30-layouts10000.json
+  $DREAMGYM add-outcome-model --bundle envs/coffee-pull --run $NEW --data data --notes "Outcome model (session 30): \
+dreamgym train-outcome --data data-mix3 --out runs/outcome-mix3-ens5 --task coffee-pull (5 members, 30 epochs each, CPU \
+2 threads; data-mix3 = data-mix2 plus 150 deterministic-BC rollouts, 400 branches half from deterministic BC and 250 \
+BC rollouts with action noise 0.05-0.4, on training layouts); chosen by benchmarks/decision_fidelity/outcome_validation.py \
+on two validation layout sets (seed offsets 20000, 30000): 41 errors against 61 of the session-29 model; initial \
+states rebuilt from the training episodes of data/ with their simulator states."
 fi
