@@ -15,18 +15,19 @@
 #     (and for the motion model before it was trained): a new model replaces the shipped one only if its decision error
 #     (outcome_heldout.py's docstring) is lower by at least 0.005 and its AUC over all held-out stretches is not lower;
 #     of several that pass, the lowest decision error. Neither new model passed (0.0607 and 0.0692 against 0.0566).
-#  4b. Second rule, fixed after 4 and before it was computed: every model's decision error at the thresholds 0.30,
-#     0.35, ..., 0.80 on the same held-out episodes; per model the threshold with the lowest error; the model with the
-#     lowest such error is shipped with that threshold (`add-outcome-model --threshold`) if it is at least 0.005 below
-#     the shipped model's error at its threshold 0.5 and its AUC is not lower than the shipped model's.
+#  4b. Second rule, fixed after 4 and before it was computed (step 4's --thresholds): every model's decision error at
+#     the thresholds 0.30, 0.35, ..., 0.80 on the same held-out episodes; per model the threshold with the lowest
+#     error; the model with the lowest such error would have been shipped with that threshold if it were at least
+#     0.005 below the shipped model's error at its threshold 0.5 and its AUC not lower. None was (best: 0.0557, the
+#     data-mix3 model at 0.35, against 0.0566), so no threshold option was needed.
 #  4c. Third rule, fixed after 4b and before the sets were recorded: outcome_validation.py judges every model on two
 #     validation layout sets of run.py's design (seed offsets 20000 and 30000; never reported as benchmark rows) from
 #     the real trials alone (the outcome verdict needs no imagined frame); errors = hallucinated + missed outcomes of BC
 #     and noisy BC, predicted random successes and branch disagreements. The model with the fewest errors replaces the
 #     shipped one if it makes at least 5 fewer errors than the shipped model over both sets.
-#  5. The decision-fidelity benchmark of a new model on the three layout sets, from a copy of the bundle
-#     (MODEL=runs/outcome-mix3-ens5 TAG=mix3 or MODEL=runs/outcome-mix3-motion-ens5 TAG=mix3-motion).
 #     Result: 61 errors (shipped), 60 (mix2), 41 (mix3), 43 (motion), 43 (carried): the data-mix3 model is shipped.
+#  5. The decision-fidelity benchmark of a new model on the three layout sets, from a copy of the bundle
+#     (default MODEL=runs/outcome-mix3-ens5 TAG=mix3; run before the choice of 4c and reported as its rows).
 #  6. Pool the three benchmark sets of the data-mix3 model (pool.py), and add it to envs/coffee-pull
 #     (dreamgym add-outcome-model, initial states rebuilt from data/ as in session 29).
 # Needs data-mix2/ (coffee_pull_outcome_model_cpu.sh step 6) and the real-trial caches of runs/decision-fidelity-real.
