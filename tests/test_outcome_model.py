@@ -413,3 +413,40 @@ def test_a_half_given_outcome_start_is_refused_whatever_the_signal():
     with pytest.raises(ValueError, match="without 'decisions'"):
         env.reset(options={**context, "states": np.zeros((1, 39))})
     env.reset(options={**context, "states": np.zeros((1, 39)), "decisions": np.array([3])})  # accepted, unused here
+
+
+def test_decision_error_by_kind_and_validation_error_counts():
+    from benchmark_scripts import load_script
+
+    from dreamgym.decision_fidelity import Trial
+
+    heldout = load_script("decision_fidelity/outcome_heldout.py")
+    assert heldout.episode_kind({"source": "bc"}) == "bc-sampled"  # recorded before --bc-noise
+    assert heldout.episode_kind({"source": "bc", "bc_actions": "mean", "noise_std": 0.0}) == "bc-deterministic"
+    assert heldout.episode_kind({"source": "bc", "bc_actions": "mean", "noise_std": 0.2}) == "bc-noisy"
+    assert heldout.episode_kind({"source": "branch", "branch": {"base": "bc", "duration": 0}}) == "branch-bc"
+    assert heldout.episode_kind({"source": "branch", "branch": {"base": "expert", "duration": 2}}) == "slip-expert"
+    scored = {
+        "bc-deterministic": (np.array([0.9, 0.2, 0.8, 0.1]), np.array([True, True, False, False])),  # 1 miss, 1 false success
+        "branch-bc": (np.array([0.6, 0.4]), np.array([True, False])),  # both right at 0.5
+        "expert": (np.array([0.1]), np.array([True])),  # not a decision kind: left out of the error
+    }
+    rates = heldout.rates_by_kind(scored, 0.5)
+    assert rates["by_kind"]["bc-deterministic"] == {"stretches": 4, "real_failures": 2, "real_successes": 2,
+                                                    "false_success_rate": 0.5, "miss_rate": 0.5}
+    assert rates["decision_error"] == pytest.approx((0.5 + 0.0) / 2)
+    assert heldout.rates_by_kind(scored, 0.95)["decision_error"] == pytest.approx((0.5 + 0.5) / 2)  # everything a failure
+
+    validation = load_script("decision_fidelity/outcome_validation.py")
+
+    def trial(group, real):
+        success = np.zeros(51, bool)
+        success[40] = real
+        return Trial(group=group, kind="k", base="bc", start=3, reset_seed=0, frames=np.zeros((51, 3, 4, 4), np.uint8),
+                     actions=np.zeros((50, 4), np.float32), success=success, final_distance=0.0)
+
+    trials = [trial("policy", True), trial("policy", False), trial("random", False), trial("branch", True), trial("branch", False)]
+    counts = validation.error_counts(trials, np.array([0.2, 0.7, 0.9, 0.8, 0.1]), 0.5)
+    assert counts["policy"] == {"trials": 2, "real_successes": 1, "hallucinated": 1, "missed": 1}
+    assert counts["random"]["hallucinated"] == 1 and counts["branch"]["hallucinated"] == counts["branch"]["missed"] == 0
+    assert counts["errors"] == 3
