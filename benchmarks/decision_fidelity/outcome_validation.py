@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -52,6 +53,7 @@ def main() -> None:
     import torch
 
     from dreamgym.bundle import find_bundle, load_outcome_model
+    from dreamgym.decision_fidelity import judge_trials_by_outcome
     from dreamgym.dream.simulator import LearnedSimulator
     from dreamgym.policy.model import load_policy
 
@@ -72,14 +74,8 @@ def main() -> None:
         kept = [trial for trial in trials if not trial.decided_before_start]
         rows = {}
         for name, model in models.items():
-            capacity = model.config.max_actions
-            actions = np.zeros((len(kept), capacity, model.config.action_dim), dtype=np.float32)
-            taken = np.zeros(len(kept), dtype=np.int64)
-            for i, trial in enumerate(kept):
-                after = trial.actions[trial.start : trial.start + capacity]
-                actions[i, : len(after)], taken[i] = after, len(after)
-            probability = model.success_probability(np.stack([t.states[t.start] for t in kept]), actions, taken,
-                                                    np.array([t.start for t in kept]))
+            judge_trials_by_outcome(SimpleNamespace(outcome_model=model), kept)  # as run.py judges, minus the frames
+            probability = np.array([trial.dream["outcome_probability"] for trial in kept])
             rows[name] = error_counts(kept, probability, model.config.threshold)
             print(offset, name, rows[name]["errors"], {g: rows[name][g] for g in ("policy", "policy_noise", "branch")})
         report["sets"][str(offset)] = {"real_trials_cache": cache.name, "judged_trials": len(kept), "models": rows}
