@@ -89,18 +89,13 @@ def episode_kind(meta: dict) -> str:
 def to_end_probabilities(model, episodes: list, last_start: int = 30) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per :func:`episode_kind`, ``model``'s success probability and the real outcome of every episode's to-end
     stretches (starts first_start..last_start not yet solved)."""
-    config = model.config
+    from dreamgym.reward.outcome_train import unsolved_starts
+
     rows: dict[str, list] = {}
     for episode in episodes:
-        steps = episode.num_steps
-        padded = np.zeros((steps + config.max_actions, config.action_dim), dtype=np.float32)
-        padded[:steps] = episode.actions
-        for start in range(config.first_start, min(last_start, steps - 1) + 1):
-            if episode.success[: start + 1].any():
-                break
+        for start, window, left in unsolved_starts(episode, model.config, last_start):
             rows.setdefault(episode_kind(episode.meta), []).append(
-                (episode.states[start], padded[start : start + config.max_actions], steps - start, start,
-                 bool(episode.success[start + 1 :].any())))
+                (episode.states[start], window, left, start, bool(episode.success[start + 1 :].any())))
     scored = {}
     for kind, items in sorted(rows.items()):
         states, actions, taken, starts, labels = (np.array(column) for column in zip(*items))

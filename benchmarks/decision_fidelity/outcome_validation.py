@@ -32,7 +32,7 @@ def error_counts(trials: list, probability: np.ndarray, threshold: float) -> dic
     counts = {}
     for group in ("policy", "policy_noise", "random", "branch"):
         chosen = [i for i, trial in enumerate(trials) if trial.group == group]
-        real = np.array([trials[i].success[trials[i].start + 1 :].any() for i in chosen], dtype=bool)
+        real = np.array([trials[i].real_outcome for i in chosen], dtype=bool)
         dream = said[chosen]
         counts[group] = {"trials": len(chosen), "real_successes": int(real.sum()),
                          "hallucinated": int((dream & ~real).sum()), "missed": int((~dream & real).sum())}

@@ -155,7 +155,8 @@ def outcome_features(
     offsets = np.concatenate([states[:, 4:7] - states[:, 0:3], states[:, 36:39] - states[:, 4:7]], axis=1)
     left = ((config.episode_decisions - starts) / config.episode_decisions)[:, None]
     parts = [picked, offsets, future.reshape(count, -1), mask, path.reshape(count, -1), left]
-    grip_path = np.cumsum(future[:, :, :3] * np.clip(future[:, :, 3:4], 0.0, 1.0), axis=1)
+    if config.motion_features or config.carried_offset:
+        grip_path = np.cumsum(future[:, :, :3] * np.clip(future[:, :, 3:4], 0.0, 1.0), axis=1)
     if config.motion_features:
         moved = np.concatenate([states[:, 0:3] - states[:, PREVIOUS_HAND], states[:, 4:7] - states[:, PREVIOUS_OBJECT]], axis=1)
         parts += [moved, grip_path.reshape(count, -1)]

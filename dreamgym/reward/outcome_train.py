@@ -61,6 +61,18 @@ class OutcomeTrainConfig:
             )
 
 
+def unsolved_starts(episode: Episode, model: OutcomeModelConfig, last_start: int):
+    """Each decision ``start`` from ``model.first_start`` to ``last_start`` before the episode is solved, with the actions
+    from it (zero-padded to ``model.max_actions``) and how many of them the episode has: ``(start, window, left)``."""
+    steps = episode.num_steps
+    padded = np.zeros((steps + model.max_actions, model.action_dim), dtype=np.float32)
+    padded[:steps] = episode.actions
+    for start in range(model.first_start, min(last_start, steps - 1) + 1):
+        if episode.success[: start + 1].any():
+            return
+        yield start, padded[start : start + model.max_actions], steps - start
+
+
 def stretch_samples(episodes: list[Episode], config: OutcomeTrainConfig, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of every open-loop stretch of ``episodes`` (see the module docstring)."""
     model = config.model
@@ -77,15 +89,10 @@ def stretch_samples(episodes: list[Episode], config: OutcomeTrainConfig, rng: np
         if steps > model.episode_decisions:
             raise ValueError(f"An episode has {steps} decisions; the outcome model knows episodes of at most "
                              f"{model.episode_decisions} (OutcomeModelConfig.episode_decisions).")
-        padded = np.zeros((steps + model.max_actions, model.action_dim), dtype=np.float32)
-        padded[:steps] = episode.actions
-        for start in range(model.first_start, min(config.last_start, steps - 1) + 1):
-            if episode.success[: start + 1].any():
-                break
-            left = steps - start
+        for start, window, left in unsolved_starts(episode, model, config.last_start):
             for length in (left, int(rng.integers(1, left))) if left > 1 else (left,):  # a random cut needs 2+ actions
                 states.append(episode.states[start])
-                actions.append(padded[start : start + model.max_actions])
+                actions.append(window)
                 taken.append(length)
                 starts.append(start)
                 labels.append(bool(episode.success[start + 1 : start + length + 1].any()))
