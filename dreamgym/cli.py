@@ -210,7 +210,8 @@ def _cmd_train_outcome(args: argparse.Namespace) -> None:
 
     config = OutcomeTrainConfig(
         data=args.data, out_dir=args.out, tasks=None if args.task == ["all"] else args.task,
-        epochs=args.epochs, seed=args.seed, model=OutcomeModelConfig(motion_features=args.motion_features, carried_offset=args.carried_offset),
+        epochs=args.epochs, seed=args.seed, distance_weight=args.distance_weight,
+        model=OutcomeModelConfig(motion_features=args.motion_features, carried_offset=args.carried_offset, distance_head=args.distance_head),
     )
     print(summary_line(train_outcome_model(config)))
 
@@ -566,6 +567,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--carried-offset", action="store_true",
         help="also read where the object would stand from the goal at every step if it followed the hand while the "
         "gripper closes (OutcomeModelConfig.carried_offset)",
+    )
+    outcome.add_argument(
+        "--distance-head", action="store_true",
+        help="also train each member to estimate how close the object comes to the goal (OutcomeModelConfig.distance_head)",
+    )
+    outcome.add_argument(
+        "--distance-weight", type=non_negative_float, default=1.0,
+        help="weight of the distance head's loss next to the success loss (default 1.0; read with --distance-head)",
     )
     outcome.set_defaults(func=_cmd_train_outcome)
 

@@ -40,7 +40,7 @@ RANGES = {
         "--steps": AT_LEAST_1, "--batch-size": BATCH_OF_TWO, "--lr": POSITIVE, "--size": AT_LEAST_1, "--seed": AT_LEAST_0,
         "--imagined-horizon": AT_LEAST_1,
     },
-    "train-outcome": {"--epochs": AT_LEAST_1, "--seed": AT_LEAST_0},
+    "train-outcome": {"--epochs": AT_LEAST_1, "--seed": AT_LEAST_0, "--distance-weight": NON_NEGATIVE},
     "export-bundle": {"--initial-state-frames": AT_LEAST_1, "--action-guidance": NON_NEGATIVE},
     "train-bc": {"--steps": AT_LEAST_1, "--batch-size": BATCH, "--lr": POSITIVE, "--shift": AT_LEAST_0, "--seed": AT_LEAST_0,
                  "--average-from": AT_LEAST_1},

@@ -13,7 +13,7 @@ from dreamgym.dream.initial_states import InitialStates
 from dreamgym.dream.simulator import LearnedSimulator
 from dreamgym.dream.vector_env import DreamWorldVectorEnv
 from dreamgym.reward.classifier import RewardClassifier, RewardClassifierConfig
-from dreamgym.reward.outcome import OutcomeModel, OutcomeModelConfig, outcome_features
+from dreamgym.reward.outcome import OutcomeModel, OutcomeModelConfig, closeness_target, outcome_features
 from dreamgym.reward.outcome_train import OutcomeTrainConfig, auc, stretch_samples, train_outcome_model
 from dreamgym.tasks import CameraConfig
 from dreamgym.world_model.denoiser import Denoiser, DenoiserConfig
@@ -98,6 +98,12 @@ def test_config_refuses_bad_settings():
         OutcomeModelConfig(threshold=1.0)
     with pytest.raises(ValueError, match="first_start"):
         OutcomeModelConfig(episode_decisions=3, first_start=3)
+    with pytest.raises(ValueError, match="distance_scale"):
+        OutcomeModelConfig(distance_scale=0.0)
+    with pytest.raises(ValueError, match="distance_weight"):
+        OutcomeTrainConfig(data=["unused"], out_dir="unused", distance_weight=-1.0)
+    with pytest.raises(ValueError, match="distance_weight"):
+        OutcomeTrainConfig(data=["unused"], out_dir="unused", distance_weight=float("nan"))
 
 
 def test_model_averages_its_members_probabilities():
@@ -125,15 +131,59 @@ def toy_episode(seed: int, steps: int = 10) -> object:
 
 def test_stretches_end_when_the_task_is_solved_and_label_what_follows():
     config = OutcomeTrainConfig(data=["unused"], out_dir="unused", model=SMALL, last_start=8)
-    features, labels = stretch_samples([toy_episode(1)], config, np.random.default_rng(0))
+    features, labels, _ = stretch_samples([toy_episode(1)], config, np.random.default_rng(0))
     # starts 3, 4, 5 (solved at 6), two stretches each: to the end (success follows) and a random cut
     assert len(labels) == 6 and labels[0::2].all()
-    _, labels = stretch_samples([toy_episode(2)], config, np.random.default_rng(0))
+    _, labels, _ = stretch_samples([toy_episode(2)], config, np.random.default_rng(0))
     assert len(labels) == 12 and not labels.any()  # starts 3..8, never solved
     bare = toy_episode(3)
     bare.states = None
     with pytest.raises(ValueError, match="no states"):
         stretch_samples([bare], config, np.random.default_rng(0))
+
+
+def toy_episode_with_distances(seed: int, steps: int = 10) -> object:
+    """:func:`toy_episode` whose states put the object 3 cm from the goal on the steps the task is solved and
+    20 cm away before (or throughout, for a failure)."""
+    episode = toy_episode(seed, steps)
+    episode.states[:, 36:39] = 0.0
+    episode.states[:, 4:7] = 0.0
+    episode.states[:, 4] = np.where(episode.success, 0.03, 0.2)
+    return episode
+
+
+def test_closeness_target_is_the_log_of_the_closest_distance_in_success_radii():
+    states = np.zeros((3, 39))
+    states[:, 4] = [0.2, 0.035, 0.1]
+    config = OutcomeModelConfig(distance_scale=0.07)
+    assert closeness_target(states, config) == pytest.approx(np.log(0.5))
+    states[:, 4] = 0.0  # on the goal: floored at 0.1 mm, not -inf
+    assert np.isfinite(closeness_target(states, config))
+    episodes = [toy_episode_with_distances(seed) for seed in (1, 2)]  # a success and a failure
+    _, labels, closeness = stretch_samples(episodes, OutcomeTrainConfig(data=["unused"], out_dir="unused", model=SMALL, last_start=8),
+                                           np.random.default_rng(0))
+    assert ((closeness < 0) == labels).all() and labels.any() and not labels.all()
+
+
+def test_distance_head_learns_how_close_the_object_comes_and_leaves_judgements_to_the_success_output(tmp_path):
+    for seed in range(40):
+        save_episode(toy_episode_with_distances(seed), tmp_path / "data" / "toy" / f"episode-{seed:03d}.npz")
+    model_config = OutcomeModelConfig(episode_decisions=10, hidden=32, members=2, distance_head=True)
+    config = OutcomeTrainConfig(data=[tmp_path / "data"], out_dir=tmp_path / "run", model=model_config, epochs=30, last_start=8,
+                                holdout_every=5, distance_weight=1.0)
+    summary = train_outcome_model(config)
+    assert summary["heldout"]["auc"] > 0.9
+    model = load_outcome_model(tmp_path / "run" / "outcome_model")
+    assert model.config.distance_head and model.members[0][-1].out_features == 2
+    held_out = [toy_episode_with_distances(seed) for seed in range(0, 40, 5)]
+    features, labels, target = stretch_samples(held_out, config, np.random.default_rng(1))
+    with torch.no_grad():
+        estimate = model.closeness(torch.from_numpy(features)).numpy()
+        logits = model(torch.from_numpy(features))
+    assert logits.shape == (len(labels),)
+    assert np.abs(estimate - target).mean() < 0.5  # the two targets are log(0.03/0.07) = -0.85 and log(0.2/0.07) = 1.05
+    with pytest.raises(ValueError, match="no distance head"):
+        OutcomeModel(SMALL).closeness(torch.zeros(2, SMALL.feature_dim))
 
 
 def test_auc_counts_ties_half():
@@ -400,7 +450,7 @@ def test_env_judges_every_episode_as_a_direct_model_call_across_autoresets():
 
 def test_stretches_of_an_episode_that_ends_right_after_the_last_start():
     config = OutcomeTrainConfig(data=["unused"], out_dir="unused", model=SMALL, last_start=9)
-    _, labels = stretch_samples([toy_episode(2)], config, np.random.default_rng(0))
+    _, labels, _ = stretch_samples([toy_episode(2)], config, np.random.default_rng(0))
     assert len(labels) == 2 * 6 + 1  # starts 3..8 with a random cut each, start 9 with its single action only
     with pytest.raises(ValueError, match="at most 10"):
         stretch_samples([toy_episode(2, steps=12)], config, np.random.default_rng(0))

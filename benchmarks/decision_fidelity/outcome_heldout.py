@@ -54,7 +54,7 @@ def main() -> None:
         model = load_outcome_model(run / "outcome_model")
         trained = json.loads((run / "outcome_summary.json").read_text())["config"]
         config = OutcomeTrainConfig(data=[args.data], out_dir=run, model=model.config, last_start=trained["last_start"])
-        features, labels = stretch_samples(held_out, config, np.random.default_rng(args.seed))
+        features, labels, _ = stretch_samples(held_out, config, np.random.default_rng(args.seed))
         trained_on = trained["data"]
         scored = to_end_probabilities(model, held_out)
         rows[str(run)] = {"trained_on": trained_on, **evaluate(model, features, labels),

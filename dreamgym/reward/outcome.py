@@ -25,6 +25,13 @@ actions is visible in where the path stops counting. With ``carried_offset`` it 
 would stand from the goal if it followed the hand while the gripper closes (the start's object-to-goal offset less
 ``hand_step`` times that gripper-weighted path) and that distance, the quantity success is decided on; the
 network then only has to learn when the guess is wrong, not the geometry.
+
+With ``distance_head`` every member has a second output, trained next to the success label to regress how close
+the object comes to the goal within the stretch (:func:`closeness_target`: the log of the closest object-to-goal
+distance over ``distance_scale``, zero at coffee-pull's 7 cm success radius). The label says only *whether* an
+episode succeeds; the distance says by how much it missed, the information a near miss 9 cm from the goal and a
+success 6 cm from it differ in. Judgements read the success output alone (``success_probability``);
+:meth:`OutcomeModel.closeness` reads the second.
 """
 
 from __future__ import annotations
@@ -63,6 +70,9 @@ class OutcomeModelConfig:
     :param carried_offset: also read the object-to-goal offset and distance the object would have at every step if
         it followed the hand while the gripper closes (see the module docstring); off for models trained before session 30.
     :param hand_step: metres per decision per unit of action used for that guess (:data:`HAND_STEP`).
+    :param distance_head: every member also regresses :func:`closeness_target` (see the module docstring); off for models
+        trained before session 31.
+    :param distance_scale: metres the closeness target is measured in (coffee-pull's success radius, 0.07).
     """
 
     state_dim: int = 39
@@ -75,6 +85,8 @@ class OutcomeModelConfig:
     motion_features: bool = False
     carried_offset: bool = False
     hand_step: float = HAND_STEP
+    distance_head: bool = False
+    distance_scale: float = 0.07
 
     def __post_init__(self) -> None:
         for name in ("state_dim", "action_dim", "episode_decisions", "hidden", "members"):
@@ -88,11 +100,13 @@ class OutcomeModelConfig:
         threshold = self.threshold
         if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < threshold < 1.0:
             raise ValueError(f"OutcomeModelConfig.threshold must be a number in (0, 1) (exclusive), got {threshold!r}.")
-        for name in ("motion_features", "carried_offset"):
+        for name in ("motion_features", "carried_offset", "distance_head"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"OutcomeModelConfig.{name} must be true or false, got {getattr(self, name)!r}.")
         if isinstance(self.hand_step, bool) or not isinstance(self.hand_step, Real) or not self.hand_step > 0:
             raise ValueError(f"OutcomeModelConfig.hand_step must be a number > 0 (metres per decision), got {self.hand_step!r}.")
+        if isinstance(self.distance_scale, bool) or not isinstance(self.distance_scale, Real) or not self.distance_scale > 0:
+            raise ValueError(f"OutcomeModelConfig.distance_scale must be a number > 0 (metres), got {self.distance_scale!r}.")
 
     @property
     def max_actions(self) -> int:
@@ -167,9 +181,17 @@ def outcome_features(
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
+def closeness_target(states: np.ndarray, config: OutcomeModelConfig) -> float:
+    """The distance head's target for a stretch whose states after each action are ``states`` ``(k, state_dim)``:
+    ``log(closest object-to-goal distance / config.distance_scale)``, negative inside the success radius."""
+    closest = float(np.linalg.norm(states[:, 4:7] - states[:, 36:39], axis=1).min())
+    return float(np.log(max(closest, 1e-4) / config.distance_scale))
+
+
 class OutcomeModel(nn.Module):
     """:func:`outcome_features` rows -> success logits ``(N,)``: standardised inputs, then ``config.members``
-    2-hidden-layer ReLU MLPs whose probabilities are averaged (the logit of that average is returned)."""
+    2-hidden-layer ReLU MLPs whose probabilities are averaged (the logit of that average is returned). With
+    ``config.distance_head`` each member has a second output, the closeness estimate (:meth:`closeness`)."""
 
     def __init__(self, config: OutcomeModelConfig):
         super().__init__()
@@ -179,7 +201,7 @@ class OutcomeModel(nn.Module):
         self.register_buffer("feature_std", torch.ones(width))
         self.members = nn.ModuleList(
             nn.Sequential(nn.Linear(width, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.hidden), nn.ReLU(),
-                          nn.Linear(config.hidden, 1))
+                          nn.Linear(config.hidden, 2 if config.distance_head else 1))
             for _ in range(config.members)
         )
 
@@ -191,14 +213,28 @@ class OutcomeModel(nn.Module):
         self.feature_mean.copy_(features.mean(0))
         self.feature_std.copy_(torch.where(spread > 1e-6, spread + 1e-6, torch.ones_like(spread)))
 
-    def member_logits(self, features: torch.Tensor, member: int | None = None) -> torch.Tensor:
-        """Logits ``(members, N)`` of every member, or ``(N,)`` of one ``member``."""
+    def member_outputs(self, features: torch.Tensor, member: int | None = None) -> torch.Tensor:
+        """Raw outputs ``(members, N, outputs)`` of every member, or ``(N, outputs)`` of one ``member``: column 0 the
+        success logit, column 1 (with ``config.distance_head``) the closeness estimate."""
         if features.ndim != 2 or features.shape[1] != self.config.feature_dim:
             raise ValueError(f"Expected outcome features (N, {self.config.feature_dim}), got {tuple(features.shape)}.")
         inputs = (features - self.feature_mean) / self.feature_std
         if member is not None:
-            return self.members[member](inputs).squeeze(-1)
-        return torch.stack([net(inputs).squeeze(-1) for net in self.members])
+            return self.members[member](inputs)
+        return torch.stack([net(inputs) for net in self.members])
+
+    def member_logits(self, features: torch.Tensor, member: int | None = None) -> torch.Tensor:
+        """Success logits ``(members, N)`` of every member, or ``(N,)`` of one ``member``."""
+        return self.member_outputs(features, member)[..., 0]
+
+    def closeness(self, features: torch.Tensor) -> torch.Tensor:
+        """The members' mean closeness estimate ``(N,)`` (:func:`closeness_target`'s scale).
+
+        :raises ValueError: if the model has no distance head.
+        """
+        if not self.config.distance_head:
+            raise ValueError("This outcome model has no distance head (trained without OutcomeModelConfig.distance_head).")
+        return self.member_outputs(features)[..., 1].mean(0)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         probability = torch.sigmoid(self.member_logits(features)).mean(0).clamp(1e-6, 1 - 1e-6)

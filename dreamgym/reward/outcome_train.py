@@ -5,7 +5,8 @@ Every recorded episode (with states; ``dreamgym collect`` records them) gives, f
 ``s``: all the actions to the episode's end (label: solved at some later step) and only the first ``k`` of them
 for a random ``k`` (label: solved within those ``k``), so the model also judges episodes cut short. One in
 ``holdout_every`` episodes (by index, as for the world model) is held out; the model is trained on the rest
-(AdamW, binary cross-entropy) and
+(AdamW, binary cross-entropy; with a distance head also ``distance_weight`` times the Huber loss of its closeness
+estimate, :func:`dreamgym.reward.outcome.closeness_target`) and
 reported on the held-out episodes' stretches: AUC, accuracy, false successes and misses at the threshold.
 
 Writes ``<out>/outcome_model/`` (``config.json`` + ``model.safetensors``), ``<out>/outcome_summary.json`` and
@@ -20,18 +21,20 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from dreamgym.data.episode import Episode, load_episodes, split_held_out
-from dreamgym.reward.outcome import OutcomeModel, OutcomeModelConfig, outcome_features
+from dreamgym.reward.outcome import OutcomeModel, OutcomeModelConfig, closeness_target, outcome_features
 
 
 @dataclass
 class OutcomeTrainConfig:
-    """Settings of one outcome-model training run (see the module docstring)."""
+    """Settings of one outcome-model training run (see the module docstring). ``distance_weight`` weighs the distance
+    head's loss against the success loss (read only when ``model.distance_head`` is on)."""
 
     data: list[Path]
     out_dir: Path
@@ -44,6 +47,7 @@ class OutcomeTrainConfig:
     last_start: int = 45
     holdout_every: int = 10
     seed: int = 0
+    distance_weight: float = 1.0
 
     def __post_init__(self) -> None:
         self.data = [Path(folder) for folder in ([self.data] if isinstance(self.data, (str, Path)) else self.data)]
@@ -59,6 +63,9 @@ class OutcomeTrainConfig:
                 f"last_start must lie in [{self.model.first_start}, {self.model.episode_decisions - 1}] "
                 f"(first_start .. episode_decisions - 1), got {self.last_start}."
             )
+        weight = self.distance_weight
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not np.isfinite(weight) or weight < 0:
+            raise ValueError(f"distance_weight must be a finite number >= 0, got {weight!r}.")
 
 
 def unsolved_starts(episode: Episode, model: OutcomeModelConfig, last_start: int):
@@ -73,10 +80,18 @@ def unsolved_starts(episode: Episode, model: OutcomeModelConfig, last_start: int
         yield start, padded[start : start + model.max_actions], steps - start
 
 
-def stretch_samples(episodes: list[Episode], config: OutcomeTrainConfig, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels of every open-loop stretch of ``episodes`` (see the module docstring)."""
+class Stretches(NamedTuple):
+    """The open-loop stretches of some episodes: model inputs, success labels and closeness targets."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    closeness: np.ndarray
+
+
+def stretch_samples(episodes: list[Episode], config: OutcomeTrainConfig, rng: np.random.Generator) -> Stretches:
+    """Every open-loop stretch of ``episodes`` (see the module docstring)."""
     model = config.model
-    states, actions, taken, starts, labels = [], [], [], [], []
+    states, actions, taken, starts, labels, closeness = [], [], [], [], [], []
     for episode in episodes:
         if episode.states is None:
             raise ValueError(
@@ -96,10 +111,11 @@ def stretch_samples(episodes: list[Episode], config: OutcomeTrainConfig, rng: np
                 taken.append(length)
                 starts.append(start)
                 labels.append(bool(episode.success[start + 1 : start + length + 1].any()))
+                closeness.append(closeness_target(episode.states[start + 1 : start + length + 1], model))
     if not labels:
         raise ValueError(f"No open-loop stretch in {len(episodes)} episodes (every one solved before decision {model.first_start}, or too short).")
     features = outcome_features(np.stack(states), np.stack(actions), np.array(taken), np.array(starts), model)
-    return features, np.array(labels)
+    return Stretches(features, np.array(labels), np.array(closeness, dtype=np.float32))
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
@@ -146,13 +162,15 @@ def train_outcome_model(config: OutcomeTrainConfig) -> dict:
     if not training:
         raise ValueError(f"All {len(episodes)} episodes are held out (holdout_every={config.holdout_every}); record more episodes.")
     rng = np.random.default_rng(config.seed)
-    train_x, train_y = stretch_samples(training, config, rng)
-    check_x, check_y = stretch_samples(held_out, config, rng) if held_out else (None, None)
+    train_x, train_y, train_closeness = stretch_samples(training, config, rng)
+    check_x, check_y, _ = stretch_samples(held_out, config, rng) if held_out else (None, None, None)
 
     torch.manual_seed(config.seed)
     model = OutcomeModel(config.model)
     model.set_standardisation(train_x)
     x, y = torch.from_numpy(train_x), torch.from_numpy(train_y.astype(np.float32))
+    closeness = torch.from_numpy(train_closeness)
+    distance_weight = config.distance_weight if config.model.distance_head else 0.0
     members_dir = finished_members_folder(config, len(train_y))
     writer = SummaryWriter(str(config.out_dir / "tensorboard"))
     members, epochs = config.model.members, config.epochs
@@ -171,7 +189,10 @@ def train_outcome_model(config: OutcomeTrainConfig) -> dict:
                     model.train()
                     losses = []
                     for batch in torch.randperm(len(x), generator=generator).split(config.batch_size):
-                        loss = torch.nn.functional.binary_cross_entropy_with_logits(model.member_logits(x[batch], member), y[batch])
+                        outputs = model.member_outputs(x[batch], member)
+                        loss = torch.nn.functional.binary_cross_entropy_with_logits(outputs[:, 0], y[batch])
+                        if distance_weight:
+                            loss = loss + distance_weight * torch.nn.functional.smooth_l1_loss(outputs[:, 1], closeness[batch])
                         optimizer.zero_grad()
                         loss.backward()
                         optimizer.step()
