@@ -271,7 +271,8 @@ PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic
             "reset_mode", "mixture_bundles", "checkpoint_every", "average_checkpoints", "average_with_start",
             "monitor_real_episodes")
 """``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
-FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_lr", "no_halfway", "start_decisions", "success_signal")
+FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_lr", "no_halfway", "start_decisions", "success_signal",
+                    "group_size")
 """``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
 
@@ -319,7 +320,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
                       demo_sources=tuple(args.demo_sources), data_dir=args.data, seed=args.seed, device=args.device,
                       halfway_to_bc=not args.no_halfway, success_signal=args.success_signal)
         for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("passes", "passes"), ("imitation_steps", "steps"),
-                             ("imitation_lr", "learning_rate"), ("start_decisions", "start_decisions")):
+                             ("imitation_lr", "learning_rate"), ("start_decisions", "start_decisions"), ("group_size", "group_size")):
             if getattr(args, option) is not None:
                 values[name] = getattr(args, option)
         summary = refine_by_imitation(DreamImitationConfig(**values), progress=not args.no_progress)
@@ -661,6 +662,9 @@ def build_parser() -> argparse.ArgumentParser:
     fbc.add_argument("--success-signal", choices=["classifier", "outcome"], default="classifier",
                      help="which imagined episodes count as successes: the frame classifier's, confirmed by re-imagining "
                           "(default), or the bundle's outcome model's verdict at each episode's end (no confirmation)")
+    fbc.add_argument("--group-size", type=positive_int,
+                     help="imagined episodes per start (default 1); above 1 a kept success weighs the share of its start's "
+                          "episodes that failed, so starts the policy always solves in the dream teach nothing")
     fbc.add_argument("--no-halfway", action="store_true",
                      help="refined.zip = the imitated policy itself, not halfway between it and BC (the mean weights)")
     ppo = ref.add_argument_group("--method ppo")

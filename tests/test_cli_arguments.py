@@ -52,7 +52,7 @@ RANGES = {
         "--anchor-kl": NON_NEGATIVE, "--demo-nll": NON_NEGATIVE, "--horizon": AT_LEAST_1, "--confirm-rerolls": AT_LEAST_0, "--confirm-horizon": AT_LEAST_1, "--confirm-window": AT_LEAST_1, "--average-checkpoints": AT_LEAST_1,
         "--denoising-steps": DENOISING, "--checkpoint-every": AT_LEAST_1, "--monitor-real-episodes": AT_LEAST_0,
         "--seed": AT_LEAST_0, "--rounds": AT_LEAST_1, "--passes": AT_LEAST_1, "--imitation-steps": AT_LEAST_1, "--imitation-lr": POSITIVE,
-        "--start-decisions": AT_LEAST_0,
+        "--start-decisions": AT_LEAST_0, "--group-size": AT_LEAST_1,
     },
     "evaluate": {"--seeds": AT_LEAST_0, "--episodes": AT_LEAST_1, "--dream-episodes": AT_LEAST_1, "--denoising-steps": DENOISING},
     "demo": {"--real-episodes": AT_LEAST_1, "--dream-episodes": AT_LEAST_1, "--refine-iterations": AT_LEAST_1},

@@ -21,6 +21,7 @@ from dreamgym.policy.dream_imitation import (
     draw_starts,
     imitate,
     refine_by_imitation,
+    success_weights,
     until_grasp,
 )
 from dreamgym.policy.model import load_policy
@@ -154,6 +155,8 @@ def test_a_second_pass_acts_with_the_first_pass_policy_and_refined_is_halfway_fr
     ({"halfway_to_bc": "yes"}, "halfway_to_bc must be True or False"),
     ({"start_decisions": (3, 1)}, "start_decisions must be two integers"),
     ({"start_decisions": (0, 1.5)}, "start_decisions must be two integers"),
+    ({"group_size": 0}, "group_size must be an integer >= 1"),
+    ({"num_envs": 6, "group_size": 4}, "must be a multiple of group_size"),
 ])
 def test_config_names_bad_values(tmp_path, overrides, message):
     with pytest.raises(ValueError, match=message):
@@ -210,3 +213,42 @@ def test_collection_judged_by_the_outcome_model_starts_it_from_the_contexts_real
     np.testing.assert_array_equal(episodes["lengths"], 6 - (episodes["start_decision"] + 3))
     with pytest.raises(ValueError, match="success_signal must be one of"):
         _config(tmp_path, tiny_bundle, demo_data, success_signal="frames")
+
+
+def test_groups_repeat_each_start_and_weigh_a_success_by_the_share_of_its_group_that_failed():
+    initial = InitialStates(torch.zeros(5, 21, 3, 8, 8, dtype=torch.uint8), torch.zeros(5, 20, 4))
+    trajectories, decisions = draw_starts(initial, 12, 4, None, torch.Generator().manual_seed(0), group_size=4)
+    assert len(trajectories) == len(decisions) == 12
+    for group in range(3):  # four episodes in a row from one start
+        assert len(set(zip(trajectories[4 * group: 4 * group + 4], decisions[4 * group: 4 * group + 4]))) == 1
+    success = np.array([1, 1, 1, 1,  1, 0, 0, 0,  0, 0, 0, 0,  1, 1, 0, 0], bool)
+    np.testing.assert_allclose(success_weights(success, 4), [0, 0, 0, 0, 0.75, 0, 0, 0, 0, 0, 0, 0, 0.5, 0.5, 0, 0])
+    np.testing.assert_array_equal(success_weights(success, 1), success.astype(float))  # no groups: every success counts once
+    with pytest.raises(ValueError, match="do not split into groups of 3"):
+        success_weights(success, 3)
+
+
+def test_imitation_draws_pairs_in_proportion_to_the_episode_weights(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    config = _config(tmp_path, tiny_bundle, demo_data, steps=40, average_from=20, snapshot_every=10)
+    frames = np.random.default_rng(0).integers(0, 255, (8, 3, 64, 64), dtype=np.uint8)
+    actions = np.tile(np.array([[0.9, -0.9, 0.5, 0.9]], np.float32), (8, 1))
+    actions[4:] = -actions[4:]  # two kept episodes that disagree; the first weighs 99 times the second
+    episodes = {"frames": frames, "actions": actions, "lengths": np.array([4, 4]), "success": np.array([True, True]),
+                "round_seconds": np.array([1.0])}
+    summary = imitate(config, episodes, np.array([0, 1]), tmp_path / "out.zip", progress=False, weights=np.array([0.99, 0.01]))
+    assert summary["kept_weight"] == 1.0
+    heavy, light = [(torch.from_numpy(frames[rows]), torch.from_numpy(actions[rows])) for rows in (slice(0, 4), slice(4, 8))]
+    with torch.no_grad():
+        policy = load_policy(tmp_path / "out.zip").policy
+        assert action_nll(policy, *heavy)[0].item() < action_nll(policy, *light)[0].item() - 1.0
+    with pytest.raises(ValueError, match="one number > 0 per kept episode"):
+        imitate(config, episodes, np.array([0, 1]), tmp_path / "bad.zip", progress=False, weights=np.array([1.0, 0.0]))
+
+
+def test_refine_with_groups_names_starts_that_teach_nothing_and_refuses_a_resume_without_groups(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    config = _config(tmp_path, tiny_bundle, demo_data, num_envs=4, group_size=2, steps=4, average_from=2, snapshot_every=2)
+    with pytest.raises(ValueError, match="no success has an advantage over its group"):  # the tiny dream confirms every episode
+        refine_by_imitation(config, progress=False)
+    assert json.loads((config.out_dir / "config.json").read_text())["group_size"] == 2
+    with pytest.raises(ValueError, match="group_size: 2 -> 1"):
+        refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, num_envs=4), progress=False)

@@ -32,6 +32,12 @@ seed alone moves a policy's real success by 7-17 points (``benchmarks/policy/dre
 Over six draws per policy (two imagination x three imitation seeds) the default's ``refined.zip`` gained -1.9 / +8.6 /
 +10.8 points on BC policies of 0.900 / 0.667 / 0.613 real success (standard deviations 2.1 / 3.3 / 4.3).
 
+``group_size=G`` (> 1) imagines every start G times per round (``num_envs / G`` starts) and weighs each kept success by
+the share of its group that failed, its advantage over the group's mean outcome (as GRPO's group-relative baseline):
+a start the policy always solves in the dream teaches nothing, a start it mostly fails teaches most, and the imitation
+draws its imagined pairs in proportion to those weights. Without groups (1, the default) every success weighs the same,
+so most kept pairs repeat what the policy already does where it already succeeds.
+
 A run folder holds ``config.json``, ``imagined_episodes.npz`` (written after every round: a rerun with the
 same settings resumes there and refuses other settings), ``filtered.zip``, ``refined.zip`` and ``summary.json``;
 ``pass-<k>/`` the same for each later pass (without ``refined.zip``).
@@ -109,6 +115,8 @@ class DreamImitationConfig:
         the grasp; what follows it, the pull, is where the dream keeps a slipping mug in the gripper).
     :param demo_sources: episode sources under ``<data_dir>/<task>/`` mixed into every batch.
     :param data_dir: dataset root of the demonstrations (``dreamgym collect``'s ``--out``).
+    :param group_size: imagined episodes per start (each round imagines ``num_envs / group_size`` starts); above 1 a
+        kept success weighs the share of its group that failed (see the module docstring).
     :param seed: seed of the imagined episodes (their starts, the dream's noise, the policy's actions) and of
         the behaviour cloning.
     :param device: where the policy and the learned simulator run.
@@ -136,6 +144,7 @@ class DreamImitationConfig:
     start_decisions: tuple[int, int] | None = None
     demo_sources: tuple[str, ...] = ("expert",)
     data_dir: Path = Path("data")
+    group_size: int = 1
     seed: int = 0
     device: str = "cpu"
 
@@ -144,10 +153,13 @@ class DreamImitationConfig:
         self.bc_model, self.out_dir, self.data_dir = Path(self.bc_model), Path(self.out_dir), Path(self.data_dir)
         self.bundle = Path(self.bundle) if self.bundle is not None else None
         self.demo_sources = tuple(self.demo_sources)
-        for name in ("num_envs", "rounds", "passes", "steps", "snapshot_every"):
+        for name in ("num_envs", "rounds", "passes", "steps", "snapshot_every", "group_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+        if self.num_envs % self.group_size:
+            raise ValueError(f"num_envs ({self.num_envs}) must be a multiple of group_size ({self.group_size}): every round "
+                             "imagines whole groups of episodes from the same start.")
         if self.batch_size < 2 or self.batch_size % 2:
             raise ValueError(f"batch_size must be an even number >= 2 (half imagined, half demonstrated), got {self.batch_size}.")
         if self.average_from is None:
@@ -184,11 +196,11 @@ class DreamImitationConfig:
 
 # Settings that decide which imagined episodes a run folder holds: a resumed run must not change them.
 _COLLECTION_SETTINGS = ("bc_model", "task", "bundle", "num_envs", "success_confirmation", "sampler", "denoising_steps", "seed",
-                        "start_decisions", "success_signal")
+                        "start_decisions", "success_signal", "group_size")
 _IMITATION_SETTINGS = ("steps", "batch_size", "learning_rate", "average_from", "snapshot_every", "shift_pixels", "pairs",
                        "demo_sources", "data_dir")
 """Settings of the imitation that made a later pass's acting policy: its stored episodes came from that policy."""
-_ADDED_LATER = {"start_decisions": [0, 0], "success_signal": "classifier"}
+_ADDED_LATER = {"start_decisions": [0, 0], "success_signal": "classifier", "group_size": 1}
 """Collection settings newer than some run folders, with the value those folders were collected with."""
 
 
@@ -213,9 +225,10 @@ def until_grasp(actions: np.ndarray) -> int:
 
 
 def draw_starts(initial_states, count: int, history: int, start_decisions: tuple[int, int] | None,
-                generator: torch.Generator) -> tuple[np.ndarray, np.ndarray]:
+                generator: torch.Generator, group_size: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """``count`` (trajectory, first decision) pairs of the bundle's stored real trajectories to start imagined episodes from
-    (``start_decisions=None``: :data:`LATE_STARTS`, cut to what the trajectories hold).
+    (``start_decisions=None``: :data:`LATE_STARTS`, cut to what the trajectories hold); with ``group_size`` > 1,
+    ``count / group_size`` starts, each repeated ``group_size`` times in a row.
 
     :raises ValueError: if the stored trajectories are too short for a context of ``history`` frames from ``start_decisions[1]``.
     """
@@ -226,9 +239,22 @@ def draw_starts(initial_states, count: int, history: int, start_decisions: tuple
     if start_decisions[1] > latest:
         raise ValueError(f"start_decisions {tuple(start_decisions)} reach past the bundle's stored trajectories: they hold "
                          f"{length} frames, so a {history}-frame context starts at decision {latest} at the latest.")
-    trajectories = torch.randint(stored, (count,), generator=generator)
-    decisions = torch.randint(start_decisions[0], start_decisions[1] + 1, (count,), generator=generator)
-    return trajectories.numpy(), decisions.numpy()
+    groups = count // group_size
+    trajectories = torch.randint(stored, (groups,), generator=generator)
+    decisions = torch.randint(start_decisions[0], start_decisions[1] + 1, (groups,), generator=generator)
+    return np.repeat(trajectories.numpy(), group_size), np.repeat(decisions.numpy(), group_size)
+
+
+def success_weights(success: np.ndarray, group_size: int) -> np.ndarray:
+    """How much each imagined episode weighs in the imitation: 0 for a failure; for a success 1 without groups
+    (``group_size`` 1), else the share of its group (``group_size`` consecutive episodes from one start) that failed."""
+    success = np.asarray(success, dtype=bool)
+    if len(success) % group_size:
+        raise ValueError(f"{len(success)} imagined episodes do not split into groups of {group_size}.")
+    if group_size == 1:
+        return success.astype(np.float64)
+    failed_share = 1.0 - success.reshape(-1, group_size).mean(axis=1)
+    return success * np.repeat(failed_share, group_size)
 
 
 def play_round(model, env, seed: int, starts: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict]:
@@ -296,7 +322,7 @@ def collect_imagined_episodes(config: DreamImitationConfig, progress: bool = Tru
     for round_index in bar:
         started = time.time()
         starts = draw_starts(env.simulator.initial_states, config.num_envs, env.history, config.start_decisions,
-                             torch.Generator().manual_seed(config.seed * 1000 + round_index))
+                             torch.Generator().manual_seed(config.seed * 1000 + round_index), config.group_size)
         episodes = play_round(model, env, seed=config.seed * 1000 + round_index, starts=starts)
         new = {
             "start_trajectory": starts[0],
@@ -318,9 +344,10 @@ def collect_imagined_episodes(config: DreamImitationConfig, progress: bool = Tru
 
 
 def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept: np.ndarray, out: Path,
-            progress: bool = True) -> dict:
+            progress: bool = True, weights: np.ndarray | None = None) -> dict:
     """Behaviour cloning continued from ``config.bc_model`` on the imagined episodes ``kept`` (indices into
-    ``episodes``) and the demonstrations; saves the averaged weights to ``out`` and returns a summary."""
+    ``episodes``) and the demonstrations; saves the averaged weights to ``out`` and returns a summary. ``weights``
+    (one per kept episode, > 0; ``None``: equal) set how often each kept episode's pairs are drawn."""
     from dreamgym.augment import random_shift
     from dreamgym.policy.bc import action_nll, load_demonstration_pairs
     from dreamgym.policy.model import WeightMean, actor_critic_parameters, load_policy, save_model
@@ -334,6 +361,10 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
     ends = [starts[i + 1] if config.pairs == "episode" else starts[i] + until_grasp(episodes["actions"][starts[i]:starts[i + 1]])
             for i in kept]
     index = np.concatenate([np.arange(starts[i], end) for i, end in zip(kept, ends)])
+    episode_weights = np.ones(len(kept)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if episode_weights.shape != kept.shape or not (episode_weights > 0).all():
+        raise ValueError(f"weights must hold one number > 0 per kept episode ({len(kept)}), got {episode_weights.tolist()}.")
+    pair_weights = torch.from_numpy(np.concatenate([np.full(end - starts[i], w) for i, end, w in zip(kept, ends, episode_weights)]))
     dream_frames, dream_actions = torch.from_numpy(episodes["frames"][index]), torch.from_numpy(episodes["actions"][index])
     demo_frames, demo_actions = load_demonstration_pairs(config.data_dir, config.task, config.demo_sources,
                                                          "filtered-bc (half of every batch)")
@@ -344,12 +375,13 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
     policy = model.policy
     optimizer = torch.optim.Adam(actor_critic_parameters(policy)[0], lr=config.learning_rate)
     half = config.batch_size // 2
-    weights = WeightMean()
+    snapshots = WeightMean()
     history = []
     started = time.time()
     for step in tqdm(range(1, config.steps + 1), desc="imitating confirmed successes", unit="step", disable=not progress):
         policy.set_training_mode(True)
-        imagined = torch.randint(0, len(dream_frames), (half,), generator=generator)
+        imagined = (torch.randint(0, len(dream_frames), (half,), generator=generator) if weights is None
+                    else torch.multinomial(pair_weights, half, replacement=True, generator=generator))
         demonstrated = torch.randint(0, len(demo_frames), (half,), generator=generator)
         frames = random_shift(torch.cat([dream_frames[imagined], demo_frames[demonstrated]]), config.shift_pixels, generator)
         nll, mse = action_nll(policy, frames, torch.cat([dream_actions[imagined], demo_actions[demonstrated]]))
@@ -361,8 +393,8 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
         if step % config.snapshot_every == 0 or step == config.steps:
             history.append({"step": step, "nll": nll.item(), "mse": mse.item()})
             if step >= config.average_from:
-                weights.add(policy.state_dict(), name=f"the snapshot of step {step}")
-    policy.load_state_dict(weights.mean())
+                snapshots.add(policy.state_dict(), name=f"the snapshot of step {step}")
+    policy.load_state_dict(snapshots.mean())
     save_model(model, out)
     return {
         "imagined_episodes": int(len(episodes["success"])),
@@ -371,7 +403,8 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
         "kept_confirmed_successes": int(episodes["success"][kept].sum()),
         "kept_pairs": int(len(index)),
         "demonstration_pairs": int(len(demo_frames)),
-        "averaged_snapshots": weights.count,
+        "kept_weight": round(float(episode_weights.sum()), 3),
+        "averaged_snapshots": snapshots.count,
         "log_std": policy.log_std.detach().cpu().tolist(),
         "history": history,
         "collect_seconds": float(episodes["round_seconds"].sum()),
@@ -405,9 +438,15 @@ def refine_by_imitation(config: DreamImitationConfig, progress: bool = True) -> 
         current.out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(current.out_dir / "config.json", current.to_dict())
         episodes = collect_imagined_episodes(current, progress)
+        weights = success_weights(episodes["success"], current.group_size)
+        kept = np.flatnonzero(weights > 0)
+        if current.group_size > 1 and episodes["success"].any() and not len(kept):
+            raise ValueError(f"No imagined success to imitate in {current.out_dir}: every start's group of {current.group_size} "
+                             "episodes either all succeeded or all failed, so no success has an advantage over its group. "
+                             "Try more --rounds, or --group-size 1.")
         passes.append({"pass": number, "acting_policy": str(current.bc_model), "seed": current.seed,
-                       **imitate(current, episodes, np.flatnonzero(episodes["success"]), current.out_dir / "filtered.zip",
-                                 progress)})
+                       **imitate(current, episodes, kept, current.out_dir / "filtered.zip", progress,
+                                 weights=None if current.group_size == 1 else weights[kept])})
     # ``policy``: the last pass's filtered.zip, named when the passes were checked
     refined = average_policies([config.bc_model, policy], config.device) if config.halfway_to_bc else (
         load_policy(policy, config.device))
