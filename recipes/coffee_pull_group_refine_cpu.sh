@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Session 31 (issue 10): refinement whose imitation weighs each imagined success by how often its start fails.
+# dreamgym refine --success-signal outcome --group-size 4: every start is imagined 4 times per round (64 worlds = 16
+# starts), and a success counts by the share of its group of 4 that failed (a group-relative advantage); starts the
+# policy always solves in the dream teach nothing. Everything else is refine's default (512 imagined episodes from late
+# starts, 1000 imitation steps, halfway back to BC). One draw (imagined-episode seed 0) per BC policy: the shipped BC,
+# BC seeds 1 and 2 (runs/bc-bv-seed1, runs/bc-bv-seed2; coffee_pull_outcome_refine_seeds_cpu.sh), each refined policy
+# evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/.
+# The rule, fixed before any draw: groups are worth more draws (and a place in refine's default) only if the mean gain
+# over the three BC policies beats that of the ungrouped outcome-signal draws (per-policy means +0.9, +16.3, +7.3:
+# +8.2) by at least 5 points, with no policy more than 5 points below its BC.
+# BUNDLE= a bundle copy to imagine in (default: the shipped envs/coffee-pull).
+# Cost on a 2-core CPU: about 7-9 min of imagining per draw, 3-4 min per evaluation.
+# Usage: bash recipes/coffee_pull_group_refine_cpu.sh
+source "$(dirname "$0")/common.sh"
+OUT=benchmarks/policy/outcome-signal
+BUNDLE_ARGS=()
+[ -n "${BUNDLE:-}" ] && BUNDLE_ARGS=(--bundle "$BUNDLE")
+draw() {  # label, bc zip, imagined-episode seed
+  local run=runs/refine-group4/$1-s$3
+  [ -e $run/refined.zip ] || $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --success-signal outcome \
+    --group-size 4 "${BUNDLE_ARGS[@]}" --no-progress
+  evaluate $run/refined.zip $OUT/refined-group4-$1-s$3.json
+  cp $run/summary.json $OUT/refine-group4-$1-s$3-summary.json
+}
+draw bcseed1 runs/bc-bv-seed1/bc.zip 0
+draw bcseed2 runs/bc-bv-seed2/bc.zip 0
+draw shipped envs/coffee-pull/policies/bc.zip 0
