@@ -13,6 +13,9 @@
 #     the fewest errors (hallucinated + missed outcomes of BC and noisy BC, predicted random successes, branch
 #     disagreements) replaces the shipped model (runs/outcome-mix3-ens5) if it makes at least 5 fewer errors over the
 #     three sets.
+#     Result (outcome-validation-session31.json): shipped 55, data-mix3 + distance head 56, data-mix4 46, data-mix4 +
+#     distance head 46. The rule named no tie-break; the tie went to the model without the new head (the head measured
+#     no gain on either dataset), so runs/outcome-mix4-ens5 is the one benchmarked (MODEL=runs/outcome-mix4-ens5 TAG=mix4).
 #  5. The decision-fidelity benchmark of the chosen model on the three reported layout sets, from a copy of the bundle
 #     (MODEL=<run> TAG=<name>).
 #  6. Pool those three sets and add the model to envs/coffee-pull (only if step 4 chose it; MODEL= TAG= as in 5).
