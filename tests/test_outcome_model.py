@@ -500,3 +500,29 @@ def test_decision_error_by_kind_and_validation_error_counts():
     assert counts["policy"] == {"trials": 2, "real_successes": 1, "hallucinated": 1, "missed": 1}
     assert counts["random"]["hallucinated"] == 1 and counts["branch"]["hallucinated"] == counts["branch"]["missed"] == 0
     assert counts["errors"] == 3
+
+
+def test_closeness_verdict_judges_by_the_distance_head_sign():
+    from benchmark_scripts import load_script
+
+    validation = load_script("decision_fidelity/outcome_validation.py")
+    with pytest.raises(ValueError, match="--distance-head"):
+        validation.ClosenessVerdict(OutcomeModel(SMALL))
+    config = OutcomeModelConfig(episode_decisions=10, hidden=8, members=2, distance_head=True)
+    model = OutcomeModel(config).eval()
+    with torch.no_grad():
+        for member in model.members:
+            member[-1].weight.zero_()
+            member[-1].bias.copy_(torch.tensor([5.0, 0.1]))  # every success output says yes
+            member[-1].weight[1] = torch.linspace(-1.0, 1.0, 8)  # closeness: hidden units against each other
+    count = 200
+    states = np.random.default_rng(1).normal(size=(count, 39))
+    actions = np.random.default_rng(0).uniform(-1, 1, (count, 7, 4)).astype(np.float32)
+    taken, starts = np.full(count, 7), np.full(count, 3)
+    features = torch.from_numpy(outcome_features(states, actions, taken, starts, config))
+    with torch.no_grad():
+        expected = (model.closeness(features) < 0).float().numpy()
+    assert 0 < expected.mean() < 1  # both verdicts occur
+    verdict = validation.ClosenessVerdict(model).success_probability(states, actions, taken, starts)
+    np.testing.assert_array_equal(verdict, expected)
+    assert (model.success_probability(states, actions, taken, starts) > 0.99).all()  # the success output would say yes to all

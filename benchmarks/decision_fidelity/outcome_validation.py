@@ -6,7 +6,7 @@ as ``run.py`` judges). So outcome models can be compared on layout sets of ``run
 real trials are recorded (``run.py``'s cache, shared with it: a set recorded here is not recorded again there).
 
 Layout sets used to *choose* a model here must not be the ones its benchmark rows report (sets 1-3, seed offsets 0,
-5000, 10000); session 30 uses ``--seed-offset 20000 30000`` as validation sets.
+5000, 10000); session 30 uses ``--seed-offset 20000 30000`` as validation sets, session 31 also 40000.
 
     python benchmarks/decision_fidelity/outcome_validation.py --runs runs/outcome-slipmix-ens5 runs/outcome-mix3-ens5 \\
         --seed-offsets 20000 30000 --label session30
@@ -40,12 +40,34 @@ def error_counts(trials: list, probability: np.ndarray, threshold: float) -> dic
     return counts
 
 
+class ClosenessVerdict:
+    """An outcome model with a distance head judged by that head instead of its success output: a success where the
+    members' mean closeness estimate is below 0 (the predicted closest object-to-goal distance inside the success
+    radius). Probabilities are 1 or 0, so any threshold in (0, 1) reads them alike."""
+
+    def __init__(self, model):
+        if not model.config.distance_head:
+            raise ValueError("--closeness-verdict needs outcome models trained with --distance-head.")
+        self.model, self.config = model, model.config
+
+    def success_probability(self, start_states, actions, taken, start_decisions) -> np.ndarray:
+        import torch
+
+        from dreamgym.reward.outcome import outcome_features
+
+        features = torch.from_numpy(outcome_features(start_states, actions, taken, start_decisions, self.config))
+        with torch.no_grad():
+            return (self.model.closeness(features) < 0).float().numpy()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, nargs="+", required=True, help="train-outcome output folders")
     parser.add_argument("--seed-offsets", type=int, nargs="+", required=True, help="run.py --seed-offset of each layout set")
     parser.add_argument("--bundle", type=Path, default=None, help="the bundle whose BC policy and rendering the trials use")
     parser.add_argument("--real-cache", type=Path, default=Path("runs/decision-fidelity-real"))
+    parser.add_argument("--closeness-verdict", action="store_true",
+                        help="also judge every model that has a distance head by that head (a row '<run>#closeness')")
     parser.add_argument("--label", required=True)
     parser.add_argument("--out-dir", type=Path, default=HERE)
     args = parser.parse_args()
@@ -62,6 +84,8 @@ def main() -> None:
     manifest = LearnedSimulator.load(bundle).manifest
     policy_path = Path(bundle) / "policies" / "bc.zip"
     models = {str(run): load_outcome_model(run / "outcome_model") for run in args.runs}
+    if args.closeness_verdict:
+        models |= {f"{name}#closeness": ClosenessVerdict(model) for name, model in models.items() if model.config.distance_head}
     report: dict = {"bundle": str(bundle), "seed_offsets": args.seed_offsets, "sets": {}}
     for offset in args.seed_offsets:
         run_args = benchmark.parse_args(["--seed-offset", str(offset)])  # run.py's default trial plan on that set
