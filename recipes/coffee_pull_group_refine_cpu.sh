@@ -13,6 +13,11 @@
 # short of the rule's +5 more; refine's default is unchanged.
 # Then (added after those results, an extra arm, not a choice): each draw's imitated policy itself (filtered.zip, not
 # halfway back to BC) on the same 150 layouts.
+# Then a second draw (imagined-episode seed 1) per BC policy with --no-halfway (refined.zip = the imitated policy), after
+# BC seed 1's first imitated policy measured 0.813 (+27.3) and before the other two were seen. The rule, fixed then:
+# group size 4 without halfway becomes refine's default if, over both draws per BC policy, the mean of the three
+# per-policy mean gains beats the ungrouped outcome-signal draws' +8.2 by at least 5 points and no draw loses more than 5
+# points against its BC.
 # BUNDLE= a bundle copy to imagine in (default: the shipped envs/coffee-pull).
 # Cost on a 2-core CPU: about 7-9 min of imagining per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_group_refine_cpu.sh
@@ -33,3 +38,13 @@ draw shipped envs/coffee-pull/policies/bc.zip 0
 for label in bcseed1 bcseed2 shipped; do
   evaluate runs/refine-group4/$label-s0/filtered.zip $OUT/filtered-group4-$label-s0.json
 done
+second_draw() {  # label, bc zip: imagined-episode seed 1, the imitated policy itself
+  local run=runs/refine-group4-nohalfway/$1-s1
+  [ -e $run/refined.zip ] || $DREAMGYM refine --bc-model "$2" --out $run --seed 1 --success-signal outcome \
+    --group-size 4 --no-halfway "${BUNDLE_ARGS[@]}" --no-progress
+  evaluate $run/refined.zip $OUT/filtered-group4-$1-s1.json
+  cp $run/summary.json $OUT/refine-group4-nohalfway-$1-s1-summary.json
+}
+second_draw bcseed1 runs/bc-bv-seed1/bc.zip
+second_draw bcseed2 runs/bc-bv-seed2/bc.zip
+second_draw shipped envs/coffee-pull/policies/bc.zip
