@@ -271,7 +271,7 @@ PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic
             "reset_mode", "mixture_bundles", "checkpoint_every", "average_checkpoints", "average_with_start",
             "monitor_real_episodes")
 """``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
-FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_lr", "no_halfway", "start_decisions", "success_signal",
+FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_lr", "halfway", "start_decisions", "success_signal",
                     "group_size")
 """``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
@@ -311,14 +311,15 @@ def _cmd_refine(args: argparse.Namespace) -> None:
                  if getattr(args, f"confirm_{name}") is not None]
         if args.success_signal == "outcome" and given:
             raise ValueError(f"{', '.join(given)} set how the classifier's imagined successes are confirmed; with "
-                             "--success-signal outcome nothing is confirmed: expected them left out.")
+                             "--success-signal outcome (the default) nothing is confirmed: expected them left out, or "
+                             "--success-signal classifier.")
         confirmation = _confirmation(args)
         if confirmation is None:
             raise ValueError("--method filtered-bc imitates confirmed successes only; expected --confirm-rerolls >= 1.")
         values = dict(bc_model=args.bc_model, out_dir=args.out, task=args.task, bundle=args.bundle,
                       success_confirmation=confirmation, sampler=args.sampler, denoising_steps=args.denoising_steps,
                       demo_sources=tuple(args.demo_sources), data_dir=args.data, seed=args.seed, device=args.device,
-                      halfway_to_bc=not args.no_halfway, success_signal=args.success_signal)
+                      halfway_to_bc=args.halfway, success_signal=args.success_signal)
         for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("passes", "passes"), ("imitation_steps", "steps"),
                              ("imitation_lr", "learning_rate"), ("start_decisions", "start_decisions"), ("group_size", "group_size")):
             if getattr(args, option) is not None:
@@ -659,14 +660,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="imagined episodes start from real contexts of the bundle's stored trajectories that begin at a "
                           "decision in FIRST..LAST (default: 10 16, cut to what the bundle's trajectories hold; 0 0: "
                           "their first frames, the default before session 21)")
-    fbc.add_argument("--success-signal", choices=["classifier", "outcome"], default="classifier",
-                     help="which imagined episodes count as successes: the frame classifier's, confirmed by re-imagining "
-                          "(default), or the bundle's outcome model's verdict at each episode's end (no confirmation)")
+    fbc.add_argument("--success-signal", choices=["classifier", "outcome"], default="outcome",
+                     help="which imagined episodes count as successes: the bundle's outcome model's verdict at each "
+                          "episode's end (default since session 31; no confirmation), or the frame classifier's, confirmed "
+                          "by re-imagining (--confirm-*; the default before)")
     fbc.add_argument("--group-size", type=positive_int,
-                     help="imagined episodes per start (default 1); above 1 a kept success weighs the share of its start's "
-                          "episodes that failed, so starts the policy always solves in the dream teach nothing")
-    fbc.add_argument("--no-halfway", action="store_true",
-                     help="refined.zip = the imitated policy itself, not halfway between it and BC (the mean weights)")
+                     help="imagined episodes per start (default 4; 1: every success weighs the same, the default before "
+                          "session 31); a kept success weighs the share of its start's episodes that failed, so starts the "
+                          "policy always solves in the dream teach nothing")
+    fbc.add_argument("--halfway", action="store_true",
+                     help="refined.zip halfway between the imitated policy and BC (their mean weights; the default before "
+                          "session 31) instead of the imitated policy itself")
     ppo = ref.add_argument_group("--method ppo")
     ppo.add_argument("--iterations", type=positive_int, default=35)
     ppo.add_argument("--mixture-bundles", type=existing_path, nargs="+", default=[], metavar="BUNDLE",

@@ -1,7 +1,7 @@
 """The main job (``make demo`` / ``dreamgym demo``): the shipped coffee-pull learned simulator at work.
 
 1. loads the shipped bundle (world model, success classifier, outcome model, real starting states) and the shipped
-   policies ``policies/bc.zip`` (behaviour cloning) and ``policies/refined.zip`` (PPO in the dream);
+   policies ``policies/bc.zip`` (behaviour cloning) and ``policies/refined.zip`` (refined in the dream by ``dreamgym refine``);
 2. evaluates both in real Meta-World on held-out layouts;
 3. evaluates both inside the dream (success judged by the bundle's default success signal: for coffee-pull the
    outcome model, at the end of each imagined episode);

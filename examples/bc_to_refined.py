@@ -39,8 +39,9 @@ def main() -> None:
     bc = BCConfig(data_dir=args.out / "data", out=args.out / "bc.zip", steps=300 if quick else 4000)
     train_bc(bc)
 
-    print("3. imitating the dream's confirmed successes (never touches Meta-World)")
-    small = dict(rounds=1, num_envs=8, steps=100, average_from=50) if quick else {}
+    print("3. imitating the dream's successes (never touches Meta-World)")
+    # --quick: 8 imagined episodes, one per start (groups of 4 over 2 starts may hold no success that beats its group)
+    small = dict(rounds=1, num_envs=8, group_size=1, steps=100, average_from=50) if quick else {}
     refinement = DreamImitationConfig(bc_model=bc.out, out_dir=args.out / "refine", data_dir=args.out / "data", **small)
     refine_by_imitation(refinement)
 

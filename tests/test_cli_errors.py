@@ -220,7 +220,7 @@ def test_critic_warmup_not_below_iterations_names_the_flags(capsys, tmp_path):
 
 def test_a_confirmation_judge_without_confirmation_is_refused(capsys, tmp_path):
     code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--confirm-rerolls", "0",
-                      "--confirm-judge", tmp_path)
+                      "--confirm-judge", tmp_path, "--success-signal", "classifier")
     assert code == 2
     assert line == ("dreamgym refine: error: --confirm-judge needs --confirm-rerolls >= 1 (0 switches success "
                     "confirmation off).")
@@ -248,10 +248,16 @@ def test_refine_refuses_options_of_the_other_method(tmp_path, capsys):
     assert code == 2
     assert line == ("dreamgym refine: error: --rounds, --imitation-lr belong to --method filtered-bc, but --method is "
                     "ppo; expected --method filtered-bc with them, or them left out.")
-    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--confirm-rerolls", "0")
+    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--confirm-rerolls", "0",
+                      "--success-signal", "classifier")
     assert code == 2
     assert line == ("dreamgym refine: error: --method filtered-bc imitates confirmed successes only; expected "
                     "--confirm-rerolls >= 1.")
+    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--confirm-rerolls", "2")
+    assert code == 2
+    assert line == ("dreamgym refine: error: --confirm-rerolls set how the classifier's imagined successes are confirmed; "
+                    "with --success-signal outcome (the default) nothing is confirmed: expected them left out, or "
+                    "--success-signal classifier.")
 
 
 METRICS = 'expected a JSON file holding one object, e.g. {"psnr_1_step": 31.2}'

@@ -531,8 +531,12 @@ def test_refine_cli_defaults_are_the_configs_defaults(tmp_path, monkeypatch):
                      "--num-envs", "8", "--rounds", "2", "--imitation-lr", "1e-3"]) == 0
     chosen = seen["filtered-bc"]
     assert (chosen.steps, chosen.average_from, chosen.num_envs, chosen.rounds, chosen.learning_rate) == (10, 5, 8, 2, 1e-3)
-    assert seen["filtered-bc"].halfway_to_bc
-    assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run"), "--no-halfway"]) == 0
-    assert not seen["filtered-bc"].halfway_to_bc and seen["filtered-bc"].start_decisions is None
+    assert not seen["filtered-bc"].halfway_to_bc  # the imitated policy itself, since session 31
+    assert (seen["filtered-bc"].success_signal, seen["filtered-bc"].group_size) == ("outcome", 4)
+    assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run"), "--halfway", "--group-size", "1",
+                     "--success-signal", "classifier"]) == 0
+    chosen = seen["filtered-bc"]
+    assert chosen.halfway_to_bc and chosen.group_size == 1 and chosen.success_signal == "classifier"
+    assert chosen.start_decisions is None
     assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run"), "--start-decisions", "10", "16"]) == 0
     assert seen["filtered-bc"].start_decisions == (10, 16)

@@ -1,16 +1,25 @@
-"""``dreamgym refine --method filtered-bc``: behaviour cloning of the dream's confirmed successes.
+"""``dreamgym refine --method filtered-bc``: behaviour cloning of the dream's successes.
 
 The BC policy acts in the learned simulator, sampling from its Gaussian, in ``rounds`` batches of
 ``num_envs`` imagined episodes that start from real 4-frame contexts of the bundle's stored trajectories, by default at
-decisions 10-16 of them (``start_decisions``; the dream then imagines fewer decisions before the outcome, so fewer of the
-successes it confirms are its own drift), each for up to the bundle's 50 decisions. An imagined success pays only if the dream reproduces it
-(``success_confirmation``, :mod:`dreamgym.dream.confirmation`; default: 4 re-imaginings of the last 20
-transitions, the grasp included, a success on any of their last 5 frames). The episodes the dream
-confirms are kept, and behaviour cloning continues from the BC weights on their (imagined frame, action)
-pairs mixed half and half with the recorded expert demonstrations (real frames, randomly shifted as in
-``dreamgym train-bc``). The imitated policy (``filtered.zip``) is the mean of the weights every
-``snapshot_every`` steps from ``average_from`` on; ``refined.zip`` lies halfway between it and the BC policy (the
-mean of both policies' weights; ``halfway_to_bc=False``: the imitated policy itself). Neither the world model nor the classifier changes; no real-simulator step is taken.
+decisions 10-16 of them (``start_decisions``; the dream then imagines fewer decisions before the outcome), each for up
+to the bundle's 50 decisions; by default every start is imagined ``group_size`` = 4 times per round. Which episodes
+succeed is decided by ``success_signal``: by default the bundle's outcome model judges each episode at its real
+episode's end from the start context's real state and the actions taken (:mod:`dreamgym.reward.outcome`);
+``"classifier"`` instead pays a frame-classifier success only if the dream reproduces it (``success_confirmation``,
+:mod:`dreamgym.dream.confirmation`: 4 re-imaginings of the last 20 transitions, the grasp included, a success on any of
+their last 5 frames). Each success weighs the share of its start's group that failed (below), and behaviour cloning
+continues from the BC weights on the kept episodes' (imagined frame, action) pairs, drawn in proportion to those
+weights, mixed half and half with the recorded expert demonstrations (real frames, randomly shifted as in ``dreamgym
+train-bc``). The imitated policy (``filtered.zip``) is the mean of the weights every ``snapshot_every`` steps from
+``average_from`` on, and ``refined.zip`` is that policy (``halfway_to_bc=True``: halfway between it and the BC policy,
+the mean of both policies' weights). Neither the world model nor the classifier changes; no real-simulator step is taken.
+
+The defaults are session 31's (outcome signal, groups of 4, the imitated policy itself): over two draws per BC policy
+they moved three BC policies of 0.540 / 0.700 / 0.893 real success by +31.0 / +14.7 / +1.0 points on 150 held-out
+layouts, where the same outcome signal without groups, halfway back to BC, gave +16.3 / +7.3 / +0.9
+(``benchmarks/policy/outcome-signal/``). Before that the default was the classifier's confirmed successes, one weight
+per success, halfway back to BC.
 
 Why not PPO: on coffee-pull, PPO with the same confirmed reward moved three BC policies' real success by
 noise only (-0.5 points over nine runs, ``benchmarks/policy/gpu-scale/``, session 19), although that reward
@@ -18,7 +27,7 @@ pays replayed real successes about seven times as often as replayed real failure
 successes uses the same signal with a low-variance update. Measured against a null that keeps as many
 episodes drawn without looking at the outcome: ``benchmarks/policy/dream-filtered-bc/``.
 
-Why halfway and late starts: from the first frames of real episodes, the policy that BC already made good (0.90 real
+Why late starts (and, before session 31, halfway): from the first frames of real episodes, the policy that BC already made good (0.90 real
 success) lost 9-13 points by imitation, halfway back to BC 2-6; from decisions 10-16 it lost 4.0 and 0.0 (halfway 3.3
 and 2.0), while the two weaker policies gained 22.7 / 6.7 and halfway 18.0 / 8.0 (one run each,
 ``benchmarks/policy/dream-filtered-bc/``, session 21).
@@ -32,11 +41,11 @@ seed alone moves a policy's real success by 7-17 points (``benchmarks/policy/dre
 Over six draws per policy (two imagination x three imitation seeds) the default's ``refined.zip`` gained -1.9 / +8.6 /
 +10.8 points on BC policies of 0.900 / 0.667 / 0.613 real success (standard deviations 2.1 / 3.3 / 4.3).
 
-``group_size=G`` (> 1) imagines every start G times per round (``num_envs / G`` starts) and weighs each kept success by
-the share of its group that failed, its advantage over the group's mean outcome (as GRPO's group-relative baseline):
-a start the policy always solves in the dream teaches nothing, a start it mostly fails teaches most, and the imitation
-draws its imagined pairs in proportion to those weights. Without groups (1, the default) every success weighs the same,
-so most kept pairs repeat what the policy already does where it already succeeds.
+``group_size=G`` (> 1; default 4) imagines every start G times per round (``num_envs / G`` starts) and weighs each kept
+success by the share of its group that failed, its advantage over the group's mean outcome (as GRPO's group-relative
+baseline): a start the policy always solves in the dream teaches nothing, a start it mostly fails teaches most, and the
+imitation draws its imagined pairs in proportion to those weights. Without groups (1) every success weighs the same, so
+most kept pairs repeat what the policy already does where it already succeeds.
 
 A run folder holds ``config.json``, ``imagined_episodes.npz`` (written after every round: a rerun with the
 same settings resumes there and refuses other settings), ``filtered.zip``, ``refined.zip`` and ``summary.json``;
@@ -92,9 +101,9 @@ class DreamImitationConfig:
         in session 22).
     :param success_confirmation: which imagined successes count (:class:`SuccessConfirmation` as a dict); with
         ``success_signal="classifier"`` only.
-    :param success_signal: ``"classifier"`` (the default: the frame classifier's successes, confirmed by
-        re-imagining) or ``"outcome"``: the bundle's outcome model judges each imagined episode at its real
-        episode's end (:mod:`dreamgym.reward.outcome`; no confirmation).
+    :param success_signal: ``"outcome"`` (the default since session 31): the bundle's outcome model judges each imagined
+        episode at its real episode's end (:mod:`dreamgym.reward.outcome`; no confirmation), or ``"classifier"``: the
+        frame classifier's successes, confirmed by re-imagining.
     :param sampler: ``"distilled"`` or ``"teacher"`` world model (default: the bundle's).
     :param denoising_steps: Euler steps per imagined frame of the teacher sampler (default: the bundle's).
     :param steps: behaviour-cloning steps on the kept episodes and the demonstrations.
@@ -103,8 +112,8 @@ class DreamImitationConfig:
     :param average_from: the imitated policy averages the snapshots from this step on (``None``: half the steps).
     :param snapshot_every: steps between those snapshots (the last step is always one).
     :param shift_pixels: random-shift augmentation of every frame, in pixels.
-    :param halfway_to_bc: ``refined.zip`` = the mean weights of the BC policy and the imitated one (``False``: the
-        imitated one).
+    :param halfway_to_bc: ``refined.zip`` = the mean weights of the BC policy and the imitated one (the default before
+        session 31; ``False``, now the default: the imitated one).
     :param start_decisions: ``(first, last)``: each imagined episode starts from a real context that begins at a decision
         drawn uniformly from ``first..last`` of a stored real trajectory of the bundle (``(0, 0)``: at its first frame).
         Later starts leave the world model fewer decisions to imagine before the outcome, where its drift decides
@@ -130,7 +139,7 @@ class DreamImitationConfig:
     rounds: int = 8
     passes: int = 1
     success_confirmation: dict = field(default_factory=lambda: dict(IMITATION_CONFIRMATION))
-    success_signal: str = "classifier"
+    success_signal: str = "outcome"
     sampler: str | None = None
     denoising_steps: int | None = None
     steps: int = 1000
@@ -139,12 +148,12 @@ class DreamImitationConfig:
     average_from: int | None = None
     snapshot_every: int = 50
     shift_pixels: int = 4
-    halfway_to_bc: bool = True
+    halfway_to_bc: bool = False
     pairs: str = "episode"
     start_decisions: tuple[int, int] | None = None
     demo_sources: tuple[str, ...] = ("expert",)
     data_dir: Path = Path("data")
-    group_size: int = 1
+    group_size: int = 4
     seed: int = 0
     device: str = "cpu"
 
