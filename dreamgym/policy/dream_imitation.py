@@ -33,12 +33,13 @@ and 2.0), while the two weaker policies gained 22.7 / 6.7 and halfway 18.0 / 8.0
 ``benchmarks/policy/dream-filtered-bc/``, session 21).
 
 ``passes=2`` (or more) runs the whole of it again: pass 2 lets pass 1's imitated policy act in new imagined episodes
-(``pass-2/``) and imitates their confirmed successes, continuing from that policy's weights; ``refined.zip`` then lies
-halfway between BC and the last pass's policy. It is not the default: over two imagination seeds per BC policy of the
-benchmark, halfway after two passes gained +0.7 / -4.0, +14.7 / +7.3 and +18.0 / +6.7 points in reality against one
+(``pass-2/``) and imitates their successes, continuing from that policy's weights; ``refined.zip`` is then the last
+pass's policy (with ``halfway_to_bc``, halfway between BC and it). It is not the default: measured in sessions 22-23
+with the classifier's confirmed successes, over two imagination seeds per BC policy of the benchmark, halfway after two
+passes gained +0.7 / -4.0, +14.7 / +7.3 and +18.0 / +6.7 points in reality against one
 pass's -3.3 / -2.0, +8.0 / +12.7 and +18.0 / +8.7 (means +7.2 and +7.0), at twice the imagining; the imitation's own
 seed alone moves a policy's real success by 7-17 points (``benchmarks/policy/dream-filtered-bc/``, sessions 22-23).
-Over six draws per policy (two imagination x three imitation seeds) the default's ``refined.zip`` gained -1.9 / +8.6 /
+Over six draws per policy (two imagination x three imitation seeds) the session-20 default's ``refined.zip`` gained -1.9 / +8.6 /
 +10.8 points on BC policies of 0.900 / 0.667 / 0.613 real success (standard deviations 2.1 / 3.3 / 4.3).
 
 ``group_size=G`` (> 1; default 4) imagines every start G times per round (``num_envs / G`` starts) and weighs each kept
