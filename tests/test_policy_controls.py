@@ -150,7 +150,8 @@ def test_filtered_bc_benchmark_runs_the_filter_and_its_null_on_the_same_imagined
     module = _module("dream_filtered_bc")
     config = DreamImitationConfig(bc_model=start_model(tmp_path, -1.0), out_dir=tmp_path / "run", bundle=tiny_bundle,
                                   rounds=2, num_envs=4, success_confirmation={"rerolls": 1, "horizon": 2},
-                                  steps=4, average_from=2, snapshot_every=2, data_dir=demo_data)
+                                  steps=4, average_from=2, snapshot_every=2, data_dir=demo_data,
+                                  success_signal="classifier", group_size=1)  # the benchmark's settings (session 20)
     success, null = module.run(config, ("success", "random"), progress=False)
     assert success["kept_episodes"] == null["kept_episodes"] == success["confirmed_successes"]
     assert success["kept_confirmed_successes"] == success["kept_episodes"]
@@ -189,7 +190,8 @@ def test_pooled_filtered_bc_imitates_every_runs_confirmed_successes_from_bc(tmp_
     runs, confirmed = [tmp_path / "round1", tmp_path / "round2"], 0
     for seed, run in enumerate(runs):
         config = DreamImitationConfig(bc_model=bc, out_dir=run, bundle=tiny_bundle, rounds=1, num_envs=4, seed=seed,
-                                      success_confirmation={"rerolls": 1, "horizon": 2}, data_dir=demo_data)
+                                      success_confirmation={"rerolls": 1, "horizon": 2}, data_dir=demo_data,
+                                      success_signal="classifier", group_size=1)
         confirmed += int(collect_imagined_episodes(config, progress=False)["success"].sum())
     assert confirmed > 0
     module = _module("dream_filtered_bc_pooled")
