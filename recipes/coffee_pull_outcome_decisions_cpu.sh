@@ -77,15 +77,7 @@ if [[ " $STEPS " == *" 4c "* ]]; then
     --seed-offsets 20000 30000 --label session30
 fi
 if [[ " $STEPS " == *" 5 "* ]]; then
-  MODEL="${MODEL:-$NEW}"; TAG="${TAG:-mix3}"; COPY=runs/bundle-outcome-$TAG
-  if [ ! -e $COPY/outcome_model ]; then
-    rm -rf $COPY && cp -r envs/coffee-pull $COPY
-    $DREAMGYM add-outcome-model --bundle $COPY --run $MODEL --data data
-  fi
-  for spec in ":outcome-$TAG-session30" "5000:outcome-$TAG-session30-layouts5000" "10000:outcome-$TAG-session30-layouts10000"; do
-    offset=${spec%%:*}; label=${spec#*:}
-    [ -e $DF/results-$label.json ] || $PY $DF/run.py --bundle $COPY --seed-offset "${offset:-0}" --label "$label"
-  done
+  benchmark_outcome_model "${MODEL:-$NEW}" "${TAG:-mix3}" session30
 fi
 if [[ " $STEPS " == *" 6 "* ]]; then
   $PY $DF/pool.py --label outcome-mix3-session30-90-layouts $DF/results-outcome-mix3-session30.json \

@@ -53,15 +53,7 @@ if [[ " $STEPS " == *" 4 "* ]]; then
     --seed-offsets 20000 30000 40000 --label session31
 fi
 if [[ " $STEPS " == *" 5 "* ]]; then
-  MODEL="${MODEL:?name the chosen train-outcome run}"; TAG="${TAG:?name it}"; COPY=runs/bundle-outcome-$TAG
-  if [ ! -e $COPY/outcome_model ]; then
-    rm -rf $COPY && cp -r envs/coffee-pull $COPY
-    $DREAMGYM add-outcome-model --bundle $COPY --run $MODEL --data data
-  fi
-  for spec in ":outcome-$TAG-session31" "5000:outcome-$TAG-session31-layouts5000" "10000:outcome-$TAG-session31-layouts10000"; do
-    offset=${spec%%:*}; label=${spec#*:}
-    [ -e $DF/results-$label.json ] || $PY $DF/run.py --bundle $COPY --seed-offset "${offset:-0}" --label "$label"
-  done
+  benchmark_outcome_model "${MODEL:?name the chosen train-outcome run}" "${TAG:?name it}" session31
 fi
 if [[ " $STEPS " == *" 6 "* ]]; then
   MODEL="${MODEL:?name the chosen train-outcome run}"; TAG="${TAG:?name it}"

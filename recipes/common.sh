@@ -11,3 +11,18 @@ PY="${PY:-.venv/bin/python}"
 evaluate() {  # zip, report
   [ -e "$2" ] || $DREAMGYM evaluate --model "$1" --seeds 0 1 2 --episodes 50 --real-only --out "$2" --no-progress
 }
+
+# The decision-fidelity benchmark of a train-outcome run on the three reported layout sets (seed offsets 0, 5000, 10000),
+# from a copy of the shipped bundle with that outcome model (runs/bundle-outcome-<tag>); labels
+# outcome-<tag>-<session>[-layouts5000|-layouts10000]; reports that exist are skipped.
+benchmark_outcome_model() {  # train-outcome run, tag, session label
+  local copy=runs/bundle-outcome-$2 df=benchmarks/decision_fidelity offset label spec
+  if [ ! -e $copy/outcome_model ]; then
+    rm -rf $copy && cp -r envs/coffee-pull $copy
+    $DREAMGYM add-outcome-model --bundle $copy --run "$1" --data data
+  fi
+  for spec in ":outcome-$2-$3" "5000:outcome-$2-$3-layouts5000" "10000:outcome-$2-$3-layouts10000"; do
+    offset=${spec%%:*}; label=${spec#*:}
+    [ -e $df/results-$label.json ] || $PY $df/run.py --bundle $copy --seed-offset "${offset:-0}" --label "$label"
+  done
+}
