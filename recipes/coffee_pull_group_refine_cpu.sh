@@ -52,3 +52,9 @@ second_draw shipped envs/coffee-pull/policies/bc.zip
 # --success-signal outcome --group-size 4 without halfway (session 31), and the shipped refined.zip is the default seed's
 # (0) imitated policy of the shipped BC (0.920 on the 150 layouts), chosen by the seed, not by its real success.
 cp runs/refine-group4/shipped-s0/filtered.zip envs/coffee-pull/policies/refined.zip
+# Then (session 31, after the defaults changed): the new default itself, with the shipped bundle (session 31's outcome
+# model), on BC seed 2, the policy whose two draws differed most (imagined-episode seed 2).
+run=runs/refine-default31/bcseed2-s2
+[ -e $run/refined.zip ] || $DREAMGYM refine --bc-model runs/bc-bv-seed2/bc.zip --out $run --seed 2 --no-progress
+evaluate $run/refined.zip $OUT/refined-default31-bcseed2-s2.json
+cp $run/summary.json $OUT/refine-default31-bcseed2-s2-summary.json
