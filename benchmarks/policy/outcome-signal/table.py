@@ -30,6 +30,15 @@ BC_REPORTS = {
 NAME = re.compile(r"(?P<kind>refined|filtered)-(?P<arm>[a-z0-9]+)-(?:(?P<bc>shipped|bcseed\d)-)?s(?P<seed>\d+)\.json")
 
 
+def refined_output(report: Path) -> str:
+    """What a ``refined-*.json`` report's ``refined.zip`` was, from its run's summary next to it
+    (``refine-<...>-summary.json``): halfway to BC or the imitated policy itself."""
+    summary = report.with_name("refine-" + report.name[len("refined-"):-len(".json")] + "-summary.json")
+    if not summary.is_file():
+        raise FileNotFoundError(f"{report.name} has no run summary {summary.name} next to it; expected refine's summary.json copied there.")
+    return "halfway to BC" if json.loads(summary.read_text())["refined"].startswith("halfway") else "imitated (refined.zip)"
+
+
 def rows() -> list[str]:
     lines = ["| report | arm | BC policy | seed | policy | real success (gain) | layouts gained / lost (sign test) |",
              "|---|---|---|---|---|---|---|"]
@@ -44,7 +53,7 @@ def rows() -> list[str]:
         gained = sum(refined[k] and not base[k] for k in base)
         lost = sum(base[k] and not refined[k] for k in base)
         rate, bc_rate = (json.loads(p.read_text())["real"]["mean"] for p in (path, BC_REPORTS[bc]))
-        policy = "halfway to BC" if match["kind"] == "refined" else "imitated (filtered.zip)"
+        policy = "imitated (filtered.zip)" if match["kind"] == "filtered" else refined_output(path)
         lines.append(f"| {path.name} | {match['arm']} | {bc} | {match['seed']} | {policy} | {rate:.3f} ({100 * (rate - bc_rate):+.1f}) "
                      f"| {gained} / {lost} (p={_report.sign_test(gained, lost):.2f}) |")
     return lines
