@@ -33,7 +33,7 @@ from pathlib import Path
 _spec = importlib.util.spec_from_file_location("gpu_scale_report", Path(__file__).with_name("gpu_scale_report.py"))
 _report = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_report)
-real_outcomes, sign_test = _report.real_outcomes, _report.sign_test
+real_outcomes, sign_test, _pair = _report.real_outcomes, _report.sign_test, _report.paired_changes
 
 BC_EVALUATIONS = {"shipped": "bc-seed0.json"}
 """BC label -> its evaluation in ``../gpu-scale/`` where that is not ``cpu-confirm-bc-<label>.json``
@@ -47,12 +47,6 @@ def bc_evaluation(folder: Path, label: str) -> Path:
 RUN = re.compile(r"real-(?P<bc>[^-]+)-s(?P<seed>\d+)(?P<starts>-mid|-late)?-success(?P<pairs>-until-grasp)?\.json")
 STARTS = {None: "episode starts", "-mid": "decisions 0-16", "-late": "decisions 10-16"}
 """Where the imagined episodes started (``--start-decisions``), by the tag of the file names."""
-
-
-def _pair(a: dict[int, bool], b: dict[int, bool], where: Path) -> tuple[int, int]:
-    if a.keys() != b.keys():
-        raise ValueError(f"{where}: the evaluations cover different layouts; expected the same reset seeds.")
-    return sum(a[k] and not b[k] for k in a), sum(b[k] and not a[k] for k in a)
 
 
 def rows(folder: Path) -> list[dict]:

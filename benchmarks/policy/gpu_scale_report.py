@@ -110,6 +110,14 @@ def first_successes(path: Path) -> dict[int, int | None]:
     return {episode["reset_seed"]: episode["first_success_step"] for seed in report["per_seed"] for episode in seed["episodes"]}
 
 
+def paired_changes(a: dict[int, bool], b: dict[int, bool], where: Path) -> tuple[int, int]:
+    """Layouts solved only by ``a`` and only by ``b`` (two :func:`real_outcomes` of the same layouts; ``where`` names
+    the report in the error when they are not the same)."""
+    if a.keys() != b.keys():
+        raise ValueError(f"{where}: the evaluations cover different layouts; expected the same reset seeds.")
+    return sum(a[k] and not b[k] for k in a), sum(b[k] and not a[k] for k in a)
+
+
 def sign_test(gained: int, lost: int) -> float:
     """Two-sided exact sign test of ``gained`` against ``lost`` discordant pairs."""
     n = gained + lost

@@ -47,11 +47,7 @@ def rows() -> list[str]:
         if match is None:
             continue
         bc = match["bc"] or "shipped"
-        refined, base = _report.real_outcomes(path), _report.real_outcomes(BC_REPORTS[bc])
-        if refined.keys() != base.keys():
-            raise ValueError(f"{path.name} and {BC_REPORTS[bc].name} cover different layouts; expected the same reset seeds.")
-        gained = sum(refined[k] and not base[k] for k in base)
-        lost = sum(base[k] and not refined[k] for k in base)
+        gained, lost = _report.paired_changes(_report.real_outcomes(path), _report.real_outcomes(BC_REPORTS[bc]), path.name)
         rate, bc_rate = (json.loads(p.read_text())["real"]["mean"] for p in (path, BC_REPORTS[bc]))
         policy = "imitated (filtered.zip)" if match["kind"] == "filtered" else refined_output(path)
         lines.append(f"| {path.name} | {match['arm']} | {bc} | {match['seed']} | {policy} | {rate:.3f} ({100 * (rate - bc_rate):+.1f}) "
