@@ -271,8 +271,8 @@ PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic
             "reset_mode", "mixture_bundles", "checkpoint_every", "average_checkpoints", "average_with_start",
             "monitor_real_episodes")
 """``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
-FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_lr", "halfway", "start_decisions", "success_signal",
-                    "group_size")
+FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_seeds", "imitation_lr", "halfway", "start_decisions",
+                    "success_signal", "group_size")
 """``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
 
@@ -321,7 +321,8 @@ def _cmd_refine(args: argparse.Namespace) -> None:
                       demo_sources=tuple(args.demo_sources), data_dir=args.data, seed=args.seed, device=args.device,
                       halfway_to_bc=args.halfway, success_signal=args.success_signal)
         for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("passes", "passes"), ("imitation_steps", "steps"),
-                             ("imitation_lr", "learning_rate"), ("start_decisions", "start_decisions"), ("group_size", "group_size")):
+                             ("imitation_seeds", "imitation_seeds"), ("imitation_lr", "learning_rate"),
+                             ("start_decisions", "start_decisions"), ("group_size", "group_size")):
             if getattr(args, option) is not None:
                 values[name] = getattr(args, option)
         summary = refine_by_imitation(DreamImitationConfig(**values), progress=not args.no_progress)
@@ -655,6 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
     fbc.add_argument("--imitation-steps", type=positive_int,
                      help="behaviour-cloning steps on the kept episodes and the demonstrations (default 1000; the "
                           "snapshots of the second half are averaged)")
+    fbc.add_argument("--imitation-seeds", type=positive_int,
+                     help="independent behaviour clonings (own batches and augmentation) averaged into the imitated "
+                          "policy, a model soup of clonings from the same start (default 1)")
     fbc.add_argument("--imitation-lr", type=positive_float, help="learning rate of that behaviour cloning (default 1e-4)")
     fbc.add_argument("--start-decisions", type=non_negative_int, nargs=2, metavar=("FIRST", "LAST"),
                      help="imagined episodes start from real contexts of the bundle's stored trajectories that begin at a "

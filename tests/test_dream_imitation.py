@@ -14,6 +14,7 @@ from dreamgym.dream.initial_states import InitialStates
 from dreamgym.policy.bc import action_nll
 from dreamgym.policy.dream_imitation import (
     GRASP_MARGIN,
+    IMITATION_SEED_STEP,
     LATE_STARTS,
     PASS_SEED_STEP,
     DreamImitationConfig,
@@ -156,6 +157,7 @@ def test_a_second_pass_acts_with_the_first_pass_policy_and_refined_is_halfway_fr
     ({"start_decisions": (3, 1)}, "start_decisions must be two integers"),
     ({"start_decisions": (0, 1.5)}, "start_decisions must be two integers"),
     ({"group_size": 0}, "group_size must be an integer >= 1"),
+    ({"imitation_seeds": 0}, "imitation_seeds must be an integer >= 1"),
     ({"num_envs": 6, "group_size": 4}, "must be a multiple of group_size"),
 ])
 def test_config_names_bad_values(tmp_path, overrides, message):
@@ -252,3 +254,25 @@ def test_refine_with_groups_names_starts_that_teach_nothing_and_refuses_a_resume
     assert json.loads((config.out_dir / "config.json").read_text())["group_size"] == 2
     with pytest.raises(ValueError, match="group_size: 2 -> 1"):
         refine_by_imitation(_config(tmp_path, tiny_bundle, demo_data, num_envs=4), progress=False)
+
+
+def test_imitation_seeds_average_independent_clonings_and_the_first_is_the_single_one(tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    rng = np.random.default_rng(1)
+    episodes = {"frames": rng.integers(0, 255, (8, 3, 64, 64), dtype=np.uint8),
+                "actions": rng.uniform(-1, 1, (8, 4)).astype(np.float32), "lengths": np.array([4, 4]),
+                "success": np.array([True, True]), "round_seconds": np.array([1.0])}
+    single = _config(tmp_path, tiny_bundle, demo_data, steps=10, average_from=5, snapshot_every=5)
+    policies = {}
+    for name, seed in (("first", single.seed), ("second", single.seed + IMITATION_SEED_STEP)):
+        imitate(_config(tmp_path, tiny_bundle, demo_data, steps=10, average_from=5, snapshot_every=5, seed=seed), episodes,
+                np.array([0, 1]), tmp_path / f"{name}.zip", progress=False)
+        policies[name] = load_policy(tmp_path / f"{name}.zip").policy.state_dict()
+    soup = _config(tmp_path, tiny_bundle, demo_data, steps=10, average_from=5, snapshot_every=5, imitation_seeds=2)
+    summary = imitate(soup, episodes, np.array([0, 1]), tmp_path / "soup.zip", progress=False)
+    assert summary["averaged_snapshots"] == 4 and summary["imitation_seeds"] == 2 and len(summary["histories"]) == 2
+    averaged = load_policy(tmp_path / "soup.zip").policy.state_dict()
+    name = "action_net.weight"
+    assert not torch.allclose(policies["first"][name], policies["second"][name])  # the clonings differ ...
+    for key, value in averaged.items():  # ... and the soup is their mean (each the mean of its own two snapshots)
+        if value.is_floating_point():
+            torch.testing.assert_close(value, (policies["first"][key] + policies["second"][key]) / 2)

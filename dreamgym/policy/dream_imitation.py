@@ -81,6 +81,9 @@ PAIR_CHOICES = ("episode", "until-grasp")
 (:func:`until_grasp`)."""
 GRASP_MARGIN = 2
 """Decisions after the first closing command that ``pairs="until-grasp"`` still imitates (the gripper closes over several)."""
+IMITATION_SEED_STEP = 1000
+"""Behaviour cloning ``k`` (0-based) of a run with ``imitation_seeds`` > 1 draws its batches with ``seed +
+IMITATION_SEED_STEP * k``: cloning 0 is exactly the single cloning of ``imitation_seeds=1``."""
 PASS_SEED_STEP = 2
 """Pass ``k`` of a run imagines with ``seed + PASS_SEED_STEP * (k - 1)``: other noise than the pass before it, and the
 benchmark's second rounds (imagination seed 2 after seed 0) are exactly what ``passes=2`` runs."""
@@ -108,6 +111,9 @@ class DreamImitationConfig:
     :param sampler: ``"distilled"`` or ``"teacher"`` world model (default: the bundle's).
     :param denoising_steps: Euler steps per imagined frame of the teacher sampler (default: the bundle's).
     :param steps: behaviour-cloning steps on the kept episodes and the demonstrations.
+    :param imitation_seeds: independent behaviour clonings from the same start weights on the same kept episodes, each
+        with its own batches and augmentation (seeds ``seed + IMITATION_SEED_STEP * k``); the imitated policy averages
+        the snapshots of all of them (a uniform "model soup" of clonings that share their start; 1: one cloning).
     :param batch_size: (frame, action) pairs per step, half imagined and half demonstrated.
     :param learning_rate: Adam learning rate of the actor (and log-std).
     :param average_from: the imitated policy averages the snapshots from this step on (``None``: half the steps).
@@ -144,6 +150,7 @@ class DreamImitationConfig:
     sampler: str | None = None
     denoising_steps: int | None = None
     steps: int = 1000
+    imitation_seeds: int = 1
     batch_size: int = 64
     learning_rate: float = 1e-4
     average_from: int | None = None
@@ -163,7 +170,7 @@ class DreamImitationConfig:
         self.bc_model, self.out_dir, self.data_dir = Path(self.bc_model), Path(self.out_dir), Path(self.data_dir)
         self.bundle = Path(self.bundle) if self.bundle is not None else None
         self.demo_sources = tuple(self.demo_sources)
-        for name in ("num_envs", "rounds", "passes", "steps", "snapshot_every", "group_size"):
+        for name in ("num_envs", "rounds", "passes", "steps", "imitation_seeds", "snapshot_every", "group_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
@@ -207,10 +214,10 @@ class DreamImitationConfig:
 # Settings that decide which imagined episodes a run folder holds: a resumed run must not change them.
 _COLLECTION_SETTINGS = ("bc_model", "task", "bundle", "num_envs", "success_confirmation", "sampler", "denoising_steps", "seed",
                         "start_decisions", "success_signal", "group_size")
-_IMITATION_SETTINGS = ("steps", "batch_size", "learning_rate", "average_from", "snapshot_every", "shift_pixels", "pairs",
+_IMITATION_SETTINGS = ("steps", "imitation_seeds", "batch_size", "learning_rate", "average_from", "snapshot_every", "shift_pixels", "pairs",
                        "demo_sources", "data_dir")
 """Settings of the imitation that made a later pass's acting policy: its stored episodes came from that policy."""
-_ADDED_LATER = {"start_decisions": [0, 0], "success_signal": "classifier", "group_size": 1}
+_ADDED_LATER = {"start_decisions": [0, 0], "success_signal": "classifier", "group_size": 1, "imitation_seeds": 1}
 """Collection settings newer than some run folders, with the value those folders were collected with."""
 
 
@@ -353,14 +360,47 @@ def collect_imagined_episodes(config: DreamImitationConfig, progress: bool = Tru
     return stored
 
 
+def _clone(config: DreamImitationConfig, policy, seed: int, dream_frames: torch.Tensor, dream_actions: torch.Tensor,
+           demo_frames: torch.Tensor, demo_actions: torch.Tensor, pair_weights: torch.Tensor | None,
+           snapshots, progress: bool) -> list[dict]:
+    """One behaviour cloning of ``policy`` in place (batches half imagined pairs, drawn in proportion to
+    ``pair_weights`` or uniformly, half demonstrated), seeded by ``seed``; adds its snapshots from
+    ``config.average_from`` on to ``snapshots`` and returns its loss history."""
+    from dreamgym.augment import random_shift
+    from dreamgym.policy.bc import action_nll
+    from dreamgym.policy.model import actor_critic_parameters
+
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(actor_critic_parameters(policy)[0], lr=config.learning_rate)
+    half = config.batch_size // 2
+    history = []
+    for step in tqdm(range(1, config.steps + 1), desc="imitating confirmed successes", unit="step", disable=not progress):
+        policy.set_training_mode(True)
+        imagined = (torch.randint(0, len(dream_frames), (half,), generator=generator) if pair_weights is None
+                    else torch.multinomial(pair_weights, half, replacement=True, generator=generator))
+        demonstrated = torch.randint(0, len(demo_frames), (half,), generator=generator)
+        frames = random_shift(torch.cat([dream_frames[imagined], demo_frames[demonstrated]]), config.shift_pixels, generator)
+        nll, mse = action_nll(policy, frames, torch.cat([dream_actions[imagined], demo_actions[demonstrated]]))
+        if not torch.isfinite(nll):
+            raise FloatingPointError(f"The imitation loss became {nll.item()} at step {step}; lower the learning rate.")
+        optimizer.zero_grad(set_to_none=True)
+        nll.backward()
+        optimizer.step()
+        if step % config.snapshot_every == 0 or step == config.steps:
+            history.append({"step": step, "nll": nll.item(), "mse": mse.item()})
+            if step >= config.average_from:
+                snapshots.add(policy.state_dict(), name=f"the snapshot of step {step} (seed {seed})")
+    return history
+
+
 def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept: np.ndarray, out: Path,
             progress: bool = True, weights: np.ndarray | None = None) -> dict:
     """Behaviour cloning continued from ``config.bc_model`` on the imagined episodes ``kept`` (indices into
     ``episodes``) and the demonstrations; saves the averaged weights to ``out`` and returns a summary. ``weights``
     (one per kept episode, > 0; ``None``: equal) set how often each kept episode's pairs are drawn."""
-    from dreamgym.augment import random_shift
-    from dreamgym.policy.bc import action_nll, load_demonstration_pairs
-    from dreamgym.policy.model import WeightMean, actor_critic_parameters, load_policy, save_model
+    from dreamgym.policy.bc import load_demonstration_pairs
+    from dreamgym.policy.model import WeightMean, load_policy, save_model
     from dreamgym.runs import hardware_description
 
     kept = np.asarray(kept, dtype=np.int64)
@@ -379,31 +419,15 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
     demo_frames, demo_actions = load_demonstration_pairs(config.data_dir, config.task, config.demo_sources,
                                                          "filtered-bc (half of every batch)")
 
-    torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
-    model = load_policy(config.bc_model, config.device)
-    policy = model.policy
-    optimizer = torch.optim.Adam(actor_critic_parameters(policy)[0], lr=config.learning_rate)
-    half = config.batch_size // 2
     snapshots = WeightMean()
-    history = []
+    histories = []
     started = time.time()
-    for step in tqdm(range(1, config.steps + 1), desc="imitating confirmed successes", unit="step", disable=not progress):
-        policy.set_training_mode(True)
-        imagined = (torch.randint(0, len(dream_frames), (half,), generator=generator) if weights is None
-                    else torch.multinomial(pair_weights, half, replacement=True, generator=generator))
-        demonstrated = torch.randint(0, len(demo_frames), (half,), generator=generator)
-        frames = random_shift(torch.cat([dream_frames[imagined], demo_frames[demonstrated]]), config.shift_pixels, generator)
-        nll, mse = action_nll(policy, frames, torch.cat([dream_actions[imagined], demo_actions[demonstrated]]))
-        if not torch.isfinite(nll):
-            raise FloatingPointError(f"The imitation loss became {nll.item()} at step {step}; lower the learning rate.")
-        optimizer.zero_grad(set_to_none=True)
-        nll.backward()
-        optimizer.step()
-        if step % config.snapshot_every == 0 or step == config.steps:
-            history.append({"step": step, "nll": nll.item(), "mse": mse.item()})
-            if step >= config.average_from:
-                snapshots.add(policy.state_dict(), name=f"the snapshot of step {step}")
+    for cloning in range(config.imitation_seeds):
+        seed = config.seed + IMITATION_SEED_STEP * cloning
+        model = load_policy(config.bc_model, config.device)
+        histories.append(_clone(config, model.policy, seed, dream_frames, dream_actions, demo_frames, demo_actions,
+                                None if weights is None else pair_weights, snapshots, progress))
+    policy = model.policy
     policy.load_state_dict(snapshots.mean())
     save_model(model, out)
     return {
@@ -416,7 +440,8 @@ def imitate(config: DreamImitationConfig, episodes: dict[str, np.ndarray], kept:
         "kept_weight": round(float(episode_weights.sum()), 3),
         "averaged_snapshots": snapshots.count,
         "log_std": policy.log_std.detach().cpu().tolist(),
-        "history": history,
+        "history": histories[0],
+        **({"imitation_seeds": config.imitation_seeds, "histories": histories} if config.imitation_seeds > 1 else {}),
         "collect_seconds": float(episodes["round_seconds"].sum()),
         "imitation_seconds": round(time.time() - started, 1),
         "hardware": hardware_description(torch.device(config.device)),
