@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Session 32 (issue 10): a soup of imitations. The imitation's own seed moves a refined policy's real success by 7-17
+# points (benchmarks/policy/dream-filtered-bc/, sessions 22-23); dreamgym refine --imitation-seeds 4 averages four
+# behaviour clonings (own batches and augmentation, the same start weights and kept episodes) into one policy.
+# The imagined episodes are session 31's pass 1 with the defaults (coffee_pull_group_refine_cpu.sh; imagined in
+# runs/bundle-outcome-mix3): their run folders' episodes are copied, so only the imitation runs, and the soup differs
+# from session 31's draws only by the three added clonings (cloning 0 is theirs, bit for bit).
+# Each refined policy is evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/.
+# The rule, fixed before any soup was evaluated: --imitation-seeds 4 becomes refine's default if, over the two draws per
+# BC policy (imagined-episode seeds 0 and 1), the mean of the three per-policy mean gains beats the one-imitation draws
+# of the same episodes (+31.0 / +14.7 / +1.0, mean +15.6) by at least 3 points and no draw ends more than 5 points below
+# its BC. If both this and the second pass (coffee_pull_two_pass_refine_cpu.sh) pass their rules, the one with the larger
+# mean gain becomes the default (their combination is not measured here).
+# Cost on a 2-core CPU: about 3 min of imitation per draw, 3-4 min per evaluation.
+# Usage: bash recipes/coffee_pull_imitation_soup_cpu.sh
+source "$(dirname "$0")/common.sh"
+OUT=benchmarks/policy/outcome-signal
+soup() {  # label, bc zip, imagined-episode seed, session-31 run folder
+  local run=runs/refine-soup4/$1-s$3
+  if [ ! -e $run/refined.zip ]; then
+    if [ ! -e $run/config.json ]; then  # session 31's imagined episodes, copied
+      mkdir -p $run
+      cp "$4/imagined_episodes.npz" "$4/config.json" $run/
+    fi
+    $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --imitation-seeds 4 --bundle runs/bundle-outcome-mix3 --no-progress
+  fi
+  evaluate $run/refined.zip $OUT/refined-soup4-$1-s$3.json
+  cp $run/summary.json $OUT/refine-soup4-$1-s$3-summary.json
+}
+soup bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0
+soup shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0
+soup bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1
+soup shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1
+soup bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0
+soup bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1
