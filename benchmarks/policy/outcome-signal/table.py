@@ -4,7 +4,8 @@
 
 Reads ``refined-*.json`` and ``filtered-*.json`` (``dreamgym evaluate`` reports) and prints one markdown row per report:
 real success, gain in points over the BC policy's report, and the layouts gained / lost against it (with a two-sided
-sign test). File names say the arm, the BC policy and the imagined-episode seed: ``refined-outcome-s0.json`` (the
+sign test). A second table sums up each arm (and kind of output policy) over its draws: the mean gain per BC policy,
+the mean of those means where all three BC policies have draws (what the recipes' rules compare), and the worst draw. File names say the arm, the BC policy and the imagined-episode seed: ``refined-outcome-s0.json`` (the
 shipped BC, session 29's naming), ``refined-<arm>-<bc>-s<seed>.json``, ``filtered-<arm>-<bc>-s<seed>.json`` (the
 imitated policy itself, not halfway back to BC).
 """
@@ -39,9 +40,10 @@ def refined_output(report: Path) -> str:
     return "halfway to BC" if json.loads(summary.read_text())["refined"].startswith("halfway") else "imitated (refined.zip)"
 
 
-def rows() -> list[str]:
-    lines = ["| report | arm | BC policy | seed | policy | real success (gain) | layouts gained / lost (sign test) |",
-             "|---|---|---|---|---|---|---|"]
+def draws() -> list[dict]:
+    """One entry per report of this folder: its name, arm, BC policy, seed, output policy, real success and gain in
+    points over its BC policy, and the layouts gained and lost against it."""
+    found = []
     for path in sorted(HERE.glob("*.json")):
         match = NAME.fullmatch(path.name)
         if match is None:
@@ -50,10 +52,36 @@ def rows() -> list[str]:
         gained, lost = _report.paired_changes(_report.real_outcomes(path), _report.real_outcomes(BC_REPORTS[bc]), path.name)
         rate, bc_rate = (json.loads(p.read_text())["real"]["mean"] for p in (path, BC_REPORTS[bc]))
         policy = "imitated (filtered.zip)" if match["kind"] == "filtered" else refined_output(path)
-        lines.append(f"| {path.name} | {match['arm']} | {bc} | {match['seed']} | {policy} | {rate:.3f} ({100 * (rate - bc_rate):+.1f}) "
-                     f"| {gained} / {lost} (p={_report.sign_test(gained, lost):.2f}) |")
+        found.append({"report": path.name, "arm": match["arm"], "bc": bc, "seed": match["seed"], "policy": policy,
+                      "rate": rate, "gain": 100 * (rate - bc_rate), "gained": gained, "lost": lost})
+    return found
+
+
+def rows(found: list[dict] | None = None) -> list[str]:
+    """The per-report markdown table."""
+    lines = ["| report | arm | BC policy | seed | policy | real success (gain) | layouts gained / lost (sign test) |",
+             "|---|---|---|---|---|---|---|"]
+    for d in draws() if found is None else found:
+        lines.append(f"| {d['report']} | {d['arm']} | {d['bc']} | {d['seed']} | {d['policy']} | {d['rate']:.3f} ({d['gain']:+.1f}) "
+                     f"| {d['gained']} / {d['lost']} (p={_report.sign_test(d['gained'], d['lost']):.2f}) |")
+    return lines
+
+
+def arm_rows(found: list[dict] | None = None) -> list[str]:
+    """The per-arm markdown table: mean gain per BC policy (over its draws), their mean where every BC policy of
+    :data:`BC_REPORTS` has draws, and the worst draw's gain."""
+    found = draws() if found is None else found
+    lines = ["| arm | policy | " + " | ".join(f"{bc}: mean gain (draws)" for bc in BC_REPORTS) + " | mean of the means | worst draw |",
+             "|---|---|" + "---|" * len(BC_REPORTS) + "---|---|"]
+    for arm, policy in sorted({(d["arm"], d["policy"]) for d in found}):
+        chosen = [d for d in found if (d["arm"], d["policy"]) == (arm, policy)]
+        means = {bc: [d["gain"] for d in chosen if d["bc"] == bc] for bc in BC_REPORTS}
+        cells = [f"{sum(g) / len(g):+.1f} ({len(g)})" if g else "-" for g in means.values()]
+        overall = (f"{sum(sum(g) / len(g) for g in means.values()) / len(means):+.1f}" if all(means.values()) else "-")
+        lines.append(f"| {arm} | {policy} | " + " | ".join(cells) + f" | {overall} | {min(d['gain'] for d in chosen):+.1f} |")
     return lines
 
 
 if __name__ == "__main__":
-    print("\n".join(rows()))
+    everything = draws()
+    print("\n".join(rows(everything) + [""] + arm_rows(everything)))
