@@ -20,6 +20,7 @@ from dreamgym.cli_arguments import (
     json_object_file,
     non_negative_float,
     non_negative_int,
+    open_probability,
     positive_float,
     positive_int,
     unit_share,
@@ -272,7 +273,7 @@ PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic
             "monitor_real_episodes")
 """``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
 FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_seeds", "imitation_lr", "halfway", "start_decisions",
-                    "success_signal", "group_size")
+                    "success_signal", "success_threshold", "group_size")
 """``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
 
@@ -322,7 +323,8 @@ def _cmd_refine(args: argparse.Namespace) -> None:
                       halfway_to_bc=args.halfway, success_signal=args.success_signal)
         for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("passes", "passes"), ("imitation_steps", "steps"),
                              ("imitation_seeds", "imitation_seeds"), ("imitation_lr", "learning_rate"),
-                             ("start_decisions", "start_decisions"), ("group_size", "group_size")):
+                             ("start_decisions", "start_decisions"), ("group_size", "group_size"),
+                             ("success_threshold", "success_threshold")):
             if getattr(args, option) is not None:
                 values[name] = getattr(args, option)
         summary = refine_by_imitation(DreamImitationConfig(**values), progress=not args.no_progress)
@@ -668,6 +670,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="which imagined episodes count as successes: the bundle's outcome model's verdict at each "
                           "episode's end (default since session 31; no confirmation), or the frame classifier's, confirmed "
                           "by re-imagining (--confirm-*; the default before)")
+    fbc.add_argument("--success-threshold", type=open_probability,
+                     help="with --success-signal outcome: imitate only imagined successes the outcome model gives at "
+                          "least this probability (default: the model's own threshold, 0.5); applied to stored episodes, "
+                          "so a run folder can be re-imitated with another threshold")
     fbc.add_argument("--group-size", type=positive_int,
                      help="imagined episodes per start (default 4; 1: every success weighs the same, the default before "
                           "session 31); a kept success weighs the share of its start's episodes that failed, so starts the "

@@ -79,6 +79,7 @@ finite_float = finite_float_where(lambda value: True, "a finite number")
 positive_float = finite_float_where(lambda value: value > 0, "a finite number > 0")
 non_negative_float = finite_float_where(lambda value: value >= 0, "a finite number >= 0")
 unit_share = finite_float_where(lambda value: 0 <= value < 1, "a number from 0 to below 1")
+open_probability = finite_float_where(lambda value: 0 < value < 1, "a number strictly between 0 and 1")
 
 
 def existing_path(text: str) -> Path:

@@ -19,6 +19,7 @@ DENOISING = "an integer from 1 to 10"
 POSITIVE = "a finite number > 0"
 NON_NEGATIVE = "a finite number >= 0"
 FINITE = "a finite number"
+OPEN_PROBABILITY = "a number strictly between 0 and 1"
 
 RANGES = {
     "collect": {
@@ -52,7 +53,8 @@ RANGES = {
         "--anchor-kl": NON_NEGATIVE, "--demo-nll": NON_NEGATIVE, "--horizon": AT_LEAST_1, "--confirm-rerolls": AT_LEAST_0, "--confirm-horizon": AT_LEAST_1, "--confirm-window": AT_LEAST_1, "--average-checkpoints": AT_LEAST_1,
         "--denoising-steps": DENOISING, "--checkpoint-every": AT_LEAST_1, "--monitor-real-episodes": AT_LEAST_0,
         "--seed": AT_LEAST_0, "--rounds": AT_LEAST_1, "--passes": AT_LEAST_1, "--imitation-steps": AT_LEAST_1, "--imitation-lr": POSITIVE,
-        "--start-decisions": AT_LEAST_0, "--group-size": AT_LEAST_1,
+        "--start-decisions": AT_LEAST_0, "--group-size": AT_LEAST_1, "--imitation-seeds": AT_LEAST_1,
+        "--success-threshold": OPEN_PROBABILITY,
     },
     "evaluate": {"--seeds": AT_LEAST_0, "--episodes": AT_LEAST_1, "--dream-episodes": AT_LEAST_1, "--denoising-steps": DENOISING},
     "demo": {"--real-episodes": AT_LEAST_1, "--dream-episodes": AT_LEAST_1, "--refine-iterations": AT_LEAST_1},
@@ -68,8 +70,10 @@ BAD_VALUES = {
     POSITIVE: ["0", "-1e-4", "nan", "inf", "abc"],
     NON_NEGATIVE: ["-0.1", "nan", "-inf"],
     FINITE: ["nan", "inf", "-inf", "x"],
+    OPEN_PROBABILITY: ["0", "1", "1.5", "-0.1", "nan"],
 }
-GOOD_VALUES = {AT_LEAST_1: "1", AT_LEAST_0: "0", BATCH: "4096", BATCH_OF_TWO: "2", DENOISING: "10", POSITIVE: "1e-4", NON_NEGATIVE: "0", FINITE: "-0.5"}
+GOOD_VALUES = {AT_LEAST_1: "1", AT_LEAST_0: "0", BATCH: "4096", BATCH_OF_TWO: "2", DENOISING: "10", POSITIVE: "1e-4", NON_NEGATIVE: "0", FINITE: "-0.5",
+               OPEN_PROBABILITY: "0.9"}
 
 PATHS = {
     "collect": ["--bc-policy"],
@@ -151,7 +155,7 @@ def test_every_numeric_option_has_a_range_and_every_input_path_is_checked():
     """A new ``type=int`` / ``type=float`` option, or an input path not in PATHS, fails here."""
     ranged = {cli_arguments.positive_int, cli_arguments.non_negative_int, cli_arguments.batch_size, cli_arguments.batch_of_two,
               cli_arguments.denoising_steps, cli_arguments.positive_float, cli_arguments.non_negative_float,
-              cli_arguments.finite_float}
+              cli_arguments.finite_float, cli_arguments.open_probability}
     found_ranges, found_paths = {}, {}
     for command, action in _parser_actions():
         assert action.type not in (int, float), (command, action.option_strings)

@@ -4,6 +4,7 @@ resumably, the confirmed successes imitated next to the demonstrations, settings
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from dreamgym.policy.dream_imitation import (
     collect_imagined_episodes,
     draw_starts,
     imitate,
+    outcome_probabilities,
     refine_by_imitation,
     success_weights,
     until_grasp,
@@ -158,6 +160,9 @@ def test_a_second_pass_acts_with_the_first_pass_policy_and_refined_is_halfway_fr
     ({"start_decisions": (0, 1.5)}, "start_decisions must be two integers"),
     ({"group_size": 0}, "group_size must be an integer >= 1"),
     ({"imitation_seeds": 0}, "imitation_seeds must be an integer >= 1"),
+    ({"success_threshold": 1.0, "success_signal": "outcome"}, "success_threshold must be a probability strictly between"),
+    ({"success_threshold": True, "success_signal": "outcome"}, "success_threshold must be a probability strictly between"),
+    ({"success_threshold": 0.9, "success_signal": "classifier"}, "success_threshold applies to the outcome model"),
     ({"num_envs": 6, "group_size": 4}, "must be a multiple of group_size"),
 ])
 def test_config_names_bad_values(tmp_path, overrides, message):
@@ -276,3 +281,43 @@ def test_imitation_seeds_average_independent_clonings_and_the_first_is_the_singl
     for key, value in averaged.items():  # ... and the soup is their mean (each the mean of its own two snapshots)
         if value.is_floating_point():
             torch.testing.assert_close(value, (policies["first"][key] + policies["second"][key]) / 2)
+
+
+def _outcome_bundle(tmp_path, tiny_bundle):  # noqa: F811
+    """The tiny bundle with initial states that carry random simulator states and an outcome model whose verdicts
+    depend on the actions taken (random weights)."""
+    from dreamgym.dream.simulator import LearnedSimulator
+    from dreamgym.reward.outcome import OutcomeModel, OutcomeModelConfig
+
+    simulator = LearnedSimulator.load(tiny_bundle, check_rendering=False)
+    torch.manual_seed(3)
+    outcome = OutcomeModel(OutcomeModelConfig(episode_decisions=6, hidden=8, members=1)).eval()
+    with torch.no_grad():
+        outcome.members[0][-1].weight.mul_(40.0)  # verdicts spread over (0, 1), not all near one half
+    initial = simulator.initial_states
+    states = torch.randn(*initial.frames.shape[:2], 39)
+    replace(simulator, initial_states=replace(initial, states=states), outcome_model=outcome).save(tmp_path / "outcome-bundle")
+    return tmp_path / "outcome-bundle"
+
+
+def test_outcome_probabilities_reproduce_the_dreams_verdicts_and_a_threshold_keeps_the_confident_successes(
+        tmp_path, tiny_bundle, demo_data):  # noqa: F811
+    bundle = _outcome_bundle(tmp_path, tiny_bundle)
+    config = _config(tmp_path, bundle, demo_data, rounds=2, num_envs=8, start_decisions=(0, 1), success_signal="outcome",
+                     steps=4, average_from=2, snapshot_every=2)
+    config.out_dir.mkdir()
+    episodes = collect_imagined_episodes(config, progress=False)
+    probability = outcome_probabilities(config, episodes)
+    assert probability.shape == (16,) and 0 < episodes["success"].sum() < 16, probability
+    np.testing.assert_array_equal(probability >= 0.5, episodes["success"])  # the dream's own verdicts, recomputed
+    threshold = float(np.sort(probability[episodes["success"]])[1] + 1e-6)  # drops the two least confident successes
+    strict = replace(config, success_threshold=threshold)
+    summary = refine_by_imitation(strict, progress=False)
+    assert summary["passes"][0]["successes_at_threshold"] == int(episodes["success"].sum()) - 2
+    assert summary["passes"][0]["success_threshold"] == threshold
+    assert summary["kept_episodes"] == int(episodes["success"].sum()) - 2
+    tampered = dict(episodes, success=~episodes["success"])
+    with pytest.raises(ValueError, match="disagree with the outcome model"):
+        outcome_probabilities(config, tampered)
+    with pytest.raises(ValueError, match="hold no starts"):
+        outcome_probabilities(config, {k: v for k, v in episodes.items() if not k.startswith("start_")})

@@ -68,6 +68,9 @@ def main() -> None:
     parser.add_argument("--real-cache", type=Path, default=Path("runs/decision-fidelity-real"))
     parser.add_argument("--closeness-verdict", action="store_true",
                         help="also judge every model that has a distance head by that head (a row '<run>#closeness')")
+    parser.add_argument("--thresholds", type=float, nargs="+", default=[],
+                        help="also count every model's errors at these success thresholds (under 'by_threshold'; e.g. to "
+                             "choose dreamgym refine's --success-threshold)")
     parser.add_argument("--label", required=True)
     parser.add_argument("--out-dir", type=Path, default=HERE)
     args = parser.parse_args()
@@ -101,6 +104,8 @@ def main() -> None:
             judge_trials_by_outcome(SimpleNamespace(outcome_model=model), kept)  # as run.py judges, minus the frames
             probability = np.array([trial.dream["outcome_probability"] for trial in kept])
             rows[name] = error_counts(kept, probability, model.config.threshold)
+            if args.thresholds:
+                rows[name]["by_threshold"] = {str(t): error_counts(kept, probability, t) for t in args.thresholds}
             print(offset, name, rows[name]["errors"], {g: rows[name][g] for g in ("policy", "policy_noise", "branch")})
         report["sets"][str(offset)] = {"real_trials_cache": cache.name, "judged_trials": len(kept), "models": rows}
     report["errors_over_sets"] = {name: sum(s["models"][name]["errors"] for s in report["sets"].values()) for name in models}

@@ -58,6 +58,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field, replace
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,10 @@ class DreamImitationConfig:
         the grasp; what follows it, the pull, is where the dream keeps a slipping mug in the gripper).
     :param demo_sources: episode sources under ``<data_dir>/<task>/`` mixed into every batch.
     :param data_dir: dataset root of the demonstrations (``dreamgym collect``'s ``--out``).
+    :param success_threshold: with ``success_signal="outcome"``: an imagined episode counts as a success for the
+        imitation only where the outcome model gives it at least this probability (recomputed from the stored start
+        and actions, :func:`outcome_probabilities`); ``None`` (the default): the model's own threshold, the dream's
+        verdict. Not a collection setting: a run folder's episodes can be re-imitated with another threshold.
     :param group_size: imagined episodes per start (each round imagines ``num_envs / group_size`` starts); above 1 a
         kept success weighs the share of its group that failed (see the module docstring).
     :param seed: seed of the imagined episodes (their starts, the dream's noise, the policy's actions) and of
@@ -161,6 +166,7 @@ class DreamImitationConfig:
     start_decisions: tuple[int, int] | None = None
     demo_sources: tuple[str, ...] = ("expert",)
     data_dir: Path = Path("data")
+    success_threshold: float | None = None
     group_size: int = 4
     seed: int = 0
     device: str = "cpu"
@@ -202,6 +208,13 @@ class DreamImitationConfig:
             raise ValueError("demo_sources must name at least one episode source (e.g. 'expert').")
         if self.success_signal not in SUCCESS_SIGNALS:
             raise ValueError(f"success_signal must be one of {list(SUCCESS_SIGNALS)}, got {self.success_signal!r}.")
+        threshold = self.success_threshold
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, Real)
+                                      or not 0 < threshold < 1):
+            raise ValueError(f"success_threshold must be a probability strictly between 0 and 1, or None, got {threshold!r}.")
+        if threshold is not None and self.success_signal != "outcome":
+            raise ValueError("success_threshold applies to the outcome model's probabilities; expected success_signal="
+                             f"'outcome', got {self.success_signal!r}.")
         if self.success_confirmation is None:
             raise ValueError("success_confirmation is required: unconfirmed imagined successes include the near misses "
                              "the dream draws as held (see dreamgym.dream.confirmation).")
@@ -214,10 +227,11 @@ class DreamImitationConfig:
 # Settings that decide which imagined episodes a run folder holds: a resumed run must not change them.
 _COLLECTION_SETTINGS = ("bc_model", "task", "bundle", "num_envs", "success_confirmation", "sampler", "denoising_steps", "seed",
                         "start_decisions", "success_signal", "group_size")
-_IMITATION_SETTINGS = ("steps", "imitation_seeds", "batch_size", "learning_rate", "average_from", "snapshot_every", "shift_pixels", "pairs",
+_IMITATION_SETTINGS = ("steps", "imitation_seeds", "success_threshold", "batch_size", "learning_rate", "average_from", "snapshot_every", "shift_pixels", "pairs",
                        "demo_sources", "data_dir")
 """Settings of the imitation that made a later pass's acting policy: its stored episodes came from that policy."""
-_ADDED_LATER = {"start_decisions": [0, 0], "success_signal": "classifier", "group_size": 1, "imitation_seeds": 1}
+_ADDED_LATER = {"start_decisions": [0, 0], "success_signal": "classifier", "group_size": 1, "imitation_seeds": 1,
+                "success_threshold": None}
 """Collection settings newer than some run folders, with the value those folders were collected with."""
 
 
@@ -360,6 +374,42 @@ def collect_imagined_episodes(config: DreamImitationConfig, progress: bool = Tru
     return stored
 
 
+def outcome_probabilities(config: DreamImitationConfig, episodes: dict[str, np.ndarray]) -> np.ndarray:
+    """The outcome model's success probability for every stored imagined episode of ``episodes``
+    (:func:`collect_imagined_episodes`' arrays), recomputed as the dream env judged it at the episode's end: from the
+    real state at its start context's last frame (``start_trajectory``, ``start_decision``) and all its actions.
+
+    :raises ValueError: if the episodes were not judged by an outcome model, hold no starts (collected before starts
+        were recorded), or their stored verdicts disagree with the recomputed probabilities (another bundle's model).
+    """
+    from dreamgym.bundle import find_bundle
+    from dreamgym.dream.simulator import LearnedSimulator
+
+    if config.success_signal != "outcome":
+        raise ValueError(f"Only episodes judged by the outcome model have outcome probabilities; these were judged by the "
+                         f"{config.success_signal!r} signal.")
+    if "start_trajectory" not in episodes:
+        raise ValueError(f"The imagined episodes in {config.out_dir} hold no starts (collected before they were recorded); "
+                         "their outcome probabilities cannot be recomputed. Collect them again in a new --out folder.")
+    simulator = LearnedSimulator.load(config.bundle or find_bundle(config.task))
+    model = simulator.outcome_model
+    lengths = np.asarray(episodes["lengths"])
+    taken = np.minimum(lengths, model.config.max_actions)
+    actions = np.zeros((len(lengths), model.config.max_actions, episodes["actions"].shape[1]), dtype=np.float32)
+    for index, (first, count) in enumerate(zip(np.concatenate([[0], np.cumsum(lengths)[:-1]]), taken)):
+        actions[index, :count] = episodes["actions"][first:first + count]
+    states, decisions = simulator.initial_states.outcome_starts(episodes["start_trajectory"], episodes["start_decision"],
+                                                                simulator.manifest.context_frames)
+    with torch.no_grad():
+        probability = model.success_probability(states, actions, taken, decisions)
+    verdicts = probability >= model.config.threshold
+    disagree = (verdicts != episodes["success"].astype(bool)) & (np.abs(probability - model.config.threshold) > 1e-4)
+    if disagree.any():
+        raise ValueError(f"{int(disagree.sum())} of {len(lengths)} stored verdicts in {config.out_dir} disagree with the outcome "
+                         f"model of {config.bundle or 'the shipped bundle'}; expected the bundle the episodes were imagined in.")
+    return probability
+
+
 def _clone(config: DreamImitationConfig, policy, seed: int, dream_frames: torch.Tensor, dream_actions: torch.Tensor,
            demo_frames: torch.Tensor, demo_actions: torch.Tensor, pair_weights: torch.Tensor | None,
            snapshots, progress: bool) -> list[dict]:
@@ -473,13 +523,17 @@ def refine_by_imitation(config: DreamImitationConfig, progress: bool = True) -> 
         current.out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(current.out_dir / "config.json", current.to_dict())
         episodes = collect_imagined_episodes(current, progress)
-        weights = success_weights(episodes["success"], current.group_size)
+        success, judged = episodes["success"].astype(bool), {}
+        if current.success_threshold is not None:
+            success = outcome_probabilities(current, episodes) >= current.success_threshold
+            judged = {"success_threshold": current.success_threshold, "successes_at_threshold": int(success.sum())}
+        weights = success_weights(success, current.group_size)
         kept = np.flatnonzero(weights > 0)
-        if current.group_size > 1 and episodes["success"].any() and not len(kept):
+        if current.group_size > 1 and success.any() and not len(kept):
             raise ValueError(f"No imagined success to imitate in {current.out_dir}: every start's group of {current.group_size} "
                              "episodes either all succeeded or all failed, so no success has an advantage over its group. "
                              "Try more --rounds, or --group-size 1.")
-        passes.append({"pass": number, "acting_policy": str(current.bc_model), "seed": current.seed,
+        passes.append({"pass": number, "acting_policy": str(current.bc_model), "seed": current.seed, **judged,
                        **imitate(current, episodes, kept, current.out_dir / "filtered.zip", progress,
                                  weights=None if current.group_size == 1 else weights[kept])})
     # ``policy``: the last pass's filtered.zip, named when the passes were checked
