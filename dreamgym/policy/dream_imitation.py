@@ -60,6 +60,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from numbers import Real
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -69,6 +70,9 @@ from dreamgym.bundle import SUCCESS_SIGNALS
 from dreamgym.dream.confirmation import SuccessConfirmation
 from dreamgym.files import atomic_write, atomic_write_json
 from dreamgym.tasks import get_task
+
+if TYPE_CHECKING:
+    from dreamgym.policy.model import WeightMean
 
 IMITATION_CONFIRMATION = {"rerolls": 4, "horizon": 20, "window": 5}
 """Default pessimistic success of the filtered imitation (what the benchmark measured)."""
@@ -227,12 +231,12 @@ class DreamImitationConfig:
 # Settings that decide which imagined episodes a run folder holds: a resumed run must not change them.
 _COLLECTION_SETTINGS = ("bc_model", "task", "bundle", "num_envs", "success_confirmation", "sampler", "denoising_steps", "seed",
                         "start_decisions", "success_signal", "group_size")
-_IMITATION_SETTINGS = ("steps", "imitation_seeds", "success_threshold", "batch_size", "learning_rate", "average_from", "snapshot_every", "shift_pixels", "pairs",
-                       "demo_sources", "data_dir")
+_IMITATION_SETTINGS = ("steps", "imitation_seeds", "success_threshold", "batch_size", "learning_rate", "average_from",
+                       "snapshot_every", "shift_pixels", "pairs", "demo_sources", "data_dir")
 """Settings of the imitation that made a later pass's acting policy: its stored episodes came from that policy."""
 _ADDED_LATER = {"start_decisions": [0, 0], "success_signal": "classifier", "group_size": 1, "imitation_seeds": 1,
                 "success_threshold": None}
-"""Collection settings newer than some run folders, with the value those folders were collected with."""
+"""Settings newer than some run folders, with the value those folders were made with."""
 
 
 def _refuse_other_collection(config: DreamImitationConfig, settings: tuple[str, ...] = _COLLECTION_SETTINGS) -> None:
@@ -412,7 +416,7 @@ def outcome_probabilities(config: DreamImitationConfig, episodes: dict[str, np.n
 
 def _clone(config: DreamImitationConfig, policy, seed: int, dream_frames: torch.Tensor, dream_actions: torch.Tensor,
            demo_frames: torch.Tensor, demo_actions: torch.Tensor, pair_weights: torch.Tensor | None,
-           snapshots, progress: bool) -> list[dict]:
+           snapshots: "WeightMean", progress: bool) -> list[dict]:
     """One behaviour cloning of ``policy`` in place (batches half imagined pairs, drawn in proportion to
     ``pair_weights`` or uniformly, half demonstrated), seeded by ``seed``; adds its snapshots from
     ``config.average_from`` on to ``snapshots`` and returns its loss history."""
