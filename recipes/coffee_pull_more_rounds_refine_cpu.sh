@@ -11,6 +11,8 @@
 # per BC policy (imagined-episode seeds 0 and 1), the mean of the three per-policy mean gains beats the 8-round draws of
 # the same seeds (+31.0 / +14.7 / +1.0, mean +15.6) by at least 3 points and no draw ends more than 5 points below its
 # BC. If the session ends before all six draws, the default stays.
+# Not run in session 32: stopped during its first draw's imagining, when outcome_gap.py pointed at the starts instead
+# (coffee_pull_early_starts_refine_cpu.sh); a rerun resumes the stored rounds.
 # Cost on a 2-core CPU: about 9 min of imagining per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_more_rounds_refine_cpu.sh
 source "$(dirname "$0")/common.sh"
