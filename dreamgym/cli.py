@@ -660,7 +660,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "snapshots of the second half are averaged)")
     fbc.add_argument("--imitation-seeds", type=positive_int,
                      help="independent behaviour clonings (own batches and augmentation) averaged into the imitated "
-                          "policy, a model soup of clonings from the same start (default 1)")
+                          "policy, a model soup of clonings from the same start (default 1; 4 measured no better in "
+                          "reality: benchmarks/policy/outcome-signal/)")
     fbc.add_argument("--imitation-lr", type=positive_float, help="learning rate of that behaviour cloning (default 1e-4)")
     fbc.add_argument("--start-decisions", type=non_negative_int, nargs=2, metavar=("FIRST", "LAST"),
                      help="imagined episodes start from real contexts of the bundle's stored trajectories that begin at a "
@@ -672,8 +673,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "by re-imagining (--confirm-*; the default before)")
     fbc.add_argument("--success-threshold", type=open_probability,
                      help="with --success-signal outcome: imitate only imagined successes the outcome model gives at "
-                          "least this probability (default: the model's own threshold, 0.5); applied to stored episodes, "
-                          "so a run folder can be re-imitated with another threshold")
+                          "least this probability (default: the model's own threshold, 0.5; 0.9 measured no better in "
+                          "reality: benchmarks/policy/outcome-signal/); applied to stored episodes, so a run folder can be "
+                          "re-imitated with another threshold")
     fbc.add_argument("--group-size", type=positive_int,
                      help="imagined episodes per start (default 4; 1: every success weighs the same, the default before "
                           "session 31); a kept success weighs the share of its start's episodes that failed, so starts the "
