@@ -53,7 +53,8 @@ def draws() -> list[dict]:
         rate, bc_rate = (json.loads(p.read_text())["real"]["mean"] for p in (path, BC_REPORTS[bc]))
         policy = "imitated (filtered.zip)" if match["kind"] == "filtered" else refined_output(path)
         found.append({"report": path.name, "arm": match["arm"], "bc": bc, "seed": match["seed"], "policy": policy,
-                      "rate": rate, "gain": 100 * (rate - bc_rate), "gained": gained, "lost": lost})
+                      "rate": rate, "gain": round(100 * (rate - bc_rate), 9) + 0.0,  # + 0.0: a zero gain prints +0.0
+                      "gained": gained, "lost": lost})
     return found
 
 
