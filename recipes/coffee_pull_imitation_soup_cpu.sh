@@ -14,22 +14,9 @@
 # Cost on a 2-core CPU: about 3 min of imitation per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_imitation_soup_cpu.sh
 source "$(dirname "$0")/common.sh"
-OUT=benchmarks/policy/outcome-signal
-soup() {  # label, bc zip, imagined-episode seed, session-31 run folder
-  local run=runs/refine-soup4/$1-s$3
-  if [ ! -e $run/refined.zip ]; then
-    if [ ! -e $run/config.json ]; then  # session 31's imagined episodes, copied
-      mkdir -p $run
-      cp "$4/imagined_episodes.npz" "$4/config.json" $run/
-    fi
-    $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --imitation-seeds 4 --bundle runs/bundle-outcome-mix3 --no-progress
-  fi
-  evaluate $run/refined.zip $OUT/refined-soup4-$1-s$3.json
-  cp $run/summary.json $OUT/refine-soup4-$1-s$3-summary.json
-}
-soup bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0
-soup shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0
-soup bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1
-soup shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1
-soup bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0
-soup bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1
+refine_on_copied_episodes soup4 bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0 --imitation-seeds 4
+refine_on_copied_episodes soup4 shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0 --imitation-seeds 4
+refine_on_copied_episodes soup4 bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1 --imitation-seeds 4
+refine_on_copied_episodes soup4 shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1 --imitation-seeds 4
+refine_on_copied_episodes soup4 bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0 --imitation-seeds 4
+refine_on_copied_episodes soup4 bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1 --imitation-seeds 4

@@ -16,22 +16,9 @@
 # Cost on a 2-core CPU: about 9 min of imagining per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_more_rounds_refine_cpu.sh
 source "$(dirname "$0")/common.sh"
-OUT=benchmarks/policy/outcome-signal
-more_rounds() {  # label, bc zip, imagined-episode seed, session-31 run folder
-  local run=runs/refine-rounds16/$1-s$3
-  if [ ! -e $run/refined.zip ]; then
-    if [ ! -e $run/config.json ]; then  # session 31's 8 rounds, copied
-      mkdir -p $run
-      cp "$4/imagined_episodes.npz" "$4/config.json" $run/
-    fi
-    $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --rounds 16 --bundle runs/bundle-outcome-mix3 --no-progress
-  fi
-  evaluate $run/refined.zip $OUT/refined-rounds16-$1-s$3.json
-  cp $run/summary.json $OUT/refine-rounds16-$1-s$3-summary.json
-}
-more_rounds bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0
-more_rounds shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0
-more_rounds bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1
-more_rounds shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1
-more_rounds bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0
-more_rounds bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1
+refine_on_copied_episodes rounds16 bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0 --rounds 16
+refine_on_copied_episodes rounds16 shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0 --rounds 16
+refine_on_copied_episodes rounds16 bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1 --rounds 16
+refine_on_copied_episodes rounds16 shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1 --rounds 16
+refine_on_copied_episodes rounds16 bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0 --rounds 16
+refine_on_copied_episodes rounds16 bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1 --rounds 16

@@ -19,27 +19,14 @@
 # Cost on a 2-core CPU: about 1 min of imitation per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_success_threshold_refine_cpu.sh
 source "$(dirname "$0")/common.sh"
-OUT=benchmarks/policy/outcome-signal
 # 1. The validation counts at several thresholds (seconds; the real trials are run.py's cache, recorded in sessions 30-31).
 [ -e benchmarks/decision_fidelity/outcome-validation-session32-thresholds.json ] || OMP_NUM_THREADS=1 $PY \
   benchmarks/decision_fidelity/outcome_validation.py --runs runs/outcome-mix3-ens5 runs/outcome-mix4-ens5 \
   --seed-offsets 20000 30000 40000 --thresholds 0.5 0.7 0.8 0.9 0.95 --label session32-thresholds
 # 2. The draws.
-strict() {  # label, bc zip, imagined-episode seed, session-31 run folder
-  local run=runs/refine-threshold09/$1-s$3
-  if [ ! -e $run/refined.zip ]; then
-    if [ ! -e $run/config.json ]; then  # session 31's imagined episodes, copied
-      mkdir -p $run
-      cp "$4/imagined_episodes.npz" "$4/config.json" $run/
-    fi
-    $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --success-threshold 0.9 --bundle runs/bundle-outcome-mix3 --no-progress
-  fi
-  evaluate $run/refined.zip $OUT/refined-threshold09-$1-s$3.json
-  cp $run/summary.json $OUT/refine-threshold09-$1-s$3-summary.json
-}
-strict bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0
-strict shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0
-strict bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1
-strict shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1
-strict bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0
-strict bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1
+refine_on_copied_episodes threshold09 bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0 --success-threshold 0.9
+refine_on_copied_episodes threshold09 shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0 --success-threshold 0.9
+refine_on_copied_episodes threshold09 bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1 --success-threshold 0.9
+refine_on_copied_episodes threshold09 shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1 --success-threshold 0.9
+refine_on_copied_episodes threshold09 bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0 --success-threshold 0.9
+refine_on_copied_episodes threshold09 bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1 --success-threshold 0.9

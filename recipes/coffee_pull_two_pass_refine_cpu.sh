@@ -16,22 +16,9 @@
 # Cost on a 2-core CPU: about 8-9 min of imagining per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_two_pass_refine_cpu.sh
 source "$(dirname "$0")/common.sh"
-OUT=benchmarks/policy/outcome-signal
-two_pass() {  # label, bc zip, imagined-episode seed, pass-1 folder
-  local run=runs/refine-twopass/$1-s$3
-  if [ ! -e $run/refined.zip ]; then
-    if [ ! -e $run/config.json ]; then  # pass 1's imagined episodes, copied
-      mkdir -p $run
-      cp "$4/imagined_episodes.npz" "$4/config.json" $run/
-    fi
-    $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --passes 2 --bundle runs/bundle-outcome-mix3 --no-progress
-  fi
-  evaluate $run/refined.zip $OUT/refined-twopass-$1-s$3.json
-  cp $run/summary.json $OUT/refine-twopass-$1-s$3-summary.json
-}
-two_pass bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0
-two_pass shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0
-two_pass bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1
-two_pass shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1
-two_pass bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0
-two_pass bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1
+refine_on_copied_episodes twopass bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0 --passes 2
+refine_on_copied_episodes twopass shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0 --passes 2
+refine_on_copied_episodes twopass bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1 --passes 2
+refine_on_copied_episodes twopass shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1 --passes 2
+refine_on_copied_episodes twopass bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0 --passes 2
+refine_on_copied_episodes twopass bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1 --passes 2

@@ -26,3 +26,20 @@ benchmark_outcome_model() {  # train-outcome run, tag, session label
     [ -e $df/results-$label.json ] || $PY $df/run.py --bundle $copy --seed-offset "${offset:-0}" --label "$label"
   done
 }
+
+# A refine arm on the imagined episodes of an earlier draw (session 32): the run folder's episodes and config are copied
+# into runs/refine-<arm>/<label>-s<seed> once, dreamgym refine resumes there with the arm's options (imagining only what
+# the arm adds) in the bundle copy runs/bundle-outcome-mix3 those episodes came from, and the refined policy is evaluated
+# into benchmarks/policy/outcome-signal/refined-<arm>-<label>-s<seed>.json with its run summary next to it.
+refine_on_copied_episodes() {  # arm, label, bc zip, imagined-episode seed, earlier run folder, refine options...
+  local run=runs/refine-$1/$2-s$4 folder=benchmarks/policy/outcome-signal
+  if [ ! -e $run/refined.zip ]; then
+    if [ ! -e $run/config.json ]; then
+      mkdir -p $run
+      cp "$5/imagined_episodes.npz" "$5/config.json" $run/
+    fi
+    $DREAMGYM refine --bc-model "$3" --out $run --seed "$4" --bundle runs/bundle-outcome-mix3 --no-progress "${@:6}"
+  fi
+  evaluate $run/refined.zip $folder/refined-$1-$2-s$4.json
+  cp $run/summary.json $folder/refine-$1-$2-s$4-summary.json
+}
