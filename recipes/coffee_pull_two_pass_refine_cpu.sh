@@ -11,7 +11,7 @@
 # (imagined-episode seeds 0 and 1), the mean of the three per-policy mean gains beats the one-pass draws of the same
 # seeds (+31.0 / +14.7 / +1.0, mean +15.6) by at least 3 points and no draw ends more than 5 points below its BC.
 # Stopped after the first two draws (session 32): BC seed 2 0.733 (one pass 0.760) and the shipped BC 0.893 (one pass
-# 0.920), both 2.7 points below one pass; the remaining four draws would have had to gain about 29 points more than
+# 0.920), both 2.7 points below one pass; the remaining four draws would have had to gain about 24 points more than
 # their one-pass draws together for the rule to hold. Their time went to coffee_pull_more_rounds_refine_cpu.sh.
 # Cost on a 2-core CPU: about 8-9 min of imagining per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_two_pass_refine_cpu.sh
