@@ -5,8 +5,7 @@
 # default as shipped (seed 2, coffee_pull_group_refine_cpu.sh's last step). Seeds 2 and 3 were never used for these
 # policies with the shipped bundle; nothing is chosen from these draws.
 # Each refined policy is evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/.
-# Session 32 ran the first three draws; the fourth (shipped BC, seed 3) was stopped in its imagining for the end of the
-# session (a rerun resumes it).
+# Session 32 ran all four (the fourth after a stop, resumed).
 # Cost on a 2-core CPU: about 8 min of imagining per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_default_draws_cpu.sh
 source "$(dirname "$0")/common.sh"
