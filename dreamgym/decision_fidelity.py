@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from dreamgym.data.branches import Branch
+from dreamgym.reward.outcome import padded_actions
 from dreamgym.world_model.evaluation import autoregressive_rollout, psnr
 from dreamgym.world_model.sampler import noise_generator
 
@@ -194,13 +195,7 @@ def judge_trials_by_outcome(simulator, trials: list[Trial]) -> None:
         raise ValueError(f"Trials {missing[:5]} carry no simulator states; the outcome model starts from the state at each trial's start.")
     if not trials:
         return
-    capacity = model.config.max_actions
-    actions = np.zeros((len(trials), capacity, model.config.action_dim), dtype=np.float32)
-    taken = np.zeros(len(trials), dtype=np.int64)
-    for i, trial in enumerate(trials):
-        after = trial.actions[trial.start : trial.start + capacity]
-        actions[i, : len(after)] = after
-        taken[i] = len(after)
+    actions, taken = padded_actions([trial.actions[trial.start :] for trial in trials], model.config)
     probability = model.success_probability(
         np.stack([trial.states[trial.start] for trial in trials]), actions, taken, np.array([trial.start for trial in trials])
     )

@@ -395,6 +395,7 @@ def outcome_probabilities(config: DreamImitationConfig, episodes: dict[str, np.n
     """
     from dreamgym.bundle import find_bundle
     from dreamgym.dream.simulator import LearnedSimulator
+    from dreamgym.reward.outcome import padded_actions
 
     if config.success_signal != "outcome":
         raise ValueError(f"Only episodes judged by the outcome model have outcome probabilities; these were judged by the "
@@ -405,10 +406,7 @@ def outcome_probabilities(config: DreamImitationConfig, episodes: dict[str, np.n
     simulator = LearnedSimulator.load(config.bundle or find_bundle(config.task))
     model = simulator.outcome_model
     lengths = np.asarray(episodes["lengths"])
-    taken = np.minimum(lengths, model.config.max_actions)
-    actions = np.zeros((len(lengths), model.config.max_actions, episodes["actions"].shape[1]), dtype=np.float32)
-    for index, (first, count) in enumerate(zip(np.concatenate([[0], np.cumsum(lengths)[:-1]]), taken)):
-        actions[index, :count] = episodes["actions"][first:first + count]
+    actions, taken = padded_actions(np.split(episodes["actions"], np.cumsum(lengths)[:-1]), model.config)
     states, decisions = simulator.initial_states.outcome_starts(episodes["start_trajectory"], episodes["start_decision"],
                                                                 simulator.manifest.context_frames)
     with torch.no_grad():

@@ -181,6 +181,19 @@ def outcome_features(
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
+def padded_actions(sequences, config: OutcomeModelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The ``actions`` and ``taken`` arguments of :meth:`OutcomeModel.success_probability` for stretches whose actions
+    are ``sequences`` (one ``(T_i, action_dim)`` array each): float32 ``(N, max_actions, action_dim)`` zero-padded, and
+    per stretch how many it holds (at most ``config.max_actions``; later ones fall after the real episode's end)."""
+    actions = np.zeros((len(sequences), config.max_actions, config.action_dim), dtype=np.float32)
+    taken = np.zeros(len(sequences), dtype=np.int64)
+    for index, sequence in enumerate(sequences):
+        kept = np.asarray(sequence)[: config.max_actions]
+        actions[index, : len(kept)] = kept
+        taken[index] = len(kept)
+    return actions, taken
+
+
 def closeness_target(states: np.ndarray, config: OutcomeModelConfig) -> float:
     """The distance head's target for a stretch whose states after each action are ``states`` ``(k, state_dim)``:
     ``log(closest object-to-goal distance / config.distance_scale)``, negative inside the success radius."""
