@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Session 33 (issue 10): the draw of `dreamgym refine`'s default that lost 20 points (the shipped BC, imagined-episode seed
+# 3, runs/refine-default31/shipped-s3 from coffee_pull_default_draws_cpu.sh). Are its imagined episodes bad, or was the
+# behaviour cloning on them unlucky? The same stored episodes, re-imitated two ways (no new imagining):
+#   soup4:   four behaviour clonings averaged (--imitation-seeds 4; cloning 0 is the draw's own)
+#   halfway: the draw's own imitated policy, halfway back to BC (--halfway)
+# Each refined policy is evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/.
+# Cost on a 2-core CPU: about 3 min of imitation for soup4, 1 min for halfway, 3-4 min per evaluation.
+# Usage: bash recipes/coffee_pull_lost_draw_cpu.sh
+source "$(dirname "$0")/common.sh"
+OUT=benchmarks/policy/outcome-signal
+reimitate() {  # arm, refine options...
+  local run=runs/refine-$1/shipped-s3
+  if [ ! -e $run/refined.zip ]; then
+    mkdir -p $run
+    [ -e $run/config.json ] || cp runs/refine-default31/shipped-s3/{imagined_episodes.npz,config.json} $run/
+    $DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $run --seed 3 --no-progress "${@:2}"
+  fi
+  evaluate $run/refined.zip $OUT/refined-$1-shipped-s3.json
+  cp $run/summary.json $OUT/refine-$1-shipped-s3-summary.json
+}
+reimitate soup4 --imitation-seeds 4
+reimitate halfway31 --halfway

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Session 33 (issue 10): the model soup (--imitation-seeds 4, four behaviour clonings averaged) on the stored imagined
+# episodes of every draw of `dreamgym refine`'s default as shipped (coffee_pull_default_draws_cpu.sh, shipped bundle).
+# Cloning 0 of each soup is the draw's own imitation, so each soup is paired with its single cloning on the same episodes.
+# The shipped BC's seed-3 draw is in coffee_pull_lost_draw_cpu.sh (runs/refine-soup4/shipped-s3).
+# Each refined policy is evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/.
+# Cost on a 2-core CPU: about 2.5 min of imitation and 3-4 min of evaluation per draw.
+# Usage: bash recipes/coffee_pull_soup_default_draws_cpu.sh
+source "$(dirname "$0")/common.sh"
+OUT=benchmarks/policy/outcome-signal
+soup_of_draw() {  # label, bc zip, imagined-episode seed
+  local run=runs/refine-soup4/$1-s$3 draw=runs/refine-default31/$1-s$3
+  if [ ! -e $run/refined.zip ]; then
+    mkdir -p $run
+    [ -e $run/config.json ] || cp $draw/imagined_episodes.npz $draw/config.json $run/
+    $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --imitation-seeds 4 --no-progress
+  fi
+  evaluate $run/refined.zip $OUT/refined-soup4-$1-s$3.json
+  cp $run/summary.json $OUT/refine-soup4-$1-s$3-summary.json
+}
+soup_of_draw shipped envs/coffee-pull/policies/bc.zip 2
+soup_of_draw bcseed1 runs/bc-bv-seed1/bc.zip 2
+soup_of_draw bcseed2 runs/bc-bv-seed2/bc.zip 2
+soup_of_draw bcseed2 runs/bc-bv-seed2/bc.zip 3
