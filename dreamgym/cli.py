@@ -273,7 +273,7 @@ PPO_ONLY = ("iterations", "n_steps", "batch_size", "epochs", "actor_lr", "critic
             "monitor_real_episodes")
 """``dreamgym refine`` options (argparse names) that only ``--method ppo`` reads."""
 FILTERED_BC_ONLY = ("rounds", "passes", "imitation_steps", "imitation_seeds", "imitation_lr", "halfway", "start_decisions",
-                    "success_signal", "success_threshold", "group_size")
+                    "success_signal", "success_threshold", "group_size", "pairs")
 """``dreamgym refine`` options that only ``--method filtered-bc`` reads."""
 
 
@@ -324,7 +324,7 @@ def _cmd_refine(args: argparse.Namespace) -> None:
         for option, name in (("num_envs", "num_envs"), ("rounds", "rounds"), ("passes", "passes"), ("imitation_steps", "steps"),
                              ("imitation_seeds", "imitation_seeds"), ("imitation_lr", "learning_rate"),
                              ("start_decisions", "start_decisions"), ("group_size", "group_size"),
-                             ("success_threshold", "success_threshold")):
+                             ("success_threshold", "success_threshold"), ("pairs", "pairs")):
             if getattr(args, option) is not None:
                 values[name] = getattr(args, option)
         summary = refine_by_imitation(DreamImitationConfig(**values), progress=not args.no_progress)
@@ -667,6 +667,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="imagined episodes start from real contexts of the bundle's stored trajectories that begin at a "
                           "decision in FIRST..LAST (default: 10 16, cut to what the bundle's trajectories hold; 0 0: "
                           "their first frames, the default before session 21)")
+    fbc.add_argument("--pairs", choices=["episode", "until-grasp"],
+                     help="which decisions of a kept imagined episode are imitated: all of them (episode, the default), or "
+                          "those up to 2 decisions after the first closing command (until-grasp)")
     fbc.add_argument("--success-signal", choices=["classifier", "outcome"], default="outcome",
                      help="which imagined episodes count as successes: the bundle's outcome model's verdict at each "
                           "episode's end (default since session 31; no confirmation), or the frame classifier's, confirmed "

@@ -407,3 +407,26 @@ def test_contact_share_out_of_range(capsys, tmp_path):
                       "--contact-shares", "0", "0", "1.5")
     assert code == 2
     assert "--contact-shares" in line and "1.5" in line and "from 0 to below 1" in line
+
+
+def test_refine_pairs_option_reaches_the_imitation_config(tmp_path, monkeypatch, capsys):
+    from dreamgym.policy import dream_imitation
+
+    assert cli.build_parser().parse_args(["refine", "--bc-model", str(tmp_path)]).pairs is None  # the config's default
+    for choice in dream_imitation.PAIR_CHOICES:  # the CLI offers every choice the config takes
+        assert cli.build_parser().parse_args(["refine", "--bc-model", str(tmp_path), "--pairs", choice]).pairs == choice
+    seen = {}
+
+    def fake_refine(config, progress):
+        seen["pairs"] = config.pairs
+        return dict.fromkeys(("imagined_episodes", "confirmed_successes", "kept_pairs", "collect_seconds",
+                              "imitation_seconds", "hardware"), 0)
+
+    monkeypatch.setattr(dream_imitation, "refine_by_imitation", fake_refine)
+    assert cli.main(["refine", "--bc-model", str(tmp_path), "--out", str(tmp_path / "run"), "--pairs", "until-grasp"]) in (0, None)
+    assert seen == {"pairs": "until-grasp"}
+    code, line = _run(capsys, "refine", "--bc-model", tmp_path, "--out", tmp_path / "run", "--method", "ppo",
+                      "--pairs", "until-grasp")
+    assert code == 2
+    assert line == ("dreamgym refine: error: --pairs belongs to --method filtered-bc, but --method is ppo; expected "
+                    "--method filtered-bc with it, or it left out.")
