@@ -5,7 +5,8 @@
 #   soup4:   four behaviour clonings averaged (--imitation-seeds 4; cloning 0 is the draw's own)
 #   halfway: the draw's own imitated policy, halfway back to BC (--halfway)
 # Each refined policy is evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/.
-# Cost on a 2-core CPU: about 3 min of imitation for soup4, 1 min for halfway, 3-4 min per evaluation.
+# Cost on a 2-core CPU: about 3 min of imitation for soup4, 1 min for halfway, 3-4 min per evaluation, 10 min for the
+# failure modes.
 # Usage: bash recipes/coffee_pull_lost_draw_cpu.sh
 source "$(dirname "$0")/common.sh"
 OUT=benchmarks/policy/outcome-signal
@@ -21,3 +22,7 @@ reimitate() {  # arm, refine options...
 }
 reimitate soup4 --imitation-seeds 4
 reimitate halfway31 --halfway
+# What the lost draw broke, and what the soup and halfway kept, on 100 real tuning layouts (about 2.5 min per policy):
+[ -e $OUT/failure-modes-shipped-s3.json ] || $PY benchmarks/policy/failure_modes.py --out $OUT/failure-modes-shipped-s3.json \
+  --models envs/coffee-pull/policies/bc.zip runs/refine-default31/shipped-s3/refined.zip \
+  runs/refine-soup4/shipped-s3/refined.zip runs/refine-halfway31/shipped-s3/refined.zip
