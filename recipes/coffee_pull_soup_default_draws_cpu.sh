@@ -4,6 +4,9 @@
 # Cloning 0 of each soup is the draw's own imitation, so each soup is paired with its single cloning on the same episodes.
 # The shipped BC's seed-3 draw is in coffee_pull_lost_draw_cpu.sh (runs/refine-soup4/shipped-s3).
 # Each refined policy is evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/.
+# Rule fixed before these evaluations: the soup becomes refine's default if, over all draws that have both (session
+# 31's six group4 draws, session 32's soup4 arm, and these five), its worst draw loses at most 5 points and its mean of
+# the per-policy mean gains is at most 1 point below the single cloning's.
 # Cost on a 2-core CPU: about 2.5 min of imitation and 3-4 min of evaluation per draw.
 # Usage: bash recipes/coffee_pull_soup_default_draws_cpu.sh
 source "$(dirname "$0")/common.sh"
