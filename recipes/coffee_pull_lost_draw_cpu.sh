@@ -26,3 +26,9 @@ reimitate halfway31 --halfway
 [ -e $OUT/failure-modes-shipped-s3.json ] || $PY benchmarks/policy/failure_modes.py --out $OUT/failure-modes-shipped-s3.json \
   --models envs/coffee-pull/policies/bc.zip runs/refine-default31/shipped-s3/refined.zip \
   runs/refine-soup4/shipped-s3/refined.zip runs/refine-halfway31/shipped-s3/refined.zip
+# Would a criterion without real episodes have flagged the lost draw? Dream success under refine's own collection
+# (imagined-episode seed 7, 192 episodes) and agreement with the scripted expert on recorded real frames (about 4 min
+# per policy):
+[ -e $OUT/offline-criteria-shipped-s3.json ] || $PY benchmarks/policy/offline_criteria.py --out $OUT/offline-criteria-shipped-s3.json \
+  --models envs/coffee-pull/policies/bc.zip runs/refine-default31/shipped-s3/refined.zip \
+  runs/refine-default31/shipped-s2/refined.zip runs/refine-soup4/shipped-s3/refined.zip
