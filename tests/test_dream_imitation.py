@@ -33,7 +33,8 @@ from dreamgym.policy.model import load_policy
 def _config(tmp_path, tiny_bundle, demo_data, **overrides):  # noqa: F811
     values = dict(bc_model=start_model(tmp_path, -1.0), out_dir=tmp_path / "run", bundle=tiny_bundle, rounds=2, num_envs=3,
                   success_confirmation={"rerolls": 1, "horizon": 2}, steps=40, average_from=20, snapshot_every=10,
-                  learning_rate=1e-3, data_dir=demo_data, passes=1, success_signal="classifier", group_size=1, halfway_to_bc=True)
+                  learning_rate=1e-3, data_dir=demo_data, passes=1, success_signal="classifier", group_size=1, halfway_to_bc=True,
+                  imitation_seeds=1)
     values.update(overrides)
     return DreamImitationConfig(**values)
 

@@ -533,6 +533,7 @@ def test_refine_cli_defaults_are_the_configs_defaults(tmp_path, monkeypatch):
     assert (chosen.steps, chosen.average_from, chosen.num_envs, chosen.rounds, chosen.learning_rate) == (10, 5, 8, 2, 1e-3)
     assert not seen["filtered-bc"].halfway_to_bc  # the imitated policy itself, since session 31
     assert (seen["filtered-bc"].success_signal, seen["filtered-bc"].group_size) == ("outcome", 4)
+    assert seen["filtered-bc"].imitation_seeds == 4  # a soup of four clonings since session 33
     assert cli.main(["refine", "--bc-model", str(bc), "--out", str(tmp_path / "run"), "--halfway", "--group-size", "1",
                      "--success-signal", "classifier"]) == 0
     chosen = seen["filtered-bc"]

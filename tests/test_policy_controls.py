@@ -151,7 +151,7 @@ def test_filtered_bc_benchmark_runs_the_filter_and_its_null_on_the_same_imagined
     config = DreamImitationConfig(bc_model=start_model(tmp_path, -1.0), out_dir=tmp_path / "run", bundle=tiny_bundle,
                                   rounds=2, num_envs=4, success_confirmation={"rerolls": 1, "horizon": 2},
                                   steps=4, average_from=2, snapshot_every=2, data_dir=demo_data,
-                                  success_signal="classifier", group_size=1)  # the benchmark's settings (session 20)
+                                  success_signal="classifier", group_size=1, imitation_seeds=1)  # the benchmark's settings
     success, null = module.run(config, ("success", "random"), progress=False)
     assert success["kept_episodes"] == null["kept_episodes"] == success["confirmed_successes"]
     assert success["kept_confirmed_successes"] == success["kept_episodes"]

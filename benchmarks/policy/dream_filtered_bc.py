@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         bc_model=args.bc_model, out_dir=args.out, bundle=args.bundle, rounds=args.rounds, num_envs=args.num_envs,
         success_confirmation={"rerolls": rerolls, "horizon": horizon, "window": window}, steps=args.steps,
         seed=args.seed, data_dir=args.data, pairs=args.pairs, start_decisions=tuple(args.start_decisions),
-        success_signal="classifier", group_size=1,  # this benchmark's settings (refine's defaults before session 31)
+        success_signal="classifier", group_size=1, imitation_seeds=1,  # this benchmark's settings (refine's defaults
+        # before session 31)
     )
     probe_success = None
     if args.probe_scores is not None:

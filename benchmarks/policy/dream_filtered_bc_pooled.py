@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     config = DreamImitationConfig(bc_model=args.bc_model, out_dir=args.out, steps=args.steps, seed=args.seed,
-                                  data_dir=args.data)
+                                  data_dir=args.data, imitation_seeds=1)  # one cloning, as this benchmark measured
     summary = {"runs": [str(run) for run in args.runs], "config": {k: config.to_dict()[k] for k in IMITATION_KEYS},
                "selection": args.selection, "start_sources": args.start_sources, "subsample": args.subsample,
                "judged_by": None if args.judged_by is None else [str(report) for report in args.judged_by],

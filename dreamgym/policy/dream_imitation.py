@@ -11,15 +11,17 @@ episode's end from the start context's real state and the actions taken (:mod:`d
 their last 5 frames). Each success weighs the share of its start's group that failed (below), and behaviour cloning
 continues from the BC weights on the kept episodes' (imagined frame, action) pairs, drawn in proportion to those
 weights, mixed half and half with the recorded expert demonstrations (real frames, randomly shifted as in ``dreamgym
-train-bc``). The imitated policy (``filtered.zip``) is the mean of the weights every ``snapshot_every`` steps from
-``average_from`` on, and ``refined.zip`` is that policy (``halfway_to_bc=True``: halfway between it and the BC policy,
+train-bc``), ``imitation_seeds`` = 4 times with their own batches. The imitated policy (``filtered.zip``) is the mean of
+the weights every ``snapshot_every`` steps from ``average_from`` on, over all four clonings, and ``refined.zip`` is that
+policy (``halfway_to_bc=True``: halfway between it and the BC policy,
 the mean of both policies' weights). Neither the world model nor the classifier changes; no real-simulator step is taken.
 
-The defaults are session 31's (outcome signal, groups of 4, the imitated policy itself): over two draws per BC policy
-they moved three BC policies of 0.540 / 0.700 / 0.893 real success by +31.0 / +14.7 / +1.0 points on 150 held-out
-layouts, where the same outcome signal without groups, halfway back to BC, gave +16.3 / +7.3 / +0.9
-(``benchmarks/policy/outcome-signal/``). Before that the default was the classifier's confirmed successes, one weight
-per success, halfway back to BC.
+The defaults are session 31's (outcome signal, groups of 4, the imitated policy itself) with session 33's soup of four
+clonings: on the stored imagined episodes of eleven draws (three BC policies of 0.540 / 0.700 / 0.893 real success,
+three or four draws each, 150 held-out layouts) one cloning moved them by +29.3 / +13.3 / -4.5 points on average, with
+one draw of the strong policy at -20.0, and the soup of four by +29.3 / +16.3 / -0.0, its worst draw -4.7
+(``benchmarks/policy/outcome-signal/``). Without groups, halfway back to BC, the same signal gave +16.3 / +7.3 / +0.9.
+Before session 31 the default was the classifier's confirmed successes, one weight per success, halfway back to BC.
 
 Why not PPO: on coffee-pull, PPO with the same confirmed reward moved three BC policies' real success by
 noise only (-0.5 points over nine runs, ``benchmarks/policy/gpu-scale/``, session 19), although that reward
@@ -48,11 +50,15 @@ baseline): a start the policy always solves in the dream teaches nothing, a star
 imitation draws its imagined pairs in proportion to those weights. Without groups (1) every success weighs the same, so
 most kept pairs repeat what the policy already does where it already succeeds.
 
-Two ways of imitating the same stored episodes differently, neither the default (session 32, over the same two
-draws per BC policy as the defaults, ``benchmarks/policy/outcome-signal/``): ``imitation_seeds=K`` averages K
-behaviour clonings with their own batches (a "model soup"; mean of the per-policy mean gains +15.3 against the
-default's +15.6), and ``success_threshold=P`` keeps only the imagined successes the outcome model gives at least P
-(:func:`outcome_probabilities`; at 0.9, +13.6). A second pass (``passes=2``) with the session-31 defaults came out 2.7
+Why a soup (``imitation_seeds=4``, session 33): the same imagined episodes, imitated once with other batches, land up
+to 15 points apart in reality; one draw of the shipped BC lost 20 points (0.893 -> 0.693) with a single cloning and
+4.7 as a soup of four on the very same episodes, and the soup did better than the single cloning in 8 of the
+11 draws (mean of the per-policy mean gains +15.2 against +12.7). It costs four times the imitation (about 2.5 min
+on a 2-core CPU instead of 40 s, next to about 8 min of imagining).
+
+``success_threshold=P`` keeps only the imagined successes the outcome model gives at least P
+(:func:`outcome_probabilities`; at 0.9, +13.6 against the single cloning's +15.6 on two draws per BC policy, session 32;
+not the default). A second pass (``passes=2``) with the session-31 defaults came out 2.7
 points below one pass on both draws tried.
 
 A run folder holds ``config.json``, ``imagined_episodes.npz`` (written after every round: a rerun with the
@@ -125,7 +131,8 @@ class DreamImitationConfig:
     :param steps: behaviour-cloning steps on the kept episodes and the demonstrations.
     :param imitation_seeds: independent behaviour clonings from the same start weights on the same kept episodes, each
         with its own batches and augmentation (seeds ``seed + IMITATION_SEED_STEP * k``); the imitated policy averages
-        the snapshots of all of them (a uniform "model soup" of clonings that share their start; 1: one cloning).
+        the snapshots of all of them (a uniform "model soup" of clonings that share their start; 1: one cloning, the
+        default before session 33).
     :param batch_size: (frame, action) pairs per step, half imagined and half demonstrated.
     :param learning_rate: Adam learning rate of the actor (and log-std).
     :param average_from: the imitated policy averages the snapshots from this step on (``None``: half the steps).
@@ -166,7 +173,7 @@ class DreamImitationConfig:
     sampler: str | None = None
     denoising_steps: int | None = None
     steps: int = 1000
-    imitation_seeds: int = 1
+    imitation_seeds: int = 4
     batch_size: int = 64
     learning_rate: float = 1e-4
     average_from: int | None = None
