@@ -12,7 +12,7 @@ source "$(dirname "$0")/common.sh"
 OUT=benchmarks/policy/outcome-signal
 default_draw() {  # label, bc zip, imagined-episode seed
   local run=runs/refine-default31/$1-s$3
-  [ -e $run/refined.zip ] || $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --no-progress
+  [ -e $run/refined.zip ] || $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --imitation-seeds 1 --no-progress
   evaluate $run/refined.zip $OUT/refined-default31-$1-s$3.json
   cp $run/summary.json $OUT/refine-default31-$1-s$3-summary.json
 }

@@ -25,7 +25,7 @@ arms() {  # bc zip, run folder, file prefix, file stem
 SHIPPED_RUN=runs/dream-filtered-bc/shipped-s0-late
 [ -e "$OUT/refine-passes1-shipped-s0.json" ] || {
   $DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $SHIPPED_RUN --seed 0 --data data --passes 1 \
-    --success-signal classifier --group-size 1 --halfway --no-progress
+    --success-signal classifier --group-size 1 --halfway --imitation-seeds 1 --no-progress
   evaluate $SHIPPED_RUN/refined.zip "$OUT/refine-passes1-shipped-s0.json"
 }
 for entry in bv2s18=runs/bc-seed2/bc.zip bv1s18=runs/bc-bv-seed1/bc.zip; do
@@ -45,7 +45,7 @@ $PY benchmarks/policy/dream_filtered_bc.py --bc-model runs/dream-filtered-bc/bv0
   --seed 3 --start-decisions 10 16 --no-progress
 arms runs/bc-bv-seed0/bc.zip "$run" round2- bv0s18-s1-late
 $DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $SHIPPED_RUN --seed 0 --data data --passes 2 \
-  --success-signal classifier --group-size 1 --halfway --no-progress
+  --success-signal classifier --group-size 1 --halfway --imitation-seeds 1 --no-progress
 evaluate $SHIPPED_RUN/refined.zip "$OUT/refine-default-shipped-s0.json"
 $PY benchmarks/policy/dream_gap.py --model "runs/dream-filtered-bc/bv0s18-s0-late-round2/success/halfway.zip" \
   --out benchmarks/policy/dream_gap-refined-filtered-bc-default.json

@@ -25,7 +25,7 @@ OUT=benchmarks/policy/outcome-signal
 early() {  # label, bc zip, imagined-episode seed
   local run=runs/refine-early/$1-s$2
   [ -e $run/refined.zip ] || $DREAMGYM refine --bc-model "$3" --out $run --seed "$2" --start-decisions 0 0 \
-    --bundle runs/bundle-outcome-mix3 --no-progress
+    --bundle runs/bundle-outcome-mix3 --imitation-seeds 1 --no-progress
   evaluate $run/refined.zip $OUT/refined-early-$1-s$2.json
   cp $run/summary.json $OUT/refine-early-$1-s$2-summary.json
 }

@@ -9,5 +9,5 @@
 # Cost on a 2-core CPU: about 1 min of imitation and 3-4 min of evaluation per draw.
 # Usage: bash recipes/coffee_pull_early_until_grasp_cpu.sh
 source "$(dirname "$0")/common.sh"
-refine_on_copied_episodes earlygrasp shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-early/shipped-s0 --start-decisions 0 0 --pairs until-grasp
-refine_on_copied_episodes earlygrasp bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-early/bcseed2-s0 --start-decisions 0 0 --pairs until-grasp
+refine_on_copied_episodes earlygrasp shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-early/shipped-s0 --start-decisions 0 0 --pairs until-grasp --imitation-seeds 1
+refine_on_copied_episodes earlygrasp bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-early/bcseed2-s0 --start-decisions 0 0 --pairs until-grasp --imitation-seeds 1

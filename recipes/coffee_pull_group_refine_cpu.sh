@@ -28,7 +28,7 @@ BUNDLE_ARGS=()
 draw() {  # label, bc zip, imagined-episode seed
   local run=runs/refine-group4/$1-s$3
   [ -e $run/refined.zip ] || $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --success-signal outcome \
-    --group-size 4 --halfway "${BUNDLE_ARGS[@]}" --no-progress
+    --group-size 4 --halfway "${BUNDLE_ARGS[@]}" --imitation-seeds 1 --no-progress
   evaluate $run/refined.zip $OUT/refined-group4-$1-s$3.json
   cp $run/summary.json $OUT/refine-group4-$1-s$3-summary.json
 }
@@ -41,7 +41,7 @@ done
 second_draw() {  # label, bc zip: imagined-episode seed 1, the imitated policy itself
   local run=runs/refine-group4-nohalfway/$1-s1
   [ -e $run/refined.zip ] || $DREAMGYM refine --bc-model "$2" --out $run --seed 1 --success-signal outcome \
-    --group-size 4 "${BUNDLE_ARGS[@]}" --no-progress  # run with --no-halfway, the default since session 31
+    --group-size 4 "${BUNDLE_ARGS[@]}" --imitation-seeds 1 --no-progress  # run with --no-halfway, the default since session 31
   evaluate $run/refined.zip $OUT/filtered-group4-$1-s1.json
   cp $run/summary.json $OUT/refine-group4-nohalfway-$1-s1-summary.json
 }
@@ -55,6 +55,6 @@ cp runs/refine-group4/shipped-s0/filtered.zip envs/coffee-pull/policies/refined.
 # Then (session 31, after the defaults changed): the new default itself, with the shipped bundle (session 31's outcome
 # model), on BC seed 2, the policy whose two draws differed most (imagined-episode seed 2).
 run=runs/refine-default31/bcseed2-s2
-[ -e $run/refined.zip ] || $DREAMGYM refine --bc-model runs/bc-bv-seed2/bc.zip --out $run --seed 2 --no-progress
+[ -e $run/refined.zip ] || $DREAMGYM refine --bc-model runs/bc-bv-seed2/bc.zip --out $run --seed 2 --imitation-seeds 1 --no-progress
 evaluate $run/refined.zip $OUT/refined-default31-bcseed2-s2.json
 cp $run/summary.json $OUT/refine-default31-bcseed2-s2-summary.json

@@ -62,13 +62,13 @@ if [[ " $STEPS " == *" 5 "* ]]; then
   for seed in 0 1; do
     OUT=runs/refine-outcome/shipped-s$seed
     [ -e $OUT/refined.zip ] || $DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $OUT --seed $seed \
-      --success-signal outcome --group-size 1 --halfway --no-progress
+      --success-signal outcome --group-size 1 --halfway --imitation-seeds 1 --no-progress
     evaluate $OUT/refined.zip benchmarks/policy/outcome-signal/refined-outcome-s$seed.json
     cp $OUT/summary.json benchmarks/policy/outcome-signal/refine-outcome-s$seed-summary.json
   done
   OUT=runs/refine-outcome/bcseed1-s0
   [ -e $OUT/refined.zip ] || $DREAMGYM refine --bc-model runs/bc-bv-seed1/bc.zip --out $OUT --seed 0 --success-signal outcome \
-    --group-size 1 --halfway --no-progress
+    --group-size 1 --halfway --imitation-seeds 1 --no-progress
   evaluate $OUT/refined.zip benchmarks/policy/outcome-signal/refined-outcome-bcseed1-s0.json
   cp $OUT/summary.json benchmarks/policy/outcome-signal/refine-outcome-bcseed1-s0-summary.json
 fi

@@ -15,7 +15,7 @@ evaluate $BC2 $OUT/bcseed2-bc.json
 draw() {  # label, bc zip, imagined-episode seed
   local run=runs/refine-outcome/$1-s$3
   [ -e $run/refined.zip ] || $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --success-signal outcome \
-    --group-size 1 --halfway --no-progress
+    --group-size 1 --halfway --imitation-seeds 1 --no-progress
   evaluate $run/refined.zip $OUT/refined-outcome-$1-s$3.json
   cp $run/summary.json $OUT/refine-outcome-$1-s$3-summary.json
 }

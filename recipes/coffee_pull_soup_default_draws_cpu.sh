@@ -25,3 +25,6 @@ soup_of_draw shipped envs/coffee-pull/policies/bc.zip 2
 soup_of_draw bcseed1 runs/bc-bv-seed1/bc.zip 2
 soup_of_draw bcseed2 runs/bc-bv-seed2/bc.zip 2
 soup_of_draw bcseed2 runs/bc-bv-seed2/bc.zip 3
+# The soup became the default (rule above), so the shipped refined.zip is what the default makes of the shipped BC with
+# imagined-episode seed 0, as before (session 32's soup4 arm, on session 31's seed-0 episodes in the bundle copy):
+cp runs/refine-soup4/shipped-s0/refined.zip envs/coffee-pull/policies/refined.zip
