@@ -21,7 +21,7 @@ reimitate() {  # arm, refine options...
   cp $run/summary.json $OUT/refine-$1-shipped-s3-summary.json
 }
 reimitate soup4 --imitation-seeds 4
-reimitate halfway31 --halfway
+reimitate halfway31 --halfway --imitation-seeds 1
 # What the lost draw broke, and what the soup and halfway kept, on 100 real tuning layouts (about 2.5 min per policy):
 [ -e $OUT/failure-modes-shipped-s3.json ] || $PY benchmarks/policy/failure_modes.py --out $OUT/failure-modes-shipped-s3.json \
   --models envs/coffee-pull/policies/bc.zip runs/refine-default31/shipped-s3/refined.zip \
