@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dreamgym.cli_arguments import existing_path
 from dreamgym.data.collect import TUNING_SEED_BASE
 from dreamgym.decision_fidelity import policy_act, record_real_trial
 from dreamgym.policy.evaluate import reset_seeds
@@ -71,16 +72,13 @@ def summarize(records: list[dict], reference: list[dict] | None, left_behind: fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", type=Path, nargs="+", required=True, help="policy zips; the first is the reference")
+    parser.add_argument("--models", type=existing_path, nargs="+", required=True, help="policy zips; the first is the reference")
     parser.add_argument("--task", default="coffee-pull")
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--left-behind", type=float, default=0.06,
                         help="a failure whose mug moved less than this (m) counts as left behind (default 0.06)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    for model in args.models:
-        if not model.is_file():
-            parser.error(f"--models: {model} is not a file; expected SB3 policy zips.")
     started = time.time()
     env = MetaWorldPixelEnv(args.task)  # does not terminate on success: every episode has all its decisions
     seeds = reset_seeds(0, args.episodes, TUNING_SEED_BASE)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dreamgym.cli_arguments import existing_path
 from dreamgym.data.episode import load_episodes
 from dreamgym.policy.dream_imitation import DreamImitationConfig, collect_imagined_episodes
 from dreamgym.policy.model import load_policy
@@ -80,16 +81,13 @@ def dream_success(model_path: Path, task: str, seed: int, rounds: int) -> dict[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", type=Path, nargs="+", required=True)
+    parser.add_argument("--models", type=existing_path, nargs="+", required=True)
     parser.add_argument("--task", default="coffee-pull")
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--seed", type=int, default=7, help="imagined-episode seed of the dream success (default 7)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of 64 imagined episodes per policy (default 3)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    for model in args.models:
-        if not model.is_file():
-            parser.error(f"--models: {model} is not a file; expected SB3 policy zips.")
     started = time.time()
     recorded = recorded_frames(args.data, args.task)
     report = {"seed": args.seed, "rounds": args.rounds, "recorded_frames": int(len(recorded["frames"])),
