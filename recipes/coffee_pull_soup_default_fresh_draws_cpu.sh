@@ -4,7 +4,8 @@
 # used for these policies; nothing is chosen from these draws. The shipped BC (the policy a single cloning once took
 # 20 points down) and BC seed 2 (the one the default gains least on in the mean).
 # Each refined policy is evaluated on the 150 held-out layouts of benchmarks/policy/gpu-scale/.
-# Cost on a 2-core CPU: about 8 min of imagining, 2.5 min of imitation and 3-4 min of evaluation per draw.
+# Cost on a 2-core CPU: about 8 min of imagining, 2.5 min of imitation and 3-4 min of evaluation per draw; 5 min for
+# the failure modes.
 # Usage: bash recipes/coffee_pull_soup_default_fresh_draws_cpu.sh
 source "$(dirname "$0")/common.sh"
 OUT=benchmarks/policy/outcome-signal
@@ -16,3 +17,7 @@ default_draw() {  # label, bc zip, imagined-episode seed
 }
 default_draw shipped envs/coffee-pull/policies/bc.zip 4
 default_draw bcseed2 runs/bc-bv-seed2/bc.zip 4
+# What the shipped BC's fresh draw lost, on 100 real tuning layouts (about 2.5 min per policy):
+[ -e $OUT/failure-modes-default33-shipped-s4.json ] || $PY benchmarks/policy/failure_modes.py \
+  --out $OUT/failure-modes-default33-shipped-s4.json \
+  --models envs/coffee-pull/policies/bc.zip runs/refine-default33/shipped-s4/refined.zip
