@@ -19,8 +19,8 @@ the mean of both policies' weights). Neither the world model nor the classifier 
 The defaults are session 31's (outcome signal, groups of 4, the imitated policy itself) with session 33's soup of four
 clonings: on the stored imagined episodes of eleven draws (three BC policies of 0.540 / 0.700 / 0.893 real success,
 three or four draws each, 150 held-out layouts) one cloning moved them by +29.3 / +13.3 / -4.5 points on average, with
-one draw of the strong policy at -20.0, and the soup of four by +29.3 / +16.3 / -0.0, its worst draw -4.7; two fresh
-draws of the soup default gave +14.0 (0.700) and -4.7 (0.893) (``benchmarks/policy/outcome-signal/``). Without groups, halfway back to BC, the same signal gave +16.3 / +7.3 / +0.9.
+one draw of the strong policy at -20.0, and the soup of four by +29.3 / +16.3 / -0.0, its worst draw -4.7; three fresh
+draws of the soup default gave +26.0 (0.540), +14.0 (0.700) and -4.7 (0.893) (``benchmarks/policy/outcome-signal/``). Without groups, halfway back to BC, the same signal gave +16.3 / +7.3 / +0.9.
 Before session 31 the default was the classifier's confirmed successes, one weight per success, halfway back to BC.
 
 Why not PPO: on coffee-pull, PPO with the same confirmed reward moved three BC policies' real success by
