@@ -14,9 +14,4 @@
 # Cost on a 2-core CPU: about 3 min of imitation per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_imitation_soup_cpu.sh
 source "$(dirname "$0")/common.sh"
-refine_on_copied_episodes soup4 bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0 --imitation-seeds 4
-refine_on_copied_episodes soup4 shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0 --imitation-seeds 4
-refine_on_copied_episodes soup4 bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1 --imitation-seeds 4
-refine_on_copied_episodes soup4 shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1 --imitation-seeds 4
-refine_on_copied_episodes soup4 bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0 --imitation-seeds 4
-refine_on_copied_episodes soup4 bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1 --imitation-seeds 4
+on_session31_draws soup4 --imitation-seeds 4

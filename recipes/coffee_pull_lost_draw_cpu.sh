@@ -10,18 +10,9 @@
 # Usage: bash recipes/coffee_pull_lost_draw_cpu.sh
 source "$(dirname "$0")/common.sh"
 OUT=benchmarks/policy/outcome-signal
-reimitate() {  # arm, refine options...
-  local run=runs/refine-$1/shipped-s3
-  if [ ! -e $run/refined.zip ]; then
-    mkdir -p $run
-    [ -e $run/config.json ] || cp runs/refine-default31/shipped-s3/{imagined_episodes.npz,config.json} $run/
-    $DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $run --seed 3 --no-progress "${@:2}"
-  fi
-  evaluate $run/refined.zip $OUT/refined-$1-shipped-s3.json
-  cp $run/summary.json $OUT/refine-$1-shipped-s3-summary.json
-}
-reimitate soup4 --imitation-seeds 4
-reimitate halfway31 --halfway --imitation-seeds 1
+refine_on_copied_episodes soup4 shipped envs/coffee-pull/policies/bc.zip 3 runs/refine-default31/shipped-s3 --imitation-seeds 4
+refine_on_copied_episodes halfway31 shipped envs/coffee-pull/policies/bc.zip 3 runs/refine-default31/shipped-s3 --halfway \
+  --imitation-seeds 1
 # What the lost draw broke, and what the soup and halfway kept, on 100 real tuning layouts (about 2.5 min per policy):
 [ -e $OUT/failure-modes-shipped-s3.json ] || $PY benchmarks/policy/failure_modes.py --out $OUT/failure-modes-shipped-s3.json \
   --models envs/coffee-pull/policies/bc.zip runs/refine-default31/shipped-s3/refined.zip \

@@ -7,16 +7,5 @@
 # Cost on a 2-core CPU: about 5 min of imitation and 3-4 min of evaluation per draw.
 # Usage: bash recipes/coffee_pull_soup8_cpu.sh
 source "$(dirname "$0")/common.sh"
-OUT=benchmarks/policy/outcome-signal
-soup8() {  # draw folder, seed
-  local run=runs/refine-soup8/shipped-s$2
-  if [ ! -e $run/refined.zip ]; then
-    mkdir -p $run
-    [ -e $run/config.json ] || cp $1/imagined_episodes.npz $1/config.json $run/
-    $DREAMGYM refine --bc-model envs/coffee-pull/policies/bc.zip --out $run --seed "$2" --imitation-seeds 8 --no-progress
-  fi
-  evaluate $run/refined.zip $OUT/refined-soup8-shipped-s$2.json
-  cp $run/summary.json $OUT/refine-soup8-shipped-s$2-summary.json
-}
-soup8 runs/refine-default31/shipped-s3 3
-soup8 runs/refine-default33/shipped-s4 4
+refine_on_copied_episodes soup8 shipped envs/coffee-pull/policies/bc.zip 3 runs/refine-default31/shipped-s3 --imitation-seeds 8
+refine_on_copied_episodes soup8 shipped envs/coffee-pull/policies/bc.zip 4 runs/refine-default33/shipped-s4 --imitation-seeds 8

@@ -10,21 +10,10 @@
 # Cost on a 2-core CPU: about 2.5 min of imitation and 3-4 min of evaluation per draw.
 # Usage: bash recipes/coffee_pull_soup_default_draws_cpu.sh
 source "$(dirname "$0")/common.sh"
-OUT=benchmarks/policy/outcome-signal
-soup_of_draw() {  # label, bc zip, imagined-episode seed
-  local run=runs/refine-soup4/$1-s$3 draw=runs/refine-default31/$1-s$3
-  if [ ! -e $run/refined.zip ]; then
-    mkdir -p $run
-    [ -e $run/config.json ] || cp $draw/imagined_episodes.npz $draw/config.json $run/
-    $DREAMGYM refine --bc-model "$2" --out $run --seed "$3" --imitation-seeds 4 --no-progress
-  fi
-  evaluate $run/refined.zip $OUT/refined-soup4-$1-s$3.json
-  cp $run/summary.json $OUT/refine-soup4-$1-s$3-summary.json
-}
-soup_of_draw shipped envs/coffee-pull/policies/bc.zip 2
-soup_of_draw bcseed1 runs/bc-bv-seed1/bc.zip 2
-soup_of_draw bcseed2 runs/bc-bv-seed2/bc.zip 2
-soup_of_draw bcseed2 runs/bc-bv-seed2/bc.zip 3
+refine_on_copied_episodes soup4 shipped envs/coffee-pull/policies/bc.zip 2 runs/refine-default31/shipped-s2 --imitation-seeds 4
+refine_on_copied_episodes soup4 bcseed1 runs/bc-bv-seed1/bc.zip 2 runs/refine-default31/bcseed1-s2 --imitation-seeds 4
+refine_on_copied_episodes soup4 bcseed2 runs/bc-bv-seed2/bc.zip 2 runs/refine-default31/bcseed2-s2 --imitation-seeds 4
+refine_on_copied_episodes soup4 bcseed2 runs/bc-bv-seed2/bc.zip 3 runs/refine-default31/bcseed2-s3 --imitation-seeds 4
 # The soup became the default (rule above), so the shipped refined.zip is what the default makes of the shipped BC with
 # imagined-episode seed 0, as before (session 32's soup4 arm, on session 31's seed-0 episodes in the bundle copy):
 cp runs/refine-soup4/shipped-s0/refined.zip envs/coffee-pull/policies/refined.zip

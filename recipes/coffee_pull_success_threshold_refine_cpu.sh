@@ -24,9 +24,4 @@ source "$(dirname "$0")/common.sh"
   benchmarks/decision_fidelity/outcome_validation.py --runs runs/outcome-mix3-ens5 runs/outcome-mix4-ens5 \
   --seed-offsets 20000 30000 40000 --thresholds 0.5 0.7 0.8 0.9 0.95 --label session32-thresholds
 # 2. The draws.
-refine_on_copied_episodes threshold09 bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0 --success-threshold 0.9 --imitation-seeds 1
-refine_on_copied_episodes threshold09 shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0 --success-threshold 0.9 --imitation-seeds 1
-refine_on_copied_episodes threshold09 bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1 --success-threshold 0.9 --imitation-seeds 1
-refine_on_copied_episodes threshold09 shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1 --success-threshold 0.9 --imitation-seeds 1
-refine_on_copied_episodes threshold09 bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0 --success-threshold 0.9 --imitation-seeds 1
-refine_on_copied_episodes threshold09 bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1 --success-threshold 0.9 --imitation-seeds 1
+on_session31_draws threshold09 --success-threshold 0.9 --imitation-seeds 1

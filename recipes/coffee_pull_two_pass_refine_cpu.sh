@@ -16,9 +16,4 @@
 # Cost on a 2-core CPU: about 8-9 min of imagining per draw, 3-4 min per evaluation.
 # Usage: bash recipes/coffee_pull_two_pass_refine_cpu.sh
 source "$(dirname "$0")/common.sh"
-refine_on_copied_episodes twopass bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0 --passes 2 --imitation-seeds 1
-refine_on_copied_episodes twopass shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0 --passes 2 --imitation-seeds 1
-refine_on_copied_episodes twopass bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1 --passes 2 --imitation-seeds 1
-refine_on_copied_episodes twopass shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1 --passes 2 --imitation-seeds 1
-refine_on_copied_episodes twopass bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0 --passes 2 --imitation-seeds 1
-refine_on_copied_episodes twopass bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1 --passes 2 --imitation-seeds 1
+on_session31_draws twopass --passes 2 --imitation-seeds 1

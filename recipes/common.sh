@@ -29,17 +29,34 @@ benchmark_outcome_model() {  # train-outcome run, tag, session label
 
 # A refine arm on the imagined episodes of an earlier draw (session 32): the run folder's episodes and config are copied
 # into runs/refine-<arm>/<label>-s<seed> once, dreamgym refine resumes there with the arm's options (imagining only what
-# the arm adds) in the bundle copy runs/bundle-outcome-mix3 those episodes came from, and the refined policy is evaluated
-# into benchmarks/policy/outcome-signal/refined-<arm>-<label>-s<seed>.json with its run summary next to it.
+# the arm adds) in the bundle those episodes were imagined in (the copied config.json's "bundle"; none: the shipped
+# one), and the refined policy is evaluated into benchmarks/policy/outcome-signal/refined-<arm>-<label>-s<seed>.json
+# with its run summary next to it.
 refine_on_copied_episodes() {  # arm, label, bc zip, imagined-episode seed, earlier run folder, refine options...
-  local run=runs/refine-$1/$2-s$4 folder=benchmarks/policy/outcome-signal
+  local run=runs/refine-$1/$2-s$4 folder=benchmarks/policy/outcome-signal bundle
   if [ ! -e $run/refined.zip ]; then
     if [ ! -e $run/config.json ]; then
       mkdir -p $run
       cp "$5/imagined_episodes.npz" "$5/config.json" $run/
     fi
-    $DREAMGYM refine --bc-model "$3" --out $run --seed "$4" --bundle runs/bundle-outcome-mix3 --no-progress "${@:6}"
+    bundle=$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["bundle"] or "")' $run/config.json)
+    $DREAMGYM refine --bc-model "$3" --out $run --seed "$4" ${bundle:+--bundle "$bundle"} --no-progress "${@:6}"
   fi
   evaluate $run/refined.zip $folder/refined-$1-$2-s$4.json
   cp $run/summary.json $folder/refine-$1-$2-s$4-summary.json
+}
+
+# refine_on_copied_episodes on each of session 31's six draws of its default (seeds 0 and 1 of the three BC policies,
+# imagined in runs/bundle-outcome-mix3), in the order the session-32 arms ran them.
+on_session31_draws() {  # arm, refine options...
+  local draw
+  for draw in "bcseed2 runs/bc-bv-seed2/bc.zip 0 runs/refine-group4/bcseed2-s0" \
+              "shipped envs/coffee-pull/policies/bc.zip 0 runs/refine-group4/shipped-s0" \
+              "bcseed2 runs/bc-bv-seed2/bc.zip 1 runs/refine-group4-nohalfway/bcseed2-s1" \
+              "shipped envs/coffee-pull/policies/bc.zip 1 runs/refine-group4-nohalfway/shipped-s1" \
+              "bcseed1 runs/bc-bv-seed1/bc.zip 0 runs/refine-group4/bcseed1-s0" \
+              "bcseed1 runs/bc-bv-seed1/bc.zip 1 runs/refine-group4-nohalfway/bcseed1-s1"; do
+    # shellcheck disable=SC2086  # the draw's four words
+    refine_on_copied_episodes "$1" $draw "${@:2}"
+  done
 }
